@@ -1,0 +1,104 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "cairn",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "cairn", targets: ["cairn"]),
+        .library(name: "EventPatterns", targets: ["EventPatterns"]),
+        .library(name: "CairnServer", targets: ["CairnServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
+    ],
+    targets: [
+        // The EventBridge pattern language. No dependencies.
+        .target(name: "EventPatterns", swiftSettings: swiftSettings),
+        // Shared domain: accounts, ARNs, principals, CloudTrail records, ids, clock, JSON.
+        .target(
+            name: "CairnCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // AWS protocols, SigV4, AWS-shaped errors.
+        .target(
+            name: "Wire",
+            dependencies: [
+                "CairnCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Store protocols, SQL implementations, migrations.
+        .target(
+            name: "Storage",
+            dependencies: [
+                "CairnCore",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // IAM users, roles, access keys; STS.
+        .target(
+            name: "Identity",
+            dependencies: ["CairnCore", "Wire", "Storage", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // CloudTrail: the recorder, event history, retention.
+        .target(
+            name: "AuditTrail",
+            dependencies: [
+                "CairnCore", "Wire", "Storage",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Builds the application: configuration, wiring, routing, health.
+        .target(
+            name: "CairnServer",
+            dependencies: [
+                "CairnCore", "Wire", "Storage", "Identity", "AuditTrail",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The command line: serve, events.
+        .executableTarget(
+            name: "cairn",
+            dependencies: [
+                "CairnServer", "CairnCore", "Wire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "EventPatternsTests", dependencies: ["EventPatterns"], swiftSettings: swiftSettings),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "CairnCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CairnServerTests",
+            dependencies: [
+                "CairnServer", "Storage", "AuditTrail", "Identity", "Wire", "CairnCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,57 @@
+import CairnCore
+import Foundation
+import Storage
+import Wire
+
+/// CloudTrail (json 1.1). Event history lookups; trails arrive with the object store.
+public struct CloudTrailService: AWSService {
+    let events: any AuditEventStore
+
+    public init(events: any AuditEventStore) { self.events = events }
+
+    public let descriptor = ServiceDescriptor(
+        signingName: "cloudtrail", eventSource: "cloudtrail.amazonaws.com",
+        wireProtocol: .json(version: "1.1", targetPrefix: "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101"))
+
+    public let operations: Set<String> = ["LookupEvents"]
+
+    public func handle(operation: String, input: OperationInput, context: CallContext) async throws -> OperationResult {
+        switch operation {
+        case "LookupEvents":
+            let request = try LookupEventsRequest(input.json, context: context)
+            return try await lookupEvents(request, context: context)
+        default:
+            throw AWSError.unknownOperation(operation)
+        }
+    }
+
+    func lookupEvents(_ request: LookupEventsRequest, context: CallContext) async throws -> OperationResult {
+        if request.insightsOnly {
+            // Cairn computes no Insights events (README): the insight category is always empty.
+            return OperationResult(output: ["Events": []])
+        }
+        let rows = try await events.lookup(AuditLookupQuery(
+            accountId: context.accountId, region: context.region, attribute: request.attribute,
+            startTime: request.startTime, endTime: request.endTime, limit: request.maxResults + 1, after: request.after))
+        let page = rows.prefix(request.maxResults)
+        var output: [(String, JSONValue)] = [("Events", .array(page.map(Self.eventShape)))]
+        if rows.count > request.maxResults, let last = page.last {
+            output.append(("NextToken", .string(request.token(after: last.cursor))))
+        }
+        return OperationResult(output: .object(output))
+    }
+
+    static func eventShape(_ row: AuditLookupRow) -> JSONValue {
+        .compact([
+            ("EventId", .string(row.eventId)),
+            ("EventName", .string(row.eventName)),
+            ("ReadOnly", .string(row.readOnly ? "true" : "false")),
+            ("AccessKeyId", row.accessKeyId.map(JSONValue.string)),
+            ("EventTime", .timestamp(Date(timeIntervalSince1970: Double(row.cursor.eventTime / 1000)))),
+            ("EventSource", .string(row.eventSource)),
+            ("Username", row.username.map(JSONValue.string)),
+            ("Resources", .array(row.resources.map { ["ResourceType": .string($0.type), "ResourceName": .string($0.name)] })),
+            ("CloudTrailEvent", .string(row.record)),
+        ])
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// How `JSONValue.timestamp` is written.
+public enum JSONTimestampStyle: Sendable {
+    /// Epoch seconds as a JSON number (AWS json 1.0/1.1 protocols).
+    case epochSeconds
+    /// Epoch milliseconds as an integer (AWS Batch).
+    case epochMilliseconds
+    /// `YYYY-MM-DDTHH:MM:SSZ`.
+    case iso8601
+    /// CloudTrail's rendering inside `responseElements`, e.g. `Nov 21, 2026, 11:20:05 AM`.
+    case cloudTrail
+}
+
+extension JSONValue {
+    /// Serializes to compact JSON bytes.
+    public func serialized(timestamps: JSONTimestampStyle = .epochSeconds) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(to: &out, timestamps: timestamps)
+        return out
+    }
+
+    /// Serializes to a compact JSON string.
+    public func jsonString(timestamps: JSONTimestampStyle = .epochSeconds) -> String {
+        String(decoding: serialized(timestamps: timestamps), as: UTF8.self)
+    }
+
+    public func write(to out: inout [UInt8], timestamps: JSONTimestampStyle) {
+        switch self {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .double(let d): Self.writeNumber(d, to: &out)
+        case .string(let s): Self.writeString(s, to: &out)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                item.write(to: &out, timestamps: timestamps)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            for (i, (key, value)) in members.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                Self.writeString(key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                value.write(to: &out, timestamps: timestamps)
+            }
+            out.append(UInt8(ascii: "}"))
+        case .timestamp(let date):
+            switch timestamps {
+            case .epochSeconds: Self.writeNumber(date.timeIntervalSince1970, to: &out)
+            case .epochMilliseconds: out.append(contentsOf: String(Int64((date.timeIntervalSince1970 * 1000).rounded())).utf8)
+            case .iso8601: Self.writeString(Timestamp.iso8601(date), to: &out)
+            case .cloudTrail: Self.writeString(Timestamp.cloudTrailDisplay(date), to: &out)
+            }
+        }
+    }
+
+    static func writeNumber(_ d: Double, to out: inout [UInt8]) {
+        if d.isNaN || d.isInfinite {
+            out.append(contentsOf: "null".utf8)
+        } else if d.rounded() == d && abs(d) < 1e15 {
+            out.append(contentsOf: String(Int64(d)).utf8)
+        } else {
+            out.append(contentsOf: "\(d)".utf8)
+        }
+    }
+
+    static func writeString(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                        hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}
+

@@ -1,0 +1,94 @@
+import Foundation
+
+/// Time formats AWS uses on the wire and in records.
+public enum Timestamp {
+    /// `YYYY-MM-DDTHH:MM:SSZ` in UTC, second precision (CloudTrail `eventTime`).
+    public static func iso8601(_ date: Date) -> String {
+        let c = utcComponents(date)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour, c.minute, c.second)
+    }
+
+    /// `YYYYMMDDTHHMMSSZ` (SigV4 `X-Amz-Date`).
+    public static func amzDate(_ date: Date) -> String {
+        let c = utcComponents(date)
+        return String(format: "%04d%02d%02dT%02d%02d%02dZ", c.year, c.month, c.day, c.hour, c.minute, c.second)
+    }
+
+    /// Parses `YYYYMMDDTHHMMSSZ`.
+    public static func parseAmzDate(_ s: String) -> Date? {
+        let b = Array(s.utf8)
+        guard b.count == 16, b[8] == UInt8(ascii: "T"), b[15] == UInt8(ascii: "Z") else { return nil }
+        func num(_ r: Range<Int>) -> Int? {
+            var v = 0
+            for i in r {
+                guard b[i] >= 48, b[i] <= 57 else { return nil }
+                v = v * 10 + Int(b[i] - 48)
+            }
+            return v
+        }
+        guard let y = num(0..<4), let mo = num(4..<6), let d = num(6..<8), let h = num(9..<11),
+              let mi = num(11..<13), let se = num(13..<15) else { return nil }
+        return fromUTC(year: y, month: mo, day: d, hour: h, minute: mi, second: se)
+    }
+
+    /// Parses ISO-8601 with or without fractional seconds; `Z` or offset.
+    public static func parseISO8601(_ s: String) -> Date? {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        if let d = f.date(from: s) { return d }
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.date(from: s)
+    }
+
+    /// CloudTrail's human rendering inside responseElements: `Nov 21, 2026, 11:20:05 AM`.
+    public static func cloudTrailDisplay(_ date: Date) -> String {
+        let c = utcComponents(date)
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let hour12 = c.hour % 12 == 0 ? 12 : c.hour % 12
+        return String(format: "%@ %d, %04d, %d:%02d:%02d %@", months[c.month - 1], c.day, c.year, hour12, c.minute,
+                      c.second, c.hour < 12 ? "AM" : "PM")
+    }
+
+    /// RFC 1123, for HTTP headers.
+    public static func rfc1123(_ date: Date) -> String {
+        let c = utcComponents(date)
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let days = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
+        let dayIndex = Int((floor(date.timeIntervalSince1970 / 86400)).truncatingRemainder(dividingBy: 7) + 7) % 7
+        return String(format: "%@, %02d %@ %04d %02d:%02d:%02d GMT", days[dayIndex], c.day, months[c.month - 1], c.year,
+                      c.hour, c.minute, c.second)
+    }
+
+    struct UTC { var year, month, day, hour, minute, second: Int }
+
+    /// Civil-from-days (Howard Hinnant's algorithm): no Calendar, no locale, no allocation.
+    static func utcComponents(_ date: Date) -> UTC {
+        let secs = Int64(floor(date.timeIntervalSince1970))
+        var days = secs / 86400
+        var rem = secs % 86400
+        if rem < 0 { rem += 86400; days -= 1 }
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return UTC(year: Int(m <= 2 ? y + 1 : y), month: Int(m), day: Int(d), hour: Int(rem / 3600),
+                   minute: Int(rem % 3600 / 60), second: Int(rem % 60))
+    }
+
+    static func fromUTC(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Date? {
+        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+        let y = Int64(month <= 2 ? year - 1 : year)
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = Int64(month > 2 ? month - 3 : month + 9)
+        let doy = (153 * mp + 2) / 5 + Int64(day) - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        return Date(timeIntervalSince1970: TimeInterval(days * 86400 + Int64(hour * 3600 + minute * 60 + second)))
+    }
+}

@@ -1,0 +1,67 @@
+import AuditTrail
+import CairnCore
+import Foundation
+import Hummingbird
+import Identity
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Storage
+import Wire
+
+/// The assembled server: the application to run and what callers and tests need to reach it.
+public struct CairnApplication: Sendable {
+    public var application: Application<Gateway>
+    public var store: SQLStore
+    public var recorder: AuditRecorder
+    public var identities: any IdentityStore
+    public var events: any AuditEventStore
+}
+
+/// Builds Cairn from a configuration: the store, the services, the lifecycle group, the HTTP server.
+/// `cairn serve` and the tests call this same function.
+public func buildApplication(
+    _ configuration: CairnConfiguration,
+    clock: any WallClock = SystemWallClock(),
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) async throws -> CairnApplication {
+    var logger = Logger(label: "cairn")
+    logger.logLevel = configuration.logLevel
+    try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+
+    let store = try await SQLStore.openSQLite(path: configuration.databasePath, logger: logger)
+    let identities = SQLIdentityStore(store: store)
+    let events = SQLAuditEventStore(store: store)
+    let bootstrap = Bootstrap(identities: identities, configuration: configuration, clock: clock, logger: logger)
+    if let written = try await bootstrap.run() {
+        logger.info("credentials written to \(written)")
+    }
+
+    let directory = CredentialDirectory(store: identities, defaultAccountId: configuration.accountId,
+                                        acceptAnyCredentials: configuration.acceptAnyCredentials)
+    let recorder = AuditRecorder(store: events, logger: logger)
+    let registry = ServiceRegistry([
+        IAMService(store: identities, directory: directory, clock: clock),
+        STSService(store: identities, clock: clock),
+        CloudTrailService(events: events),
+    ])
+    let gateway = Gateway(
+        registry: registry,
+        authenticator: Authenticator(directory: directory, maxClockSkew: configuration.maxClockSkew),
+        recorder: recorder, clock: clock, maxBodyBytes: configuration.maxRequestBodyBytes, logger: logger)
+
+    // Dependency order: store first, then the recorder and background work; the HTTP server runs last,
+    // so on shutdown requests drain before the recorder stops and the store closes.
+    let application = Application(
+        responder: gateway,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Cairn"),
+        services: [
+            StoreService(store: store),
+            recorder,
+            RetentionService(store: events, retentionDays: configuration.eventRetentionDays, clock: clock, logger: logger),
+        ],
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        logger: logger)
+    return CairnApplication(application: application, store: store, recorder: recorder, identities: identities,
+                            events: events)
+}

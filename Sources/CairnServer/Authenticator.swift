@@ -1,0 +1,69 @@
+import CairnCore
+import Foundation
+import Identity
+import Wire
+
+/// Verifies a request's SigV4 signature and finds its principal.
+struct Authenticator: Sendable {
+    let directory: CredentialDirectory
+    let maxClockSkew: TimeInterval
+
+    struct Authenticated {
+        var principal: Principal
+        var accountId: String
+    }
+
+    func authenticate(_ request: SigV4.Request, authorization: SigV4Authorization, body: [UInt8],
+                      now: Date) async throws(AuthenticationError) -> Authenticated {
+        guard let amzDate = request.headers["x-amz-date"]?.first ?? request.headers["date"]?.first.flatMap(Self.httpDate),
+              let date = Timestamp.parseAmzDate(amzDate)
+        else {
+            throw .incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+        }
+        guard amzDate.hasPrefix(authorization.scope.date) else {
+            throw .incomplete("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(authorization.scope.date)' != '\(amzDate.prefix(8))', from '\(amzDate)'.")
+        }
+        if abs(date.timeIntervalSince(now)) > maxClockSkew {
+            let bound = date < now ? now.addingTimeInterval(-maxClockSkew) : now.addingTimeInterval(maxClockSkew)
+            let relation = date < now ? "earlier" : "later"
+            let sign = date < now ? "-" : "+"
+            throw .skewed("Signature expired: \(amzDate) is now \(relation) than \(Timestamp.amzDate(bound)) (\(Timestamp.amzDate(now)) \(sign) 15 min.)")
+        }
+        let resolved: ResolvedCredential?
+        do {
+            resolved = try await directory.resolve(accessKeyId: authorization.accessKeyId, now: now)
+        } catch {
+            throw .unknownKey
+        }
+        guard let credential = resolved else { throw .unknownKey }
+        if credential.unverified {
+            return Authenticated(principal: credential.principal, accountId: credential.accountId)
+        }
+        if let expected = credential.sessionToken {
+            guard let sent = request.headers["x-amz-security-token"]?.first, SigV4.constantTimeEquals(sent, expected) else {
+                throw .invalidToken
+            }
+            if let expires = credential.expiresAt, expires < now { throw .expiredToken }
+        }
+        guard authorization.signedHeaders.contains("host") else {
+            throw .incomplete("'Host' must be a signed header.")
+        }
+        let canonical = SigV4.canonicalRequest(request, signedHeaders: authorization.signedHeaders,
+                                               service: authorization.scope.service)
+        let toSign = SigV4.stringToSign(canonicalRequest: canonical, amzDate: amzDate, scope: authorization.scope)
+        let key = SigV4.signingKey(secret: credential.secret, scope: authorization.scope)
+        guard SigV4.constantTimeEquals(SigV4.signature(signingKey: key, stringToSign: toSign), authorization.signature) else {
+            throw .badSignature
+        }
+        return Authenticated(principal: credential.principal, accountId: credential.accountId)
+    }
+
+    /// `Date:` in RFC 1123 form, turned into `YYYYMMDDTHHMMSSZ`.
+    static func httpDate(_ text: String) -> String? {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "GMT")
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return f.date(from: text).map(Timestamp.amzDate)
+    }
+}

@@ -1,0 +1,64 @@
+import CairnCore
+import Foundation
+import Identity
+import Logging
+import Storage
+
+/// First-start setup: the default account, its administrator user and the credentials file.
+struct Bootstrap {
+    let identities: any IdentityStore
+    let configuration: CairnConfiguration
+    let clock: any WallClock
+    let logger: Logger
+
+    static let administratorName = "admin"
+
+    /// Creates what is missing. Returns the credentials path when it was written now.
+    func run() async throws -> String? {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        _ = try await identities.ensureAccount(configuration.accountId, at: clock.now())
+        if try await identities.user(accountId: configuration.accountId, userName: Self.administratorName) == nil {
+            try await identities.createUser(IAMUserRecord(
+                accountId: configuration.accountId, userName: Self.administratorName,
+                userId: Identifiers.awsId(prefix: "AIDA"), path: "/", createdAt: clock.now()))
+        }
+        if fm.fileExists(atPath: configuration.credentialsPath) { return nil }
+        // A fresh key each time the file has to be (re)written: the secret is only ever stored in that file.
+        for old in try await identities.credentials(accountId: configuration.accountId, userName: Self.administratorName) {
+            try await identities.deleteCredential(accessKeyId: old.accessKeyId)
+        }
+        let key = CredentialRecord(accessKeyId: Identifiers.awsId(prefix: "AKIA"), secret: Identifiers.secretAccessKey(),
+                                   accountId: configuration.accountId, kind: .user, userName: Self.administratorName,
+                                   createdAt: clock.now())
+        try await identities.createCredential(key)
+        let credentials = """
+            # Written by Cairn on first start: the \(Self.administratorName) user of account \(configuration.accountId).
+            [default]
+            aws_access_key_id = \(key.accessKeyId)
+            aws_secret_access_key = \(key.secret)
+
+            """
+        try Self.writePrivate(credentials, to: configuration.credentialsPath)
+        if !fm.fileExists(atPath: configuration.configPath) {
+            let config = """
+                # Written by Cairn: use with AWS_CONFIG_FILE=\(configuration.configPath)
+                [default]
+                region = \(configuration.region)
+
+                """
+            try Self.writePrivate(config, to: configuration.configPath)
+        }
+        logger.info("created the \(Self.administratorName) user's access key \(key.accessKeyId)")
+        return configuration.credentialsPath
+    }
+
+    /// Writes a file readable by its owner only (0600), atomically.
+    static func writePrivate(_ text: String, to path: String) throws {
+        let tmp = path + ".tmp-\(getpid())"
+        guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw StoreError.unavailable("Cannot write \(tmp)")
+        }
+        guard rename(tmp, path) == 0 else { throw StoreError.unavailable("Cannot move \(tmp) to \(path)") }
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import Logging
+
+/// Everything `cairn serve` can be told. The CLI fills it from flags and `CAIRN_*` variables; tests build it directly.
+public struct CairnConfiguration: Sendable {
+    public var host: String = "127.0.0.1"
+    /// 4566, so projects that already point `AWS_ENDPOINT_URL` at a local emulator work unchanged. 0 picks a free port.
+    public var port: Int = 4566
+    public var dataDirectory: String = "./cairn-data"
+    /// The default region for Cairn's own work; requests use the region of their signing scope.
+    public var region: String = "us-east-1"
+    public var accountId: String = "000000000000"
+    /// Map unknown access keys to the default account's root, without verifying signatures.
+    public var acceptAnyCredentials: Bool = false
+    /// Days of event history kept before the retention service prunes it.
+    public var eventRetentionDays: Int = 90
+    /// Largest request body accepted by the JSON and query services.
+    public var maxRequestBodyBytes: Int = 16 * 1024 * 1024
+    /// Allowed clock skew between a request's `X-Amz-Date` and the server's clock.
+    public var maxClockSkew: TimeInterval = 15 * 60
+    public var logLevel: Logger.Level = .info
+
+    public init() {}
+
+    /// `<data-dir>/cairn.sqlite`.
+    public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("cairn.sqlite") }
+    /// `<data-dir>/credentials`, the administrator's key in the shared-credentials format.
+    public var credentialsPath: String { (dataDirectory as NSString).appendingPathComponent("credentials") }
+    /// `<data-dir>/config`, an AWS config file with the region and endpoint.
+    public var configPath: String { (dataDirectory as NSString).appendingPathComponent("config") }
+}
+
+/// Cairn's version, reported by `/_cairn/health` and `cairn --version`.
+public enum CairnVersion {
+    public static let string = "0.1.0"
+}

@@ -1,0 +1,229 @@
+import AuditTrail
+import CairnCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Wire
+
+/// The one responder on the one port: identifies the service and operation, authenticates, runs the
+/// operation, records it, and answers in the protocol the request came in on.
+public struct Gateway: HTTPResponder {
+    public typealias Context = CairnRequestContext
+
+    let registry: ServiceRegistry
+    let authenticator: Authenticator
+    let recorder: AuditRecorder
+    let clock: any WallClock
+    let maxBodyBytes: Int
+    let logger: Logger
+
+    public func respond(to request: Request, context: CairnRequestContext) async throws -> Response {
+        let requestId = Identifiers.uuid()
+        let (path, query) = Self.splitTarget(request.head.path ?? "/")
+        if path == "/_cairn/health", request.method == .get {
+            return health()
+        }
+        var headers = Self.headerMap(request.headers)
+        // HTTPTypes moves `Host` into the authority pseudo-header; SigV4 signs it as `host`.
+        if headers["host"] == nil, let authority = request.head.authority { headers["host"] = [authority] }
+        let target = headers["x-amz-target"]?.first
+        var wireProtocol = registry.guessProtocol(target: target, contentType: headers["content-type"]?.first)
+
+        // 1. Which service: the signing scope says.
+        guard let authHeader = headers["authorization"]?.first else {
+            return render(wireProtocol.encodeError(AuthenticationError.missing.awsError(for: wireProtocol), requestId: requestId))
+        }
+        let authorization: SigV4Authorization
+        switch SigV4Authorization.parse(header: authHeader) {
+        case .success(let a): authorization = a
+        case .failure(.unsupportedAlgorithm):
+            let e = AuthenticationError.incomplete("Unsupported authorization type. Cairn accepts AWS4-HMAC-SHA256.")
+            return render(wireProtocol.encodeError(e.awsError(for: wireProtocol), requestId: requestId))
+        case .failure(.incomplete(let message)):
+            return render(wireProtocol.encodeError(AuthenticationError.incomplete(message).awsError(for: wireProtocol),
+                                                   requestId: requestId))
+        }
+        guard let service = registry.service(signingName: authorization.scope.service) else {
+            let e = AWSError(code: "UnknownServiceException", status: 400,
+                             message: "Cairn does not serve the service '\(authorization.scope.service)'. Served: \(registry.names.joined(separator: ", ")).")
+            return render(wireProtocol.encodeError(e, requestId: requestId))
+        }
+        wireProtocol = service.descriptor.wireProtocol
+
+        // 2. The body, bounded.
+        if let length = headers["content-length"]?.first.flatMap(Int.init), length > maxBodyBytes {
+            return render(wireProtocol.encodeError(Self.tooLarge(maxBodyBytes), requestId: requestId))
+        }
+        let body: [UInt8]
+        do {
+            var buffer = try await request.body.collect(upTo: maxBodyBytes)
+            body = buffer.readBytes(length: buffer.readableBytes) ?? []
+        } catch is NIOTooManyBytesError {
+            return render(wireProtocol.encodeError(Self.tooLarge(maxBodyBytes), requestId: requestId))
+        }
+
+        // 3. Who is calling.
+        let now = clock.now()
+        let payloadHash = SigV4.hexSHA256(body)
+        if let declared = headers["x-amz-content-sha256"]?.first, declared.count == 64, declared.lowercased() != payloadHash {
+            return render(wireProtocol.encodeError(AuthenticationError.payloadHashMismatch.awsError(for: wireProtocol), requestId: requestId))
+        }
+        let signed = SigV4.Request(method: request.method.rawValue, rawPath: path, rawQuery: query, headers: headers,
+                                   payloadHash: headers["x-amz-content-sha256"]?.first ?? payloadHash)
+        let caller: Authenticator.Authenticated
+        do {
+            caller = try await authenticator.authenticate(signed, authorization: authorization, body: body, now: now)
+        } catch {
+            // Authentication failures are answered but not recorded, as in AWS.
+            return render(wireProtocol.encodeError(error.awsError(for: wireProtocol), requestId: requestId))
+        }
+
+        // 4. Which operation, with what input.
+        let operation: String
+        let input: OperationInput
+        switch Self.decode(wireProtocol: wireProtocol, headers: headers, query: query, body: body) {
+        case .success(let decoded): (operation, input) = decoded
+        case .failure(let error): return render(wireProtocol.encodeError(error, requestId: requestId))
+        }
+        guard service.operations.contains(operation) else {
+            let e = AWSError(code: "UnknownOperationException", status: 400,
+                             message: "Cairn does not implement \(service.descriptor.signingName):\(operation).")
+            return render(wireProtocol.encodeError(e, requestId: requestId))
+        }
+
+        let call = CallContext(
+            requestId: requestId, principal: caller.principal, accountId: caller.accountId,
+            region: authorization.scope.region, sourceIPAddress: context.remoteAddress,
+            userAgent: headers["user-agent"]?.first ?? "", host: headers["host"]?.first ?? "localhost",
+            receivedAt: now)
+        return await run(service: service, operation: operation, input: input, call: call)
+    }
+
+    /// Runs the operation, commits its record, then answers.
+    func run(service: any AWSService, operation: String, input: OperationInput, call: CallContext) async -> Response {
+        let descriptor = service.descriptor
+        let wireProtocol = descriptor.wireProtocol
+        var record = CloudTrailRecord(
+            eventTime: clock.now(), eventSource: descriptor.eventSource, eventName: operation,
+            awsRegion: descriptor.recordRegion ?? call.region, recipientAccountId: call.accountId,
+            principal: call.principal, sourceIPAddress: call.sourceIPAddress, userAgent: call.userAgent,
+            requestParameters: input.requestParameters, requestID: call.requestId,
+            readOnly: descriptor.isReadOnly(operation))
+        let response: WireResponse
+        do {
+            let result = try await service.handle(operation: operation, input: input, context: call)
+            record.responseElements = result.audit.responseElements
+            record.resources = result.audit.resources
+            record.category = result.audit.category
+            record.additionalEventData = result.audit.additionalEventData
+            if let readOnly = result.audit.readOnly { record.readOnly = readOnly }
+            response = wireProtocol.encodeOutput(result.output, operation: operation, requestId: call.requestId)
+        } catch {
+            let failure: OperationFailure
+            switch error {
+            case let f as OperationFailure: failure = f
+            case let e as AWSError: failure = OperationFailure(e)
+            default:
+                logger.error("\(descriptor.signingName):\(operation) failed: \(error)", metadata: ["request-id": "\(call.requestId)"])
+                failure = OperationFailure(.internalFailure(requestId: call.requestId))
+            }
+            record.errorCode = failure.error.code
+            record.errorMessage = failure.error.message
+            record.resources = failure.resources
+            response = wireProtocol.encodeError(failure.error, requestId: call.requestId)
+        }
+        record.eventTime = clock.now()
+        do {
+            try await recorder.record(record)
+        } catch {
+            // A call whose record is not committed must not look successful.
+            logger.error("could not record \(operation): \(error)", metadata: ["request-id": "\(call.requestId)"])
+            return render(wireProtocol.encodeError(.internalFailure(requestId: call.requestId), requestId: call.requestId))
+        }
+        return render(response)
+    }
+
+    // MARK: Helpers
+
+    static func tooLarge(_ max: Int) -> AWSError {
+        AWSError(code: "RequestEntityTooLarge", status: 413, message: "The request body exceeds the maximum of \(max) bytes.")
+    }
+
+    func health() -> Response {
+        let body: JSONValue = [
+            "status": "ok", "version": .string(CairnVersion.string),
+            "services": .array(registry.names.map(JSONValue.string)),
+        ]
+        return render(WireResponse(headers: [("Content-Type", "application/json")], body: body.serialized()))
+    }
+
+    /// Splits a request target into raw path and raw query; absolute-form targets (proxy mode) lose their authority.
+    static func splitTarget(_ target: String) -> (String, String) {
+        var t = Substring(target)
+        if t.hasPrefix("http://") || t.hasPrefix("https://") {
+            let afterScheme = t[t.index(t.firstIndex(of: ":")!, offsetBy: 3)...]
+            t = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }).map { afterScheme[$0...] } ?? "/"
+            if t.hasPrefix("?") { t = "/" + t }
+        }
+        if let q = t.firstIndex(of: "?") {
+            return (String(t[..<q]), String(t[t.index(after: q)...]))
+        }
+        return (String(t), "")
+    }
+
+    static func headerMap(_ fields: HTTPFields) -> [String: [String]] {
+        var map: [String: [String]] = [:]
+        for field in fields { map[field.name.canonicalName, default: []].append(field.value) }
+        return map
+    }
+
+    /// Finds the operation name and decodes the input for the service's protocol.
+    static func decode(wireProtocol: AWSProtocol, headers: [String: [String]], query: String,
+                       body: [UInt8]) -> Result<(String, OperationInput), AWSError> {
+        switch wireProtocol {
+        case .json(_, let prefix):
+            guard let target = headers["x-amz-target"]?.first, target.hasPrefix(prefix + "."),
+                  case let op = String(target.dropFirst(prefix.count + 1)), !op.isEmpty
+            else {
+                return .failure(AWSError(code: "UnknownOperationException", status: 400,
+                                         message: "The X-Amz-Target header is missing or does not name an operation of this service."))
+            }
+            if body.isEmpty || body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+                return .success((op, .json(.object([]))))
+            }
+            do {
+                let value = try JSONValue.parse(body)
+                guard case .object = value else {
+                    return .failure(.serialization("The request body must be a JSON object."))
+                }
+                return .success((op, .json(value)))
+            } catch {
+                return .failure(.serialization("The request body is not valid JSON: \(error.description)"))
+            }
+        case .query:
+            var fields = QueryForm(encoded: query).fields
+            guard let text = String(validating: body, as: UTF8.self) else {
+                return .failure(AWSError(code: "MalformedQueryString", status: 400, message: "The request body is not valid UTF-8."))
+            }
+            fields += QueryForm(encoded: text).fields
+            let form = QueryForm(fields: fields)
+            guard let action = form["Action"], !action.isEmpty else {
+                return .failure(AWSError(code: "MissingAction", status: 400, message: "Missing Action"))
+            }
+            return .success((action, .query(form)))
+        case .restJSON, .restXML:
+            return .failure(AWSError(code: "UnknownOperationException", status: 400, message: "No REST services are served yet."))
+        }
+    }
+
+    func render(_ wire: WireResponse) -> Response {
+        var fields = HTTPFields()
+        for (name, value) in wire.headers {
+            if let n = HTTPField.Name(name) { fields.append(HTTPField(name: n, value: value)) }
+        }
+        return Response(status: .init(code: wire.status), headers: fields,
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: wire.body)))
+    }
+}

@@ -1,0 +1,200 @@
+import CairnCore
+import Foundation
+import Storage
+import Wire
+
+/// IAM (query protocol): users, access keys and roles.
+public struct IAMService: AWSService {
+    let store: any IdentityStore
+    let directory: CredentialDirectory
+    let clock: any WallClock
+
+    public init(store: any IdentityStore, directory: CredentialDirectory, clock: any WallClock) {
+        self.store = store
+        self.directory = directory
+        self.clock = clock
+    }
+
+    public static let xmlNamespace = "https://iam.amazonaws.com/doc/2010-05-08/"
+
+    public let descriptor = ServiceDescriptor(
+        signingName: "iam", eventSource: "iam.amazonaws.com",
+        wireProtocol: .query(apiVersion: "2010-05-08", xmlNamespace: IAMService.xmlNamespace),
+        recordRegion: "us-east-1")
+
+    public let operations: Set<String> = [
+        "CreateUser", "GetUser", "ListUsers", "DeleteUser", "CreateAccessKey", "ListAccessKeys", "DeleteAccessKey",
+        "CreateRole", "GetRole", "ListRoles", "DeleteRole",
+    ]
+
+    public func handle(operation: String, input: OperationInput, context: CallContext) async throws -> OperationResult {
+        let form = input.form
+        switch operation {
+        case "CreateUser": return try await createUser(form, context)
+        case "GetUser": return try await getUser(form, context)
+        case "ListUsers": return try await listUsers(form, context)
+        case "DeleteUser": return try await deleteUser(form, context)
+        case "CreateAccessKey": return try await createAccessKey(form, context)
+        case "ListAccessKeys": return try await listAccessKeys(form, context)
+        case "DeleteAccessKey": return try await deleteAccessKey(form, context)
+        case "CreateRole": return try await createRole(form, context)
+        case "GetRole": return try await getRole(form, context)
+        case "ListRoles": return try await listRoles(form, context)
+        case "DeleteRole": return try await deleteRole(form, context)
+        default: throw AWSError.unknownOperation(operation)
+        }
+    }
+
+    // MARK: Errors
+
+    static func noSuchUser(_ name: String) -> AWSError {
+        AWSError(code: "NoSuchEntity", status: 404, message: "The user with name \(name) cannot be found.")
+    }
+
+    static func noSuchRole(_ name: String) -> AWSError {
+        AWSError(code: "NoSuchEntity", status: 404, message: "The role with name \(name) cannot be found.")
+    }
+
+    static func userResource(_ name: String) -> [CloudTrailRecord.Resource] {
+        [.init(type: "AWS::IAM::User", name: name)]
+    }
+
+    static func roleResource(_ name: String) -> [CloudTrailRecord.Resource] {
+        [.init(type: "AWS::IAM::Role", name: name)]
+    }
+
+    // MARK: Users
+
+    static func userShape(_ u: IAMUserRecord) -> JSONValue {
+        ["Path": .string(u.path), "UserName": .string(u.userName), "UserId": .string(u.userId),
+         "Arn": .string(u.arn), "CreateDate": .timestamp(u.createdAt)]
+    }
+
+    func createUser(_ form: QueryForm, _ ctx: CallContext) async throws -> OperationResult {
+        let name = try form.required("UserName")
+        try IAMNames.validateName(name, member: "userName")
+        let path = form["Path"] ?? "/"
+        try IAMNames.validatePath(path)
+        let user = IAMUserRecord(accountId: ctx.accountId, userName: name, userId: Identifiers.awsId(prefix: "AIDA"),
+                                 path: path, createdAt: clock.now())
+        do {
+            try await store.createUser(user)
+        } catch let e as StoreError where e.isDuplicate {
+            throw OperationFailure(AWSError(code: "EntityAlreadyExists", status: 409,
+                                            message: "User with name \(name) already exists."),
+                                   resources: Self.userResource(name))
+        }
+        let shape = Self.userShape(user)
+        return OperationResult(output: ["User": shape],
+                               audit: AuditDetails(responseElements: ["user": shape.lowerCamelKeys],
+                                                   resources: Self.userResource(name)))
+    }
+
+    func getUser(_ form: QueryForm, _ ctx: CallContext) async throws -> OperationResult {
+        let name: String
+        if let given = form["UserName"] {
+            name = given
+        } else if case .iamUser(_, let caller, _, _) = ctx.principal {
+            name = caller
+        } else {
+            throw AWSError(code: "ValidationError", status: 400,
+                           message: "Must specify userName when calling with non-User credentials")
+        }
+        guard let user = try await store.user(accountId: ctx.accountId, userName: name) else {
+            throw OperationFailure(Self.noSuchUser(name), resources: Self.userResource(name))
+        }
+        return OperationResult(output: ["User": Self.userShape(user)],
+                               audit: AuditDetails(resources: Self.userResource(user.userName)))
+    }
+
+    func listUsers(_ form: QueryForm, _ ctx: CallContext) async throws -> OperationResult {
+        let limit = try form.int("MaxItems", in: 1...1000) ?? 100
+        let prefix = form["PathPrefix"] ?? "/"
+        let page = try await store.users(accountId: ctx.accountId, pathPrefix: prefix, after: form["Marker"], limit: limit + 1)
+        let users = page.prefix(limit)
+        var output: [(String, JSONValue)] = [("Users", .array(users.map(Self.userShape))),
+                                             ("IsTruncated", .bool(page.count > limit))]
+        if page.count > limit, let last = users.last { output.append(("Marker", .string(last.userName))) }
+        return OperationResult(output: .object(output))
+    }
+
+    func deleteUser(_ form: QueryForm, _ ctx: CallContext) async throws -> OperationResult {
+        let name = try form.required("UserName")
+        do {
+            try await store.deleteUser(accountId: ctx.accountId, userName: name)
+        } catch let e as StoreError where e.isNotFound {
+            throw OperationFailure(Self.noSuchUser(name), resources: Self.userResource(name))
+        } catch let e as StoreError where e.isConflict {
+            throw OperationFailure(AWSError(code: "DeleteConflict", status: 409, message: e.message),
+                                   resources: Self.userResource(name))
+        }
+        return OperationResult(output: .object([]), audit: AuditDetails(resources: Self.userResource(name)))
+    }
+
+    // MARK: Access keys
+
+    /// The user an access-key call is about: the named one, else the caller.
+    func targetUser(_ form: QueryForm, _ ctx: CallContext) async throws -> IAMUserRecord? {
+        if let name = form["UserName"] {
+            guard let user = try await store.user(accountId: ctx.accountId, userName: name) else {
+                throw OperationFailure(Self.noSuchUser(name), resources: Self.userResource(name))
+            }
+            return user
+        }
+        if case .iamUser(_, let caller, _, _) = ctx.principal {
+            return try await store.user(accountId: ctx.accountId, userName: caller)
+        }
+        return nil  // root: keys of the root identity
+    }
+
+    func createAccessKey(_ form: QueryForm, _ ctx: CallContext) async throws -> OperationResult {
+        let user = try await targetUser(form, ctx)
+        if let user {
+            let existing = try await store.credentials(accountId: ctx.accountId, userName: user.userName)
+            if existing.count >= 2 {
+                throw OperationFailure(AWSError(code: "LimitExceeded", status: 409,
+                                                message: "Cannot exceed quota for AccessKeysPerUser: 2"),
+                                       resources: Self.userResource(user.userName))
+            }
+        }
+        let now = clock.now()
+        let key = CredentialRecord(accessKeyId: Identifiers.awsId(prefix: "AKIA"), secret: Identifiers.secretAccessKey(),
+                                   accountId: ctx.accountId, kind: user == nil ? .root : .user, userName: user?.userName,
+                                   createdAt: now)
+        try await store.createCredential(key)
+        var shape: [(String, JSONValue)] = []
+        if let user { shape.append(("UserName", .string(user.userName))) }
+        shape += [("AccessKeyId", .string(key.accessKeyId)), ("Status", "Active"),
+                  ("SecretAccessKey", .string(key.secret)), ("CreateDate", .timestamp(now))]
+        return OperationResult(
+            output: ["AccessKey": .object(shape)],
+            audit: AuditDetails(responseElements: ["accessKey": JSONValue.object(shape).lowerCamelKeys],
+                                resources: user.map { Self.userResource($0.userName) } ?? []))
+    }
+
+    func listAccessKeys(_ form: QueryForm, _ ctx: CallContext) async throws -> OperationResult {
+        guard let user = try await targetUser(form, ctx) else {
+            return OperationResult(output: ["AccessKeyMetadata": [], "IsTruncated": false])
+        }
+        let keys = try await store.credentials(accountId: ctx.accountId, userName: user.userName)
+        let shapes: [JSONValue] = keys.map {
+            ["UserName": .string(user.userName), "AccessKeyId": .string($0.accessKeyId), "Status": .string($0.status),
+             "CreateDate": .timestamp($0.createdAt)]
+        }
+        return OperationResult(output: ["AccessKeyMetadata": .array(shapes), "IsTruncated": false],
+                               audit: AuditDetails(resources: Self.userResource(user.userName)))
+    }
+
+    func deleteAccessKey(_ form: QueryForm, _ ctx: CallContext) async throws -> OperationResult {
+        let keyId = try form.required("AccessKeyId")
+        let user = try await targetUser(form, ctx)
+        guard let key = try await store.credential(accessKeyId: keyId), key.accountId == ctx.accountId, key.kind != .session,
+              key.userName?.lowercased() == user?.userName.lowercased()
+        else {
+            throw AWSError(code: "NoSuchEntity", status: 404, message: "The Access Key with id \(keyId) cannot be found.")
+        }
+        try await store.deleteCredential(accessKeyId: keyId)
+        directory.invalidate(accessKeyId: keyId)
+        return OperationResult(output: .object([]), audit: AuditDetails(resources: user.map { Self.userResource($0.userName) } ?? []))
+    }
+}

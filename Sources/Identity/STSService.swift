@@ -1,0 +1,97 @@
+import CairnCore
+import Foundation
+import Storage
+import Wire
+
+/// STS (query protocol): GetCallerIdentity and AssumeRole.
+public struct STSService: AWSService {
+    let store: any IdentityStore
+    let clock: any WallClock
+
+    public init(store: any IdentityStore, clock: any WallClock) {
+        self.store = store
+        self.clock = clock
+    }
+
+    public let descriptor = ServiceDescriptor(
+        signingName: "sts", eventSource: "sts.amazonaws.com",
+        wireProtocol: .query(apiVersion: "2011-06-15", xmlNamespace: "https://sts.amazonaws.com/doc/2011-06-15/"))
+
+    public let operations: Set<String> = ["GetCallerIdentity", "AssumeRole"]
+
+    public func handle(operation: String, input: OperationInput, context: CallContext) async throws -> OperationResult {
+        switch operation {
+        case "GetCallerIdentity":
+            let p = context.principal
+            return OperationResult(output: .compact([
+                ("UserId", p.principalId.map(JSONValue.string)), ("Account", .string(context.accountId)),
+                ("Arn", p.arn.map(JSONValue.string)),
+            ]))
+        case "AssumeRole":
+            return try await assumeRole(input.form, context)
+        default:
+            throw AWSError.unknownOperation(operation)
+        }
+    }
+
+    static func accessDenied(_ caller: Principal, _ roleArn: String) -> AWSError {
+        AWSError(code: "AccessDenied", status: 403,
+                 message: "User: \(caller.arn ?? "anonymous") is not authorized to perform: sts:AssumeRole on resource: \(roleArn)")
+    }
+
+    func assumeRole(_ form: QueryForm, _ ctx: CallContext) async throws -> OperationResult {
+        let roleArn = try form.required("RoleArn")
+        let sessionName = try form.required("RoleSessionName")
+        guard (2...64).contains(sessionName.count),
+              sessionName.unicodeScalars.allSatisfy({ $0.value < 128 && (CharacterSetASCII.isAlnum(UInt8($0.value)) || "_=,.@-".unicodeScalars.contains($0)) })
+        else {
+            throw AWSError(code: "ValidationError", status: 400,
+                           message: "1 validation error detected: Value '\(sessionName)' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*")
+        }
+        guard let arn = ARN(roleArn), arn.service == "iam", arn.resource.hasPrefix("role/"), arn.accountId.count == 12 else {
+            throw AWSError(code: "ValidationError", status: 400, message: "\(roleArn) is invalid")
+        }
+        let roleName = String(arn.resource.split(separator: "/").last ?? "")
+        let resources = [CloudTrailRecord.Resource(type: "AWS::IAM::Role", name: roleArn, arn: roleArn)]
+        if case .root = ctx.principal {
+            throw OperationFailure(AWSError(code: "AccessDenied", status: 403, message: "Roles may not be assumed by root accounts."),
+                                   resources: resources)
+        }
+        guard let role = try await store.role(accountId: arn.accountId, roleName: roleName), role.arn == roleArn || role.roleName == roleName,
+              let policy = try? TrustPolicy(json: role.assumeRolePolicy), policy.allows(ctx.principal)
+        else {
+            throw OperationFailure(Self.accessDenied(ctx.principal, roleArn), resources: resources)
+        }
+        // Role chaining is limited to one hour, as in AWS.
+        var maxDuration = role.maxSessionDuration
+        if case .assumedRole = ctx.principal { maxDuration = min(maxDuration, 3600) }
+        let duration = try form.int("DurationSeconds", in: 900...43200) ?? 3600
+        guard duration <= maxDuration else {
+            throw AWSError(code: "ValidationError", status: 400,
+                           message: "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+        }
+        let now = clock.now()
+        let expires = now.addingTimeInterval(TimeInterval(duration))
+        let credential = CredentialRecord(
+            accessKeyId: Identifiers.awsId(prefix: "ASIA"), secret: Identifiers.secretAccessKey(),
+            accountId: role.accountId, kind: .session, createdAt: now, sessionToken: Identifiers.sessionToken(),
+            expiresAt: expires, roleName: role.roleName, roleId: role.roleId, rolePath: role.path, sessionName: sessionName)
+        try await store.createCredential(credential)
+        let assumedArn = "arn:aws:sts::\(role.accountId):assumed-role/\(role.roleName)/\(sessionName)"
+        let credentials: JSONValue = [
+            "AccessKeyId": .string(credential.accessKeyId), "SecretAccessKey": .string(credential.secret),
+            "SessionToken": .string(credential.sessionToken ?? ""), "Expiration": .timestamp(expires),
+        ]
+        let assumedUser: JSONValue = ["AssumedRoleId": .string("\(role.roleId):\(sessionName)"), "Arn": .string(assumedArn)]
+        let elements: JSONValue = [
+            "credentials": [
+                "accessKeyId": .string(credential.accessKeyId), "sessionToken": .string(credential.sessionToken ?? ""),
+                "expiration": .timestamp(expires),
+            ],
+            "assumedRoleUser": assumedUser.lowerCamelKeys,
+        ]
+        return OperationResult(output: ["Credentials": credentials, "AssumedRoleUser": assumedUser],
+                               audit: AuditDetails(responseElements: elements, resources: resources,
+                                                   additionalEventData: nil))
+    }
+}

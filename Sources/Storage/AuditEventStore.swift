@@ -1,0 +1,106 @@
+import Foundation
+
+/// A CloudTrail record ready to store: the serialized record plus the columns event history searches.
+public struct StoredAuditEvent: Sendable {
+    public var eventId: String
+    public var accountId: String
+    public var region: String
+    /// Milliseconds since the epoch.
+    public var eventTime: Int64
+    public var eventName: String
+    public var eventSource: String
+    public var readOnly: Bool
+    public var username: String?
+    public var accessKeyId: String?
+    public var management: Bool
+    /// The record, as JSON text.
+    public var record: String
+    public var resources: [(type: String, name: String)]
+
+    public init(eventId: String, accountId: String, region: String, eventTime: Int64, eventName: String,
+                eventSource: String, readOnly: Bool, username: String?, accessKeyId: String?, management: Bool,
+                record: String, resources: [(type: String, name: String)]) {
+        self.eventId = eventId
+        self.accountId = accountId
+        self.region = region
+        self.eventTime = eventTime
+        self.eventName = eventName
+        self.eventSource = eventSource
+        self.readOnly = readOnly
+        self.username = username
+        self.accessKeyId = accessKeyId
+        self.management = management
+        self.record = record
+        self.resources = resources
+    }
+}
+
+/// The attribute a lookup filters on (LookupEvents' `LookupAttributes`).
+public enum AuditLookupAttribute: Sendable, Equatable {
+    case eventId(String)
+    case eventName(String)
+    case readOnly(Bool)
+    case username(String)
+    case resourceType(String)
+    case resourceName(String)
+    case eventSource(String)
+    case accessKeyId(String)
+}
+
+/// Where a page of lookups continues: after this (time, seq), newest first.
+public struct AuditCursor: Sendable, Equatable {
+    public var eventTime: Int64
+    public var seq: Int64
+    public init(eventTime: Int64, seq: Int64) {
+        self.eventTime = eventTime
+        self.seq = seq
+    }
+}
+
+/// A management-event lookup in one account and region.
+public struct AuditLookupQuery: Sendable {
+    public var accountId: String
+    public var region: String
+    public var attribute: AuditLookupAttribute?
+    /// Inclusive bounds in milliseconds.
+    public var startTime: Int64?
+    public var endTime: Int64?
+    public var limit: Int
+    public var after: AuditCursor?
+
+    public init(accountId: String, region: String, attribute: AuditLookupAttribute?, startTime: Int64?, endTime: Int64?,
+                limit: Int, after: AuditCursor?) {
+        self.accountId = accountId
+        self.region = region
+        self.attribute = attribute
+        self.startTime = startTime
+        self.endTime = endTime
+        self.limit = limit
+        self.after = after
+    }
+}
+
+/// One stored event found by a lookup.
+public struct AuditLookupRow: Sendable {
+    public var cursor: AuditCursor
+    public var eventId: String
+    public var eventName: String
+    public var eventSource: String
+    public var readOnly: Bool
+    public var username: String?
+    public var accessKeyId: String?
+    public var record: String
+    public var resources: [(type: String, name: String)]
+}
+
+/// The durable CloudTrail record store behind event history and trails.
+public protocol AuditEventStore: Sendable {
+    /// Appends records in one transaction; when it returns they are committed.
+    func append(_ events: [StoredAuditEvent]) async throws
+    /// Management events matching the query, newest first.
+    func lookup(_ query: AuditLookupQuery) async throws -> [AuditLookupRow]
+    /// Deletes records older than `cutoff` (ms), at most `batch` at a time; returns how many were deleted.
+    func prune(olderThan cutoff: Int64, batch: Int) async throws -> Int
+    /// The number of stored records (all categories).
+    func count() async throws -> Int
+}

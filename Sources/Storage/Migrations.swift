@@ -1,0 +1,121 @@
+import Foundation
+import SQLKit
+
+/// A named, append-only schema change. Never edit one that has landed; add a new one.
+public struct Migration: Sendable {
+    public var name: String
+    public var statements: [String]
+}
+
+/// The schema, in order.
+enum Migrations {
+    static let all: [Migration] = [
+        Migration(name: "0001_identity", statements: [
+            """
+            CREATE TABLE account (
+                account_id TEXT PRIMARY KEY,
+                created_at INTEGER NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE iam_user (
+                account_id TEXT NOT NULL,
+                user_name TEXT NOT NULL,
+                user_name_key TEXT NOT NULL,
+                user_id TEXT NOT NULL UNIQUE,
+                path TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (account_id, user_name_key)
+            )
+            """,
+            """
+            CREATE TABLE iam_role (
+                account_id TEXT NOT NULL,
+                role_name TEXT NOT NULL,
+                role_name_key TEXT NOT NULL,
+                role_id TEXT NOT NULL UNIQUE,
+                path TEXT NOT NULL,
+                assume_role_policy TEXT NOT NULL,
+                description TEXT,
+                max_session_duration INTEGER NOT NULL,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (account_id, role_name_key)
+            )
+            """,
+            """
+            CREATE TABLE access_key (
+                access_key_id TEXT PRIMARY KEY,
+                secret TEXT NOT NULL,
+                account_id TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                user_name TEXT,
+                status TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                session_token TEXT,
+                expires_at INTEGER,
+                role_name TEXT,
+                role_id TEXT,
+                role_path TEXT,
+                session_name TEXT
+            )
+            """,
+            "CREATE INDEX access_key_by_user ON access_key (account_id, user_name)",
+        ]),
+        Migration(name: "0002_audit_event", statements: [
+            """
+            CREATE TABLE audit_event (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                event_id TEXT NOT NULL UNIQUE,
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                event_time INTEGER NOT NULL,
+                event_name TEXT NOT NULL,
+                event_source TEXT NOT NULL,
+                read_only INTEGER NOT NULL,
+                username TEXT,
+                access_key_id TEXT,
+                management INTEGER NOT NULL,
+                record TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX audit_event_by_time ON audit_event (account_id, region, management, event_time, seq)",
+            "CREATE INDEX audit_event_by_name ON audit_event (account_id, region, event_name, event_time, seq)",
+            "CREATE INDEX audit_event_by_source ON audit_event (account_id, region, event_source, event_time, seq)",
+            "CREATE INDEX audit_event_by_username ON audit_event (account_id, region, username, event_time, seq)",
+            "CREATE INDEX audit_event_by_key ON audit_event (account_id, region, access_key_id, event_time, seq)",
+            "CREATE INDEX audit_event_by_read_only ON audit_event (account_id, region, read_only, event_time, seq)",
+            """
+            CREATE TABLE audit_resource (
+                event_id TEXT NOT NULL,
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                event_time INTEGER NOT NULL,
+                resource_type TEXT NOT NULL,
+                resource_name TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX audit_resource_by_type ON audit_resource (account_id, region, resource_type, event_time)",
+            "CREATE INDEX audit_resource_by_name ON audit_resource (account_id, region, resource_name, event_time)",
+            "CREATE INDEX audit_resource_by_event ON audit_resource (event_id)",
+        ]),
+    ]
+
+    /// Applies the migrations not yet recorded in `migration`, each in its own transaction.
+    static func apply(_ migrations: [Migration], to store: SQLStore) async throws {
+        try await store.write { db in
+            try await db.raw("CREATE TABLE IF NOT EXISTS migration (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)").run()
+        }
+        let applied = try await store.read { db in
+            try await db.raw("SELECT name FROM migration").all().map { try $0.decode(column: "name", as: String.self) }
+        }
+        let done = Set(applied)
+        for migration in migrations where !done.contains(migration.name) {
+            try await store.write { db in
+                for statement in migration.statements { try await db.raw(SQLQueryString(statement)).run() }
+                let now = Int64(Date().timeIntervalSince1970)
+                try await db.raw("INSERT INTO migration (name, applied_at) VALUES (\(bind: migration.name), \(bind: now))").run()
+            }
+            store.logger.debug("applied migration \(migration.name)")
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import SQLKit
+
+/// `AuditEventStore` over SQL.
+public struct SQLAuditEventStore: AuditEventStore {
+    let store: SQLStore
+    /// Rows per INSERT statement (SQLite's bound-parameter limit is 32766).
+    static let rowsPerStatement = 500
+
+    public init(store: SQLStore) { self.store = store }
+
+    public func append(_ events: [StoredAuditEvent]) async throws {
+        guard !events.isEmpty else { return }
+        try await store.write { db in
+            for chunk in stride(from: 0, to: events.count, by: Self.rowsPerStatement) {
+                let slice = events[chunk..<min(chunk + Self.rowsPerStatement, events.count)]
+                var insert = db.insert(into: "audit_event").columns(
+                    "event_id", "account_id", "region", "event_time", "event_name", "event_source", "read_only",
+                    "username", "access_key_id", "management", "record")
+                var resourceRows: [[any Encodable & Sendable]] = []
+                for e in slice {
+                    insert = insert.values([
+                        e.eventId, e.accountId, e.region, e.eventTime, e.eventName, e.eventSource, e.readOnly ? 1 : 0,
+                        e.username, e.accessKeyId, e.management ? 1 : 0, e.record,
+                    ] as [any Encodable & Sendable])
+                    if e.management {
+                        for r in e.resources {
+                            resourceRows.append([e.eventId, e.accountId, e.region, e.eventTime, r.type, r.name])
+                        }
+                    }
+                }
+                try await insert.run()
+                if !resourceRows.isEmpty {
+                    var resources = db.insert(into: "audit_resource").columns(
+                        "event_id", "account_id", "region", "event_time", "resource_type", "resource_name")
+                    for row in resourceRows { resources = resources.values(row) }
+                    try await resources.run()
+                }
+            }
+        }
+    }
+
+    public func lookup(_ q: AuditLookupQuery) async throws -> [AuditLookupRow] {
+        try await store.read { db in
+            var sql: SQLQueryString
+            switch q.attribute {
+            case .resourceType(let v), .resourceName(let v):
+                let column = if case .resourceType = q.attribute { "resource_type" } else { "resource_name" }
+                sql = """
+                    SELECT e.seq AS seq, e.event_id AS event_id, e.event_time AS event_time, e.event_name AS event_name, e.event_source AS event_source, e.read_only AS read_only, e.username AS username, e.access_key_id AS access_key_id, e.record AS record FROM audit_resource r
+                    JOIN audit_event e ON e.event_id = r.event_id
+                    WHERE r.account_id = \(bind: q.accountId) AND r.region = \(bind: q.region)
+                    AND r.\(unsafeRaw: column) = \(bind: v) AND e.management = 1
+                    """
+                if let s = q.startTime { sql = sql + " AND r.event_time >= \(bind: s)" }
+                if let e = q.endTime { sql = sql + " AND r.event_time <= \(bind: e)" }
+            default:
+                sql = """
+                    SELECT e.seq AS seq, e.event_id AS event_id, e.event_time AS event_time, e.event_name AS event_name, e.event_source AS event_source, e.read_only AS read_only, e.username AS username, e.access_key_id AS access_key_id, e.record AS record FROM audit_event e
+                    WHERE e.account_id = \(bind: q.accountId) AND e.region = \(bind: q.region) AND e.management = 1
+                    """
+                switch q.attribute {
+                case .eventId(let v): sql = sql + " AND e.event_id = \(bind: v)"
+                case .eventName(let v): sql = sql + " AND e.event_name = \(bind: v)"
+                case .readOnly(let v): sql = sql + " AND e.read_only = \(bind: v ? 1 : 0)"
+                case .username(let v): sql = sql + " AND e.username = \(bind: v)"
+                case .eventSource(let v): sql = sql + " AND e.event_source = \(bind: v)"
+                case .accessKeyId(let v): sql = sql + " AND e.access_key_id = \(bind: v)"
+                case .resourceType, .resourceName, nil: break
+                }
+                if let s = q.startTime { sql = sql + " AND e.event_time >= \(bind: s)" }
+                if let e = q.endTime { sql = sql + " AND e.event_time <= \(bind: e)" }
+            }
+            if let c = q.after {
+                sql = sql + " AND (e.event_time < \(bind: c.eventTime) OR (e.event_time = \(bind: c.eventTime) AND e.seq < \(bind: c.seq)))"
+            }
+            sql = sql + " ORDER BY e.event_time DESC, e.seq DESC LIMIT \(bind: q.limit)"
+            let rows = try await db.raw(sql).all()
+            var out: [AuditLookupRow] = []
+            var ids: [String] = []
+            out.reserveCapacity(rows.count)
+            for row in rows {
+                let id = try row.decode(column: "event_id", as: String.self)
+                ids.append(id)
+                out.append(AuditLookupRow(
+                    cursor: AuditCursor(eventTime: try row.decode(column: "event_time", as: Int64.self),
+                                        seq: try row.decode(column: "seq", as: Int64.self)),
+                    eventId: id,
+                    eventName: try row.decode(column: "event_name", as: String.self),
+                    eventSource: try row.decode(column: "event_source", as: String.self),
+                    readOnly: try row.decode(column: "read_only", as: Int.self) != 0,
+                    username: try row.decode(column: "username", as: String?.self),
+                    accessKeyId: try row.decode(column: "access_key_id", as: String?.self),
+                    record: try row.decode(column: "record", as: String.self), resources: []))
+            }
+            guard !ids.isEmpty else { return out }
+            var resources: [String: [(type: String, name: String)]] = [:]
+            let list = SQLList(ids.map { SQLBind($0) })
+            for row in try await db.raw("""
+                SELECT event_id, resource_type, resource_name FROM audit_resource WHERE event_id IN (\(list))
+                """).all() {
+                resources[try row.decode(column: "event_id", as: String.self), default: []].append(
+                    (try row.decode(column: "resource_type", as: String.self),
+                     try row.decode(column: "resource_name", as: String.self)))
+            }
+            for i in out.indices { out[i].resources = resources[ids[i]] ?? [] }
+            return out
+        }
+    }
+
+    public func prune(olderThan cutoff: Int64, batch: Int) async throws -> Int {
+        try await store.write { db in
+            // Records arrive in time order, so the oldest are the lowest seqs: walk the primary key, no time index.
+            let rows = try await db.raw("""
+                SELECT seq, event_id, event_time FROM audit_event ORDER BY seq LIMIT \(bind: batch)
+                """).all()
+            var lastSeq: Int64?
+            for row in rows {
+                guard try row.decode(column: "event_time", as: Int64.self) < cutoff else { break }
+                lastSeq = try row.decode(column: "seq", as: Int64.self)
+            }
+            guard let lastSeq else { return 0 }
+            try await db.raw("""
+                DELETE FROM audit_resource WHERE event_id IN (SELECT event_id FROM audit_event WHERE seq <= \(bind: lastSeq))
+                """).run()
+            let deleted = try await db.raw("DELETE FROM audit_event WHERE seq <= \(bind: lastSeq) RETURNING seq").all()
+            return deleted.count
+        }
+    }
+
+    public func count() async throws -> Int {
+        try await store.read { db in
+            try await db.raw("SELECT COUNT(*) AS n FROM audit_event").first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+}

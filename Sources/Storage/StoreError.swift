@@ -1,0 +1,26 @@
+/// A failure at the storage boundary, with driver errors translated.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    private enum Code: Sendable { case duplicate, notFound, conflict, unavailable }
+    private let code: Code
+    public let message: String
+
+    private init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// A uniqueness rule was violated.
+    public static func duplicate(_ message: String) -> StoreError { .init(.duplicate, message) }
+    /// The row does not exist.
+    public static func notFound(_ message: String) -> StoreError { .init(.notFound, message) }
+    /// The change conflicts with existing rows (e.g. a user that still has keys).
+    public static func conflict(_ message: String) -> StoreError { .init(.conflict, message) }
+    /// The database could not be used.
+    public static func unavailable(_ message: String) -> StoreError { .init(.unavailable, message) }
+
+    public var isDuplicate: Bool { code == .duplicate }
+    public var isNotFound: Bool { code == .notFound }
+    public var isConflict: Bool { code == .conflict }
+
+    public var description: String { message }
+}

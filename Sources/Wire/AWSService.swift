@@ -1,0 +1,140 @@
+import CairnCore
+import Foundation
+
+/// What a service knows about the call it is handling. Services never see raw HTTP.
+public struct CallContext: Sendable {
+    public var requestId: String
+    public var principal: Principal
+    /// The account the call acts on (the caller's).
+    public var accountId: String
+    /// The region from the signing scope.
+    public var region: String
+    public var sourceIPAddress: String
+    public var userAgent: String
+    /// The `Host` header as received (queue URLs and similar are built from it).
+    public var host: String
+    public var receivedAt: Date
+
+    public init(requestId: String, principal: Principal, accountId: String, region: String, sourceIPAddress: String,
+                userAgent: String, host: String, receivedAt: Date) {
+        self.requestId = requestId
+        self.principal = principal
+        self.accountId = accountId
+        self.region = region
+        self.sourceIPAddress = sourceIPAddress
+        self.userAgent = userAgent
+        self.host = host
+        self.receivedAt = receivedAt
+    }
+
+    public var scope: Scope { Scope(accountId: accountId, region: region) }
+}
+
+/// The decoded input of one operation.
+public enum OperationInput: Sendable {
+    /// JSON protocols: the body object.
+    case json(JSONValue)
+    /// Query protocol: the form fields.
+    case query(QueryForm)
+
+    /// The JSON body, or an empty object.
+    public var json: JSONValue {
+        if case .json(let v) = self { return v }
+        return .object([])
+    }
+
+    /// The form, or an empty one.
+    public var form: QueryForm {
+        if case .query(let f) = self { return f }
+        return QueryForm(fields: [])
+    }
+
+    /// Request parameters as CloudTrail records them (before redaction).
+    public var requestParameters: JSONValue {
+        switch self {
+        case .json(let v):
+            if case .object(let m) = v, m.isEmpty { return .null }
+            return v.lowerCamelKeys
+        case .query(let f): return f.requestParameters
+        }
+    }
+}
+
+/// What the recorder needs to know about a call, beyond the request itself.
+public struct AuditDetails: Sendable {
+    public var responseElements: JSONValue
+    public var resources: [CloudTrailRecord.Resource]
+    public var category: CloudTrailRecord.Category
+    /// Overrides the read-only guess made from the operation name.
+    public var readOnly: Bool?
+    public var additionalEventData: JSONValue?
+
+    public init(responseElements: JSONValue = .null, resources: [CloudTrailRecord.Resource] = [],
+                category: CloudTrailRecord.Category = .management, readOnly: Bool? = nil,
+                additionalEventData: JSONValue? = nil) {
+        self.responseElements = responseElements
+        self.resources = resources
+        self.category = category
+        self.readOnly = readOnly
+        self.additionalEventData = additionalEventData
+    }
+}
+
+/// A successful operation: its output shape and what to record.
+public struct OperationResult: Sendable {
+    public var output: JSONValue
+    public var audit: AuditDetails
+
+    public init(output: JSONValue, audit: AuditDetails = AuditDetails()) {
+        self.output = output
+        self.audit = audit
+    }
+}
+
+/// A failed operation: the error and what can still be recorded about it.
+public struct OperationFailure: Error, Sendable {
+    public var error: AWSError
+    public var resources: [CloudTrailRecord.Resource]
+    public init(_ error: AWSError, resources: [CloudTrailRecord.Resource] = []) {
+        self.error = error
+        self.resources = resources
+    }
+}
+
+/// How a service is reached on the wire and named in records.
+public struct ServiceDescriptor: Sendable {
+    /// The SigV4 scope service (`iam`, `sts`, `cloudtrail`, ...).
+    public var signingName: String
+    /// `eventSource` in records (`iam.amazonaws.com`).
+    public var eventSource: String
+    public var wireProtocol: AWSProtocol
+    /// Operations that are read-only though their names do not say so.
+    public var readOnlyOperations: Set<String>
+    /// Global services record their calls in us-east-1 whatever the scope says (IAM).
+    public var recordRegion: String?
+
+    public init(signingName: String, eventSource: String, wireProtocol: AWSProtocol,
+                readOnlyOperations: Set<String> = [], recordRegion: String? = nil) {
+        self.signingName = signingName
+        self.eventSource = eventSource
+        self.wireProtocol = wireProtocol
+        self.readOnlyOperations = readOnlyOperations
+        self.recordRegion = recordRegion
+    }
+
+    /// Get/List/Describe/Lookup/Head operations are read-only, as CloudTrail marks them.
+    public func isReadOnly(_ operation: String) -> Bool {
+        if readOnlyOperations.contains(operation) { return true }
+        for prefix in ["Get", "List", "Describe", "Lookup", "Head"] where operation.hasPrefix(prefix) { return true }
+        return false
+    }
+}
+
+/// A service that answers operations by name.
+public protocol AWSService: Sendable {
+    var descriptor: ServiceDescriptor { get }
+    /// The operations this service answers; anything else is `UnknownOperationException`.
+    var operations: Set<String> { get }
+    /// Runs one operation. Throws `OperationFailure` (or `AWSError`) for AWS-shaped failures.
+    func handle(operation: String, input: OperationInput, context: CallContext) async throws -> OperationResult
+}

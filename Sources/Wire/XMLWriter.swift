@@ -1,0 +1,49 @@
+/// A small XML writer for query and rest-xml responses.
+///
+/// Written by hand: responses are built from `JSONValue` shapes by fixed AWS rules (lists as `<member>`),
+/// which a Codable-based encoder would have to be bent to follow.
+public struct XMLWriter: Sendable {
+    public private(set) var bytes: [UInt8] = []
+
+    public init(declaration: Bool = false) {
+        if declaration { bytes.append(contentsOf: #"<?xml version="1.0" encoding="UTF-8"?>"#.utf8) }
+    }
+
+    public mutating func open(_ name: String, xmlns: String? = nil) {
+        bytes.append(UInt8(ascii: "<"))
+        bytes.append(contentsOf: name.utf8)
+        if let xmlns {
+            bytes.append(contentsOf: #" xmlns=""#.utf8)
+            appendEscaped(xmlns)
+            bytes.append(UInt8(ascii: "\""))
+        }
+        bytes.append(UInt8(ascii: ">"))
+    }
+
+    public mutating func close(_ name: String) {
+        bytes.append(contentsOf: "</".utf8)
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(UInt8(ascii: ">"))
+    }
+
+    /// `<name>text</name>`.
+    public mutating func element(_ name: String, _ text: String) {
+        open(name)
+        appendEscaped(text)
+        close(name)
+    }
+
+    public mutating func appendEscaped(_ text: String) {
+        for b in text.utf8 {
+            switch b {
+            case UInt8(ascii: "<"): bytes.append(contentsOf: "&lt;".utf8)
+            case UInt8(ascii: ">"): bytes.append(contentsOf: "&gt;".utf8)
+            case UInt8(ascii: "&"): bytes.append(contentsOf: "&amp;".utf8)
+            case UInt8(ascii: "\""): bytes.append(contentsOf: "&quot;".utf8)
+            case UInt8(ascii: "'"): bytes.append(contentsOf: "&apos;".utf8)
+            case 0x0D: bytes.append(contentsOf: "&#xD;".utf8)
+            default: bytes.append(b)
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import CairnServer
+import Foundation
+import Logging
+import ServiceLifecycle
+import Hummingbird
+
+/// `cairn serve`: runs the server until SIGINT or SIGTERM.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Start Cairn. Every setting also reads a CAIRN_* variable.")
+
+    @Option(help: "Address to listen on (CAIRN_HOST).")
+    var host: String?
+    @Option(help: "Port to listen on; 0 picks a free one (CAIRN_PORT, default 4566).")
+    var port: Int?
+    @Option(name: .customLong("data-dir"), help: "Where the database, objects and credentials live (CAIRN_DATA_DIR, default ./cairn-data).")
+    var dataDir: String?
+    @Option(help: "Default region for Cairn's own work (CAIRN_REGION, default us-east-1).")
+    var region: String?
+    @Option(name: .customLong("account-id"), help: "The default account's 12-digit id (CAIRN_ACCOUNT_ID, default 000000000000).")
+    var accountId: String?
+    @Flag(name: .customLong("accept-any-credentials"),
+          help: "Map any unknown access key to the default account's root without checking signatures (CAIRN_ACCEPT_ANY_CREDENTIALS=1). Off by default.")
+    var acceptAnyCredentials = false
+    @Option(name: .customLong("event-retention-days"), help: "Days of event history to keep (CAIRN_EVENT_RETENTION_DAYS, default 90).")
+    var eventRetentionDays: Int?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (CAIRN_LOG_LEVEL, default info).")
+    var logLevel: String?
+
+    func validate() throws {
+        let c = try resolved()
+        guard c.accountId.count == 12, c.accountId.allSatisfy(\.isNumber) else {
+            throw ValidationError("--account-id must be 12 digits, got '\(c.accountId)'.")
+        }
+        guard (0...65535).contains(c.port) else { throw ValidationError("--port must be between 0 and 65535.") }
+        guard c.eventRetentionDays >= 1 else { throw ValidationError("--event-retention-days must be at least 1.") }
+    }
+
+    /// Flags first, then `CAIRN_*` variables, then defaults.
+    func resolved() throws -> CairnConfiguration {
+        let env = ProcessInfo.processInfo.environment
+        var c = CairnConfiguration()
+        c.host = host ?? env["CAIRN_HOST"] ?? c.host
+        if let p = port ?? env["CAIRN_PORT"].flatMap(Int.init) { c.port = p }
+        c.dataDirectory = dataDir ?? env["CAIRN_DATA_DIR"] ?? c.dataDirectory
+        c.region = region ?? env["CAIRN_REGION"] ?? c.region
+        c.accountId = accountId ?? env["CAIRN_ACCOUNT_ID"] ?? c.accountId
+        c.acceptAnyCredentials = acceptAnyCredentials || ["1", "true", "yes"].contains(env["CAIRN_ACCEPT_ANY_CREDENTIALS"]?.lowercased() ?? "")
+        if let d = eventRetentionDays ?? env["CAIRN_EVENT_RETENTION_DAYS"].flatMap(Int.init) { c.eventRetentionDays = d }
+        if let text = logLevel ?? env["CAIRN_LOG_LEVEL"] {
+            guard let level = Logger.Level(rawValue: text) else { throw ValidationError("Unknown log level '\(text)'.") }
+            c.logLevel = level
+        }
+        return c
+    }
+
+    func run() async throws {
+        let configuration = try resolved()
+        let dataDirectory = URL(fileURLWithPath: configuration.dataDirectory).standardizedFileURL.path
+        let absolute = {
+            var c = configuration
+            c.dataDirectory = dataDirectory
+            return c
+        }()
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = configuration.logLevel
+            return handler
+        }
+        let app = try await buildApplication(absolute) { port in
+            var lines = ["Cairn \(CairnVersion.string) listening on http://\(absolute.host):\(port)",
+                         "credentials: \(absolute.credentialsPath) (profile default)",
+                         "  export AWS_ENDPOINT_URL=http://\(absolute.host):\(port)",
+                         "  export AWS_SHARED_CREDENTIALS_FILE=\(absolute.credentialsPath) AWS_CONFIG_FILE=\(absolute.configPath)"]
+            if absolute.acceptAnyCredentials { lines.append("accepting any credentials for account \(absolute.accountId)") }
+            // Unbuffered, so scripts waiting for the line see it at once.
+            FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        }
+        try await app.application.runService()
+    }
+}
