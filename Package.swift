@@ -91,7 +91,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "EventPatternsTests", dependencies: ["EventPatterns"], swiftSettings: swiftSettings),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "CairnCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WireTests", dependencies: ["Wire", "CairnCore"], resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "CairnServerTests",
             dependencies: [

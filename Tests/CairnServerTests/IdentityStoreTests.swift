@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+@testable import Identity
+@testable import Storage
+import CairnCore
+
+struct IdentityStoreTests {
+    @Test func usersAreUniqueCaseInsensitivelyAndNeedKeysGoneBeforeDelete() async throws {
+        let dir = TemporaryDirectory()
+        let store = try await makeStore(dir)
+        let ids = SQLIdentityStore(store: store)
+        #expect(try await ids.ensureAccount("000000000000", at: Date()))
+        #expect(try await !ids.ensureAccount("000000000000", at: Date()))
+        let alice = IAMUserRecord(accountId: "000000000000", userName: "Alice", userId: "AIDA1", path: "/", createdAt: Date())
+        try await ids.createUser(alice)
+        await #expect(throws: StoreError.self) {
+            try await ids.createUser(IAMUserRecord(accountId: "000000000000", userName: "alice", userId: "AIDA2", path: "/", createdAt: Date()))
+        }
+        #expect(try await ids.user(accountId: "000000000000", userName: "ALICE")?.userId == "AIDA1")
+        try await ids.createCredential(CredentialRecord(accessKeyId: "AKIA1", secret: "s", accountId: "000000000000",
+                                                        kind: .user, userName: "Alice", createdAt: Date()))
+        do {
+            try await ids.deleteUser(accountId: "000000000000", userName: "Alice")
+            Issue.record("deleting a user with keys must fail")
+        } catch let e as StoreError {
+            #expect(e.isConflict)
+        }
+        try await ids.deleteCredential(accessKeyId: "AKIA1")
+        try await ids.deleteUser(accountId: "000000000000", userName: "Alice")
+        #expect(try await ids.user(accountId: "000000000000", userName: "Alice") == nil)
+        await store.close()
+    }
+
+    @Test func directoryResolvesEachKindOfCaller() async throws {
+        let dir = TemporaryDirectory()
+        let store = try await makeStore(dir)
+        let ids = SQLIdentityStore(store: store)
+        let now = Date()
+        try await ids.createUser(IAMUserRecord(accountId: "111122223333", userName: "dev", userId: "AIDADEV", path: "/", createdAt: now))
+        try await ids.createCredential(CredentialRecord(accessKeyId: "AKIADEV", secret: "s1", accountId: "111122223333",
+                                                        kind: .user, userName: "dev", createdAt: now))
+        try await ids.createCredential(CredentialRecord(accessKeyId: "ASIATMP", secret: "s2", accountId: "111122223333",
+                                                        kind: .session, createdAt: now, sessionToken: "tok",
+                                                        expiresAt: now + 900, roleName: "r", roleId: "AROAR", rolePath: "/",
+                                                        sessionName: "sess"))
+        let directory = CredentialDirectory(store: ids, defaultAccountId: "000000000000", acceptAnyCredentials: false)
+        let user = try #require(try await directory.resolve(accessKeyId: "AKIADEV", now: now))
+        #expect(user.principal == .iamUser(accountId: "111122223333", userName: "dev", userId: "AIDADEV", accessKeyId: "AKIADEV"))
+        let session = try #require(try await directory.resolve(accessKeyId: "ASIATMP", now: now))
+        guard case .assumedRole(let s) = session.principal else { Issue.record("not a role session"); return }
+        #expect(s.arn == "arn:aws:sts::111122223333:assumed-role/r/sess")
+        #expect(session.sessionToken == "tok")
+        #expect(try await directory.resolve(accessKeyId: "AKIANOPE", now: now) == nil)
+        let lenient = CredentialDirectory(store: ids, defaultAccountId: "000000000000", acceptAnyCredentials: true)
+        let any = try #require(try await lenient.resolve(accessKeyId: "test", now: now))
+        #expect(any.unverified)
+        #expect(any.principal == .root(accountId: "000000000000", accessKeyId: "test"))
+        await store.close()
+    }
+}
+
+struct TrustPolicyTests {
+    static let user = Principal.iamUser(accountId: "111122223333", userName: "dev", userId: "AIDA", accessKeyId: "AKIA")
+    static let other = Principal.iamUser(accountId: "444455556666", userName: "dev", userId: "AIDB", accessKeyId: "AKIB")
+
+    static func policy(_ principal: String, effect: String = "Allow", action: String = "\"sts:AssumeRole\"") -> String {
+        #"{"Version":"2012-10-17","Statement":[{"Effect":"\#(effect)","Principal":\#(principal),"Action":\#(action)}]}"#
+    }
+
+    @Test func accountRootAndBareAccountTrustEveryoneInTheAccount() throws {
+        #expect(try TrustPolicy(json: Self.policy(#"{"AWS":"arn:aws:iam::111122223333:root"}"#)).allows(Self.user))
+        #expect(try TrustPolicy(json: Self.policy(#"{"AWS":"111122223333"}"#)).allows(Self.user))
+        #expect(try !TrustPolicy(json: Self.policy(#"{"AWS":"111122223333"}"#)).allows(Self.other))
+    }
+
+    @Test func userArnsMatchExactly() throws {
+        #expect(try TrustPolicy(json: Self.policy(#"{"AWS":["arn:aws:iam::111122223333:user/dev"]}"#)).allows(Self.user))
+        #expect(try !TrustPolicy(json: Self.policy(#"{"AWS":"arn:aws:iam::111122223333:user/ops"}"#)).allows(Self.user))
+    }
+
+    @Test func denyWinsAndActionsMustMatch() throws {
+        let both = #"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:*"},{"Effect":"Deny","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole"}]}"#
+        #expect(try !TrustPolicy(json: both).allows(Self.user))
+        #expect(try TrustPolicy(json: both).allows(Self.other))
+        #expect(try !TrustPolicy(json: Self.policy(#""*""#, action: #""sts:TagSession""#)).allows(Self.user))
+    }
+
+    @Test func servicePrincipals() throws {
+        let p = try TrustPolicy(json: Self.policy(#"{"Service":"batch.amazonaws.com"}"#))
+        #expect(p.allows(.awsService("batch.amazonaws.com")))
+        #expect(!p.allows(.awsService("events.amazonaws.com")))
+        #expect(!p.allows(Self.user))
+    }
+
+    @Test(arguments: ["not json", "[]", #"{"Statement":[{"Effect":"Maybe","Principal":"*","Action":"sts:AssumeRole"}]}"#,
+                      #"{"Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}"#,
+                      #"{"Statement":[{"Effect":"Allow","Principal":"*"}]}"#, #"{"Version":"2012-10-17"}"#])
+    func malformedPoliciesAreRejected(_ json: String) {
+        #expect(throws: TrustPolicy.Malformed.self) { try TrustPolicy(json: json) }
+    }
+}

@@ -1,0 +1,74 @@
+import CairnCore
+import Foundation
+import HTTPTypes
+import Logging
+import NIOCore
+@testable import Storage
+import Wire
+
+/// A fresh temporary directory, removed when the value goes away.
+final class TemporaryDirectory: Sendable {
+    let path: String
+    init() {
+        path = NSTemporaryDirectory() + "cairn-test-" + UUID().uuidString
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Opens a fresh SQLite store in a temporary directory.
+func makeStore(_ dir: TemporaryDirectory) async throws -> SQLStore {
+    try await SQLStore.openSQLite(path: dir.path + "/test.sqlite", logger: Logger(label: "test"))
+}
+
+/// A clock tests move by hand.
+final class TestClock: WallClock, @unchecked Sendable {
+    // Guarded by `lock`.
+    private var current: Date
+    private let lock = NSLock()
+    init(_ start: Date = Date()) { current = start }
+    func now() -> Date { lock.lock(); defer { lock.unlock() }; return current }
+    func advance(by seconds: TimeInterval) { lock.lock(); current += seconds; lock.unlock() }
+}
+
+/// Signs requests the way botocore does, for in-process tests.
+struct TestSigner {
+    var accessKeyId: String
+    var secret: String
+    var region = "us-east-1"
+    var sessionToken: String?
+
+    func sign(method: String = "POST", path: String = "/", query: String = "", host: String = "localhost",
+              service: String, headers: [String: String], body: [UInt8], date: Date = Date()) -> HTTPFields {
+        let amzDate = Timestamp.amzDate(date)
+        var all = headers
+        all["host"] = host
+        all["x-amz-date"] = amzDate
+        if let sessionToken { all["x-amz-security-token"] = sessionToken }
+        let names = all.keys.map { $0.lowercased() }.sorted()
+        let scope = SigV4.CredentialScope(date: String(amzDate.prefix(8)), region: region, service: service)
+        let request = SigV4.Request(method: method, rawPath: path, rawQuery: query,
+                                    headers: Dictionary(uniqueKeysWithValues: all.map { ($0.key.lowercased(), [$0.value]) }),
+                                    payloadHash: SigV4.hexSHA256(body))
+        let canonical = SigV4.canonicalRequest(request, signedHeaders: names, service: service)
+        let signature = SigV4.signature(signingKey: SigV4.signingKey(secret: secret, scope: scope),
+                                        stringToSign: SigV4.stringToSign(canonicalRequest: canonical, amzDate: amzDate, scope: scope))
+        var fields = HTTPFields()
+        for (k, v) in all where k != "host" { fields.append(HTTPField(name: HTTPField.Name(k)!, value: v)) }
+        fields.append(HTTPField(name: .authorization, value: SigV4Authorization(
+            accessKeyId: accessKeyId, scope: scope, signedHeaders: names, signature: signature).headerValue))
+        return fields
+    }
+}
+
+/// Reads `[default]` keys from a shared-credentials file.
+func readCredentials(_ path: String) throws -> (String, String) {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    var id = "", secret = ""
+    for line in text.split(separator: "\n") {
+        let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        if parts.count == 2, parts[0] == "aws_access_key_id" { id = parts[1] }
+        if parts.count == 2, parts[0] == "aws_secret_access_key" { secret = parts[1] }
+    }
+    return (id, secret)
+}
