@@ -69,11 +69,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // SQS queues and messages.
+        .target(
+            name: "Queues",
+            dependencies: [
+                "CairnCore", "Wire", "Storage",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Builds the application: configuration, wiring, routing, health.
         .target(
             name: "CairnServer",
             dependencies: [
-                "CairnCore", "Wire", "Storage", "Identity", "AuditTrail",
+                "CairnCore", "Wire", "Storage", "Identity", "AuditTrail", "Queues",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -97,7 +108,7 @@ let package = Package(
         .testTarget(
             name: "CairnServerTests",
             dependencies: [
-                "CairnServer", "Storage", "AuditTrail", "Identity", "Wire", "CairnCore",
+                "CairnServer", "Storage", "AuditTrail", "Identity", "Queues", "Wire", "CairnCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -5,6 +5,7 @@ import Hummingbird
 import Identity
 import Logging
 import NIOCore
+import Queues
 import ServiceLifecycle
 import Storage
 import Wire
@@ -40,10 +41,12 @@ public func buildApplication(
     let directory = CredentialDirectory(store: identities, defaultAccountId: configuration.accountId,
                                         acceptAnyCredentials: configuration.acceptAnyCredentials)
     let recorder = AuditRecorder(store: events, logger: logger)
+    let queues = SQLQueueStore(store: store)
     let registry = ServiceRegistry([
         IAMService(store: identities, directory: directory, clock: clock),
         STSService(store: identities, clock: clock),
         CloudTrailService(events: events),
+        SQSService(store: queues, waiters: QueueWaiters(), clock: clock),
     ])
     let gateway = Gateway(
         registry: registry,
@@ -59,6 +62,7 @@ public func buildApplication(
             StoreService(store: store),
             recorder,
             RetentionService(store: events, retentionDays: configuration.eventRetentionDays, clock: clock, logger: logger),
+            MessageRetentionService(store: queues, clock: clock, logger: logger),
         ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)

@@ -132,3 +132,35 @@ struct AuditEventStoreTests {
         await store.close()
     }
 }
+
+struct ServiceEventTests {
+    @Test func serviceEventsHaveTheSeedShape() async throws {
+        let dir = TemporaryDirectory()
+        let store = try await makeStore(dir)
+        let events = SQLAuditEventStore(store: store)
+        let recorder = AuditRecorder(store: events, logger: .init(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await recorder.run() }
+            try await recorder.recordServiceEvent(
+                service: "s3.amazonaws.com", eventName: "JobStatusChanged", accountId: "123456789012", region: "us-west-2",
+                details: ["jobId": "j", "status": "Complete", "failureCodes": [], "statusChangeReason": []],
+                at: Date(timeIntervalSince1970: 1_580_927_130))
+            group.cancelAll()
+        }
+        let row = try #require(try await events.lookup(AuditLookupQuery(
+            accountId: "123456789012", region: "us-west-2", attribute: .eventName("JobStatusChanged"), startTime: nil,
+            endTime: nil, limit: 5, after: nil)).first)
+        let record = try JSONValue.parse(row.record)
+        #expect(record["userIdentity"] == ["accountId": "123456789012", "invokedBy": "s3.amazonaws.com"])
+        #expect(record["eventType"] == "AwsServiceEvent")
+        #expect(record["eventTime"] == "2020-02-05T18:25:30Z")
+        #expect(record["sourceIPAddress"] == "s3.amazonaws.com")
+        #expect(record["userAgent"] == "s3.amazonaws.com")
+        #expect(record["requestParameters"] == .null)
+        #expect(record["responseElements"] == .null)
+        #expect(record["serviceEventDetails"]?["status"] == "Complete")
+        #expect(record["readOnly"] == false)
+        #expect(row.username == nil)
+        await store.close()
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+
+/// An SQS queue as stored.
+public struct QueueRecord: Sendable, Equatable {
+    public var queueId: Int64
+    public var accountId: String
+    public var region: String
+    public var name: String
+    public var fifo: Bool
+    /// The attributes the user set (string values, as on the wire).
+    public var attributes: [String: String]
+    public var tags: [String: String]
+    /// Milliseconds since the epoch.
+    public var createdAt: Int64
+    public var modifiedAt: Int64
+    public var purgedAt: Int64?
+
+    public init(queueId: Int64 = 0, accountId: String, region: String, name: String, fifo: Bool,
+                attributes: [String: String], tags: [String: String], createdAt: Int64, modifiedAt: Int64,
+                purgedAt: Int64? = nil) {
+        self.queueId = queueId
+        self.accountId = accountId
+        self.region = region
+        self.name = name
+        self.fifo = fifo
+        self.attributes = attributes
+        self.tags = tags
+        self.createdAt = createdAt
+        self.modifiedAt = modifiedAt
+        self.purgedAt = purgedAt
+    }
+
+    public var arn: String { "arn:aws:sqs:\(region):\(accountId):\(name)" }
+}
+
+/// A message to append to a queue.
+public struct NewQueueMessage: Sendable {
+    public var messageId: String
+    public var body: String
+    /// MessageAttributes as JSON text, or nil.
+    public var messageAttributes: String?
+    public var systemAttributes: String?
+    public var md5Body: String
+    public var md5Attributes: String?
+    public var senderId: String
+    public var delayMs: Int64
+    public var groupId: String?
+    public var dedupId: String?
+
+    public init(messageId: String, body: String, messageAttributes: String?, systemAttributes: String?, md5Body: String,
+                md5Attributes: String?, senderId: String, delayMs: Int64, groupId: String?, dedupId: String?) {
+        self.messageId = messageId
+        self.body = body
+        self.messageAttributes = messageAttributes
+        self.systemAttributes = systemAttributes
+        self.md5Body = md5Body
+        self.md5Attributes = md5Attributes
+        self.senderId = senderId
+        self.delayMs = delayMs
+        self.groupId = groupId
+        self.dedupId = dedupId
+    }
+}
+
+/// A stored message, as a receive hands it out.
+public struct QueueMessage: Sendable {
+    public var seq: Int64
+    public var messageId: String
+    public var body: String
+    public var messageAttributes: String?
+    public var systemAttributes: String?
+    public var md5Body: String
+    public var md5Attributes: String?
+    public var senderId: String
+    public var sentAt: Int64
+    public var receiveCount: Int
+    public var firstReceiveAt: Int64?
+    public var receipt: String?
+    public var groupId: String?
+    public var dedupId: String?
+}
+
+/// What a send did with one message.
+public struct SentMessage: Sendable, Equatable {
+    public var seq: Int64
+    public var messageId: String
+    /// True when a FIFO deduplication id matched a message sent within the last five minutes.
+    public var duplicate: Bool
+}
+
+/// How a receive redrives messages received too often.
+public struct RedriveRule: Sendable {
+    public var deadLetterQueueId: Int64
+    public var maxReceiveCount: Int
+    public init(deadLetterQueueId: Int64, maxReceiveCount: Int) {
+        self.deadLetterQueueId = deadLetterQueueId
+        self.maxReceiveCount = maxReceiveCount
+    }
+}
+
+/// One receive request against a queue.
+public struct ReceiveRequest: Sendable {
+    public var queueId: Int64
+    public var fifo: Bool
+    public var maxMessages: Int
+    public var now: Int64
+    public var visibilityMs: Int64
+    public var retentionMs: Int64
+    public var redrive: RedriveRule?
+    public init(queueId: Int64, fifo: Bool, maxMessages: Int, now: Int64, visibilityMs: Int64, retentionMs: Int64,
+                redrive: RedriveRule?) {
+        self.queueId = queueId
+        self.fifo = fifo
+        self.maxMessages = maxMessages
+        self.now = now
+        self.visibilityMs = visibilityMs
+        self.retentionMs = retentionMs
+        self.redrive = redrive
+    }
+}
+
+/// The outcome of ChangeMessageVisibility.
+public enum VisibilityChange: Sendable, Equatable { case changed, notInFlight, unknownReceipt }
+
+/// Approximate queue depths.
+public struct QueueCounts: Sendable, Equatable {
+    public var visible: Int
+    public var inFlight: Int
+    public var delayed: Int
+}
+
+/// SQS queues and their messages. Every call's cost is independent of queue depth: receives read the
+/// visibility index from its low end.
+public protocol QueueStore: Sendable {
+    func createQueue(_ queue: QueueRecord) async throws -> QueueRecord
+    func queue(accountId: String, region: String, name: String) async throws -> QueueRecord?
+    func queue(id: Int64) async throws -> QueueRecord?
+    func queues(accountId: String, region: String, prefix: String, after: String?, limit: Int) async throws -> [QueueRecord]
+    func deleteQueue(_ queue: QueueRecord, at: Int64) async throws
+    /// When a queue of that name was last deleted, if ever.
+    func deletedAt(accountId: String, region: String, name: String) async throws -> Int64?
+    func updateQueue(id: Int64, attributes: [String: String], tags: [String: String], modifiedAt: Int64) async throws
+    func purge(id: Int64, at: Int64) async throws
+    func send(queueId: Int64, messages: [NewQueueMessage], now: Int64, dedupWindowMs: Int64) async throws -> [SentMessage]
+    /// Takes up to `maxMessages` visible messages, makes them invisible for the visibility timeout and gives each
+    /// a new receipt; expired messages are dropped and over-received ones moved to the dead-letter queue.
+    func receive(_ request: ReceiveRequest) async throws -> (received: [QueueMessage], redriven: Int)
+    /// Deletes the message if `receipt` is its latest; true when the receipt named a message of this queue.
+    func deleteMessage(queueId: Int64, seq: Int64, receipt: String) async throws -> Bool
+    func changeVisibility(queueId: Int64, seq: Int64, receipt: String, visibleAt: Int64, now: Int64) async throws -> VisibilityChange
+    func counts(queueId: Int64, now: Int64) async throws -> QueueCounts
+    /// The earliest time a currently invisible message becomes visible.
+    func nextVisibleAt(queueId: Int64, now: Int64) async throws -> Int64?
+    /// Drops messages older than their queue's retention period; returns how many.
+    func dropExpired(queueId: Int64, before: Int64) async throws -> Int
+    func allQueues() async throws -> [QueueRecord]
+}

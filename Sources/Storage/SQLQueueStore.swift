@@ -1,0 +1,284 @@
+import Foundation
+import SQLKit
+
+/// `QueueStore` over SQL.
+public struct SQLQueueStore: QueueStore {
+    let store: SQLStore
+
+    public init(store: SQLStore) { self.store = store }
+
+    static func encode(_ map: [String: String]) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: map, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func decode(_ text: String) -> [String: String] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: String] ?? [:]
+    }
+
+    static func decodeQueue(_ row: any SQLRow) throws -> QueueRecord {
+        QueueRecord(
+            queueId: try row.decode(column: "queue_id", as: Int64.self),
+            accountId: try row.decode(column: "account_id", as: String.self),
+            region: try row.decode(column: "region", as: String.self),
+            name: try row.decode(column: "name", as: String.self),
+            fifo: try row.decode(column: "fifo", as: Int.self) != 0,
+            attributes: decode(try row.decode(column: "attributes", as: String.self)),
+            tags: decode(try row.decode(column: "tags", as: String.self)),
+            createdAt: try row.decode(column: "created_at", as: Int64.self),
+            modifiedAt: try row.decode(column: "modified_at", as: Int64.self),
+            purgedAt: try row.decode(column: "purged_at", as: Int64?.self))
+    }
+
+    public func createQueue(_ q: QueueRecord) async throws -> QueueRecord {
+        try await store.write { db in
+            let row = try await db.raw("""
+                INSERT INTO sqs_queue (account_id, region, name, fifo, attributes, tags, created_at, modified_at)
+                VALUES (\(bind: q.accountId), \(bind: q.region), \(bind: q.name), \(bind: q.fifo ? 1 : 0),
+                        \(bind: Self.encode(q.attributes)), \(bind: Self.encode(q.tags)), \(bind: q.createdAt), \(bind: q.modifiedAt))
+                RETURNING queue_id
+                """).first()
+            var created = q
+            created.queueId = try row?.decode(column: "queue_id", as: Int64.self) ?? 0
+            return created
+        }
+    }
+
+    public func queue(accountId: String, region: String, name: String) async throws -> QueueRecord? {
+        try await store.read { db in
+            try await db.raw("""
+                SELECT * FROM sqs_queue WHERE account_id = \(bind: accountId) AND region = \(bind: region) AND name = \(bind: name)
+                """).first().map(Self.decodeQueue)
+        }
+    }
+
+    public func queue(id: Int64) async throws -> QueueRecord? {
+        try await store.read { db in
+            try await db.raw("SELECT * FROM sqs_queue WHERE queue_id = \(bind: id)").first().map(Self.decodeQueue)
+        }
+    }
+
+    public func queues(accountId: String, region: String, prefix: String, after: String?, limit: Int) async throws -> [QueueRecord] {
+        try await store.read { db in
+            try await db.raw("""
+                SELECT * FROM sqs_queue WHERE account_id = \(bind: accountId) AND region = \(bind: region)
+                AND substr(name, 1, \(bind: prefix.count)) = \(bind: prefix) AND name > \(bind: after ?? "")
+                ORDER BY name LIMIT \(bind: limit)
+                """).all().map(Self.decodeQueue)
+        }
+    }
+
+    public func allQueues() async throws -> [QueueRecord] {
+        try await store.read { db in try await db.raw("SELECT * FROM sqs_queue").all().map(Self.decodeQueue) }
+    }
+
+    public func deleteQueue(_ q: QueueRecord, at: Int64) async throws {
+        try await store.write { db in
+            try await db.raw("DELETE FROM sqs_message WHERE queue_id = \(bind: q.queueId)").run()
+            try await db.raw("DELETE FROM sqs_dedup WHERE queue_id = \(bind: q.queueId)").run()
+            try await db.raw("DELETE FROM sqs_queue WHERE queue_id = \(bind: q.queueId)").run()
+            try await db.raw("""
+                INSERT INTO sqs_queue_tombstone (account_id, region, name, deleted_at)
+                VALUES (\(bind: q.accountId), \(bind: q.region), \(bind: q.name), \(bind: at))
+                ON CONFLICT (account_id, region, name) DO UPDATE SET deleted_at = excluded.deleted_at
+                """).run()
+        }
+    }
+
+    public func deletedAt(accountId: String, region: String, name: String) async throws -> Int64? {
+        try await store.read { db in
+            try await db.raw("""
+                SELECT deleted_at FROM sqs_queue_tombstone WHERE account_id = \(bind: accountId) AND region = \(bind: region)
+                AND name = \(bind: name)
+                """).first()?.decode(column: "deleted_at", as: Int64.self)
+        }
+    }
+
+    public func updateQueue(id: Int64, attributes: [String: String], tags: [String: String], modifiedAt: Int64) async throws {
+        try await store.write { db in
+            try await db.raw("""
+                UPDATE sqs_queue SET attributes = \(bind: Self.encode(attributes)), tags = \(bind: Self.encode(tags)),
+                modified_at = \(bind: modifiedAt) WHERE queue_id = \(bind: id)
+                """).run()
+        }
+    }
+
+    public func purge(id: Int64, at: Int64) async throws {
+        try await store.write { db in
+            try await db.raw("DELETE FROM sqs_message WHERE queue_id = \(bind: id)").run()
+            try await db.raw("UPDATE sqs_queue SET purged_at = \(bind: at) WHERE queue_id = \(bind: id)").run()
+        }
+    }
+
+    public func send(queueId: Int64, messages: [NewQueueMessage], now: Int64, dedupWindowMs: Int64) async throws -> [SentMessage] {
+        try await store.write { db in
+            var out: [SentMessage] = []
+            for m in messages {
+                if let dedup = m.dedupId {
+                    if let row = try await db.raw("""
+                        SELECT message_id, seq FROM sqs_dedup WHERE queue_id = \(bind: queueId) AND dedup_id = \(bind: dedup)
+                        AND expires_at > \(bind: now)
+                        """).first() {
+                        out.append(SentMessage(seq: try row.decode(column: "seq", as: Int64.self),
+                                               messageId: try row.decode(column: "message_id", as: String.self), duplicate: true))
+                        continue
+                    }
+                }
+                let row = try await db.raw("""
+                    INSERT INTO sqs_message (queue_id, message_id, body, message_attributes, system_attributes, md5_body,
+                        md5_attributes, sender_id, sent_at, visible_at, receive_count, group_id, dedup_id)
+                    VALUES (\(bind: queueId), \(bind: m.messageId), \(bind: m.body), \(bind: m.messageAttributes),
+                        \(bind: m.systemAttributes), \(bind: m.md5Body), \(bind: m.md5Attributes), \(bind: m.senderId),
+                        \(bind: now), \(bind: now + m.delayMs), 0, \(bind: m.groupId), \(bind: m.dedupId))
+                    RETURNING seq
+                    """).first()
+                let seq = try row?.decode(column: "seq", as: Int64.self) ?? 0
+                if let dedup = m.dedupId {
+                    try await db.raw("""
+                        INSERT INTO sqs_dedup (queue_id, dedup_id, message_id, seq, expires_at)
+                        VALUES (\(bind: queueId), \(bind: dedup), \(bind: m.messageId), \(bind: seq), \(bind: now + dedupWindowMs))
+                        ON CONFLICT (queue_id, dedup_id) DO UPDATE SET message_id = excluded.message_id, seq = excluded.seq,
+                        expires_at = excluded.expires_at
+                        """).run()
+                }
+                out.append(SentMessage(seq: seq, messageId: m.messageId, duplicate: false))
+            }
+            return out
+        }
+    }
+
+    static func decodeMessage(_ row: any SQLRow) throws -> QueueMessage {
+        QueueMessage(
+            seq: try row.decode(column: "seq", as: Int64.self),
+            messageId: try row.decode(column: "message_id", as: String.self),
+            body: try row.decode(column: "body", as: String.self),
+            messageAttributes: try row.decode(column: "message_attributes", as: String?.self),
+            systemAttributes: try row.decode(column: "system_attributes", as: String?.self),
+            md5Body: try row.decode(column: "md5_body", as: String.self),
+            md5Attributes: try row.decode(column: "md5_attributes", as: String?.self),
+            senderId: try row.decode(column: "sender_id", as: String.self),
+            sentAt: try row.decode(column: "sent_at", as: Int64.self),
+            receiveCount: try row.decode(column: "receive_count", as: Int.self),
+            firstReceiveAt: try row.decode(column: "first_receive_at", as: Int64?.self),
+            receipt: try row.decode(column: "receipt", as: String?.self),
+            groupId: try row.decode(column: "group_id", as: String?.self),
+            dedupId: try row.decode(column: "dedup_id", as: String?.self))
+    }
+
+    public func receive(_ r: ReceiveRequest) async throws -> (received: [QueueMessage], redriven: Int) {
+        try await store.write { db in
+            var received: [QueueMessage] = []
+            var redriven = 0
+            var blockedGroups = Set<String>()
+            var takenGroups = Set<String>()
+            // Read from the low end of the visibility index, a page at a time, until enough are taken. In a standard
+            // queue every row read changes state (taken, dropped or redriven), so the next page starts fresh; FIFO
+            // queues skip blocked groups and so page by sequence.
+            var lastSeq = Int64.min
+            scan: while received.count < r.maxMessages {
+                let cursor: SQLQueryString = r.fifo ? "AND seq > \(bind: lastSeq) ORDER BY seq" : "ORDER BY visible_at, seq"
+                let page = try await db.raw("""
+                    SELECT * FROM sqs_message WHERE queue_id = \(bind: r.queueId) AND visible_at <= \(bind: r.now)
+                    \(cursor) LIMIT \(bind: max(16, r.maxMessages * 2))
+                    """).all().map(Self.decodeMessage)
+                if page.isEmpty { break }
+                for var m in page {
+                    lastSeq = m.seq
+                    if m.sentAt < r.now - r.retentionMs {
+                        try await db.raw("DELETE FROM sqs_message WHERE seq = \(bind: m.seq)").run()
+                        continue
+                    }
+                    if let rule = r.redrive, m.receiveCount >= rule.maxReceiveCount {
+                        try await db.raw("""
+                            UPDATE sqs_message SET queue_id = \(bind: rule.deadLetterQueueId), visible_at = \(bind: r.now),
+                            receipt = NULL WHERE seq = \(bind: m.seq)
+                            """).run()
+                        redriven += 1
+                        continue
+                    }
+                    if r.fifo, let group = m.groupId {
+                        if blockedGroups.contains(group) { continue }
+                        if !takenGroups.contains(group) {
+                            // A group with a message in flight hands out nothing until that message is done.
+                            let inFlight = try await db.raw("""
+                                SELECT 1 AS x FROM sqs_message WHERE queue_id = \(bind: r.queueId) AND group_id = \(bind: group)
+                                AND visible_at > \(bind: r.now) AND receive_count > 0 LIMIT 1
+                                """).first()
+                            if inFlight != nil { blockedGroups.insert(group); continue }
+                            takenGroups.insert(group)
+                        }
+                    }
+                    let receipt = Self.newReceipt()
+                    try await db.raw("""
+                        UPDATE sqs_message SET visible_at = \(bind: r.now + r.visibilityMs), receive_count = receive_count + 1,
+                        first_receive_at = COALESCE(first_receive_at, \(bind: r.now)), receipt = \(bind: receipt)
+                        WHERE seq = \(bind: m.seq)
+                        """).run()
+                    m.receiveCount += 1
+                    m.firstReceiveAt = m.firstReceiveAt ?? r.now
+                    m.receipt = receipt
+                    received.append(m)
+                    if received.count == r.maxMessages { break scan }
+                }
+            }
+            return (received, redriven)
+        }
+    }
+
+    static func newReceipt() -> String {
+        var rng = SystemRandomNumberGenerator()
+        return (0..<4).map { _ in String(rng.next(), radix: 36) }.joined()
+    }
+
+    public func deleteMessage(queueId: Int64, seq: Int64, receipt: String) async throws -> Bool {
+        try await store.write { db in
+            guard let row = try await db.raw("""
+                SELECT receipt FROM sqs_message WHERE queue_id = \(bind: queueId) AND seq = \(bind: seq)
+                """).first() else { return true }  // already deleted: AWS answers success
+            if try row.decode(column: "receipt", as: String?.self) == receipt {
+                try await db.raw("DELETE FROM sqs_message WHERE seq = \(bind: seq)").run()
+            }
+            return true
+        }
+    }
+
+    public func changeVisibility(queueId: Int64, seq: Int64, receipt: String, visibleAt: Int64, now: Int64) async throws -> VisibilityChange {
+        try await store.write { db in
+            guard let row = try await db.raw("""
+                SELECT receipt, visible_at, receive_count FROM sqs_message WHERE queue_id = \(bind: queueId) AND seq = \(bind: seq)
+                """).first(), try row.decode(column: "receipt", as: String?.self) == receipt else { return .unknownReceipt }
+            guard try row.decode(column: "visible_at", as: Int64.self) > now else { return .notInFlight }
+            try await db.raw("UPDATE sqs_message SET visible_at = \(bind: visibleAt) WHERE seq = \(bind: seq)").run()
+            return .changed
+        }
+    }
+
+    public func counts(queueId: Int64, now: Int64) async throws -> QueueCounts {
+        try await store.read { db in
+            let row = try await db.raw("""
+                SELECT
+                  (SELECT COUNT(*) FROM sqs_message WHERE queue_id = \(bind: queueId) AND visible_at <= \(bind: now)) AS visible,
+                  (SELECT COUNT(*) FROM sqs_message WHERE queue_id = \(bind: queueId) AND visible_at > \(bind: now) AND receive_count > 0) AS inflight,
+                  (SELECT COUNT(*) FROM sqs_message WHERE queue_id = \(bind: queueId) AND visible_at > \(bind: now) AND receive_count = 0) AS delayed
+                """).first()
+            return QueueCounts(visible: try row?.decode(column: "visible", as: Int.self) ?? 0,
+                               inFlight: try row?.decode(column: "inflight", as: Int.self) ?? 0,
+                               delayed: try row?.decode(column: "delayed", as: Int.self) ?? 0)
+        }
+    }
+
+    public func nextVisibleAt(queueId: Int64, now: Int64) async throws -> Int64? {
+        try await store.read { db in
+            try await db.raw("""
+                SELECT MIN(visible_at) AS t FROM sqs_message WHERE queue_id = \(bind: queueId) AND visible_at > \(bind: now)
+                """).first()?.decode(column: "t", as: Int64?.self)
+        }
+    }
+
+    public func dropExpired(queueId: Int64, before: Int64) async throws -> Int {
+        try await store.write { db in
+            try await db.raw("DELETE FROM sqs_message WHERE queue_id = \(bind: queueId) AND sent_at < \(bind: before) RETURNING seq")
+                .all().count
+        }
+    }
+}
