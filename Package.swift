@@ -80,11 +80,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // EventBridge: buses, rules, targets, matching, the delivery outbox and its workers.
+        .target(
+            name: "EventBus",
+            dependencies: [
+                "CairnCore", "Wire", "Storage", "AuditTrail", "EventPatterns",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Builds the application: configuration, wiring, routing, health.
         .target(
             name: "CairnServer",
             dependencies: [
-                "CairnCore", "Wire", "Storage", "Identity", "AuditTrail", "Queues",
+                "CairnCore", "Wire", "Storage", "Identity", "AuditTrail", "Queues", "EventBus",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -108,7 +119,7 @@ let package = Package(
         .testTarget(
             name: "CairnServerTests",
             dependencies: [
-                "CairnServer", "Storage", "AuditTrail", "Identity", "Queues", "Wire", "CairnCore",
+                "CairnServer", "Storage", "AuditTrail", "Identity", "Queues", "EventBus", "Wire", "CairnCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -14,6 +14,7 @@ import Synchronization
 public final class AuditRecorder: Service, Sendable {
     struct Pending {
         var event: StoredAuditEvent
+        var deliveries: [EventDelivery]
         var continuation: CheckedContinuation<Void, any Error>
     }
 
@@ -26,6 +27,7 @@ public final class AuditRecorder: Service, Sendable {
     let logger: Logger
     let maxBatch: Int
     private let state = Mutex(State())
+    private let router = Mutex<(any AuditRecordRouter)?>(nil)
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
     private let recorded = Counter(label: "cairn_audit_records_total")
@@ -38,13 +40,22 @@ public final class AuditRecorder: Service, Sendable {
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Records one CloudTrail record; returns once it is committed.
+    /// Connects the CloudTrail → EventBridge bridge: its deliveries are committed with the records.
+    public func setRouter(_ router: any AuditRecordRouter) {
+        self.router.withLock { $0 = router }
+    }
+
+    /// Records one CloudTrail record; returns once it is committed, with the deliveries it causes.
     public func record(_ record: CloudTrailRecord) async throws {
         let event = Self.prepare(record)
+        var deliveries: [EventDelivery] = []
+        if let router = router.withLock({ $0 }) {
+            deliveries = try await router.deliveries(for: record, recordJSON: event.record)
+        }
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
             let accepted = state.withLock { s -> Bool in
                 if s.stopped { return false }
-                s.queue.append(Pending(event: event, continuation: c))
+                s.queue.append(Pending(event: event, deliveries: deliveries, continuation: c))
                 return true
             }
             if accepted {
@@ -97,10 +108,12 @@ public final class AuditRecorder: Service, Sendable {
             }
             if batch.isEmpty { return }
             do {
-                try await store.append(batch.map(\.event))
+                let deliveries = batch.flatMap(\.deliveries)
+                try await store.append(batch.map(\.event), deliveries: deliveries)
                 recorded.increment(by: batch.count)
                 batches.increment()
                 for p in batch { p.continuation.resume() }
+                if !deliveries.isEmpty { router.withLock { $0 }?.didEnqueue() }
             } catch {
                 logger.error("audit commit failed for \(batch.count) records: \(error)")
                 for p in batch { p.continuation.resume(throwing: error) }

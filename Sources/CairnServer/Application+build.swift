@@ -6,6 +6,7 @@ import Identity
 import Logging
 import NIOCore
 import Queues
+import EventBus
 import ServiceLifecycle
 import Storage
 import Wire
@@ -42,11 +43,21 @@ public func buildApplication(
                                         acceptAnyCredentials: configuration.acceptAnyCredentials)
     let recorder = AuditRecorder(store: events, logger: logger)
     let queues = SQLQueueStore(store: store)
+    let waiters = QueueWaiters()
+    let buses = SQLEventBusStore(store: store)
+    let wake = DeliveryWake()
+    let router = EventRouter(store: buses, clock: clock, logger: logger, wake: { wake.fire() })
+    recorder.setRouter(router)
+    let delivery = DeliveryService(
+        store: buses, router: router, queues: SQSQueueSink(delivery: QueueDelivery(store: queues, waiters: waiters, clock: clock)),
+        clock: clock, logger: logger, retryBase: configuration.deliveryRetryBase)
+    wake.connect(delivery)
     let registry = ServiceRegistry([
         IAMService(store: identities, directory: directory, clock: clock),
         STSService(store: identities, clock: clock),
         CloudTrailService(events: events),
-        SQSService(store: queues, waiters: QueueWaiters(), clock: clock),
+        SQSService(store: queues, waiters: waiters, clock: clock),
+        EventBridgeService(store: buses, router: router, clock: clock),
     ])
     let gateway = Gateway(
         registry: registry,
@@ -63,6 +74,7 @@ public func buildApplication(
             recorder,
             RetentionService(store: events, retentionDays: configuration.eventRetentionDays, clock: clock, logger: logger),
             MessageRetentionService(store: queues, clock: clock, logger: logger),
+            delivery,
         ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)

@@ -19,6 +19,8 @@ public struct CairnConfiguration: Sendable {
     /// Allowed clock skew between a request's `X-Amz-Date` and the server's clock.
     public var maxClockSkew: TimeInterval = 15 * 60
     public var logLevel: Logger.Level = .info
+    /// First retry delay of a failed event delivery; later ones double (with jitter) up to five minutes.
+    public var deliveryRetryBase: Duration = .seconds(1)
 
     public init() {}
 

@@ -95,12 +95,19 @@ public struct AuditLookupRow: Sendable {
 
 /// The durable CloudTrail record store behind event history and trails.
 public protocol AuditEventStore: Sendable {
-    /// Appends records in one transaction; when it returns they are committed.
-    func append(_ events: [StoredAuditEvent]) async throws
+    /// Appends records, and the event deliveries they cause, in one transaction; when it returns both are committed.
+    func append(_ events: [StoredAuditEvent], deliveries: [EventDelivery]) async throws
     /// Management events matching the query, newest first.
     func lookup(_ query: AuditLookupQuery) async throws -> [AuditLookupRow]
     /// Deletes records older than `cutoff` (ms), at most `batch` at a time; returns how many were deleted.
     func prune(olderThan cutoff: Int64, batch: Int) async throws -> Int
     /// The number of stored records (all categories).
     func count() async throws -> Int
+}
+
+extension AuditEventStore {
+    /// Appends records that cause no deliveries.
+    public func append(_ events: [StoredAuditEvent]) async throws {
+        try await append(events, deliveries: [])
+    }
 }

@@ -156,6 +156,67 @@ enum Migrations {
             )
             """,
         ]),
+        Migration(name: "0004_event_bus", statements: [
+            """
+            CREATE TABLE event_bus (
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                name TEXT NOT NULL,
+                description TEXT,
+                policy TEXT,
+                tags TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                modified_at INTEGER NOT NULL,
+                PRIMARY KEY (account_id, region, name)
+            )
+            """,
+            """
+            CREATE TABLE event_rule (
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                bus_name TEXT NOT NULL,
+                name TEXT NOT NULL,
+                event_pattern TEXT,
+                schedule_expression TEXT,
+                state TEXT NOT NULL,
+                description TEXT,
+                role_arn TEXT,
+                tags TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (account_id, region, bus_name, name)
+            )
+            """,
+            """
+            CREATE TABLE event_target (
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                bus_name TEXT NOT NULL,
+                rule_name TEXT NOT NULL,
+                target_id TEXT NOT NULL,
+                arn TEXT NOT NULL,
+                definition TEXT NOT NULL,
+                PRIMARY KEY (account_id, region, bus_name, rule_name, target_id)
+            )
+            """,
+            "CREATE INDEX event_target_by_arn ON event_target (account_id, region, arn)",
+            """
+            CREATE TABLE event_delivery (
+                delivery_id INTEGER PRIMARY KEY AUTOINCREMENT,
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                rule_arn TEXT NOT NULL,
+                target_id TEXT NOT NULL,
+                target TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                event_id TEXT NOT NULL,
+                event_time INTEGER NOT NULL,
+                attempts INTEGER NOT NULL,
+                next_attempt_at INTEGER NOT NULL,
+                last_error TEXT
+            )
+            """,
+            "CREATE INDEX event_delivery_due ON event_delivery (next_attempt_at, delivery_id)",
+        ]),
     ]
 
     /// Applies the migrations not yet recorded in `migration`, each in its own transaction.

@@ -9,9 +9,10 @@ public struct SQLAuditEventStore: AuditEventStore {
 
     public init(store: SQLStore) { self.store = store }
 
-    public func append(_ events: [StoredAuditEvent]) async throws {
+    public func append(_ events: [StoredAuditEvent], deliveries: [EventDelivery]) async throws {
         guard !events.isEmpty else { return }
         try await store.write { db in
+            try await SQLEventBusStore.insert(deliveries, db)
             for chunk in stride(from: 0, to: events.count, by: Self.rowsPerStatement) {
                 let slice = events[chunk..<min(chunk + Self.rowsPerStatement, events.count)]
                 var insert = db.insert(into: "audit_event").columns(

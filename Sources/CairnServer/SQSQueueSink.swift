@@ -1,0 +1,29 @@
+import EventBus
+import Queues
+import Synchronization
+import Wire
+
+/// EventBridge's SQS targets and dead-letter queues, over the queue store.
+struct SQSQueueSink: QueueSink {
+    let delivery: QueueDelivery
+
+    func send(queueArn: String, body: String, groupId: String?, dedupId: String?,
+              attributes: [String: String]) async throws(DeliveryError) {
+        do {
+            try await delivery.send(queueArn: queueArn, body: body, groupId: groupId, dedupId: dedupId, attributes: attributes,
+                                    senderId: "events.amazonaws.com")
+        } catch let e as AWSError {
+            let code = e.code == "QueueDoesNotExist" ? "RESOURCE_NOT_FOUND" : "SQS_" + e.code
+            throw DeliveryError(code: code, message: e.message)
+        } catch {
+            throw DeliveryError(code: "INTERNAL_ERROR", message: "\(error)")
+        }
+    }
+}
+
+/// Lets the router wake the delivery workers, which are built after it.
+final class DeliveryWake: Sendable {
+    private let target = Mutex<DeliveryService?>(nil)
+    func connect(_ service: DeliveryService) { target.withLock { $0 = service } }
+    func fire() { target.withLock { $0 }?.wake() }
+}

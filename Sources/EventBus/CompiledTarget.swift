@@ -1,0 +1,124 @@
+import CairnCore
+import Foundation
+import Wire
+
+/// A target with its input handling compiled once, when PutTargets stores it — never per event.
+struct CompiledTarget: Sendable {
+    enum Kind: Sendable, Equatable {
+        case sqsQueue(arn: String)
+        case eventBus(arn: String)
+    }
+
+    enum Input: Sendable {
+        case wholeEvent
+        case constant(String)
+        case path(JSONPath)
+        case transformer(paths: [(String, JSONPath)], template: InputTemplate)
+    }
+
+    let id: String
+    let arn: String
+    let kind: Kind
+    let input: Input
+    /// The PutTargets entry as stored (JSON).
+    let definition: String
+    let messageGroupId: String?
+    let deadLetterArn: String?
+    let maximumRetryAttempts: Int
+    let maximumEventAgeSeconds: Int
+
+    /// Parses and validates one PutTargets entry; the error text is the per-entry ErrorMessage.
+    init(_ entry: JSONValue) throws(AWSError) {
+        guard let id = entry["Id"]?.stringValue, (1...64).contains(id.count),
+              id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) })
+        else {
+            throw AWSError(code: "ValidationException", message: "Target Id is not valid: it must be 1 to 64 characters of [\\.\\-_A-Za-z0-9].")
+        }
+        guard let arnText = entry["Arn"]?.stringValue, let arn = ARN(arnText) else {
+            throw AWSError(code: "ValidationException", message: "Parameter \(entry["Arn"]?.stringValue ?? "Arn") is not valid. Reason: Provided Arn is not in correct format.")
+        }
+        switch arn.service {
+        case "sqs": kind = .sqsQueue(arn: arnText)
+        case "events" where arn.resource.hasPrefix("event-bus/"): kind = .eventBus(arn: arnText)
+        default:
+            throw AWSError(code: "ValidationException",
+                           message: "Cairn does not deliver to \(arn.service) targets (\(arnText)); supported: SQS queues and event buses.")
+        }
+        self.id = id
+        self.arn = arnText
+        let given = [entry["Input"], entry["InputPath"], entry["InputTransformer"]].filter { $0 != nil && $0 != .null }
+        guard given.count <= 1 else {
+            throw AWSError(code: "ValidationException", message: "Only one of Input, InputPath, or InputTransformer must be provided.")
+        }
+        if let text = entry["Input"]?.stringValue {
+            guard (try? JSONValue.parse(text)) != nil else {
+                throw AWSError(code: "ValidationException", message: "Input is not valid JSON text.")
+            }
+            input = .constant(text)
+        } else if let path = entry["InputPath"]?.stringValue {
+            guard let p = JSONPath(path) else {
+                throw AWSError(code: "ValidationException", message: "InputPath \(path) is not a valid JSONPath.")
+            }
+            input = .path(p)
+        } else if let t = entry["InputTransformer"], !t.isNull {
+            guard let template = t["InputTemplate"]?.stringValue else {
+                throw AWSError(code: "ValidationException", message: "InputTransformer requires an InputTemplate.")
+            }
+            var paths: [(String, JSONPath)] = []
+            if case .object(let members)? = t["InputPathsMap"] {
+                guard members.count <= 100 else {
+                    throw AWSError(code: "ValidationException", message: "InputPathsMap can have at most 100 entries.")
+                }
+                for (name, v) in members {
+                    guard let text = v.stringValue, let p = JSONPath(text) else {
+                        throw AWSError(code: "ValidationException", message: "InputPathsMap value for \(name) is not a valid JSONPath.")
+                    }
+                    if InputTemplate.reservedVariables.contains(name) {
+                        throw AWSError(code: "ValidationException", message: "InputPathsMap cannot use the reserved name \(name).")
+                    }
+                    paths.append((name, p))
+                }
+            }
+            do {
+                input = .transformer(paths: paths, template: try InputTemplate(template, variables: Set(paths.map(\.0))))
+            } catch {
+                throw AWSError(code: "ValidationException", message: error.message)
+            }
+        } else {
+            input = .wholeEvent
+        }
+        messageGroupId = entry["SqsParameters"]?["MessageGroupId"]?.stringValue
+        deadLetterArn = entry["DeadLetterConfig"]?["Arn"]?.stringValue
+        if let dlq = deadLetterArn, ARN(dlq)?.service != "sqs" {
+            throw AWSError(code: "ValidationException", message: "DeadLetterConfig Arn must be an SQS queue ARN.")
+        }
+        let retries = entry["RetryPolicy"]?["MaximumRetryAttempts"]?.intValue ?? 185
+        let age = entry["RetryPolicy"]?["MaximumEventAgeInSeconds"]?.intValue ?? 86400
+        guard (0...185).contains(retries) else {
+            throw AWSError(code: "ValidationException", message: "MaximumRetryAttempts must be between 0 and 185.")
+        }
+        guard (60...86400).contains(age) else {
+            throw AWSError(code: "ValidationException", message: "MaximumEventAgeInSeconds must be between 60 and 86400.")
+        }
+        maximumRetryAttempts = Int(retries)
+        maximumEventAgeSeconds = Int(age)
+        definition = entry.jsonString()
+    }
+
+    /// What the target receives for `event` (the envelope as JSON text and as a value).
+    func payload(eventJSON: String, event: JSONValue, ruleArn: String, ruleName: String) -> String {
+        switch input {
+        case .wholeEvent: return eventJSON
+        case .constant(let text): return text
+        case .path(let p): return p.evaluate(event).map { $0.jsonString() } ?? ""
+        case .transformer(let paths, let template):
+            var values: [String: JSONValue] = [
+                "aws.events.rule-arn": .string(ruleArn), "aws.events.rule-name": .string(ruleName),
+                "aws.events.event": event, "aws.events.event.json": event,
+                "aws.events.event.ingestion-time": event["time"] ?? .null,
+            ]
+            for (name, p) in paths { values[name] = p.evaluate(event) ?? .null }
+            return template.render(values)
+        }
+    }
+}

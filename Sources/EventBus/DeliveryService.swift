@@ -1,0 +1,191 @@
+import CairnCore
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+import Storage
+import Synchronization
+
+/// Why a delivery attempt failed.
+public struct DeliveryError: Error, Sendable {
+    /// Code written to the dead-letter message's ERROR_CODE attribute.
+    public var code: String
+    public var message: String
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+}
+
+/// Sends a payload to an SQS queue; implemented by the application over the queue store.
+public protocol QueueSink: Sendable {
+    func send(queueArn: String, body: String, groupId: String?, dedupId: String?, attributes: [String: String]) async throws(DeliveryError)
+}
+
+/// Delivers the outbox: claims due deliveries, sends them, retries with exponential backoff and jitter under each
+/// target's RetryPolicy, then dead-letters or drops them. Survives restarts: claims are leases in the store.
+public final class DeliveryService: Service, Sendable {
+    let store: any EventBusStore
+    let router: EventRouter
+    let queues: any QueueSink
+    let clock: any WallClock
+    let logger: Logger
+    let retryBase: Duration
+    let maxBackoff: Duration
+    let concurrency: Int
+    private let wakeups: AsyncStream<Void>
+    private let wakeContinuation: AsyncStream<Void>.Continuation
+    private let delivered = Counter(label: "cairn_event_deliveries_total", dimensions: [("result", "delivered")])
+    private let retried = Counter(label: "cairn_event_deliveries_total", dimensions: [("result", "retried")])
+    private let deadLettered = Counter(label: "cairn_event_deliveries_total", dimensions: [("result", "dead_lettered")])
+    private let dropped = Counter(label: "cairn_event_deliveries_total", dimensions: [("result", "dropped")])
+
+    public init(store: any EventBusStore, router: EventRouter, queues: any QueueSink, clock: any WallClock, logger: Logger,
+                retryBase: Duration = .seconds(1), maxBackoff: Duration = .seconds(300), concurrency: Int = 32) {
+        self.store = store
+        self.router = router
+        self.queues = queues
+        self.clock = clock
+        self.logger = logger
+        self.retryBase = retryBase
+        self.maxBackoff = maxBackoff
+        self.concurrency = concurrency
+        (wakeups, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Wakes the workers (new deliveries were committed).
+    public func wake() { wakeContinuation.yield() }
+
+    func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    public func run() async throws {
+        // A timer task turns "the next retry is due" into a wakeup, so the loop only waits on one stream.
+        await withGracefulShutdownHandler {
+            var iterator = wakeups.makeAsyncIterator()
+            while !Task.isCancelled {
+                let worked: Int
+                do { worked = try await drainOnce() } catch {
+                    logger.error("event delivery pass failed: \(error)")
+                    worked = 0
+                }
+                if worked > 0 { continue }
+                let next = (try? await store.nextDueAt()) ?? nil
+                let delay = next.map { max(1, $0 - nowMs()) } ?? 60_000
+                let timer = Task { [wakeContinuation] in
+                    try? await Task.sleep(for: .milliseconds(delay))
+                    wakeContinuation.yield()
+                }
+                let woke: Void? = await iterator.next()
+                timer.cancel()
+                if woke == nil { return }
+            }
+        } onGracefulShutdown: {
+            self.wakeContinuation.finish()
+        }
+    }
+
+    /// Claims and attempts one batch; returns how many deliveries it handled.
+    func drainOnce() async throws -> Int {
+        let now = nowMs()
+        let batch = try await store.claimDue(now: now, leaseUntil: now + 60_000, limit: 256)
+        guard !batch.isEmpty else { return 0 }
+        let outcomes = await withTaskGroup(of: (EventDelivery, DeliveryError?).self) { group in
+            var results: [(EventDelivery, DeliveryError?)] = []
+            var running = 0
+            for d in batch {
+                if running >= concurrency, let r = await group.next() { results.append(r); running -= 1 }
+                group.addTask { (d, await self.attempt(d)) }
+                running += 1
+            }
+            for await r in group { results.append(r) }
+            return results
+        }
+        var done: [Int64] = []
+        for (d, error) in outcomes {
+            guard let error else { done.append(d.deliveryId); delivered.increment(); continue }
+            if try await retryOrGiveUp(d, error) { done.append(d.deliveryId) }
+        }
+        try await store.complete(done)
+        return batch.count
+    }
+
+    /// One attempt at one delivery.
+    func attempt(_ d: EventDelivery) async -> DeliveryError? {
+        guard let def = try? JSONValue.parse(d.target), let target = try? CompiledTarget(def) else {
+            return DeliveryError(code: "INVALID_TARGET", message: "The stored target definition cannot be used.")
+        }
+        do {
+            switch target.kind {
+            case .sqsQueue(let arn):
+                let fifo = arn.hasSuffix(".fifo")
+                try await queues.send(queueArn: arn, body: d.payload, groupId: fifo ? target.messageGroupId : nil,
+                                      dedupId: fifo ? d.eventId : nil, attributes: [:])
+            case .eventBus(let arn):
+                try await forward(d, toBus: arn)
+            }
+            return nil
+        } catch let e as DeliveryError {
+            return e
+        } catch {
+            return DeliveryError(code: "INTERNAL_ERROR", message: "\(error)")
+        }
+    }
+
+    /// An event-bus target: the event goes through the other bus's rules.
+    func forward(_ d: EventDelivery, toBus arnText: String) async throws {
+        guard let arn = ARN(arnText), arn.resource.hasPrefix("event-bus/") else {
+            throw DeliveryError(code: "RESOURCE_NOT_FOUND", message: "\(arnText) is not an event bus.")
+        }
+        let bus = String(arn.resource.dropFirst("event-bus/".count))
+        guard try await store.bus(accountId: arn.accountId, region: arn.region, name: bus) != nil else {
+            throw DeliveryError(code: "RESOURCE_NOT_FOUND", message: "Event bus \(arnText) does not exist.")
+        }
+        guard let event = try? JSONValue.parse(d.payload) else {
+            throw DeliveryError(code: "INVALID_JSON", message: "The event sent to \(arnText) is not JSON.")
+        }
+        let deliveries = try await router.deliveries(accountId: arn.accountId, region: arn.region, bus: bus, event: event,
+                                                     eventJSON: d.payload, eventId: event["id"]?.stringValue ?? d.eventId)
+        try await store.enqueue(deliveries)
+    }
+
+    /// Schedules a retry, or dead-letters/drops the delivery; true when the delivery is finished with.
+    func retryOrGiveUp(_ d: EventDelivery, _ error: DeliveryError) async throws -> Bool {
+        let def = try? JSONValue.parse(d.target)
+        let target = def.flatMap { try? CompiledTarget($0) }
+        let attempts = d.attempts + 1
+        let maxRetries = target?.maximumRetryAttempts ?? 185
+        let maxAgeMs = Int64(target?.maximumEventAgeSeconds ?? 86400) * 1000
+        let now = nowMs()
+        let backoffMs = backoff(attempt: attempts)
+        if attempts <= maxRetries, now + backoffMs - d.eventTime <= maxAgeMs {
+            retried.increment()
+            logger.warning("delivery to \(target?.arn ?? "?") failed (\(error.code): \(error.message)); retry \(attempts) of \(maxRetries)")
+            try await store.reschedule(d.deliveryId, attempts: attempts, nextAttemptAt: now + backoffMs, error: "\(error.code): \(error.message)")
+            return false
+        }
+        if let dlq = target?.deadLetterArn {
+            do {
+                try await queues.send(queueArn: dlq, body: d.payload, groupId: nil, dedupId: nil, attributes: [
+                    "ERROR_CODE": error.code, "ERROR_MESSAGE": error.message, "RULE_ARN": d.ruleArn,
+                    "TARGET_ARN": target?.arn ?? "",
+                ])
+                deadLettered.increment()
+                logger.warning("delivery to \(target?.arn ?? "?") dead-lettered to \(dlq) after \(attempts) attempts: \(error.message)")
+                return true
+            } catch {
+                logger.error("dead-letter queue \(dlq) refused a failed event: \(error.message)")
+            }
+        }
+        dropped.increment()
+        logger.error("dropped an event for \(target?.arn ?? "?") after \(attempts) attempts: \(error.code): \(error.message)")
+        return true
+    }
+
+    /// Exponential backoff with full jitter, capped.
+    func backoff(attempt: Int) -> Int64 {
+        let base = Double(retryBase.components.seconds) * 1000 + Double(retryBase.components.attoseconds) / 1e15
+        let cap = Double(maxBackoff.components.seconds) * 1000
+        let exp = min(cap, base * pow(2, Double(min(attempt - 1, 30))))
+        return Int64(max(1, Double.random(in: exp / 2...exp)))
+    }
+}

@@ -1,0 +1,146 @@
+import AuditTrail
+import CairnCore
+import EventPatterns
+import Foundation
+import Logging
+import Storage
+import Synchronization
+
+/// The routing table: for each bus, one compiled matcher over all its rules, and each rule's targets.
+/// Loaded from the store on a bus's first use and updated as rules and targets change.
+public final class EventRouter: AuditRecordRouter, Sendable {
+    struct BusKey: Hashable, Sendable {
+        var accountId: String
+        var region: String
+        var bus: String
+    }
+
+    struct Route: Sendable {
+        var ruleArn: String
+        var ruleName: String
+        var state: String
+        var targets: [CompiledTarget]
+    }
+
+    final class BusTable: Sendable {
+        let matcher = PatternMatcher<String>()
+        let routes = Mutex<[String: Route]>([:])
+    }
+
+    let store: any EventBusStore
+    let clock: any WallClock
+    let logger: Logger
+    private let tables = Mutex<[BusKey: BusTable]>([:])
+    private let wake: @Sendable () -> Void
+
+    public init(store: any EventBusStore, clock: any WallClock, logger: Logger, wake: @escaping @Sendable () -> Void) {
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+        self.wake = wake
+    }
+
+    func table(_ key: BusKey) async throws -> BusTable {
+        if let t = tables.withLock({ $0[key] }) { return t }
+        let table = BusTable()
+        for (rule, targets) in try await store.routingTable(accountId: key.accountId, region: key.region, bus: key.bus) {
+            Self.install(rule, targets, into: table, logger: logger)
+        }
+        return tables.withLock { t in
+            if let existing = t[key] { return existing }
+            t[key] = table
+            return table
+        }
+    }
+
+    static func install(_ rule: EventRuleRecord, _ targets: [EventTargetRecord], into table: BusTable, logger: Logger) {
+        table.matcher.remove(id: rule.name)
+        guard let text = rule.eventPattern, let pattern = try? EventPattern(json: text) else {
+            table.routes.withLock { $0.removeValue(forKey: rule.name) }
+            return
+        }
+        let compiled = targets.compactMap { t -> CompiledTarget? in
+            guard let value = try? JSONValue.parse(t.definition) else { return nil }
+            do { return try CompiledTarget(value) } catch {
+                logger.warning("ignoring stored target \(t.targetId) of rule \(rule.name): \(error)")
+                return nil
+            }
+        }
+        table.routes.withLock {
+            $0[rule.name] = Route(ruleArn: rule.arn, ruleName: rule.name, state: rule.state, targets: compiled)
+        }
+        table.matcher.add(rule: pattern, id: rule.name)
+    }
+
+    /// Re-reads one rule and its targets after a change.
+    func reload(accountId: String, region: String, bus: String, rule name: String) async throws {
+        let key = BusKey(accountId: accountId, region: region, bus: bus)
+        guard let table = tables.withLock({ $0[key] }) else { return }  // not loaded yet: loads fresh on first use
+        if let rule = try await store.rule(accountId: accountId, region: region, bus: bus, name: name) {
+            let targets = try await store.targets(accountId: accountId, region: region, bus: bus, rule: name)
+            Self.install(rule, targets, into: table, logger: logger)
+        } else {
+            table.matcher.remove(id: name)
+            table.routes.withLock { $0.removeValue(forKey: name) }
+        }
+    }
+
+    func forget(accountId: String, region: String, bus: String) {
+        tables.withLock { $0.removeValue(forKey: BusKey(accountId: accountId, region: region, bus: bus)) }
+    }
+
+    /// The deliveries an event on a bus causes. `readOnlyManagement` marks read-only CloudTrail management calls,
+    /// which only rules in ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS receive.
+    func deliveries(accountId: String, region: String, bus: String, event: JSONValue, eventJSON: String,
+                    eventId: String, readOnlyManagement: Bool = false) async throws -> [EventDelivery] {
+        let table = try await table(BusKey(accountId: accountId, region: region, bus: bus))
+        let matched = try table.matcher.matches(eventJSON: eventJSON)
+        guard !matched.isEmpty else { return [] }
+        let routes = table.routes.withLock { r in matched.compactMap { r[$0] } }
+        let now = Int64(clock.now().timeIntervalSince1970 * 1000)
+        var out: [EventDelivery] = []
+        for route in routes {
+            switch route.state {
+            case "ENABLED" where !readOnlyManagement, "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS": break
+            default: continue
+            }
+            for target in route.targets {
+                out.append(EventDelivery(
+                    accountId: accountId, region: region, ruleArn: route.ruleArn, targetId: target.id,
+                    target: target.definition,
+                    payload: target.payload(eventJSON: eventJSON, event: event, ruleArn: route.ruleArn, ruleName: route.ruleName),
+                    eventId: eventId, eventTime: now, nextAttemptAt: now))
+            }
+        }
+        return out
+    }
+
+    /// The EventBridge envelope of an event.
+    static func envelope(id: String, detailType: String, source: String, account: String, time: Date, region: String,
+                         resources: [String], detail: JSONValue) -> JSONValue {
+        [
+            "version": "0", "id": .string(id), "detail-type": .string(detailType), "source": .string(source),
+            "account": .string(account), "time": .string(Timestamp.iso8601(time)), "region": .string(region),
+            "resources": .array(resources.map(JSONValue.string)), "detail": detail,
+        ]
+    }
+
+    // MARK: The CloudTrail bridge
+
+    /// CloudTrail records reach the account's default bus in their region: API calls as "AWS API Call via
+    /// CloudTrail", service events as "AWS Service Event via CloudTrail". Data events do not (no trail logs them).
+    public func deliveries(for record: CloudTrailRecord, recordJSON: String) async throws -> [EventDelivery] {
+        guard record.isManagementEvent else { return [] }
+        let detailType = record.eventType == .awsServiceEvent ? "AWS Service Event via CloudTrail" : "AWS API Call via CloudTrail"
+        let service = record.eventSource.split(separator: ".").first.map(String.init) ?? record.eventSource
+        guard let detail = try? JSONValue.parse(recordJSON) else { return [] }
+        let id = Identifiers.uuid()
+        let event = Self.envelope(id: id, detailType: detailType, source: "aws." + service, account: record.recipientAccountId,
+                                  time: record.eventTime, region: record.awsRegion, resources: [], detail: detail)
+        return try await deliveries(accountId: record.recipientAccountId, region: record.awsRegion, bus: "default",
+                                    event: event, eventJSON: event.jsonString(), eventId: id,
+                                    readOnlyManagement: record.eventType == .awsApiCall && record.readOnly)
+    }
+
+    public func didEnqueue() { wake() }
+}

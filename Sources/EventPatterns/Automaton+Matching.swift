@@ -1,0 +1,142 @@
+/// An immutable version of an ``Automaton`` that matching calls share by reference.
+final class CompiledRules: Sendable {
+    let automaton: Automaton
+
+    init(_ automaton: Automaton) {
+        self.automaton = automaton
+    }
+
+    /// Matches `bytes`; the matched rule slots are left in `scratch.buffers.results`.
+    func match(_ bytes: UnsafeBufferPointer<UInt8>, scratch: MatchScratch) throws(EventPatternError) {
+        var buffers = MatchBuffers()
+        swap(&buffers, &scratch.buffers)
+        buffers.begin(automaton)
+        var scanner = EventScanner(bytes: bytes, rules: self, scratch: consume buffers)
+        let failure: EventPatternError?
+        do throws(EventPatternError) {
+            try scanner.scan()
+            failure = nil
+        } catch {
+            failure = error
+        }
+        scratch.buffers = scanner.finish()
+        if let failure { throw failure }
+        try automaton.evaluateCandidates(&scratch.buffers)
+    }
+}
+
+/// Combining the hits of one event into matched rules.
+extension Automaton {
+    /// The most steps the array-consistency search may take for one event.
+    static let consistencyBudget = 1_000_000
+
+    /// Checks the sub-rules whose counted conditions were all hit (and those with none).
+    func evaluateCandidates(_ buffers: inout MatchBuffers) throws(EventPatternError) {
+        var budget = Self.consistencyBudget
+        for subRule in alwaysCandidates {
+            try evaluate(Int(subRule), scratch: &buffers, budget: &budget)
+        }
+        var index = 0
+        while index < buffers.candidates.count {
+            try evaluate(Int(buffers.candidates[index]), scratch: &buffers, budget: &budget)
+            index += 1
+        }
+    }
+
+    private func evaluate(_ subRule: Int, scratch: inout MatchBuffers, budget: inout Int) throws(EventPatternError) {
+        guard let info = subRules[subRule] else { return }
+        let generation = scratch.generation
+        let slot = Int(info.slot)
+        if scratch.slotStamp[slot] == generation { return }
+        if info.hasUncounted {
+            for condition in info.conditions {
+                let record = conditions[Int(condition)]
+                if record.counted { continue }
+                let seen = scratch.fieldStamp[Int(record.field)] == generation
+                let hit = scratch.conditionStates[Int(condition)].stamp == generation
+                if seen && !(record.hasPositive && hit) { return }
+            }
+        }
+        if info.conditions.count >= 2 && !scratch.hitValue.isEmpty {
+            guard try consistent(info, scratch: &scratch, budget: &budget) else { return }
+        }
+        scratch.slotStamp[slot] = generation
+        scratch.results.append(Int32(slot))
+    }
+
+    /// Whether the hit conditions of `info` can all be satisfied by values that agree
+    /// on the element of every array they share (values in the same array element).
+    private func consistent(_ info: SubRuleInfo, scratch: inout MatchBuffers, budget: inout Int) throws(EventPatternError) -> Bool {
+        let generation = scratch.generation
+        scratch.searchConditions.removeAll(keepingCapacity: true)
+        for condition in info.conditions {
+            let id = Int(condition)
+            if scratch.conditionStates[id].stamp == generation && scratch.conditionStates[id].freeStamp != generation {
+                scratch.searchConditions.append(condition)
+            }
+        }
+        let count = scratch.searchConditions.count
+        if count <= 1 { return true }
+        if count <= 8 {
+            var masks: [Int: UInt64] = [:]
+            for (bit, condition) in scratch.searchConditions.enumerated() {
+                var hit = Int(scratch.conditionStates[Int(condition)].head)
+                while hit >= 0 {
+                    masks[Int(scratch.hitValue[hit]), default: 0] |= UInt64(1) << UInt64(bit)
+                    hit = Int(scratch.hitNext[hit])
+                }
+            }
+            let search = ArrayConsistency(chainArena: scratch.chainArena, valueStart: scratch.valueStart,
+                                          valueEnd: scratch.valueEnd, full: (UInt64(1) << UInt64(count)) - 1)
+            return search.satisfiable(masks.map { ArrayConsistency.Item(value: $0.key, mask: $0.value) })
+        }
+        scratch.searchCursor.removeAll(keepingCapacity: true)
+        scratch.searchCursor.append(contentsOf: repeatElement(-1, count: count))
+        var level = 0
+        scratch.searchCursor[0] = scratch.conditionStates[Int(scratch.searchConditions[0])].head
+        while level >= 0 {
+            let cursor = Int(scratch.searchCursor[level])
+            if cursor < 0 {
+                level -= 1
+                if level >= 0 {
+                    scratch.searchCursor[level] = scratch.hitNext[Int(scratch.searchCursor[level])]
+                }
+                continue
+            }
+            budget -= 1
+            if budget < 0 {
+                throw EventPatternError.event("The event's arrays are too complex to match against the rules")
+            }
+            let value = Int(scratch.hitValue[cursor])
+            var agrees = true
+            for earlier in 0..<level where !Self.chainsAgree(value, Int(scratch.hitValue[Int(scratch.searchCursor[earlier])]), &scratch) {
+                agrees = false
+                break
+            }
+            if agrees {
+                if level == count - 1 { return true }
+                level += 1
+                scratch.searchCursor[level] = scratch.conditionStates[Int(scratch.searchConditions[level])].head
+            } else {
+                scratch.searchCursor[level] = scratch.hitNext[cursor]
+            }
+        }
+        return false
+    }
+
+    /// Two values agree unless they sit in different elements of the same array.
+    private static func chainsAgree(_ first: Int, _ second: Int, _ scratch: inout MatchBuffers) -> Bool {
+        if first == second { return true }
+        var left = Int(scratch.valueStart[first])
+        let leftEnd = Int(scratch.valueEnd[first])
+        var right = Int(scratch.valueStart[second])
+        let rightEnd = Int(scratch.valueEnd[second])
+        while left < leftEnd && right < rightEnd {
+            if scratch.chainArena[left] != scratch.chainArena[right] { return true }
+            if scratch.chainArena[left + 1] != scratch.chainArena[right + 1] { return false }
+            left += 2
+            right += 2
+        }
+        return true
+    }
+}

@@ -1,0 +1,133 @@
+/// Reads JSON number text as a value for numeric comparison.
+///
+/// Like EventBridge, a number takes part in numeric matching only when its decimal value
+/// is exactly the shortest decimal form of the nearest double: `300`, `3.0e2` and `300.0`
+/// are the same number, while `0.30000000000000001` (more digits than a double keeps) is
+/// not numerically comparable and can only match exactly.
+enum ComparableNumber {
+    /// Powers of ten that are exact doubles.
+    private static let exactPowers: [Double] = (0...22).map { exponent in
+        var value = 1.0
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+
+    /// A decimal significand (without leading or trailing zeros) and the exponent of its last digit.
+    struct Decimal: Equatable {
+        var negative = false
+        var significand: UInt64 = 0
+        var digits = 0
+        var exponent = 0
+        /// False when the text has more significant digits than fit in the significand.
+        var exact = true
+        /// Digits dropped past the 19th, which raise the exponent.
+        var overflowDigits = 0
+    }
+
+    /// Splits JSON-like number text into a normalized decimal.
+    static func decimal(_ text: UnsafeBufferPointer<UInt8>) -> Decimal? {
+        var result = Decimal()
+        var index = text.startIndex
+        let end = text.endIndex
+        if index < end, text[index] == UInt8(ascii: "-") {
+            result.negative = true
+            index += 1
+        }
+        var pendingZeros = 0
+        var sawDigit = false
+        var fractionDigits = 0
+        var inFraction = false
+        while index < end {
+            let byte = text[index]
+            if byte == UInt8(ascii: ".") {
+                inFraction = true
+            } else if JSONNumberScanner.isDigit(byte) {
+                sawDigit = true
+                let digit = UInt64(byte &- 0x30)
+                if inFraction { fractionDigits += 1 }
+                if digit == 0 {
+                    if result.digits > 0 { pendingZeros += 1 }
+                } else {
+                    for _ in 0..<pendingZeros { appendDigit(0, to: &result) }
+                    pendingZeros = 0
+                    appendDigit(digit, to: &result)
+                }
+            } else {
+                break
+            }
+            index += 1
+        }
+        guard sawDigit else { return nil }
+        var exponent = 0
+        if index < end, text[index] == UInt8(ascii: "e") || text[index] == UInt8(ascii: "E") {
+            index += 1
+            var negativeExponent = false
+            if index < end, text[index] == UInt8(ascii: "+") || text[index] == UInt8(ascii: "-") {
+                negativeExponent = text[index] == UInt8(ascii: "-")
+                index += 1
+            }
+            while index < end, JSONNumberScanner.isDigit(text[index]) {
+                if exponent < 100_000 { exponent = exponent * 10 + Int(text[index] &- 0x30) }
+                index += 1
+            }
+            if negativeExponent { exponent = -exponent }
+        }
+        guard index == end else { return nil }
+        if result.digits == 0 {
+            return Decimal()
+        }
+        result.exponent = exponent - fractionDigits + pendingZeros + result.overflowDigits
+        return result
+    }
+
+    @inline(__always)
+    private static func appendDigit(_ digit: UInt64, to result: inout Decimal) {
+        if result.digits < 19 {
+            result.significand = result.significand &* 10 &+ digit
+            result.digits += 1
+        } else {
+            result.exact = false
+            result.overflowDigits += 1
+        }
+    }
+
+    /// The value of a JSON number for numeric matching, or nil when it is not comparable.
+    static func value(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
+        guard let decimal = decimal(text), decimal.exact else { return nil }
+        if decimal.digits == 0 { return 0 }
+        if decimal.digits <= 15 {
+            let magnitude = Double(decimal.significand)
+            var result: Double?
+            if decimal.exponent >= 0 && decimal.exponent <= 22 {
+                result = magnitude * exactPowers[decimal.exponent]
+            } else if decimal.exponent < 0 && decimal.exponent >= -22 {
+                result = magnitude / exactPowers[-decimal.exponent]
+            }
+            if let result {
+                return decimal.negative ? -result : result
+            }
+        }
+        if decimal.digits > 17 { return nil }
+        return parseExact(text, decimal: decimal)
+    }
+
+    /// Numbers with more digits than the exact fast path handles: parsed by the standard
+    /// library (correctly rounded) and, for 16 and 17 digits, checked against the
+    /// double's shortest form. This path allocates a string; it is taken only for such
+    /// numbers in fields that numeric rules name.
+    private static func parseExact(_ text: UnsafeBufferPointer<UInt8>, decimal: Decimal) -> Double? {
+        guard let parsed = Double(String(decoding: text, as: UTF8.self)), parsed.isFinite else { return nil }
+        if decimal.digits <= 15 { return parsed }
+        let shortest = Array(parsed.description.utf8)
+        let canonical = shortest.withUnsafeBufferPointer { Self.decimal($0) }
+        return canonical == decimal ? parsed : nil
+    }
+
+    /// The value of a pattern's number: any finite double.
+    static func patternValue(_ text: String) -> Double? {
+        guard let parsed = Double(text), parsed.isFinite else { return nil }
+        return parsed == 0 ? 0 : parsed
+    }
+}
+
+

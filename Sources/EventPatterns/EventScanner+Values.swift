@@ -1,0 +1,114 @@
+/// Checking one leaf value against every condition on its field.
+extension EventScanner {
+    /// Records that the current value satisfies condition `condition`.
+    @inline(__always)
+    mutating func hit(_ condition: Int) {
+        let generation = scratch.generation
+        if scratch.conditionStates[condition].stamp != generation {
+            scratch.conditionStates[condition].stamp = generation
+            scratch.conditionStates[condition].head = -1
+            let record = rules.automaton.conditions[condition]
+            if record.counted {
+                let subRule = Int(record.subRule)
+                if scratch.subRuleStates[subRule].stamp != generation {
+                    scratch.subRuleStates[subRule] = MatchBuffers.SubRuleState(stamp: generation, count: 0)
+                }
+                scratch.subRuleStates[subRule].count += 1
+                if scratch.subRuleStates[subRule].count == rules.automaton.subRuleRequired[subRule] {
+                    scratch.candidates.append(Int32(subRule))
+                }
+            }
+        }
+        if scratch.chain.isEmpty {
+            scratch.conditionStates[condition].freeStamp = generation
+        } else if scratch.conditionStates[condition].freeStamp != generation {
+            if scratch.currentValue < 0 {
+                scratch.currentValue = Int32(scratch.valueStart.count)
+                scratch.valueStart.append(Int32(scratch.chainArena.count))
+                scratch.chainArena.append(contentsOf: scratch.chain)
+                scratch.valueEnd.append(Int32(scratch.chainArena.count))
+            }
+            scratch.hitValue.append(scratch.currentValue)
+            scratch.hitNext.append(scratch.conditionStates[condition].head)
+            scratch.conditionStates[condition].head = Int32(scratch.hitValue.count - 1)
+        }
+    }
+
+    @inline(__always)
+    private mutating func apply(_ entry: TrieEntry, field: Int, string: UnsafeBufferPointer<UInt8>?) {
+        switch entry.operation {
+        case .hit:
+            hit(Int(entry.condition))
+        case .exclude:
+            scratch.excluded.append(entry.condition)
+        case .wildcardHit, .wildcardExclude:
+            guard let string else { return }
+            if rules.automaton.fields[field].wildcards[Int(entry.auxiliary)].matches(string) {
+                if entry.operation == .wildcardHit {
+                    hit(Int(entry.condition))
+                } else {
+                    scratch.excluded.append(entry.condition)
+                }
+            }
+        }
+    }
+
+    /// The conditions every value satisfies: exists, and anything-buts not excluded.
+    @inline(__always)
+    private mutating func finishValue(_ fields: UnsafeBufferPointer<FieldIndex>, _ field: Int) {
+        for condition in fields[field].exists { hit(Int(condition)) }
+        for anythingBut in fields[field].anythingButs where !scratch.excluded.contains(anythingBut.key) {
+            hit(Int(anythingBut.condition))
+        }
+    }
+
+    mutating func checkString(_ value: UnsafeBufferPointer<UInt8>, field: Int) {
+        scratch.excluded.removeAll(keepingCapacity: true)
+        rules.automaton.fields.withUnsafeBufferPointer { fields in
+            let quote = UInt8(ascii: "\"")
+            fields[field].forward.walk(value, reversed: false, firstByte: quote) { apply($0, field: field, string: value) }
+            if !fields[field].reverse.isEmpty {
+                fields[field].reverse.walk(value, reversed: true, firstByte: nil) { apply($0, field: field, string: value) }
+            }
+            if !fields[field].foldedForward.isEmpty || !fields[field].foldedReverse.isEmpty {
+                CaseFolding.fold(value, into: &scratch.folded)
+                let folded = scratch.folded
+                folded.withUnsafeBufferPointer { folded in
+                    fields[field].foldedForward.walk(folded, reversed: false, firstByte: nil) { apply($0, field: field, string: nil) }
+                    fields[field].foldedReverse.walk(folded, reversed: true, firstByte: nil) { apply($0, field: field, string: nil) }
+                }
+            }
+            for entry in fields[field].stringScans { apply(entry, field: field, string: value) }
+            if !fields[field].ipRanges.isEmpty, let address = IPAddress.parse(value) {
+                for (range, entry) in fields[field].ipRanges where range.contains(address) {
+                    apply(entry, field: field, string: nil)
+                }
+            }
+            finishValue(fields, field)
+        }
+    }
+
+    mutating func checkNumber(_ text: UnsafeBufferPointer<UInt8>, field: Int) {
+        scratch.excluded.removeAll(keepingCapacity: true)
+        rules.automaton.fields.withUnsafeBufferPointer { fields in
+            fields[field].forward.walk(text, reversed: false, firstByte: nil) { apply($0, field: field, string: nil) }
+            if fields[field].wantsNumbers, let value = ComparableNumber.value(text) {
+                if let entries = fields[field].numericEquals[FieldIndex.key(value)] {
+                    for entry in entries { apply(entry, field: field, string: nil) }
+                }
+                for (range, entry) in fields[field].numericRanges where range.contains(value) {
+                    apply(entry, field: field, string: nil)
+                }
+            }
+            finishValue(fields, field)
+        }
+    }
+
+    mutating func checkLiteral(_ text: UnsafeBufferPointer<UInt8>, field: Int) {
+        scratch.excluded.removeAll(keepingCapacity: true)
+        rules.automaton.fields.withUnsafeBufferPointer { fields in
+            fields[field].forward.walk(text, reversed: false, firstByte: nil) { apply($0, field: field, string: nil) }
+            finishValue(fields, field)
+        }
+    }
+}

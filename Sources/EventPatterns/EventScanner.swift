@@ -1,0 +1,219 @@
+/// Reads an event's JSON bytes once, validating them, descending only into the fields
+/// some rule names and checking their leaf values against the rules; everything else is
+/// skipped without being decoded.
+struct EventScanner: ~Copyable {
+    /// The deepest nesting of objects and arrays an event may have.
+    static let maxDepth = 256
+
+    let bytes: UnsafeBufferPointer<UInt8>
+    /// The compiled rules (a class, so the scanner borrows rather than copies them).
+    let rules: CompiledRules
+    var scratch: MatchBuffers
+    var position = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>, rules: CompiledRules, scratch: consuming MatchBuffers) {
+        self.bytes = bytes
+        self.rules = rules
+        self.scratch = scratch
+    }
+
+    /// Ends the scan, handing back the working memory.
+    consuming func finish() -> MatchBuffers {
+        scratch
+    }
+
+    func failure(_ reason: String) -> EventPatternError {
+        EventPatternError.event("\(reason) (at byte \(position))")
+    }
+
+    @inline(__always)
+    mutating func skipWhitespace() {
+        while position < bytes.count {
+            let byte = bytes[position]
+            guard byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 else { return }
+            position += 1
+        }
+    }
+
+    @inline(__always)
+    mutating func peek() throws(EventPatternError) -> UInt8 {
+        skipWhitespace()
+        guard position < bytes.count else { throw failure("Unexpected end-of-input") }
+        return bytes[position]
+    }
+
+    /// Reads the whole event, which must be one JSON object.
+    mutating func scan() throws(EventPatternError) {
+        guard try peek() == UInt8(ascii: "{") else { throw failure("The event must be a JSON object") }
+        try scanObject(node: 0, depth: 1)
+        skipWhitespace()
+        if position < bytes.count { throw failure("Unexpected content after the event object") }
+    }
+
+    private mutating func scanValue(node: Int, depth: Int) throws(EventPatternError) {
+        guard node >= 0 else { return try skipValue() }
+        let byte = try peek()
+        switch byte {
+        case UInt8(ascii: "{"):
+            if !rules.automaton.pathNodes.withUnsafeBufferPointer({ $0[node].hasChildren }) { return try skipValue() }
+            guard depth < Self.maxDepth else { throw failure("Event nesting is deeper than \(Self.maxDepth) levels") }
+            try scanObject(node: node, depth: depth + 1)
+        case UInt8(ascii: "["):
+            guard depth < Self.maxDepth else { throw failure("Event nesting is deeper than \(Self.maxDepth) levels") }
+            try scanArray(node: node, depth: depth + 1)
+        default:
+            let field = rules.automaton.pathNodes.withUnsafeBufferPointer { Int($0[node].field) }
+            guard field >= 0 else { return try skipValue() }
+            try scanLeaf(field: field)
+        }
+    }
+
+    private mutating func scanObject(node: Int, depth: Int) throws(EventPatternError) {
+        position += 1
+        if try peek() == UInt8(ascii: "}") {
+            position += 1
+            return
+        }
+        while true {
+            guard try peek() == UInt8(ascii: "\"") else { throw failure("Expected a double-quote to start a field name") }
+            let keyStart = position + 1
+            switch JSONStringDecoder.scan(bytes, openingQuote: position) {
+            case .failure(let reason, let at):
+                position = at
+                throw failure(reason)
+            case .success(let end, let hasEscapes):
+                position = end
+                let child = lookup(node: node, keyStart: keyStart, keyEnd: end - 1, hasEscapes: hasEscapes)
+                guard try peek() == UInt8(ascii: ":") else { throw failure("Expected a colon to separate field name and value") }
+                position += 1
+                try scanValue(node: child, depth: depth)
+            }
+            let next = try peek()
+            position += 1
+            if next == UInt8(ascii: ",") { continue }
+            if next == UInt8(ascii: "}") { return }
+            position -= 1
+            throw failure("Expected a comma to separate object entries")
+        }
+    }
+
+    private mutating func lookup(node: Int, keyStart: Int, keyEnd: Int, hasEscapes: Bool) -> Int {
+        if hasEscapes {
+            scratch.keyBuffer.removeAll(keepingCapacity: true)
+            JSONStringDecoder.unescape(bytes, from: keyStart, to: keyEnd, into: &scratch.keyBuffer)
+            let key = scratch.keyBuffer
+            return key.withUnsafeBufferPointer { key in
+                rules.automaton.pathNodes.withUnsafeBufferPointer { Self.find(key, in: $0, node: node) }
+            }
+        }
+        let key = UnsafeBufferPointer(rebasing: bytes[keyStart..<keyEnd])
+        return rules.automaton.pathNodes.withUnsafeBufferPointer { Self.find(key, in: $0, node: node) }
+    }
+
+    private static func find(_ key: UnsafeBufferPointer<UInt8>, in nodes: UnsafeBufferPointer<Automaton.PathNode>, node: Int) -> Int {
+        guard nodes[node].hasChildren else { return -1 }
+        for index in 0..<nodes[node].keys.count {
+            let same = nodes[node].keys[index].withUnsafeBufferPointer { candidate in
+                guard candidate.count == key.count else { return false }
+                for offset in 0..<key.count where candidate[offset] != key[offset] { return false }
+                return true
+            }
+            if same { return Int(nodes[node].children[index]) }
+        }
+        return -1
+    }
+
+    private mutating func scanArray(node: Int, depth: Int) throws(EventPatternError) {
+        position += 1
+        scratch.chain.append(scratch.nextArrayID)
+        scratch.chain.append(0)
+        scratch.nextArrayID &+= 1
+        defer { scratch.chain.removeLast(2) }
+        if try peek() == UInt8(ascii: "]") {
+            position += 1
+            return
+        }
+        var index: UInt32 = 0
+        while true {
+            scratch.chain[scratch.chain.count - 1] = index
+            try scanValue(node: node, depth: depth)
+            let next = try peek()
+            position += 1
+            if next == UInt8(ascii: ",") {
+                index &+= 1
+                continue
+            }
+            if next == UInt8(ascii: "]") { return }
+            position -= 1
+            throw failure("Expected a comma to separate array entries")
+        }
+    }
+
+    private mutating func scanLeaf(field: Int) throws(EventPatternError) {
+        let start = position
+        let byte = bytes[position]
+        scratch.currentValue = -1
+        scratch.fieldStamp[field] = scratch.generation
+        switch byte {
+        case UInt8(ascii: "\""):
+            switch JSONStringDecoder.scan(bytes, openingQuote: position) {
+            case .failure(let reason, let at):
+                position = at
+                throw failure(reason)
+            case .success(let end, let hasEscapes):
+                position = end
+                if hasEscapes {
+                    scratch.stringBuffer.removeAll(keepingCapacity: true)
+                    JSONStringDecoder.unescape(bytes, from: start + 1, to: end - 1, into: &scratch.stringBuffer)
+                    let copy = scratch.stringBuffer
+                    copy.withUnsafeBufferPointer { checkString($0, field: field) }
+                } else {
+                    checkString(UnsafeBufferPointer(rebasing: bytes[(start + 1)..<(end - 1)]), field: field)
+                }
+            }
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            switch JSONNumberScanner.scan(bytes, from: position) {
+            case .failure(let reason, let at):
+                position = at
+                throw failure(reason)
+            case .success(let end, _):
+                position = end
+                checkNumber(UnsafeBufferPointer(rebasing: bytes[start..<end]), field: field)
+            }
+        default:
+            try skipLiteral()
+            checkLiteral(UnsafeBufferPointer(rebasing: bytes[start..<position]), field: field)
+        }
+    }
+
+    private mutating func skipLiteral() throws(EventPatternError) {
+        let length = literalLength()
+        guard length > 0 else { throw failure("Unrecognized token: was expecting a JSON value") }
+        position += length
+    }
+
+    /// The length of the `true`, `false` or `null` at the current position, or 0.
+    func literalLength() -> Int {
+        let remaining = bytes.count - position
+        let first = bytes[position]
+        let length: Int
+        if first == UInt8(ascii: "t"), remaining >= 4, bytes[position + 1] == UInt8(ascii: "r"),
+           bytes[position + 2] == UInt8(ascii: "u"), bytes[position + 3] == UInt8(ascii: "e") {
+            length = 4
+        } else if first == UInt8(ascii: "n"), remaining >= 4, bytes[position + 1] == UInt8(ascii: "u"),
+                  bytes[position + 2] == UInt8(ascii: "l"), bytes[position + 3] == UInt8(ascii: "l") {
+            length = 4
+        } else if first == UInt8(ascii: "f"), remaining >= 5, bytes[position + 1] == UInt8(ascii: "a"),
+                  bytes[position + 2] == UInt8(ascii: "l"), bytes[position + 3] == UInt8(ascii: "s"),
+                  bytes[position + 4] == UInt8(ascii: "e") {
+            length = 5
+        } else {
+            return 0
+        }
+        if position + length < bytes.count {
+            let after = bytes[position + length]
+            if JSONNumberScanner.isDigit(after) || (after | 0x20) &- 0x61 < 26 { return 0 }
+        }
+        return length
+    }
+}

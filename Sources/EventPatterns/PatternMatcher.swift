@@ -1,0 +1,131 @@
+import Synchronization
+
+/// Matches events against many event patterns at once.
+///
+/// All rules are compiled into one automaton over the event's fields, so the cost of
+/// matching an event grows with the event, not with the number of rules. Rules can be
+/// added and removed at any time, also while other threads are matching: each match runs
+/// against a consistent version of the rules.
+public final class PatternMatcher<RuleID: Hashable & Sendable>: Sendable {
+    /// An immutable version of the rules that matching calls share.
+    private final class Snapshot: Sendable {
+        let rules: CompiledRules
+        let slots: [RuleID?]
+
+        init(automaton: Automaton, slots: [RuleID?]) {
+            self.rules = CompiledRules(automaton)
+            self.slots = slots
+        }
+    }
+
+    private struct State {
+        var automaton = Automaton()
+        var slots: [RuleID?] = []
+        var slotByID: [RuleID: Int32] = [:]
+        var freeSlots: [Int32] = []
+        /// Built on the first match after a change, dropped by the next change (so that a
+        /// burst of changes edits the automaton in place instead of copying it).
+        var snapshot: Snapshot?
+    }
+
+    private let state = Mutex(State())
+    private let pool = ScratchPool()
+
+    /// Creates a matcher with no rules.
+    public init() {}
+
+    /// Adds a rule; an existing rule with the same id is replaced.
+    public func add(rule: EventPattern, id: RuleID) {
+        state.withLock { state in
+            state.snapshot = nil
+            if let slot = state.slotByID[id] {
+                state.automaton.remove(slot: slot)
+                state.automaton.add(rule.subRules, slot: slot)
+                return
+            }
+            let slot: Int32
+            if let free = state.freeSlots.popLast() {
+                slot = free
+                state.slots[Int(slot)] = id
+            } else {
+                state.slots.append(id)
+                slot = Int32(state.slots.count - 1)
+            }
+            state.slotByID[id] = slot
+            state.automaton.add(rule.subRules, slot: slot)
+        }
+    }
+
+    /// Removes the rule with this id, if there is one.
+    public func remove(id: RuleID) {
+        state.withLock { state in
+            guard let slot = state.slotByID.removeValue(forKey: id) else { return }
+            state.snapshot = nil
+            state.automaton.remove(slot: slot)
+            state.slots[Int(slot)] = nil
+            state.freeSlots.append(slot)
+        }
+    }
+
+    /// The number of rules.
+    public var ruleCount: Int {
+        state.withLock { $0.slotByID.count }
+    }
+
+    private func currentSnapshot() -> Snapshot {
+        state.withLock { state in
+            if let snapshot = state.snapshot { return snapshot }
+            let snapshot = Snapshot(automaton: state.automaton, slots: state.slots)
+            state.snapshot = snapshot
+            return snapshot
+        }
+    }
+
+    /// Calls `body` with the id of every rule the event matches, each once, without
+    /// allocating in the steady state.
+    public func forEachMatch(eventJSON: UnsafeRawBufferPointer, _ body: (RuleID) -> Void) throws(EventPatternError) {
+        let snapshot = currentSnapshot()
+        let bytes = eventJSON.assumingMemoryBound(to: UInt8.self)
+        let failure: EventPatternError? = pool.with { scratch in
+            do throws(EventPatternError) {
+                try snapshot.rules.match(bytes, scratch: scratch)
+            } catch {
+                return error
+            }
+            for slot in scratch.buffers.results {
+                if let id = snapshot.slots[Int(slot)] { body(id) }
+            }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
+    /// The ids of the rules the event matches.
+    public func matches(eventJSON: UnsafeRawBufferPointer) throws(EventPatternError) -> [RuleID] {
+        var result: [RuleID] = []
+        try forEachMatch(eventJSON: eventJSON) { result.append($0) }
+        return result
+    }
+
+    /// The ids of the rules the event (UTF-8 JSON bytes) matches.
+    public func matches(eventJSON: some Collection<UInt8>) throws(EventPatternError) -> [RuleID] {
+        let outcome: Result<[RuleID], EventPatternError>? = eventJSON.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(EventPatternError) -> [RuleID] in try matches(eventJSON: UnsafeRawBufferPointer(buffer)) }
+        }
+        if let outcome { return try outcome.get() }
+        let copy = Array(eventJSON)
+        let result: Result<[RuleID], EventPatternError> = copy.withUnsafeBytes { buffer in
+            Result { () throws(EventPatternError) -> [RuleID] in try matches(eventJSON: buffer) }
+        }
+        return try result.get()
+    }
+
+    /// The ids of the rules the event (JSON text) matches.
+    public func matches(eventJSON: String) throws(EventPatternError) -> [RuleID] {
+        var text = eventJSON
+        let result: Result<[RuleID], EventPatternError> = text.withUTF8 { buffer in
+            Result { () throws(EventPatternError) -> [RuleID] in try matches(eventJSON: UnsafeRawBufferPointer(buffer)) }
+        }
+        return try result.get()
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+
+/// An event bus as stored.
+public struct EventBusRecord: Sendable, Equatable {
+    public var accountId: String
+    public var region: String
+    public var name: String
+    public var description: String?
+    public var policy: String?
+    public var tags: [String: String]
+    public var createdAt: Int64
+    public var modifiedAt: Int64
+
+    public init(accountId: String, region: String, name: String, description: String?, policy: String?,
+                tags: [String: String], createdAt: Int64, modifiedAt: Int64) {
+        self.accountId = accountId
+        self.region = region
+        self.name = name
+        self.description = description
+        self.policy = policy
+        self.tags = tags
+        self.createdAt = createdAt
+        self.modifiedAt = modifiedAt
+    }
+
+    public var arn: String { "arn:aws:events:\(region):\(accountId):event-bus/\(name)" }
+}
+
+/// A rule as stored.
+public struct EventRuleRecord: Sendable, Equatable {
+    public var accountId: String
+    public var region: String
+    public var busName: String
+    public var name: String
+    public var eventPattern: String?
+    public var scheduleExpression: String?
+    public var state: String
+    public var description: String?
+    public var roleArn: String?
+    public var tags: [String: String]
+    public var createdAt: Int64
+
+    public init(accountId: String, region: String, busName: String, name: String, eventPattern: String?,
+                scheduleExpression: String?, state: String, description: String?, roleArn: String?,
+                tags: [String: String], createdAt: Int64) {
+        self.accountId = accountId
+        self.region = region
+        self.busName = busName
+        self.name = name
+        self.eventPattern = eventPattern
+        self.scheduleExpression = scheduleExpression
+        self.state = state
+        self.description = description
+        self.roleArn = roleArn
+        self.tags = tags
+        self.createdAt = createdAt
+    }
+
+    /// `…:rule/NAME` on the default bus, `…:rule/BUS/NAME` on a custom one.
+    public var arn: String {
+        busName == "default" ? "arn:aws:events:\(region):\(accountId):rule/\(name)"
+            : "arn:aws:events:\(region):\(accountId):rule/\(busName)/\(name)"
+    }
+}
+
+/// A rule's target as stored: its id, ARN and the full definition (the PutTargets entry, JSON).
+public struct EventTargetRecord: Sendable, Equatable {
+    public var targetId: String
+    public var arn: String
+    public var definition: String
+    public init(targetId: String, arn: String, definition: String) {
+        self.targetId = targetId
+        self.arn = arn
+        self.definition = definition
+    }
+}
+
+/// A pending delivery of one event to one target (the transactional outbox).
+public struct EventDelivery: Sendable, Equatable {
+    public var deliveryId: Int64
+    public var accountId: String
+    public var region: String
+    public var ruleArn: String
+    public var targetId: String
+    /// The target definition at match time (JSON).
+    public var target: String
+    /// What is sent: the event, or its transformed input.
+    public var payload: String
+    public var eventId: String
+    /// Milliseconds; the event's age is measured from here.
+    public var eventTime: Int64
+    public var attempts: Int
+    public var nextAttemptAt: Int64
+    public var lastError: String?
+
+    public init(deliveryId: Int64 = 0, accountId: String, region: String, ruleArn: String, targetId: String, target: String,
+                payload: String, eventId: String, eventTime: Int64, attempts: Int = 0, nextAttemptAt: Int64,
+                lastError: String? = nil) {
+        self.deliveryId = deliveryId
+        self.accountId = accountId
+        self.region = region
+        self.ruleArn = ruleArn
+        self.targetId = targetId
+        self.target = target
+        self.payload = payload
+        self.eventId = eventId
+        self.eventTime = eventTime
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
+        self.lastError = lastError
+    }
+}
+
+/// Buses, rules, targets and the delivery outbox.
+public protocol EventBusStore: Sendable {
+    func ensureBus(_ bus: EventBusRecord) async throws
+    func createBus(_ bus: EventBusRecord) async throws
+    func bus(accountId: String, region: String, name: String) async throws -> EventBusRecord?
+    func buses(accountId: String, region: String, prefix: String, after: String?, limit: Int) async throws -> [EventBusRecord]
+    /// Deletes a custom bus with its rules and targets.
+    func deleteBus(accountId: String, region: String, name: String) async throws
+
+    func putRule(_ rule: EventRuleRecord) async throws
+    func rule(accountId: String, region: String, bus: String, name: String) async throws -> EventRuleRecord?
+    func rules(accountId: String, region: String, bus: String, prefix: String, after: String?, limit: Int) async throws -> [EventRuleRecord]
+    func deleteRule(accountId: String, region: String, bus: String, name: String) async throws
+    func setRuleState(accountId: String, region: String, bus: String, name: String, state: String) async throws
+    func updateRuleTags(accountId: String, region: String, bus: String, name: String, tags: [String: String]) async throws
+    func updateBusTags(accountId: String, region: String, name: String, tags: [String: String]) async throws
+
+    func putTargets(accountId: String, region: String, bus: String, rule: String, targets: [EventTargetRecord]) async throws
+    func removeTargets(accountId: String, region: String, bus: String, rule: String, ids: [String]) async throws
+    func targets(accountId: String, region: String, bus: String, rule: String) async throws -> [EventTargetRecord]
+    func ruleNames(accountId: String, region: String, bus: String, targetArn: String) async throws -> [String]
+    /// Every rule of a bus with its targets, for building the bus's matcher.
+    func routingTable(accountId: String, region: String, bus: String) async throws -> [(EventRuleRecord, [EventTargetRecord])]
+
+    /// Adds deliveries to the outbox in one transaction.
+    func enqueue(_ deliveries: [EventDelivery]) async throws
+    /// Claims up to `limit` due deliveries, leasing them until `leaseUntil`.
+    func claimDue(now: Int64, leaseUntil: Int64, limit: Int) async throws -> [EventDelivery]
+    func complete(_ deliveryIds: [Int64]) async throws
+    func reschedule(_ deliveryId: Int64, attempts: Int, nextAttemptAt: Int64, error: String) async throws
+    func nextDueAt() async throws -> Int64?
+    func pendingCount() async throws -> Int
+}

@@ -1,0 +1,306 @@
+import Foundation
+import SQLKit
+
+/// `EventBusStore` over SQL.
+public struct SQLEventBusStore: EventBusStore {
+    let store: SQLStore
+
+    public init(store: SQLStore) { self.store = store }
+
+    static func encode(_ map: [String: String]) -> String { SQLQueueStore.encode(map) }
+    static func decode(_ text: String) -> [String: String] { SQLQueueStore.decode(text) }
+
+    static func decodeBus(_ row: any SQLRow) throws -> EventBusRecord {
+        EventBusRecord(
+            accountId: try row.decode(column: "account_id", as: String.self),
+            region: try row.decode(column: "region", as: String.self),
+            name: try row.decode(column: "name", as: String.self),
+            description: try row.decode(column: "description", as: String?.self),
+            policy: try row.decode(column: "policy", as: String?.self),
+            tags: decode(try row.decode(column: "tags", as: String.self)),
+            createdAt: try row.decode(column: "created_at", as: Int64.self),
+            modifiedAt: try row.decode(column: "modified_at", as: Int64.self))
+    }
+
+    static func decodeRule(_ row: any SQLRow) throws -> EventRuleRecord {
+        EventRuleRecord(
+            accountId: try row.decode(column: "account_id", as: String.self),
+            region: try row.decode(column: "region", as: String.self),
+            busName: try row.decode(column: "bus_name", as: String.self),
+            name: try row.decode(column: "name", as: String.self),
+            eventPattern: try row.decode(column: "event_pattern", as: String?.self),
+            scheduleExpression: try row.decode(column: "schedule_expression", as: String?.self),
+            state: try row.decode(column: "state", as: String.self),
+            description: try row.decode(column: "description", as: String?.self),
+            roleArn: try row.decode(column: "role_arn", as: String?.self),
+            tags: decode(try row.decode(column: "tags", as: String.self)),
+            createdAt: try row.decode(column: "created_at", as: Int64.self))
+    }
+
+    static func decodeTarget(_ row: any SQLRow) throws -> EventTargetRecord {
+        EventTargetRecord(targetId: try row.decode(column: "target_id", as: String.self),
+                          arn: try row.decode(column: "arn", as: String.self),
+                          definition: try row.decode(column: "definition", as: String.self))
+    }
+
+    public func ensureBus(_ b: EventBusRecord) async throws {
+        try await store.write { db in
+            try await db.raw("""
+                INSERT INTO event_bus (account_id, region, name, description, policy, tags, created_at, modified_at)
+                VALUES (\(bind: b.accountId), \(bind: b.region), \(bind: b.name), \(bind: b.description), \(bind: b.policy),
+                        \(bind: Self.encode(b.tags)), \(bind: b.createdAt), \(bind: b.modifiedAt))
+                ON CONFLICT (account_id, region, name) DO NOTHING
+                """).run()
+        }
+    }
+
+    public func createBus(_ b: EventBusRecord) async throws {
+        try await store.write { db in
+            try await db.raw("""
+                INSERT INTO event_bus (account_id, region, name, description, policy, tags, created_at, modified_at)
+                VALUES (\(bind: b.accountId), \(bind: b.region), \(bind: b.name), \(bind: b.description), \(bind: b.policy),
+                        \(bind: Self.encode(b.tags)), \(bind: b.createdAt), \(bind: b.modifiedAt))
+                """).run()
+        }
+    }
+
+    public func bus(accountId: String, region: String, name: String) async throws -> EventBusRecord? {
+        try await store.read { db in
+            try await db.raw("""
+                SELECT * FROM event_bus WHERE account_id = \(bind: accountId) AND region = \(bind: region) AND name = \(bind: name)
+                """).first().map(Self.decodeBus)
+        }
+    }
+
+    public func buses(accountId: String, region: String, prefix: String, after: String?, limit: Int) async throws -> [EventBusRecord] {
+        try await store.read { db in
+            try await db.raw("""
+                SELECT * FROM event_bus WHERE account_id = \(bind: accountId) AND region = \(bind: region)
+                AND substr(name, 1, \(bind: prefix.count)) = \(bind: prefix) AND name > \(bind: after ?? "")
+                ORDER BY name LIMIT \(bind: limit)
+                """).all().map(Self.decodeBus)
+        }
+    }
+
+    public func deleteBus(accountId: String, region: String, name: String) async throws {
+        try await store.write { db in
+            for table in ["event_target", "event_rule"] {
+                try await db.raw("""
+                    DELETE FROM \(unsafeRaw: table) WHERE account_id = \(bind: accountId) AND region = \(bind: region)
+                    AND bus_name = \(bind: name)
+                    """).run()
+            }
+            try await db.raw("""
+                DELETE FROM event_bus WHERE account_id = \(bind: accountId) AND region = \(bind: region) AND name = \(bind: name)
+                """).run()
+        }
+    }
+
+    public func putRule(_ r: EventRuleRecord) async throws {
+        try await store.write { db in
+            try await db.raw("""
+                INSERT INTO event_rule (account_id, region, bus_name, name, event_pattern, schedule_expression, state,
+                                        description, role_arn, tags, created_at)
+                VALUES (\(bind: r.accountId), \(bind: r.region), \(bind: r.busName), \(bind: r.name), \(bind: r.eventPattern),
+                        \(bind: r.scheduleExpression), \(bind: r.state), \(bind: r.description), \(bind: r.roleArn),
+                        \(bind: Self.encode(r.tags)), \(bind: r.createdAt))
+                ON CONFLICT (account_id, region, bus_name, name) DO UPDATE SET event_pattern = excluded.event_pattern,
+                    schedule_expression = excluded.schedule_expression, state = excluded.state,
+                    description = excluded.description, role_arn = excluded.role_arn,
+                    tags = CASE WHEN excluded.tags = '{}' THEN event_rule.tags ELSE excluded.tags END
+                """).run()
+        }
+    }
+
+    public func rule(accountId: String, region: String, bus: String, name: String) async throws -> EventRuleRecord? {
+        try await store.read { db in
+            try await db.raw("""
+                SELECT * FROM event_rule WHERE account_id = \(bind: accountId) AND region = \(bind: region)
+                AND bus_name = \(bind: bus) AND name = \(bind: name)
+                """).first().map(Self.decodeRule)
+        }
+    }
+
+    public func rules(accountId: String, region: String, bus: String, prefix: String, after: String?, limit: Int) async throws -> [EventRuleRecord] {
+        try await store.read { db in
+            try await db.raw("""
+                SELECT * FROM event_rule WHERE account_id = \(bind: accountId) AND region = \(bind: region) AND bus_name = \(bind: bus)
+                AND substr(name, 1, \(bind: prefix.count)) = \(bind: prefix) AND name > \(bind: after ?? "")
+                ORDER BY name LIMIT \(bind: limit)
+                """).all().map(Self.decodeRule)
+        }
+    }
+
+    public func deleteRule(accountId: String, region: String, bus: String, name: String) async throws {
+        try await store.write { db in
+            try await db.raw("""
+                DELETE FROM event_rule WHERE account_id = \(bind: accountId) AND region = \(bind: region)
+                AND bus_name = \(bind: bus) AND name = \(bind: name)
+                """).run()
+        }
+    }
+
+    public func setRuleState(accountId: String, region: String, bus: String, name: String, state: String) async throws {
+        try await store.write { db in
+            try await db.raw("""
+                UPDATE event_rule SET state = \(bind: state) WHERE account_id = \(bind: accountId) AND region = \(bind: region)
+                AND bus_name = \(bind: bus) AND name = \(bind: name)
+                """).run()
+        }
+    }
+
+    public func updateRuleTags(accountId: String, region: String, bus: String, name: String, tags: [String: String]) async throws {
+        try await store.write { db in
+            try await db.raw("""
+                UPDATE event_rule SET tags = \(bind: Self.encode(tags)) WHERE account_id = \(bind: accountId)
+                AND region = \(bind: region) AND bus_name = \(bind: bus) AND name = \(bind: name)
+                """).run()
+        }
+    }
+
+    public func updateBusTags(accountId: String, region: String, name: String, tags: [String: String]) async throws {
+        try await store.write { db in
+            try await db.raw("""
+                UPDATE event_bus SET tags = \(bind: Self.encode(tags)) WHERE account_id = \(bind: accountId)
+                AND region = \(bind: region) AND name = \(bind: name)
+                """).run()
+        }
+    }
+
+    public func putTargets(accountId: String, region: String, bus: String, rule: String, targets: [EventTargetRecord]) async throws {
+        try await store.write { db in
+            for t in targets {
+                try await db.raw("""
+                    INSERT INTO event_target (account_id, region, bus_name, rule_name, target_id, arn, definition)
+                    VALUES (\(bind: accountId), \(bind: region), \(bind: bus), \(bind: rule), \(bind: t.targetId), \(bind: t.arn),
+                            \(bind: t.definition))
+                    ON CONFLICT (account_id, region, bus_name, rule_name, target_id)
+                    DO UPDATE SET arn = excluded.arn, definition = excluded.definition
+                    """).run()
+            }
+        }
+    }
+
+    public func removeTargets(accountId: String, region: String, bus: String, rule: String, ids: [String]) async throws {
+        try await store.write { db in
+            for id in ids {
+                try await db.raw("""
+                    DELETE FROM event_target WHERE account_id = \(bind: accountId) AND region = \(bind: region)
+                    AND bus_name = \(bind: bus) AND rule_name = \(bind: rule) AND target_id = \(bind: id)
+                    """).run()
+            }
+        }
+    }
+
+    public func targets(accountId: String, region: String, bus: String, rule: String) async throws -> [EventTargetRecord] {
+        try await store.read { db in
+            try await db.raw("""
+                SELECT * FROM event_target WHERE account_id = \(bind: accountId) AND region = \(bind: region)
+                AND bus_name = \(bind: bus) AND rule_name = \(bind: rule) ORDER BY target_id
+                """).all().map(Self.decodeTarget)
+        }
+    }
+
+    public func ruleNames(accountId: String, region: String, bus: String, targetArn: String) async throws -> [String] {
+        try await store.read { db in
+            try await db.raw("""
+                SELECT DISTINCT rule_name FROM event_target WHERE account_id = \(bind: accountId) AND region = \(bind: region)
+                AND bus_name = \(bind: bus) AND arn = \(bind: targetArn) ORDER BY rule_name
+                """).all().map { try $0.decode(column: "rule_name", as: String.self) }
+        }
+    }
+
+    public func routingTable(accountId: String, region: String, bus: String) async throws -> [(EventRuleRecord, [EventTargetRecord])] {
+        try await store.read { db in
+            let rules = try await db.raw("""
+                SELECT * FROM event_rule WHERE account_id = \(bind: accountId) AND region = \(bind: region) AND bus_name = \(bind: bus)
+                """).all().map(Self.decodeRule)
+            var targets: [String: [EventTargetRecord]] = [:]
+            for row in try await db.raw("""
+                SELECT * FROM event_target WHERE account_id = \(bind: accountId) AND region = \(bind: region) AND bus_name = \(bind: bus)
+                ORDER BY target_id
+                """).all() {
+                targets[try row.decode(column: "rule_name", as: String.self), default: []].append(try Self.decodeTarget(row))
+            }
+            return rules.map { ($0, targets[$0.name] ?? []) }
+        }
+    }
+
+    public func enqueue(_ deliveries: [EventDelivery]) async throws {
+        guard !deliveries.isEmpty else { return }
+        try await store.write { db in try await Self.insert(deliveries, db) }
+    }
+
+    /// Outbox rows, written inside a caller's transaction (PutEvents, the recorder's bridge).
+    static func insert(_ deliveries: [EventDelivery], _ db: any SQLDatabase) async throws {
+        for chunk in stride(from: 0, to: deliveries.count, by: 500) {
+            var insert = db.insert(into: "event_delivery").columns(
+                "account_id", "region", "rule_arn", "target_id", "target", "payload", "event_id", "event_time", "attempts",
+                "next_attempt_at")
+            for d in deliveries[chunk..<min(chunk + 500, deliveries.count)] {
+                insert = insert.values([d.accountId, d.region, d.ruleArn, d.targetId, d.target, d.payload, d.eventId,
+                                        d.eventTime, d.attempts, d.nextAttemptAt] as [any Encodable & Sendable])
+            }
+            try await insert.run()
+        }
+    }
+
+    static func decodeDelivery(_ row: any SQLRow) throws -> EventDelivery {
+        EventDelivery(
+            deliveryId: try row.decode(column: "delivery_id", as: Int64.self),
+            accountId: try row.decode(column: "account_id", as: String.self),
+            region: try row.decode(column: "region", as: String.self),
+            ruleArn: try row.decode(column: "rule_arn", as: String.self),
+            targetId: try row.decode(column: "target_id", as: String.self),
+            target: try row.decode(column: "target", as: String.self),
+            payload: try row.decode(column: "payload", as: String.self),
+            eventId: try row.decode(column: "event_id", as: String.self),
+            eventTime: try row.decode(column: "event_time", as: Int64.self),
+            attempts: try row.decode(column: "attempts", as: Int.self),
+            nextAttemptAt: try row.decode(column: "next_attempt_at", as: Int64.self),
+            lastError: try row.decode(column: "last_error", as: String?.self))
+    }
+
+    public func claimDue(now: Int64, leaseUntil: Int64, limit: Int) async throws -> [EventDelivery] {
+        try await store.write { db in
+            let rows = try await db.raw("""
+                SELECT * FROM event_delivery WHERE next_attempt_at <= \(bind: now) ORDER BY next_attempt_at, delivery_id
+                LIMIT \(bind: limit)
+                """).all().map(Self.decodeDelivery)
+            guard !rows.isEmpty else { return [] }
+            try await db.raw("""
+                UPDATE event_delivery SET next_attempt_at = \(bind: leaseUntil)
+                WHERE delivery_id IN (\(SQLList(rows.map { SQLBind($0.deliveryId) })))
+                """).run()
+            return rows
+        }
+    }
+
+    public func complete(_ ids: [Int64]) async throws {
+        guard !ids.isEmpty else { return }
+        try await store.write { db in
+            try await db.raw("DELETE FROM event_delivery WHERE delivery_id IN (\(SQLList(ids.map { SQLBind($0) })))").run()
+        }
+    }
+
+    public func reschedule(_ id: Int64, attempts: Int, nextAttemptAt: Int64, error: String) async throws {
+        try await store.write { db in
+            try await db.raw("""
+                UPDATE event_delivery SET attempts = \(bind: attempts), next_attempt_at = \(bind: nextAttemptAt),
+                last_error = \(bind: error) WHERE delivery_id = \(bind: id)
+                """).run()
+        }
+    }
+
+    public func nextDueAt() async throws -> Int64? {
+        try await store.read { db in
+            try await db.raw("SELECT MIN(next_attempt_at) AS t FROM event_delivery").first()?.decode(column: "t", as: Int64?.self)
+        }
+    }
+
+    public func pendingCount() async throws -> Int {
+        try await store.read { db in
+            try await db.raw("SELECT COUNT(*) AS n FROM event_delivery").first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+}
