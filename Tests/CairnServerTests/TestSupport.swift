@@ -72,3 +72,18 @@ func readCredentials(_ path: String) throws -> (String, String) {
     }
     return (id, secret)
 }
+
+import HummingbirdTesting
+
+/// Calls a JSON-protocol operation in process, signed as `signer`.
+func callJSON(_ client: some TestClientProtocol, _ signer: TestSigner, service: String, target: String, version: String = "1.1",
+              _ body: JSONValue) async throws -> (Int, JSONValue) {
+    let bytes = body.serialized()
+    let headers = signer.sign(service: service, headers: [
+        "content-type": "application/x-amz-json-\(version)", "x-amz-target": target,
+    ], body: bytes)
+    return try await client.execute(uri: "/", method: .post, headers: headers, body: ByteBuffer(bytes: bytes)) { response in
+        let json: JSONValue = response.body.readableBytes == 0 ? .object([]) : try JSONValue.parse(Array(buffer: response.body))
+        return (Int(response.status.code), json)
+    }
+}
