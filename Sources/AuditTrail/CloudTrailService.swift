@@ -6,8 +6,15 @@ import Wire
 /// CloudTrail (json 1.1). Event history lookups; trails arrive with the object store.
 public struct CloudTrailService: AWSService {
     let events: any AuditEventStore
+    let retention: TimeInterval
+    let clock: any WallClock
 
-    public init(events: any AuditEventStore) { self.events = events }
+    /// `retentionDays`: events older than this are never shown, even before the retention service prunes them.
+    public init(events: any AuditEventStore, retentionDays: Int, clock: any WallClock) {
+        self.events = events
+        self.retention = TimeInterval(retentionDays) * 86400
+        self.clock = clock
+    }
 
     public let descriptor = ServiceDescriptor(
         signingName: "cloudtrail", eventSource: "cloudtrail.amazonaws.com",
@@ -30,9 +37,11 @@ public struct CloudTrailService: AWSService {
             // Cairn computes no Insights events (README): the insight category is always empty.
             return OperationResult(output: ["Events": []])
         }
+        let oldest = Int64((clock.now().timeIntervalSince1970 - retention) * 1000)
         let rows = try await events.lookup(AuditLookupQuery(
             accountId: context.accountId, region: context.region, attribute: request.attribute,
-            startTime: request.startTime, endTime: request.endTime, limit: request.maxResults + 1, after: request.after))
+            startTime: max(request.startTime ?? oldest, oldest), endTime: request.endTime, limit: request.maxResults + 1,
+            after: request.after))
         let page = rows.prefix(request.maxResults)
         var output: [(String, JSONValue)] = [("Events", .array(page.map(Self.eventShape)))]
         if rows.count > request.maxResults, let last = page.last {

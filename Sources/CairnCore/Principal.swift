@@ -5,7 +5,7 @@ public enum Principal: Sendable, Equatable {
     /// The account's root identity.
     case root(accountId: String, accessKeyId: String?)
     /// An IAM user signing with a long-term key.
-    case iamUser(accountId: String, userName: String, userId: String, accessKeyId: String)
+    case iamUser(accountId: String, userName: String, userId: String, accessKeyId: String, path: String = "/")
     /// A role session from `sts:AssumeRole`.
     case assumedRole(AssumedRoleSession)
     /// An AWS service principal acting on its own (`events.amazonaws.com`, ...).
@@ -16,7 +16,7 @@ public enum Principal: Sendable, Equatable {
     /// The account the principal belongs to, when it has one.
     public var accountId: String? {
         switch self {
-        case .root(let a, _), .iamUser(let a, _, _, _), .serviceEvent(let a, _): return a
+        case .root(let a, _), .iamUser(let a, _, _, _, _), .serviceEvent(let a, _): return a
         case .assumedRole(let s): return s.accountId
         case .awsService: return nil
         }
@@ -26,7 +26,7 @@ public enum Principal: Sendable, Equatable {
     public var accessKeyId: String? {
         switch self {
         case .root(_, let k): return k
-        case .iamUser(_, _, _, let k): return k
+        case .iamUser(_, _, _, let k, _): return k
         case .assumedRole(let s): return s.accessKeyId
         case .awsService, .serviceEvent: return nil
         }
@@ -36,7 +36,7 @@ public enum Principal: Sendable, Equatable {
     public var arn: String? {
         switch self {
         case .root(let a, _): return "arn:aws:iam::\(a):root"
-        case .iamUser(let a, let name, _, _): return "arn:aws:iam::\(a):user/\(name)"
+        case .iamUser(let a, let name, _, _, let path): return "arn:aws:iam::\(a):user\(path)\(name)"
         case .assumedRole(let s): return s.arn
         case .awsService, .serviceEvent: return nil
         }
@@ -46,7 +46,7 @@ public enum Principal: Sendable, Equatable {
     public var principalId: String? {
         switch self {
         case .root(let a, _): return a
-        case .iamUser(_, _, let id, _): return id
+        case .iamUser(_, _, let id, _, _): return id
         case .assumedRole(let s): return "\(s.roleId):\(s.sessionName)"
         case .awsService, .serviceEvent: return nil
         }
@@ -56,7 +56,7 @@ public enum Principal: Sendable, Equatable {
     public var lookupUsername: String? {
         switch self {
         case .root: return "root"
-        case .iamUser(_, let name, _, _): return name
+        case .iamUser(_, let name, _, _, _): return name
         case .assumedRole(let s): return s.sessionName
         case .awsService, .serviceEvent: return nil
         }
@@ -70,9 +70,9 @@ public enum Principal: Sendable, Equatable {
                 ("type", "Root"), ("principalId", .string(a)), ("arn", .string("arn:aws:iam::\(a):root")),
                 ("accountId", .string(a)), ("accessKeyId", key.map(JSONValue.string)),
             ])
-        case .iamUser(let a, let name, let id, let key):
+        case .iamUser(let a, let name, let id, let key, let path):
             return [
-                "type": "IAMUser", "principalId": .string(id), "arn": .string("arn:aws:iam::\(a):user/\(name)"),
+                "type": "IAMUser", "principalId": .string(id), "arn": .string("arn:aws:iam::\(a):user\(path)\(name)"),
                 "accountId": .string(a), "accessKeyId": .string(key), "userName": .string(name),
             ]
         case .assumedRole(let s):

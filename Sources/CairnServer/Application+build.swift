@@ -55,7 +55,7 @@ public func buildApplication(
     let registry = ServiceRegistry([
         IAMService(store: identities, directory: directory, clock: clock),
         STSService(store: identities, clock: clock),
-        CloudTrailService(events: events),
+        CloudTrailService(events: events, retentionDays: configuration.eventRetentionDays, clock: clock),
         SQSService(store: queues, waiters: waiters, clock: clock),
         EventBridgeService(store: buses, router: router, clock: clock),
     ])

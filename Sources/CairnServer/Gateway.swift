@@ -88,8 +88,14 @@ public struct Gateway: HTTPResponder {
         case .failure(let error): return render(wireProtocol.encodeError(error, requestId: requestId))
         }
         guard service.operations.contains(operation) else {
-            let e = AWSError(code: "UnknownOperationException", status: 400,
+            let e: AWSError
+            if case .query(let version, _) = wireProtocol {
+                e = AWSError(code: "InvalidAction", status: 400,
+                             message: "Could not find operation \(operation) for version \(version)")
+            } else {
+                e = AWSError(code: "UnknownOperationException", status: 400,
                              message: "Cairn does not implement \(service.descriptor.signingName):\(operation).")
+            }
             return render(wireProtocol.encodeError(e, requestId: requestId))
         }
 

@@ -72,7 +72,8 @@ public final class DeliveryService: Service, Sendable {
                 let next = (try? await store.nextDueAt()) ?? nil
                 let delay = next.map { max(1, $0 - nowMs()) } ?? 60_000
                 let timer = Task { [wakeContinuation] in
-                    try? await Task.sleep(for: .milliseconds(delay))
+                    // Only a timer that ran out wakes the loop; a cancelled one must not.
+                    guard (try? await Task.sleep(for: .milliseconds(delay))) != nil else { return }
                     wakeContinuation.yield()
                 }
                 let woke: Void? = await iterator.next()

@@ -1,9 +1,12 @@
 /// An immutable version of an ``Automaton`` that matching calls share by reference.
 final class CompiledRules: Sendable {
     let automaton: Automaton
+    /// What the owner publishes with the rules (the rule ids of a ``PatternMatcher``).
+    let payload: (any AnyObject & Sendable)?
 
-    init(_ automaton: Automaton) {
+    init(_ automaton: Automaton, slots payload: (any AnyObject & Sendable)? = nil) {
         self.automaton = automaton
+        self.payload = payload
     }
 
     /// Matches `bytes`; the matched rule slots are left in `scratch.buffers.results`.
@@ -48,14 +51,15 @@ extension Automaton {
         let generation = scratch.generation
         let slot = Int(info.slot)
         if scratch.slotStamp[slot] == generation { return }
-        if info.hasUncounted {
-            for condition in info.conditions {
-                let record = conditions[Int(condition)]
-                if record.counted { continue }
-                let seen = scratch.fieldStamp[Int(record.field)] == generation
-                let hit = scratch.conditionStates[Int(condition)].stamp == generation
-                if seen && !(record.hasPositive && hit) { return }
+        for condition in info.conditions {
+            let record = conditions[Int(condition)]
+            let hit = scratch.conditionStates[Int(condition)].stamp == generation
+            if record.counted {
+                if !hit { return }
+                continue
             }
+            let seen = scratch.fieldStamp[Int(record.field)] == generation
+            if seen && !(record.hasPositive && hit) { return }
         }
         if info.conditions.count >= 2 && !scratch.hitValue.isEmpty {
             guard try consistent(info, scratch: &scratch, budget: &budget) else { return }

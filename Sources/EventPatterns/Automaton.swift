@@ -2,6 +2,11 @@
 /// name (so the event reader can skip everything else), one ``FieldIndex`` per path,
 /// and the conditions and sub-rules that combine field hits into rule matches.
 ///
+/// Identical field conditions of different rules are stored once. Each sub-rule is
+/// anchored on its most selective condition: only a hit on that one makes the sub-rule
+/// a candidate, whose other conditions are then looked up. So a value many rules share
+/// (`"ODD_EVEN": ["E"]`) costs one hit, not one per rule.
+///
 /// A value type made of arrays: a copy shares storage until it is changed, which lets
 /// ``PatternMatcher`` change rules while readers match against the previous version.
 struct Automaton: Sendable {
@@ -15,35 +20,44 @@ struct Automaton: Sendable {
         var hasChildren: Bool { !keys.isEmpty }
     }
 
-    /// One field condition of one sub-rule.
+    /// One distinct field condition, shared by every sub-rule that has it.
     struct Condition: Sendable {
-        var subRule: Int32
         var field: Int32
         /// Counted conditions must be hit; the others also accept an absent field.
         var counted: Bool
         /// Whether any value can satisfy it (false for a bare `exists: false`).
         var hasPositive: Bool
+        /// How many sub-rules use it.
+        var users: Int32
+        /// A sub-rule anchored on this condition, or -1; more are in `morePrimaries`.
+        var primary: Int32 = -1
+        var hasMorePrimaries = false
     }
 
-    /// One conjunction: matches when its counted conditions are all hit and its other
-    /// conditions hold, with array-consistent values.
+    /// What makes two conditions the same.
+    struct ConditionKey: Hashable, Sendable {
+        var field: Int32
+        var matches: [ValueMatch]
+        var absentAllowed: Bool
+    }
+
+    /// One conjunction of conditions.
     struct SubRuleInfo: Sendable {
         var slot: Int32
-        var required: Int32
         var conditions: [Int32]
-        /// True when some condition is not counted, so a final check is needed.
-        var hasUncounted: Bool
+        /// The condition whose hit makes the sub-rule a candidate, or -1 when no
+        /// condition is counted (then it is checked for every event).
+        var primary: Int32
     }
 
     var pathNodes: [PathNode] = [PathNode()]
     var fields: [FieldIndex] = []
     var conditions: [Condition] = []
-    /// The value matches of each condition, kept for removal.
-    var conditionMatches: [[ValueMatch]] = []
+    var conditionKeys: [ConditionKey?] = []
+    var conditionIDs: [ConditionKey: Int32] = [:]
     var freeConditions: [Int32] = []
+    var morePrimaries: [Int32: [Int32]] = [:]
     var subRules: [SubRuleInfo?] = []
-    /// The number of counted conditions of each sub-rule (-1 for a free slot).
-    var subRuleRequired: [Int32] = []
     var freeSubRules: [Int32] = []
     /// Sub-rules with no counted condition, checked for every event.
     var alwaysCandidates: [Int32] = []
@@ -80,6 +94,47 @@ struct Automaton: Sendable {
         return pathNodes[node].field
     }
 
+    /// The condition for `condition`, shared if it already exists.
+    private mutating func conditionID(for condition: FieldCondition) -> Int32 {
+        let key = ConditionKey(field: fieldIndex(for: condition.path), matches: condition.matches,
+                               absentAllowed: condition.absentAllowed)
+        if let existing = conditionIDs[key] {
+            conditions[Int(existing)].users += 1
+            return existing
+        }
+        let record = Condition(field: key.field, counted: !key.absentAllowed, hasPositive: !key.matches.isEmpty, users: 1)
+        let id: Int32
+        if let free = freeConditions.popLast() {
+            id = free
+            conditions[Int(free)] = record
+            conditionKeys[Int(free)] = key
+        } else {
+            conditions.append(record)
+            conditionKeys.append(key)
+            id = Int32(conditions.count - 1)
+        }
+        conditionIDs[key] = id
+        fields[Int(key.field)].add(key.matches, condition: id)
+        return id
+    }
+
+    /// How many distinct values can satisfy a condition, roughly: lower is more selective.
+    private func selectivity(_ id: Int32) -> Int {
+        guard let key = conditionKeys[Int(id)] else { return .max }
+        var worst = 0
+        for match in key.matches {
+            let rank: Int
+            switch match {
+            case .exactString, .exactLiteral, .equalsIgnoreCase, .numericEquals: rank = 0
+            case .prefix, .suffix, .prefixIgnoreCase, .suffixIgnoreCase, .wildcard: rank = 1
+            case .numericRange, .ipRange: rank = 2
+            case .exists, .anythingBut: rank = 3
+            }
+            worst = max(worst, rank)
+        }
+        return worst * 1_000_000 + Int(conditions[Int(id)].users)
+    }
+
     /// Adds the sub-rules of a pattern under rule slot `slot`.
     mutating func add(_ rules: [SubRule], slot: Int32) {
         while slotSubRules.count <= Int(slot) { slotSubRules.append([]) }
@@ -89,32 +144,29 @@ struct Automaton: Sendable {
                 subRuleID = free
             } else {
                 subRules.append(nil)
-                subRuleRequired.append(-1)
                 subRuleID = Int32(subRules.count - 1)
             }
-            var info = SubRuleInfo(slot: slot, required: 0, conditions: [], hasUncounted: false)
+            var info = SubRuleInfo(slot: slot, conditions: [], primary: -1)
             for condition in rule.conditions {
-                let field = fieldIndex(for: condition.path)
-                let counted = !condition.absentAllowed
-                let record = Condition(subRule: subRuleID, field: field, counted: counted,
-                                       hasPositive: !condition.matches.isEmpty)
-                let conditionID: Int32
-                if let free = freeConditions.popLast() {
-                    conditionID = free
-                    conditions[Int(free)] = record
-                    conditionMatches[Int(free)] = condition.matches
-                } else {
-                    conditions.append(record)
-                    conditionMatches.append(condition.matches)
-                    conditionID = Int32(conditions.count - 1)
+                let id = conditionID(for: condition)
+                info.conditions.append(id)
+                guard conditions[Int(id)].counted else { continue }
+                if info.primary < 0 || selectivity(id) < selectivity(info.primary) {
+                    info.primary = id
                 }
-                fields[Int(field)].add(condition.matches, condition: conditionID)
-                info.conditions.append(conditionID)
-                if counted { info.required += 1 } else { info.hasUncounted = true }
+            }
+            if info.primary >= 0 {
+                let primary = Int(info.primary)
+                if conditions[primary].primary < 0 {
+                    conditions[primary].primary = subRuleID
+                } else {
+                    morePrimaries[info.primary, default: []].append(subRuleID)
+                    conditions[primary].hasMorePrimaries = true
+                }
+            } else {
+                alwaysCandidates.append(subRuleID)
             }
             subRules[Int(subRuleID)] = info
-            subRuleRequired[Int(subRuleID)] = info.required
-            if info.required == 0 { alwaysCandidates.append(subRuleID) }
             slotSubRules[Int(slot)].append(subRuleID)
         }
     }
@@ -124,17 +176,39 @@ struct Automaton: Sendable {
         guard Int(slot) < slotSubRules.count else { return }
         for subRuleID in slotSubRules[Int(slot)] {
             guard let info = subRules[Int(subRuleID)] else { continue }
-            for conditionID in info.conditions {
-                let condition = conditions[Int(conditionID)]
-                fields[Int(condition.field)].remove(conditionMatches[Int(conditionID)], condition: conditionID)
-                conditionMatches[Int(conditionID)] = []
-                freeConditions.append(conditionID)
+            if info.primary >= 0 {
+                unanchor(subRuleID, from: info.primary)
+            } else {
+                alwaysCandidates.removeAll { $0 == subRuleID }
             }
-            if info.required == 0 { alwaysCandidates.removeAll { $0 == subRuleID } }
+            for id in info.conditions {
+                conditions[Int(id)].users -= 1
+                guard conditions[Int(id)].users == 0, let key = conditionKeys[Int(id)] else { continue }
+                fields[Int(key.field)].remove(key.matches, condition: id)
+                conditionIDs[key] = nil
+                conditionKeys[Int(id)] = nil
+                freeConditions.append(id)
+            }
             subRules[Int(subRuleID)] = nil
-            subRuleRequired[Int(subRuleID)] = -1
             freeSubRules.append(subRuleID)
         }
         slotSubRules[Int(slot)] = []
+    }
+
+    private mutating func unanchor(_ subRuleID: Int32, from condition: Int32) {
+        let index = Int(condition)
+        if conditions[index].primary == subRuleID {
+            if let next = morePrimaries[condition]?.popLast() {
+                conditions[index].primary = next
+            } else {
+                conditions[index].primary = -1
+            }
+        } else {
+            morePrimaries[condition]?.removeAll { $0 == subRuleID }
+        }
+        if morePrimaries[condition]?.isEmpty == true {
+            morePrimaries[condition] = nil
+        }
+        conditions[index].hasMorePrimaries = morePrimaries[condition] != nil
     }
 }

@@ -108,6 +108,15 @@ enum ComparableNumber {
             }
         }
         if decimal.digits > 17 { return nil }
+        if let magnitude = ExactDecimal.double(significand: decimal.significand, exponent: decimal.exponent),
+           magnitude.isFinite {
+            let signed = decimal.negative ? -magnitude : magnitude
+            if decimal.digits <= 15 { return signed }
+            if let shortest = ExactDecimal.isShortest(significand: decimal.significand, digits: decimal.digits,
+                                                      exponent: decimal.exponent, value: magnitude) {
+                return shortest ? signed : nil
+            }
+        }
         return parseExact(text, decimal: decimal)
     }
 
@@ -115,7 +124,7 @@ enum ComparableNumber {
     /// library (correctly rounded) and, for 16 and 17 digits, checked against the
     /// double's shortest form. This path allocates a string; it is taken only for such
     /// numbers in fields that numeric rules name.
-    private static func parseExact(_ text: UnsafeBufferPointer<UInt8>, decimal: Decimal) -> Double? {
+    static func parseExact(_ text: UnsafeBufferPointer<UInt8>, decimal: Decimal) -> Double? {
         guard let parsed = Double(String(decoding: text, as: UTF8.self)), parsed.isFinite else { return nil }
         if decimal.digits <= 15 { return parsed }
         let shortest = Array(parsed.description.utf8)

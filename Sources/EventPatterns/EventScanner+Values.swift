@@ -8,14 +8,10 @@ extension EventScanner {
             scratch.conditionStates[condition].stamp = generation
             scratch.conditionStates[condition].head = -1
             let record = rules.automaton.conditions[condition]
-            if record.counted {
-                let subRule = Int(record.subRule)
-                if scratch.subRuleStates[subRule].stamp != generation {
-                    scratch.subRuleStates[subRule] = MatchBuffers.SubRuleState(stamp: generation, count: 0)
-                }
-                scratch.subRuleStates[subRule].count += 1
-                if scratch.subRuleStates[subRule].count == rules.automaton.subRuleRequired[subRule] {
-                    scratch.candidates.append(Int32(subRule))
+            if record.primary >= 0 {
+                scratch.candidates.append(record.primary)
+                if record.hasMorePrimaries, let more = rules.automaton.morePrimaries[Int32(condition)] {
+                    scratch.candidates.append(contentsOf: more)
                 }
             }
         }

@@ -19,7 +19,9 @@ struct EventScanner: ~Copyable {
 
     /// Ends the scan, handing back the working memory.
     consuming func finish() -> MatchBuffers {
-        scratch
+        var buffers = MatchBuffers()
+        swap(&buffers, &scratch)
+        return buffers
     }
 
     func failure(_ reason: String) -> EventPatternError {

@@ -18,18 +18,11 @@ struct MatchBuffers {
         var head: Int32 = -1
     }
 
-    /// Per sub-rule: how many of its counted conditions this event hit.
-    struct SubRuleState {
-        var stamp: UInt32 = 0
-        var count: Int32 = 0
-    }
-
     var generation: UInt32 = 0
     var conditionStates: [ConditionState] = []
-    var subRuleStates: [SubRuleState] = []
     var fieldStamp: [UInt32] = []
     var slotStamp: [UInt32] = []
-    /// Sub-rules whose counted conditions have all been hit.
+    /// Sub-rules whose anchoring condition was hit.
     var candidates: [Int32] = []
     /// Hits by values inside arrays, as linked lists per condition.
     var hitValue: [Int32] = []
@@ -57,15 +50,11 @@ struct MatchBuffers {
         if conditionStates.count < automaton.conditions.count {
             conditionStates.append(contentsOf: repeatElement(ConditionState(), count: automaton.conditions.count - conditionStates.count))
         }
-        if subRuleStates.count < automaton.subRules.count {
-            subRuleStates.append(contentsOf: repeatElement(SubRuleState(), count: automaton.subRules.count - subRuleStates.count))
-        }
         Self.grow(&fieldStamp, to: automaton.fields.count)
         Self.grow(&slotStamp, to: automaton.slotSubRules.count)
         generation &+= 1
         if generation == 0 {
             for index in conditionStates.indices { conditionStates[index] = ConditionState() }
-            for index in subRuleStates.indices { subRuleStates[index] = SubRuleState() }
             for index in fieldStamp.indices { fieldStamp[index] = 0 }
             for index in slotStamp.indices { slotStamp[index] = 0 }
             generation = 1

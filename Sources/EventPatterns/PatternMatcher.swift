@@ -7,14 +7,12 @@ import Synchronization
 /// added and removed at any time, also while other threads are matching: each match runs
 /// against a consistent version of the rules.
 public final class PatternMatcher<RuleID: Hashable & Sendable>: Sendable {
-    /// An immutable version of the rules that matching calls share.
-    private final class Snapshot: Sendable {
-        let rules: CompiledRules
-        let slots: [RuleID?]
+    /// The rule ids by slot, published with the rules they belong to.
+    private final class SlotTable: Sendable {
+        let ids: [RuleID?]
 
-        init(automaton: Automaton, slots: [RuleID?]) {
-            self.rules = CompiledRules(automaton)
-            self.slots = slots
+        init(_ ids: [RuleID?]) {
+            self.ids = ids
         }
     }
 
@@ -23,12 +21,14 @@ public final class PatternMatcher<RuleID: Hashable & Sendable>: Sendable {
         var slots: [RuleID?] = []
         var slotByID: [RuleID: Int32] = [:]
         var freeSlots: [Int32] = []
-        /// Built on the first match after a change, dropped by the next change (so that a
-        /// burst of changes edits the automaton in place instead of copying it).
-        var snapshot: Snapshot?
     }
 
     private let state = Mutex(State())
+    /// The version of the rules matching calls use: built on the first match after a
+    /// change and dropped by the next change (so that a burst of changes edits the
+    /// automaton in place instead of copying it). A lock of its own, of a non-generic
+    /// type, keeps the matching path short.
+    private let published = Mutex<CompiledRules?>(nil)
     private let pool = ScratchPool()
 
     /// Creates a matcher with no rules.
@@ -37,7 +37,7 @@ public final class PatternMatcher<RuleID: Hashable & Sendable>: Sendable {
     /// Adds a rule; an existing rule with the same id is replaced.
     public func add(rule: EventPattern, id: RuleID) {
         state.withLock { state in
-            state.snapshot = nil
+            published.withLock { $0 = nil }
             if let slot = state.slotByID[id] {
                 state.automaton.remove(slot: slot)
                 state.automaton.add(rule.subRules, slot: slot)
@@ -60,7 +60,7 @@ public final class PatternMatcher<RuleID: Hashable & Sendable>: Sendable {
     public func remove(id: RuleID) {
         state.withLock { state in
             guard let slot = state.slotByID.removeValue(forKey: id) else { return }
-            state.snapshot = nil
+            published.withLock { $0 = nil }
             state.automaton.remove(slot: slot)
             state.slots[Int(slot)] = nil
             state.freeSlots.append(slot)
@@ -72,32 +72,28 @@ public final class PatternMatcher<RuleID: Hashable & Sendable>: Sendable {
         state.withLock { $0.slotByID.count }
     }
 
-    private func currentSnapshot() -> Snapshot {
-        state.withLock { state in
-            if let snapshot = state.snapshot { return snapshot }
-            let snapshot = Snapshot(automaton: state.automaton, slots: state.slots)
-            state.snapshot = snapshot
-            return snapshot
+    private func currentRules() -> CompiledRules {
+        if let rules = published.withLock({ $0 }) { return rules }
+        return state.withLock { state in
+            let rules = CompiledRules(state.automaton, slots: SlotTable(state.slots))
+            published.withLock { $0 = rules }
+            return rules
         }
     }
 
     /// Calls `body` with the id of every rule the event matches, each once, without
     /// allocating in the steady state.
     public func forEachMatch(eventJSON: UnsafeRawBufferPointer, _ body: (RuleID) -> Void) throws(EventPatternError) {
-        let snapshot = currentSnapshot()
+        let rules = currentRules()
+        guard let payload = rules.payload else { return }
+        let slots = unsafeDowncast(payload, to: SlotTable.self)
         let bytes = eventJSON.assumingMemoryBound(to: UInt8.self)
-        let failure: EventPatternError? = pool.with { scratch in
-            do throws(EventPatternError) {
-                try snapshot.rules.match(bytes, scratch: scratch)
-            } catch {
-                return error
-            }
-            for slot in scratch.buffers.results {
-                if let id = snapshot.slots[Int(slot)] { body(id) }
-            }
-            return nil
+        let scratch = pool.acquire()
+        defer { pool.release(scratch) }
+        try rules.match(bytes, scratch: scratch)
+        for slot in scratch.buffers.results {
+            if let id = slots.ids[Int(slot)] { body(id) }
         }
-        if let failure { throw failure }
     }
 
     /// The ids of the rules the event matches.

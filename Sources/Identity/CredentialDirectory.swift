@@ -58,7 +58,8 @@ public final class CredentialDirectory: Sendable {
             guard let name = r.userName, let user = try await store.user(accountId: r.accountId, userName: name) else {
                 return nil
             }
-            principal = .iamUser(accountId: r.accountId, userName: user.userName, userId: user.userId, accessKeyId: r.accessKeyId)
+            principal = .iamUser(accountId: r.accountId, userName: user.userName, userId: user.userId, accessKeyId: r.accessKeyId,
+                                 path: user.path)
         case .session:
             guard let roleName = r.roleName, let roleId = r.roleId, let sessionName = r.sessionName,
                   let expiresAt = r.expiresAt else { return nil }

@@ -65,11 +65,11 @@ extension IAMService {
     func listRoles(_ form: QueryForm, _ ctx: CallContext) async throws -> OperationResult {
         let limit = try form.int("MaxItems", in: 1...1000) ?? 100
         let prefix = form["PathPrefix"] ?? "/"
-        let page = try await store.roles(accountId: ctx.accountId, pathPrefix: prefix, after: form["Marker"], limit: limit + 1)
+        let page = try await store.roles(accountId: ctx.accountId, pathPrefix: prefix, after: try Self.marker(form), limit: limit + 1)
         let roles = page.prefix(limit)
         var output: [(String, JSONValue)] = [("Roles", .array(roles.map(Self.roleShape))),
                                              ("IsTruncated", .bool(page.count > limit))]
-        if page.count > limit, let last = roles.last { output.append(("Marker", .string(last.roleName))) }
+        if page.count > limit, let last = roles.last { output.append(("Marker", .string(Self.marker(after: last.roleName)))) }
         return OperationResult(output: .object(output))
     }
 

@@ -45,6 +45,20 @@ public struct IAMService: AWSService {
         }
     }
 
+    // MARK: Markers
+
+    /// An opaque paging marker.
+    static func marker(after name: String) -> String { "m1." + Data(name.utf8).base64EncodedString() }
+
+    static func marker(_ form: QueryForm) throws(AWSError) -> String? {
+        guard let text = form["Marker"] else { return nil }
+        guard text.hasPrefix("m1."), let data = Data(base64Encoded: String(text.dropFirst(3))),
+              let name = String(data: data, encoding: .utf8) else {
+            throw AWSError(code: "ValidationError", status: 400, message: "Invalid Marker.")
+        }
+        return name
+    }
+
     // MARK: Errors
 
     static func noSuchUser(_ name: String) -> AWSError {
@@ -94,7 +108,7 @@ public struct IAMService: AWSService {
         let name: String
         if let given = form["UserName"] {
             name = given
-        } else if case .iamUser(_, let caller, _, _) = ctx.principal {
+        } else if case .iamUser(_, let caller, _, _, _) = ctx.principal {
             name = caller
         } else {
             throw AWSError(code: "ValidationError", status: 400,
@@ -110,11 +124,11 @@ public struct IAMService: AWSService {
     func listUsers(_ form: QueryForm, _ ctx: CallContext) async throws -> OperationResult {
         let limit = try form.int("MaxItems", in: 1...1000) ?? 100
         let prefix = form["PathPrefix"] ?? "/"
-        let page = try await store.users(accountId: ctx.accountId, pathPrefix: prefix, after: form["Marker"], limit: limit + 1)
+        let page = try await store.users(accountId: ctx.accountId, pathPrefix: prefix, after: try Self.marker(form), limit: limit + 1)
         let users = page.prefix(limit)
         var output: [(String, JSONValue)] = [("Users", .array(users.map(Self.userShape))),
                                              ("IsTruncated", .bool(page.count > limit))]
-        if page.count > limit, let last = users.last { output.append(("Marker", .string(last.userName))) }
+        if page.count > limit, let last = users.last { output.append(("Marker", .string(Self.marker(after: last.userName)))) }
         return OperationResult(output: .object(output))
     }
 
@@ -141,7 +155,7 @@ public struct IAMService: AWSService {
             }
             return user
         }
-        if case .iamUser(_, let caller, _, _) = ctx.principal {
+        if case .iamUser(_, let caller, _, _, _) = ctx.principal {
             return try await store.user(accountId: ctx.accountId, userName: caller)
         }
         return nil  // root: keys of the root identity

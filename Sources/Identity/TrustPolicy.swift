@@ -86,8 +86,8 @@ public struct TrustPolicy: Sendable {
         // A bare account id or the account's root ARN trusts every principal of that account.
         if entry == account || entry == "arn:aws:iam::\(account):root" { return true }
         switch principal {
-        case .iamUser(_, let name, _, _):
-            return entry == "arn:aws:iam::\(account):user/\(name)" || entry.hasSuffix(":user/\(name)") && entry.contains("::\(account):")
+        case .iamUser:
+            return entry == principal.arn
         case .assumedRole(let s):
             return entry == s.roleArn || entry == "arn:aws:iam::\(account):role/\(s.roleName)" || entry == s.arn
         default:

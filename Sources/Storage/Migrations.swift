@@ -79,11 +79,11 @@ enum Migrations {
             )
             """,
             "CREATE INDEX audit_event_by_time ON audit_event (account_id, region, management, event_time, seq)",
-            "CREATE INDEX audit_event_by_name ON audit_event (account_id, region, event_name, event_time, seq)",
-            "CREATE INDEX audit_event_by_source ON audit_event (account_id, region, event_source, event_time, seq)",
-            "CREATE INDEX audit_event_by_username ON audit_event (account_id, region, username, event_time, seq)",
-            "CREATE INDEX audit_event_by_key ON audit_event (account_id, region, access_key_id, event_time, seq)",
-            "CREATE INDEX audit_event_by_read_only ON audit_event (account_id, region, read_only, event_time, seq)",
+            "CREATE INDEX audit_event_by_name ON audit_event (account_id, region, event_name, management, event_time, seq)",
+            "CREATE INDEX audit_event_by_source ON audit_event (account_id, region, event_source, management, event_time, seq)",
+            "CREATE INDEX audit_event_by_username ON audit_event (account_id, region, username, management, event_time, seq)",
+            "CREATE INDEX audit_event_by_key ON audit_event (account_id, region, access_key_id, management, event_time, seq)",
+            "CREATE INDEX audit_event_by_read_only ON audit_event (account_id, region, read_only, management, event_time, seq)",
             """
             CREATE TABLE audit_resource (
                 event_id TEXT NOT NULL,

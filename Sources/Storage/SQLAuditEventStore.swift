@@ -72,10 +72,12 @@ public struct SQLAuditEventStore: AuditEventStore {
                 if let s = q.startTime { sql = sql + " AND e.event_time >= \(bind: s)" }
                 if let e = q.endTime { sql = sql + " AND e.event_time <= \(bind: e)" }
             }
+            // Resource lookups order by the resource index's own time column, so only ties need sorting.
+            let time = if case .resourceType = q.attribute { "r.event_time" } else if case .resourceName = q.attribute { "r.event_time" } else { "e.event_time" }
             if let c = q.after {
-                sql = sql + " AND (e.event_time < \(bind: c.eventTime) OR (e.event_time = \(bind: c.eventTime) AND e.seq < \(bind: c.seq)))"
+                sql = sql + " AND (\(unsafeRaw: time) < \(bind: c.eventTime) OR (\(unsafeRaw: time) = \(bind: c.eventTime) AND e.seq < \(bind: c.seq)))"
             }
-            sql = sql + " ORDER BY e.event_time DESC, e.seq DESC LIMIT \(bind: q.limit)"
+            sql = sql + " ORDER BY \(unsafeRaw: time) DESC, e.seq DESC LIMIT \(bind: q.limit)"
             let rows = try await db.raw(sql).all()
             var out: [AuditLookupRow] = []
             var ids: [String] = []

@@ -77,5 +77,6 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
         try await app.application.runService()
+        FileHandle.standardOutput.write(Data("Cairn stopped\n".utf8))
     }
 }

@@ -85,6 +85,13 @@ struct TrustPolicyTests {
         #expect(try !TrustPolicy(json: Self.policy(#""*""#, action: #""sts:TagSession""#)).allows(Self.user))
     }
 
+    @Test func usersWithAPathMatchTheirFullArn() throws {
+        let eng = Principal.iamUser(accountId: "111122223333", userName: "dev", userId: "AIDA", accessKeyId: "AKIA", path: "/eng/")
+        #expect(eng.arn == "arn:aws:iam::111122223333:user/eng/dev")
+        #expect(try TrustPolicy(json: Self.policy(#"{"AWS":"arn:aws:iam::111122223333:user/eng/dev"}"#)).allows(eng))
+        #expect(try !TrustPolicy(json: Self.policy(#"{"AWS":"arn:aws:iam::111122223333:user/dev"}"#)).allows(eng))
+    }
+
     @Test func servicePrincipals() throws {
         let p = try TrustPolicy(json: Self.policy(#"{"Service":"batch.amazonaws.com"}"#))
         #expect(p.allows(.awsService("batch.amazonaws.com")))

@@ -1,0 +1,499 @@
+"""End-to-end harness: start the real `cairn` binary and talk to it with boto3 and the aws CLI.
+
+The binary comes from $CAIRN_BIN, else <repo>/.build/debug/cairn. Every server gets its own
+temporary data directory and a free port (``--port 0``), binds 127.0.0.1 only, and is stopped
+by its own PID (SIGTERM, then SIGKILL) when its fixture ends.
+"""
+
+from __future__ import annotations
+
+import configparser
+import contextlib
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Iterable
+from unittest import mock
+
+import boto3
+import botocore.auth
+import pytest
+import urllib3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
+
+REPO = Path(__file__).resolve().parents[2]
+CAIRN_BIN = Path(os.environ.get("CAIRN_BIN") or REPO / ".build" / "debug" / "cairn")
+
+LISTENING = re.compile(r"Cairn \S+ listening on (http://127\.0\.0\.1:(\d+))")
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 10.0
+
+CLOUDTRAIL_TARGET = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101"
+HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
+
+# Clients never retry: a 5xx or a dropped connection must show up as the failure it is.
+NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"},
+                  connect_timeout=10, read_timeout=60)
+
+# Every server started by a test, so a failing test's report shows the server's log.
+_RUNNING: list["CairnServer"] = []
+
+
+class HTTPResponse:
+    """The little of a response the tests read (urllib3 ships with botocore; requests may not)."""
+
+    def __init__(self, r: urllib3.BaseHTTPResponse):
+        self.status_code = r.status
+        self.headers = r.headers
+        self.content = r.data
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+_HTTP = urllib3.PoolManager(retries=False)
+
+
+def http(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None,
+         timeout: float = 60, chunked: bool = False) -> HTTPResponse:
+    """One plain HTTP request, no retries, no redirects. Connection errors raise
+    urllib3.exceptions.HTTPError subclasses."""
+    r = _HTTP.request(method, url, body=body, headers=headers or {}, redirect=False,
+                      timeout=urllib3.Timeout(connect=10, read=timeout), chunked=chunked,
+                      preload_content=True)
+    return HTTPResponse(r)
+
+
+def unique(prefix: str) -> str:
+    """A name no other test uses, valid for IAM users and roles."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def trust_policy(*principals: str) -> str:
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"AWS": list(principals) if len(principals) > 1 else principals[0]},
+            "Action": "sts:AssumeRole",
+        }],
+    })
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The process environment without any AWS_* or CAIRN_* setting, plus `extra`."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("AWS_") and not k.startswith("CAIRN_")}
+    env.update(extra)
+    return env
+
+
+class Creds:
+    def __init__(self, access_key: str, secret_key: str, token: str | None = None):
+        self.access_key = access_key
+        self.secret_key = secret_key
+        self.token = token
+
+    @classmethod
+    def from_access_key(cls, resp: dict) -> "Creds":
+        """From an iam.create_access_key or sts.assume_role response."""
+        if "AccessKey" in resp:
+            k = resp["AccessKey"]
+            return cls(k["AccessKeyId"], k["SecretAccessKey"])
+        c = resp["Credentials"]
+        return cls(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+
+    def env(self) -> dict[str, str]:
+        env = {"AWS_ACCESS_KEY_ID": self.access_key, "AWS_SECRET_ACCESS_KEY": self.secret_key}
+        if self.token:
+            env["AWS_SESSION_TOKEN"] = self.token
+        return env
+
+
+class CairnServer:
+    """One `cairn serve` process."""
+
+    def __init__(self, data_dir: Path, log_dir: Path, extra_args: Iterable[str] = (),
+                 env: dict[str, str] | None = None, settings_from_env: bool = False):
+        self.settings_from_env = settings_from_env
+        self.data_dir = Path(data_dir)
+        self.log_dir = Path(log_dir)
+        self.extra_args = list(extra_args)
+        self.extra_env = dict(env or {})
+        self.proc: subprocess.Popen | None = None
+        self.endpoint = ""
+        self.port = 0
+        self.starts = 0
+        self.stdout_path = self.stderr_path = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self, timeout: float = START_TIMEOUT) -> "CairnServer":
+        assert self.proc is None, "already running"
+        if not CAIRN_BIN.exists():
+            pytest.fail(f"cairn binary not found at {CAIRN_BIN} (build it or set CAIRN_BIN)")
+        self.starts += 1
+        self.stdout_path = self.log_dir / f"stdout.{self.starts}.log"
+        self.stderr_path = self.log_dir / f"stderr.{self.starts}.log"
+        env = clean_env(**self.extra_env)
+        if self.settings_from_env:
+            # The same settings through CAIRN_* variables instead of flags.
+            cmd = [str(CAIRN_BIN), "serve", *self.extra_args]
+            env.update(CAIRN_HOST="127.0.0.1", CAIRN_PORT="0", CAIRN_DATA_DIR=str(self.data_dir))
+        else:
+            cmd = [str(CAIRN_BIN), "serve", "--host", "127.0.0.1", "--port", "0",
+                   "--data-dir", str(self.data_dir), *self.extra_args]
+        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
+            self.proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                         env=env, cwd=str(self.log_dir))
+        if self not in _RUNNING:
+            _RUNNING.append(self)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            m = LISTENING.search(self.stdout_path.read_text(errors="replace"))
+            if m:
+                self.endpoint, self.port = m.group(1), int(m.group(2))
+                return self
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"cairn exited with {self.proc.returncode} before listening:\n"
+                                   + self.logs())
+            time.sleep(0.02)
+        self.kill9()
+        raise RuntimeError(f"cairn did not print its listening line within {timeout}s:\n"
+                           + self.logs())
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = STOP_TIMEOUT) -> int | None:
+        """Signal our own process, wait, then SIGKILL. Returns the exit code."""
+        proc = self.proc
+        if proc is None:
+            return None
+        if proc.poll() is None:
+            proc.send_signal(sig)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout)
+        self.proc = None
+        return proc.returncode
+
+    def kill9(self) -> None:
+        proc = self.proc
+        if proc is None:
+            return
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(STOP_TIMEOUT)
+        self.proc = None
+
+    def restart(self) -> "CairnServer":
+        self.stop()
+        return self.start()
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def status(self) -> str:
+        if self.proc is None:
+            return "stopped by the test harness"
+        code = self.proc.poll()
+        if code is None:
+            return f"running (pid {self.proc.pid})"
+        if code < 0:
+            return f"DIED from signal {-code} ({signal.Signals(-code).name})"
+        return f"EXITED with code {code}"
+
+    def logs(self) -> str:
+        parts = [f"--- process: {self.status()} ---"]
+        for p in (self.stdout_path, self.stderr_path):
+            if p and p.exists():
+                text = p.read_text(errors="replace")
+                parts.append(f"--- {p.name} ---\n{text[-6000:]}")
+        return "\n".join(parts)
+
+    # -- files written by the server ---------------------------------------------------------
+
+    @property
+    def credentials_path(self) -> Path:
+        return self.data_dir / "credentials"
+
+    @property
+    def config_path(self) -> Path:
+        return self.data_dir / "config"
+
+    @property
+    def admin(self) -> Creds:
+        cp = configparser.ConfigParser()
+        cp.read(self.credentials_path)
+        sec = cp["default"]
+        return Creds(sec["aws_access_key_id"], sec["aws_secret_access_key"])
+
+    def user_env(self, **extra: str) -> dict[str, str]:
+        """What a user exports, per the server's banner: nothing else from AWS_*."""
+        env = clean_env(AWS_SHARED_CREDENTIALS_FILE=str(self.credentials_path),
+                        AWS_CONFIG_FILE=str(self.config_path),
+                        AWS_ENDPOINT_URL=self.endpoint)
+        env.update(extra)
+        return env
+
+    # -- clients -----------------------------------------------------------------------------
+
+    def session(self, creds: Creds | None = None, region: str = "us-east-1") -> boto3.Session:
+        creds = creds or self.admin
+        return boto3.Session(aws_access_key_id=creds.access_key,
+                             aws_secret_access_key=creds.secret_key,
+                             aws_session_token=creds.token, region_name=region)
+
+    def client(self, service: str, creds: Creds | None = None, region: str = "us-east-1"):
+        return self.session(creds, region).client(service, endpoint_url=self.endpoint,
+                                                  config=NO_RETRY)
+
+    def aws(self, *args: str, creds: Creds | None = None, check: bool = True,
+            env: dict[str, str] | None = None, timeout: float = 60):
+        """Run the aws CLI as a user would: only the env the server's banner tells to set.
+
+        With `creds`, those keys come from AWS_ACCESS_KEY_ID/... instead of the file.
+        Returns the parsed JSON output (or None for empty output) when check=True, else the
+        CompletedProcess.
+        """
+        e = self.user_env(**(env or {}))
+        if creds:
+            e.update(creds.env())
+        cp = subprocess.run(["aws", *args, "--output", "json"], env=e, capture_output=True,
+                            text=True, timeout=timeout)
+        if not check:
+            return cp
+        assert cp.returncode == 0, f"aws {' '.join(args)} failed ({cp.returncode}):\n{cp.stderr}"
+        return json.loads(cp.stdout) if cp.stdout.strip() else None
+
+    def cairn(self, *args: str, env: dict[str, str] | None = None, user_env: bool = True,
+              timeout: float = 60) -> subprocess.CompletedProcess:
+        """Run the cairn CLI (same binary), e.g. `events lookup ...`."""
+        e = self.user_env(**(env or {})) if user_env else clean_env(**(env or {}))
+        return subprocess.run([str(CAIRN_BIN), *args], env=e, capture_output=True, text=True,
+                              timeout=timeout, cwd=str(self.log_dir))
+
+    def health(self, timeout: float = 10) -> dict:
+        r = http("GET", self.endpoint + "/_cairn/health", timeout=timeout)
+        assert r.status_code == 200, (r.status_code, r.text)
+        return r.json()
+
+    def assert_healthy(self) -> None:
+        assert self.alive, "cairn process died:\n" + self.logs()
+        body = self.health()
+        assert body["status"] == "ok", body
+        # And a real signed call still works.
+        assert self.client("sts").get_caller_identity()["Account"]
+
+    # -- raw signed requests -----------------------------------------------------------------
+
+    def signed_request(self, service: str, body: bytes | str, headers: dict[str, str],
+                       creds: Creds | None = None, region: str = "us-east-1",
+                       at: dt.datetime | None = None, method: str = "POST", path: str = "/",
+                       timeout: float = 60) -> HTTPResponse:
+        """Sign with botocore's SigV4Auth (optionally as if the clock said `at`) and send."""
+        creds = creds or self.admin
+        if isinstance(body, str):
+            body = body.encode()
+        req = AWSRequest(method=method, url=self.endpoint + path, data=body, headers=headers)
+        signer = SigV4Auth(Credentials(creds.access_key, creds.secret_key, creds.token),
+                           service, region)
+        with clock_at(at):
+            signer.add_auth(req)
+        prepared = req.prepare()
+        return http(method, prepared.url, body=body, headers=dict(prepared.headers),
+                    timeout=timeout)
+
+    def query_request(self, service: str, params: dict[str, str], **kw) -> HTTPResponse:
+        """A query-protocol (IAM/STS) request, signed."""
+        from urllib.parse import urlencode
+        return self.signed_request(
+            service, urlencode(params),
+            {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}, **kw)
+
+    def cloudtrail_request(self, operation: str, body: bytes | str | dict, **kw) -> HTTPResponse:
+        if isinstance(body, dict):
+            body = json.dumps(body)
+        return self.signed_request(
+            "cloudtrail", body,
+            {"Content-Type": "application/x-amz-json-1.1",
+             "X-Amz-Target": f"{CLOUDTRAIL_TARGET}.{operation}"}, **kw)
+
+    # -- event history -----------------------------------------------------------------------
+
+    def lookup(self, key: str | None = None, value: str | None = None, creds: Creds | None = None,
+               **kwargs: Any) -> list[dict]:
+        """All events (every page) matching one lookup attribute, newest first, with the
+        CloudTrailEvent JSON parsed into `Record`."""
+        ct = self.client("cloudtrail", creds)
+        if key is not None:
+            kwargs["LookupAttributes"] = [{"AttributeKey": key, "AttributeValue": value}]
+        events: list[dict] = []
+        token = None
+        for _ in range(10_000):
+            args = dict(kwargs)
+            if token:
+                args["NextToken"] = token
+            page = ct.lookup_events(**args)
+            events.extend(page["Events"])
+            token = page.get("NextToken")
+            if not token:
+                break
+        for e in events:
+            e["Record"] = json.loads(e["CloudTrailEvent"])
+        return events
+
+    def record_for(self, response: dict, event_name: str, **lookup: Any) -> dict:
+        """The one LookupEvents event whose record has the requestID of this boto3 response
+        (or of a ClientError's response)."""
+        request_id = response["ResponseMetadata"]["RequestId"]
+        assert request_id, response
+        events = [e for e in self.lookup("EventName", event_name, **lookup)
+                  if e["Record"].get("requestID") == request_id]
+        assert len(events) == 1, (
+            f"expected exactly one {event_name} record with requestID {request_id}, "
+            f"found {len(events)}")
+        return events[0]
+
+    def all_request_ids(self) -> set[str]:
+        return {e["Record"].get("requestID") for e in self.lookup()}
+
+
+@contextlib.contextmanager
+def clock_at(at: dt.datetime | None):
+    """Make botocore sign as if the current time were `at` (a UTC datetime)."""
+    if at is None:
+        yield
+        return
+    with mock.patch.object(botocore.auth, "get_current_datetime", lambda: at):
+        yield
+
+
+@contextlib.contextmanager
+def clock_shifted(seconds: float):
+    """Make botocore sign as if the clock ran `seconds` ahead (time keeps flowing)."""
+    delta = dt.timedelta(seconds=seconds)
+    real = botocore.auth.get_current_datetime
+    with mock.patch.object(botocore.auth, "get_current_datetime", lambda: real() + delta):
+        yield
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class ServerFactory:
+    def __init__(self, base: Path):
+        self.base = base
+        self.servers: list[CairnServer] = []
+
+    def new(self, *extra_args: str, data_dir: Path | None = None,
+            env: dict[str, str] | None = None, start: bool = True,
+            settings_from_env: bool = False) -> CairnServer:
+        n = len(self.servers)
+        log_dir = self.base / f"server{n}"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        data_dir = data_dir or (log_dir / "data")
+        srv = CairnServer(data_dir, log_dir, extra_args, env, settings_from_env)
+        self.servers.append(srv)
+        return srv.start() if start else srv
+
+    def close(self) -> None:
+        for srv in self.servers:
+            srv.stop()
+            if srv in _RUNNING:
+                _RUNNING.remove(srv)
+
+
+@contextlib.contextmanager
+def _factory(prefix: str):
+    base = Path(tempfile.mkdtemp(prefix=prefix))
+    f = ServerFactory(base)
+    try:
+        yield f
+    finally:
+        f.close()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def cairn_factory():
+    """Start as many isolated servers as the test wants; all stopped at the end."""
+    with _factory("cairn-e2e-fn-") as f:
+        yield f
+
+
+@pytest.fixture(scope="module")
+def server():
+    """One fresh server shared by the tests of a module (they use unique names)."""
+    with _factory("cairn-e2e-mod-") as f:
+        yield f.new()
+
+
+@pytest.fixture(scope="session")
+def aws_cli():
+    path = shutil.which("aws")
+    if not path:
+        pytest.skip("aws CLI not installed")
+    return path
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    if rep.failed:
+        for srv in list(_RUNNING):
+            rep.sections.append((f"cairn log ({srv.data_dir})", srv.logs()))
+
+
+@pytest.fixture(scope="session")
+def clock_shim(tmp_path_factory):
+    """Build support/clockshift.c, an LD_PRELOAD library that moves a server's wall clock.
+
+    Returns a function giving the env for a server whose clock follows a file, and a setter.
+    Skips when no C compiler is installed.
+    """
+    cc = shutil.which("cc") or shutil.which("clang") or shutil.which("gcc")
+    if not cc:
+        pytest.skip("no C compiler to build the clock shim")
+    out = tmp_path_factory.mktemp("clockshift") / "clockshift.so"
+    src = Path(__file__).parent / "support" / "clockshift.c"
+    cp = subprocess.run([cc, "-shared", "-fPIC", "-O2", "-o", str(out), str(src), "-ldl"],
+                        capture_output=True, text=True)
+    if cp.returncode != 0:
+        pytest.skip(f"could not build the clock shim: {cp.stderr[-500:]}")
+    return out
+
+
+class ShiftedClock:
+    """A server clock `seconds` ahead of the real one (set at any time, read on every call)."""
+
+    def __init__(self, shim: Path, path: Path):
+        self.shim = shim
+        self.path = path
+        self.set(0)
+
+    def set(self, seconds: int) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(f"{int(seconds)}\n")
+        os.replace(tmp, self.path)
+
+    def env(self) -> dict[str, str]:
+        return {"LD_PRELOAD": str(self.shim), "CAIRN_E2E_CLOCK_FILE": str(self.path)}
