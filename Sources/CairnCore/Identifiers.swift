@@ -24,8 +24,24 @@ public enum Identifiers {
     /// A session token (opaque, long, base64 alphabet).
     public static func sessionToken() -> String { "IQoJb3JpZ2luX2Vj" + random(240, from: secretAlphabet) }
 
-    /// A lower-case UUID string.
-    public static func uuid() -> String { UUID().uuidString.lowercased() }
+    /// A random (version 4) UUID, lower-case.
+    public static func uuid() -> String {
+        var rng = SystemRandomNumberGenerator()
+        var bytes = [UInt8](repeating: 0, count: 16)
+        var a = rng.next() as UInt64, b = rng.next() as UInt64
+        for i in 0..<8 { bytes[i] = UInt8(truncatingIfNeeded: a); a >>= 8; bytes[8 + i] = UInt8(truncatingIfNeeded: b); b >>= 8 }
+        bytes[6] = bytes[6] & 0x0F | 0x40
+        bytes[8] = bytes[8] & 0x3F | 0x80
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(36)
+        for (i, byte) in bytes.enumerated() {
+            if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 
     /// Alphanumeric characters, for trail file names and similar.
     public static func alphanumeric(_ count: Int) -> String { random(count, from: alnum) }

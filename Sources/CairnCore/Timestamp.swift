@@ -5,13 +5,34 @@ public enum Timestamp {
     /// `YYYY-MM-DDTHH:MM:SSZ` in UTC, second precision (CloudTrail `eventTime`).
     public static func iso8601(_ date: Date) -> String {
         let c = utcComponents(date)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour, c.minute, c.second)
+        var b: [UInt8] = []
+        b.reserveCapacity(20)
+        digits(c.year, 4, &b); b.append(UInt8(ascii: "-")); digits(c.month, 2, &b); b.append(UInt8(ascii: "-"))
+        digits(c.day, 2, &b); b.append(UInt8(ascii: "T")); digits(c.hour, 2, &b); b.append(UInt8(ascii: ":"))
+        digits(c.minute, 2, &b); b.append(UInt8(ascii: ":")); digits(c.second, 2, &b); b.append(UInt8(ascii: "Z"))
+        return String(decoding: b, as: UTF8.self)
     }
 
     /// `YYYYMMDDTHHMMSSZ` (SigV4 `X-Amz-Date`).
     public static func amzDate(_ date: Date) -> String {
         let c = utcComponents(date)
-        return String(format: "%04d%02d%02dT%02d%02d%02dZ", c.year, c.month, c.day, c.hour, c.minute, c.second)
+        var b: [UInt8] = []
+        b.reserveCapacity(16)
+        digits(c.year, 4, &b); digits(c.month, 2, &b); digits(c.day, 2, &b); b.append(UInt8(ascii: "T"))
+        digits(c.hour, 2, &b); digits(c.minute, 2, &b); digits(c.second, 2, &b); b.append(UInt8(ascii: "Z"))
+        return String(decoding: b, as: UTF8.self)
+    }
+
+    /// Appends `value` as exactly `width` decimal digits (zero-padded).
+    static func digits(_ value: Int, _ width: Int, _ out: inout [UInt8]) {
+        var divisor = 1
+        for _ in 1..<width { divisor *= 10 }
+        var v = abs(value) % (divisor * 10)
+        while divisor > 0 {
+            out.append(UInt8(48 + v / divisor))
+            v %= divisor
+            divisor /= 10
+        }
     }
 
     /// Parses `YYYYMMDDTHHMMSSZ`.

@@ -91,11 +91,13 @@ public final class EventRouter: AuditRecordRouter, Sendable {
 
     /// The deliveries an event on a bus causes. `readOnlyManagement` marks read-only CloudTrail management calls,
     /// which only rules in ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS receive.
-    func deliveries(accountId: String, region: String, bus: String, event: JSONValue, eventJSON: String,
+    func deliveries(accountId: String, region: String, bus: String, event: @autoclosure () -> JSONValue, eventJSON: String,
                     eventId: String, readOnlyManagement: Bool = false) async throws -> [EventDelivery] {
         let table = try await table(BusKey(accountId: accountId, region: region, bus: bus))
+        guard table.matcher.ruleCount > 0 else { return [] }
         let matched = try table.matcher.matches(eventJSON: eventJSON)
         guard !matched.isEmpty else { return [] }
+        let event = event()
         let routes = table.routes.withLock { r in matched.compactMap { r[$0] } }
         let now = Int64(clock.now().timeIntervalSince1970 * 1000)
         var out: [EventDelivery] = []
@@ -131,14 +133,17 @@ public final class EventRouter: AuditRecordRouter, Sendable {
     /// CloudTrail", service events as "AWS Service Event via CloudTrail". Data events do not (no trail logs them).
     public func deliveries(for record: CloudTrailRecord, recordJSON: String) async throws -> [EventDelivery] {
         guard record.isManagementEvent else { return [] }
+        let key = BusKey(accountId: record.recipientAccountId, region: record.awsRegion, bus: "default")
+        guard try await table(key).matcher.ruleCount > 0 else { return [] }
         let detailType = record.eventType == .awsServiceEvent ? "AWS Service Event via CloudTrail" : "AWS API Call via CloudTrail"
         let service = record.eventSource.split(separator: ".").first.map(String.init) ?? record.eventSource
-        guard let detail = try? JSONValue.parse(recordJSON) else { return [] }
         let id = Identifiers.uuid()
-        let event = Self.envelope(id: id, detailType: detailType, source: "aws." + service, account: record.recipientAccountId,
-                                  time: record.eventTime, region: record.awsRegion, resources: [], detail: detail)
+        // The stored record text becomes `detail` as is; it is parsed only if a matching target transforms it.
+        let head = Self.envelope(id: id, detailType: detailType, source: "aws." + service, account: record.recipientAccountId,
+                                 time: record.eventTime, region: record.awsRegion, resources: [], detail: .null).jsonString()
+        let eventJSON = String(head.dropLast("null}".count)) + recordJSON + "}"
         return try await deliveries(accountId: record.recipientAccountId, region: record.awsRegion, bus: "default",
-                                    event: event, eventJSON: event.jsonString(), eventId: id,
+                                    event: (try? JSONValue.parse(eventJSON)) ?? .null, eventJSON: eventJSON, eventId: id,
                                     readOnlyManagement: record.eventType == .awsApiCall && record.readOnly)
     }
 

@@ -51,9 +51,9 @@ extension EventScanner {
 
     /// The conditions every value satisfies: exists, and anything-buts not excluded.
     @inline(__always)
-    private mutating func finishValue(_ fields: UnsafeBufferPointer<FieldIndex>, _ field: Int) {
-        for condition in fields[field].exists { hit(Int(condition)) }
-        for anythingBut in fields[field].anythingButs where !scratch.excluded.contains(anythingBut.key) {
+    private mutating func finishValue(_ index: UnsafePointer<FieldIndex>) {
+        for condition in index.pointee.exists { hit(Int(condition)) }
+        for anythingBut in index.pointee.anythingButs where !scratch.excluded.contains(anythingBut.key) {
             hit(Int(anythingBut.condition))
         }
     }
@@ -61,50 +61,53 @@ extension EventScanner {
     mutating func checkString(_ value: UnsafeBufferPointer<UInt8>, field: Int) {
         scratch.excluded.removeAll(keepingCapacity: true)
         rules.automaton.fields.withUnsafeBufferPointer { fields in
+            guard let index = fields.baseAddress.map({ $0 + field }) else { return }
             let quote = UInt8(ascii: "\"")
-            fields[field].forward.walk(value, reversed: false, firstByte: quote) { apply($0, field: field, string: value) }
-            if !fields[field].reverse.isEmpty {
-                fields[field].reverse.walk(value, reversed: true, firstByte: nil) { apply($0, field: field, string: value) }
+            index.pointee.forward.walk(value, reversed: false, firstByte: quote) { apply($0, field: field, string: value) }
+            if !index.pointee.reverse.isEmpty {
+                index.pointee.reverse.walk(value, reversed: true, firstByte: nil) { apply($0, field: field, string: value) }
             }
-            if !fields[field].foldedForward.isEmpty || !fields[field].foldedReverse.isEmpty {
+            if !index.pointee.foldedForward.isEmpty || !index.pointee.foldedReverse.isEmpty {
                 CaseFolding.fold(value, into: &scratch.folded)
                 let folded = scratch.folded
                 folded.withUnsafeBufferPointer { folded in
-                    fields[field].foldedForward.walk(folded, reversed: false, firstByte: nil) { apply($0, field: field, string: nil) }
-                    fields[field].foldedReverse.walk(folded, reversed: true, firstByte: nil) { apply($0, field: field, string: nil) }
+                    index.pointee.foldedForward.walk(folded, reversed: false, firstByte: nil) { apply($0, field: field, string: nil) }
+                    index.pointee.foldedReverse.walk(folded, reversed: true, firstByte: nil) { apply($0, field: field, string: nil) }
                 }
             }
-            for entry in fields[field].stringScans { apply(entry, field: field, string: value) }
-            if !fields[field].ipRanges.isEmpty, let address = IPAddress.parse(value) {
-                for (range, entry) in fields[field].ipRanges where range.contains(address) {
+            for entry in index.pointee.stringScans { apply(entry, field: field, string: value) }
+            if !index.pointee.ipRanges.isEmpty, let address = IPAddress.parse(value) {
+                for (range, entry) in index.pointee.ipRanges where range.contains(address) {
                     apply(entry, field: field, string: nil)
                 }
             }
-            finishValue(fields, field)
+            finishValue(index)
         }
     }
 
     mutating func checkNumber(_ text: UnsafeBufferPointer<UInt8>, field: Int) {
         scratch.excluded.removeAll(keepingCapacity: true)
         rules.automaton.fields.withUnsafeBufferPointer { fields in
-            fields[field].forward.walk(text, reversed: false, firstByte: nil) { apply($0, field: field, string: nil) }
-            if fields[field].wantsNumbers, let value = ComparableNumber.value(text) {
-                if let entries = fields[field].numericEquals[FieldIndex.key(value)] {
+            guard let index = fields.baseAddress.map({ $0 + field }) else { return }
+            index.pointee.forward.walk(text, reversed: false, firstByte: nil) { apply($0, field: field, string: nil) }
+            if index.pointee.wantsNumbers, let value = ComparableNumber.value(text) {
+                if let entries = index.pointee.numericEquals[FieldIndex.key(value)] {
                     for entry in entries { apply(entry, field: field, string: nil) }
                 }
-                for (range, entry) in fields[field].numericRanges where range.contains(value) {
+                for (range, entry) in index.pointee.numericRanges where range.contains(value) {
                     apply(entry, field: field, string: nil)
                 }
             }
-            finishValue(fields, field)
+            finishValue(index)
         }
     }
 
     mutating func checkLiteral(_ text: UnsafeBufferPointer<UInt8>, field: Int) {
         scratch.excluded.removeAll(keepingCapacity: true)
         rules.automaton.fields.withUnsafeBufferPointer { fields in
-            fields[field].forward.walk(text, reversed: false, firstByte: nil) { apply($0, field: field, string: nil) }
-            finishValue(fields, field)
+            guard let index = fields.baseAddress.map({ $0 + field }) else { return }
+            index.pointee.forward.walk(text, reversed: false, firstByte: nil) { apply($0, field: field, string: nil) }
+            finishValue(index)
         }
     }
 }

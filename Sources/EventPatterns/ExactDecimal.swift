@@ -103,10 +103,9 @@ enum ExactDecimal {
     static func isShortest(significand: UInt64, digits: Int, exponent: Int, value: Double) -> Bool? {
         // A shorter decimal reads back as the same double: then this is not the shortest.
         let down = significand / 10
-        for candidate in [down, down + 1] {
-            guard let parsed = double(significand: candidate, exponent: exponent + 1) else { return nil }
-            if parsed == value { return false }
-        }
+        guard let lower = double(significand: down, exponent: exponent + 1),
+              let upper = double(significand: down + 1, exponent: exponent + 1) else { return nil }
+        if lower == value || upper == value { return false }
         // Among decimals of this length, the shortest form is the one nearest the double:
         // the double must lie within half a unit of the last digit of this one.
         guard let below = compare(value, toHalfUnitsOf: 2 * significand - 1, exponent: exponent),

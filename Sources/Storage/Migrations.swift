@@ -83,7 +83,6 @@ enum Migrations {
             "CREATE INDEX audit_event_by_source ON audit_event (account_id, region, event_source, management, event_time, seq)",
             "CREATE INDEX audit_event_by_username ON audit_event (account_id, region, username, management, event_time, seq)",
             "CREATE INDEX audit_event_by_key ON audit_event (account_id, region, access_key_id, management, event_time, seq)",
-            "CREATE INDEX audit_event_by_read_only ON audit_event (account_id, region, read_only, management, event_time, seq)",
             """
             CREATE TABLE audit_resource (
                 event_id TEXT NOT NULL,

@@ -26,7 +26,10 @@ public struct QueryForm: Sendable {
     }
 
     static func decode(_ s: Substring) -> String {
-        SigV4.percentDecode(s.replacingOccurrences(of: "+", with: " "))
+        guard s.utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) else { return String(s) }
+        var bytes = Array(s.utf8)
+        for i in bytes.indices where bytes[i] == UInt8(ascii: "+") { bytes[i] = 0x20 }
+        return SigV4.percentDecode(String(decoding: bytes, as: UTF8.self))
     }
 
     public subscript(key: String) -> String? { index[key] }

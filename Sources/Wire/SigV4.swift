@@ -92,23 +92,25 @@ public enum SigV4 {
 
     /// Trims a header value and collapses inner runs of spaces.
     static func canonicalHeaderValue(_ value: String) -> String {
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(value.utf8.count)
         var pendingSpace = false
-        for ch in value.trimmingCharacters(in: .whitespaces) {
-            if ch == " " || ch == "\t" {
-                pendingSpace = true
+        for b in value.utf8 {
+            if b == 0x20 || b == 0x09 {
+                pendingSpace = !out.isEmpty
             } else {
-                if pendingSpace { out.append(" "); pendingSpace = false }
-                out.append(ch)
+                if pendingSpace { out.append(0x20); pendingSpace = false }
+                out.append(b)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The canonical request string.
     public static func canonicalRequest(_ request: Request, signedHeaders: [String], service: String) -> String {
-        var s = request.method
+        var s = ""
+        s.reserveCapacity(512)
+        s += request.method
         s += "\n"
         s += canonicalURI(rawPath: request.rawPath, service: service)
         s += "\n"

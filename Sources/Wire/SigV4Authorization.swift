@@ -24,17 +24,17 @@ public struct SigV4Authorization: Sendable, Equatable {
 
     /// Parses the header value. Accepts `", "` and `","` separators.
     public static func parse(header: String) -> Result<SigV4Authorization, ParseFailure> {
-        let trimmed = header.trimmingCharacters(in: .whitespaces)
+        let trimmed = trim(Substring(header))
         guard trimmed.hasPrefix(SigV4.algorithm + " ") else { return .failure(.unsupportedAlgorithm) }
         let rest = trimmed.dropFirst(SigV4.algorithm.count + 1)
         var credential: Substring?
         var signedHeaders: Substring?
         var signature: Substring?
         for rawPart in rest.split(separator: ",") {
-            let part = rawPart.trimmingCharacters(in: .whitespaces)
+            let part = trim(rawPart)
             guard let eq = part.firstIndex(of: "=") else { continue }
             let key = part[..<eq]
-            let value = Substring(part[part.index(after: eq)...])
+            let value = part[part.index(after: eq)...]
             switch key {
             case "Credential": credential = value
             case "SignedHeaders": signedHeaders = value
@@ -54,6 +54,14 @@ public struct SigV4Authorization: Sendable, Equatable {
         return parseParts(credential: credential, signedHeaders: signedHeaders, signature: signature)
     }
 
+    /// Drops leading and trailing spaces and tabs.
+    static func trim(_ s: Substring) -> Substring {
+        var s = s
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return s
+    }
+
     /// Parses the three parts shared by the header and the presigned query form.
     public static func parseParts(credential: some StringProtocol, signedHeaders: some StringProtocol,
                                   signature: some StringProtocol) -> Result<SigV4Authorization, ParseFailure> {
@@ -62,13 +70,15 @@ public struct SigV4Authorization: Sendable, Equatable {
             return .failure(.incomplete(
                 "Credential should be scoped to a valid region, service and date, in the form <key>/<date>/<region>/<service>/aws4_request."))
         }
-        let headers = signedHeaders.split(separator: ";").map { String($0).lowercased() }
+        let headers = signedHeaders.split(separator: ";").map { name in
+            name.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) ? String(name).lowercased() : String(name)
+        }
         guard !headers.isEmpty else { return .failure(.incomplete("SignedHeaders must not be empty.")) }
         return .success(SigV4Authorization(
             accessKeyId: String(c[0]),
             scope: .init(date: String(c[1]), region: String(c[2]), service: String(c[3])),
             signedHeaders: headers.sorted(),
-            signature: String(signature).lowercased()))
+            signature: signature.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) ? String(signature).lowercased() : String(signature)))
     }
 
     /// The header form, for signing outgoing requests.
