@@ -80,6 +80,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // SNS topics and subscriptions.
+        .target(
+            name: "Topics",
+            dependencies: ["CairnCore", "Wire", "Storage", "EventPatterns"],
+            swiftSettings: swiftSettings
+        ),
         // EventBridge: buses, rules, targets, matching, the delivery outbox and its workers.
         .target(
             name: "EventBus",
@@ -95,7 +101,7 @@ let package = Package(
         .target(
             name: "CairnServer",
             dependencies: [
-                "CairnCore", "Wire", "Storage", "Identity", "AuditTrail", "Queues", "EventBus",
+                "CairnCore", "Wire", "Storage", "Identity", "AuditTrail", "Queues", "Topics", "EventBus",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -119,7 +125,7 @@ let package = Package(
         .testTarget(
             name: "CairnServerTests",
             dependencies: [
-                "CairnServer", "Storage", "AuditTrail", "Identity", "Queues", "EventBus", "Wire", "CairnCore",
+                "CairnServer", "Storage", "AuditTrail", "Identity", "Queues", "Topics", "EventBus", "Wire", "CairnCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

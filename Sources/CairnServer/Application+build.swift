@@ -6,6 +6,7 @@ import Identity
 import Logging
 import NIOCore
 import Queues
+import Topics
 import EventBus
 import ServiceLifecycle
 import Storage
@@ -48,9 +49,10 @@ public func buildApplication(
     let wake = DeliveryWake()
     let router = EventRouter(store: buses, clock: clock, logger: logger, wake: { wake.fire() })
     recorder.setRouter(router)
+    let publisher = TopicPublisher(topics: SQLTopicStore(store: store), outbox: buses, clock: clock, wake: { wake.fire() })
     let delivery = DeliveryService(
         store: buses, router: router, queues: SQSQueueSink(delivery: QueueDelivery(store: queues, waiters: waiters, clock: clock)),
-        clock: clock, logger: logger, retryBase: configuration.deliveryRetryBase)
+        topics: SNSTopicSink(publisher: publisher), clock: clock, logger: logger, retryBase: configuration.deliveryRetryBase)
     wake.connect(delivery)
     let registry = ServiceRegistry([
         IAMService(store: identities, directory: directory, clock: clock),
@@ -58,6 +60,7 @@ public func buildApplication(
         CloudTrailService(events: events, retentionDays: configuration.eventRetentionDays, clock: clock),
         SQSService(store: queues, waiters: waiters, clock: clock),
         EventBridgeService(store: buses, router: router, clock: clock),
+        SNSService(topics: SQLTopicStore(store: store), publisher: publisher, clock: clock),
     ])
     let gateway = Gateway(
         registry: registry,

@@ -1,12 +1,31 @@
 import CairnCore
+import Crypto
 import Foundation
 import Identity
+import Synchronization
 import Wire
+
+/// Derived SigV4 signing keys by access key and scope: a key's secret never changes, and the scope changes daily.
+final class SigningKeyCache: Sendable {
+    private let keys = Mutex<[String: SymmetricKey]>([:])
+
+    func key(accessKeyId: String, secret: String, scope: SigV4.CredentialScope) -> SymmetricKey {
+        let name = accessKeyId + "/" + scope.string
+        if let k = keys.withLock({ $0[name] }) { return k }
+        let k = SigV4.signingKey(secret: secret, scope: scope)
+        keys.withLock { cache in
+            if cache.count > 10_000 { cache.removeAll() }
+            cache[name] = k
+        }
+        return k
+    }
+}
 
 /// Verifies a request's SigV4 signature and finds its principal.
 struct Authenticator: Sendable {
     let directory: CredentialDirectory
     let maxClockSkew: TimeInterval
+    let signingKeys = SigningKeyCache()
 
     struct Authenticated {
         var principal: Principal
@@ -51,7 +70,7 @@ struct Authenticator: Sendable {
         let canonical = SigV4.canonicalRequest(request, signedHeaders: authorization.signedHeaders,
                                                service: authorization.scope.service)
         let toSign = SigV4.stringToSign(canonicalRequest: canonical, amzDate: amzDate, scope: authorization.scope)
-        let key = SigV4.signingKey(secret: credential.secret, scope: authorization.scope)
+        let key = signingKeys.key(accessKeyId: authorization.accessKeyId, secret: credential.secret, scope: authorization.scope)
         guard SigV4.constantTimeEquals(SigV4.signature(signingKey: key, stringToSign: toSign), authorization.signature) else {
             throw .badSignature
         }

@@ -1,5 +1,7 @@
+import CairnCore
 import EventBus
 import Queues
+import Topics
 import Synchronization
 import Wire
 
@@ -15,6 +17,22 @@ struct SQSQueueSink: QueueSink {
         } catch let e as AWSError {
             let code = e.code == "QueueDoesNotExist" ? "RESOURCE_NOT_FOUND" : "SQS_" + e.code
             throw DeliveryError(code: code, message: e.message)
+        } catch {
+            throw DeliveryError(code: "INTERNAL_ERROR", message: "\(error)")
+        }
+    }
+}
+
+/// EventBridge's SNS targets, over the topic publisher.
+struct SNSTopicSink: TopicSink {
+    let publisher: TopicPublisher
+
+    func publish(topicArn: String, message: String, messageId: String) async throws(DeliveryError) {
+        do {
+            try await publisher.publish(topicArn: topicArn, TopicPublisher.Message(
+                messageId: messageId, message: message, subject: nil, attributes: [], perProtocol: nil))
+        } catch is TopicPublisher.TopicNotFound {
+            throw DeliveryError(code: "RESOURCE_NOT_FOUND", message: "Topic \(topicArn) does not exist.")
         } catch {
             throw DeliveryError(code: "INTERNAL_ERROR", message: "\(error)")
         }

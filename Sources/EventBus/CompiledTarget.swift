@@ -6,6 +6,7 @@ import Wire
 struct CompiledTarget: Sendable {
     enum Kind: Sendable, Equatable {
         case sqsQueue(arn: String)
+        case snsTopic(arn: String)
         case eventBus(arn: String)
     }
 
@@ -39,10 +40,11 @@ struct CompiledTarget: Sendable {
         }
         switch arn.service {
         case "sqs": kind = .sqsQueue(arn: arnText)
+        case "sns": kind = .snsTopic(arn: arnText)
         case "events" where arn.resource.hasPrefix("event-bus/"): kind = .eventBus(arn: arnText)
         default:
             throw AWSError(code: "ValidationException",
-                           message: "Cairn does not deliver to \(arn.service) targets (\(arnText)); supported: SQS queues and event buses.")
+                           message: "Cairn does not deliver to \(arn.service) targets (\(arnText)); supported: SQS queues, SNS topics and event buses.")
         }
         self.id = id
         self.arn = arnText

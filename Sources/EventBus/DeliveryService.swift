@@ -22,12 +22,18 @@ public protocol QueueSink: Sendable {
     func send(queueArn: String, body: String, groupId: String?, dedupId: String?, attributes: [String: String]) async throws(DeliveryError)
 }
 
+/// Publishes a payload to an SNS topic; implemented by the application over the topic publisher.
+public protocol TopicSink: Sendable {
+    func publish(topicArn: String, message: String, messageId: String) async throws(DeliveryError)
+}
+
 /// Delivers the outbox: claims due deliveries, sends them, retries with exponential backoff and jitter under each
 /// target's RetryPolicy, then dead-letters or drops them. Survives restarts: claims are leases in the store.
 public final class DeliveryService: Service, Sendable {
     let store: any EventBusStore
     let router: EventRouter
     let queues: any QueueSink
+    let topics: any TopicSink
     let clock: any WallClock
     let logger: Logger
     let retryBase: Duration
@@ -40,11 +46,13 @@ public final class DeliveryService: Service, Sendable {
     private let deadLettered = Counter(label: "cairn_event_deliveries_total", dimensions: [("result", "dead_lettered")])
     private let dropped = Counter(label: "cairn_event_deliveries_total", dimensions: [("result", "dropped")])
 
-    public init(store: any EventBusStore, router: EventRouter, queues: any QueueSink, clock: any WallClock, logger: Logger,
+    public init(store: any EventBusStore, router: EventRouter, queues: any QueueSink, topics: any TopicSink,
+                clock: any WallClock, logger: Logger,
                 retryBase: Duration = .seconds(1), maxBackoff: Duration = .seconds(300), concurrency: Int = 32) {
         self.store = store
         self.router = router
         self.queues = queues
+        self.topics = topics
         self.clock = clock
         self.logger = logger
         self.retryBase = retryBase
@@ -121,6 +129,8 @@ public final class DeliveryService: Service, Sendable {
                 let fifo = arn.hasSuffix(".fifo")
                 try await queues.send(queueArn: arn, body: d.payload, groupId: fifo ? target.messageGroupId : nil,
                                       dedupId: fifo ? d.eventId : nil, attributes: [:])
+            case .snsTopic(let arn):
+                try await topics.publish(topicArn: arn, message: d.payload, messageId: Identifiers.uuid())
             case .eventBus(let arn):
                 try await forward(d, toBus: arn)
             }

@@ -49,6 +49,9 @@ extension AWSProtocol {
             w.open(name)
             for (k, v) in members { writeQueryXML(k, v, to: &w) }
             w.close(name)
+        case .array(let items) where name == "entry":
+            // Maps: `<Name><entry><key/><value/></entry>...</Name>`, written as `Name: {entry: [...]}`.
+            for item in items { writeQueryXML("entry", item, to: &w) }
         case .array(let items):
             w.open(name)
             for item in items { writeQueryXML("member", item, to: &w) }

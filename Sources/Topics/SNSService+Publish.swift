@@ -1,0 +1,69 @@
+import CairnCore
+import Foundation
+import Storage
+import Wire
+
+extension SNSService {
+    static let maxMessageBytes = 256 * 1024
+
+    func publish(_ form: QueryForm, _ ctx: CallContext) async throws -> OperationResult {
+        if form["PhoneNumber"] != nil {
+            throw Self.invalidParameter("PhoneNumber Reason: Cairn does not send SMS")
+        }
+        guard let arnText = form["TopicArn"] ?? form["TargetArn"] else {
+            throw Self.invalidParameter("TopicArn or TargetArn Reason: no value for required parameter")
+        }
+        let topic = try await topic(arn: arnText, ctx)
+        guard let text = form["Message"], !text.isEmpty else {
+            throw Self.invalidParameter("Message Reason: Message cannot be empty")
+        }
+        if let subject = form["Subject"] {
+            guard (1...100).contains(subject.count), !subject.contains("\n") else {
+                throw Self.invalidParameter("Subject")
+            }
+        }
+        var attributes: [TopicPublisher.Attribute] = []
+        for entry in Self.entries(form, "MessageAttributes") {
+            guard let name = entry["Name"], let type = entry["Value.DataType"] else {
+                throw Self.invalidParameter("MessageAttributes Reason: each attribute needs a Name and a DataType")
+            }
+            guard let value = entry["Value.StringValue"] ?? entry["Value.BinaryValue"] else {
+                throw AWSError(code: "ParameterValueInvalid", status: 400,
+                               message: "The message attribute '\(name)' must contain non-empty message attribute value.")
+            }
+            let base = type.split(separator: ".").first.map(String.init) ?? type
+            guard ["String", "Number", "Binary"].contains(base) else {
+                throw AWSError(code: "ParameterValueInvalid", status: 400,
+                               message: "The message attribute '\(name)' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.")
+            }
+            if base == "Number", Double(value) == nil {
+                throw AWSError(code: "ParameterValueInvalid", status: 400,
+                               message: "Could not cast message attribute '\(name)' value to number.")
+            }
+            attributes.append(.init(name: name, dataType: type, value: value))
+        }
+        let size = text.utf8.count + attributes.reduce(0) { $0 + $1.name.utf8.count + $1.dataType.utf8.count + $1.value.utf8.count }
+        guard size <= Self.maxMessageBytes else {
+            throw Self.invalidParameter("Message too long")
+        }
+        var perProtocol: [String: String]?
+        if form["MessageStructure"] == "json" {
+            guard case .object(let members)? = try? JSONValue.parse(text),
+                  members.contains(where: { $0.0 == "default" }) else {
+                throw Self.invalidParameter("Message Structure - No default entry in JSON message body")
+            }
+            var map: [String: String] = [:]
+            for (k, v) in members { map[k] = v.stringValue ?? v.jsonString() }
+            perProtocol = map
+        }
+        if topic.attributes["FifoTopic"] == "true", form["MessageGroupId"] == nil {
+            throw Self.invalidParameter("The MessageGroupId parameter is required for FIFO topics")
+        }
+        let messageId = Identifiers.uuid()
+        try await publisher.publish(topic: topic, TopicPublisher.Message(
+            messageId: messageId, message: text, subject: form["Subject"], attributes: attributes, perProtocol: perProtocol))
+        return OperationResult(output: ["MessageId": .string(messageId)],
+                               audit: AuditDetails(responseElements: ["messageId": .string(messageId)],
+                                                   resources: Self.topicResource(topic.arn)))
+    }
+}

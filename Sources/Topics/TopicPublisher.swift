@@ -1,0 +1,124 @@
+import CairnCore
+import EventPatterns
+import Foundation
+import Storage
+
+/// Fans a message out to a topic's subscriptions: filter policies decide who gets it, and each delivery is added to
+/// the durable outbox that the delivery workers drain.
+public struct TopicPublisher: Sendable {
+    /// One message attribute: name, data type and string value.
+    public struct Attribute: Sendable, Equatable {
+        public var name: String
+        public var dataType: String
+        public var value: String
+        public init(name: String, dataType: String, value: String) {
+            self.name = name
+            self.dataType = dataType
+            self.value = value
+        }
+    }
+
+    /// A message to publish.
+    public struct Message: Sendable {
+        public var messageId: String
+        public var message: String
+        public var subject: String?
+        public var attributes: [Attribute]
+        /// With `MessageStructure=json`: the per-protocol messages.
+        public var perProtocol: [String: String]?
+        public init(messageId: String, message: String, subject: String?, attributes: [Attribute], perProtocol: [String: String]?) {
+            self.messageId = messageId
+            self.message = message
+            self.subject = subject
+            self.attributes = attributes
+            self.perProtocol = perProtocol
+        }
+    }
+
+    let topics: any TopicStore
+    let outbox: any EventBusStore
+    let clock: any WallClock
+    let wake: @Sendable () -> Void
+
+    public init(topics: any TopicStore, outbox: any EventBusStore, clock: any WallClock, wake: @escaping @Sendable () -> Void) {
+        self.topics = topics
+        self.outbox = outbox
+        self.clock = clock
+        self.wake = wake
+    }
+
+    /// Publishes to the topic an ARN names; returns how many subscriptions it is delivered to.
+    @discardableResult
+    public func publish(topicArn: String, _ message: Message) async throws -> Int {
+        guard let arn = ARN(topicArn), let topic = try await topics.topic(accountId: arn.accountId, region: arn.region, name: arn.resource)
+        else { throw TopicNotFound(arn: topicArn) }
+        return try await publish(topic: topic, message)
+    }
+
+    /// A topic that does not exist.
+    public struct TopicNotFound: Error, Sendable { public var arn: String }
+
+    func publish(topic: TopicRecord, _ message: Message) async throws -> Int {
+        let now = clock.now()
+        let nowMs = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
+        var deliveries: [EventDelivery] = []
+        var after: String?
+        while true {
+            let page = try await topics.subscriptions(topicArn: topic.arn, after: after, limit: 500)
+            for sub in page where sub.confirmed && sub.protocol == "sqs" && Self.passes(sub, message) {
+                let text = message.perProtocol.map { $0["sqs"] ?? $0["default"] ?? message.message } ?? message.message
+                let payload = sub.attributes["RawMessageDelivery"] == "true"
+                    ? text : Self.envelope(topic: topic, message: message, text: text, at: now).jsonString()
+                let targetId = String(sub.subscriptionArn.split(separator: ":").last ?? "subscription")
+                let target: JSONValue = ["Id": .string(targetId), "Arn": .string(sub.endpoint)]
+                deliveries.append(EventDelivery(
+                    accountId: topic.accountId, region: topic.region, ruleArn: sub.subscriptionArn, targetId: targetId,
+                    target: target.jsonString(), payload: payload, eventId: message.messageId, eventTime: nowMs,
+                    nextAttemptAt: nowMs))
+            }
+            guard page.count == 500, let last = page.last else { break }
+            after = last.subscriptionArn
+        }
+        try await outbox.enqueue(deliveries)
+        if !deliveries.isEmpty { wake() }
+        return deliveries.count
+    }
+
+    /// SNS's JSON notification, as SQS subscribers receive it.
+    static func envelope(topic: TopicRecord, message: Message, text: String, at time: Date) -> JSONValue {
+        let ms = Int((time.timeIntervalSince1970 * 1000).truncatingRemainder(dividingBy: 1000))
+        let stamp = String(Timestamp.iso8601(time).dropLast()) + "." + String(1000 + ms).dropFirst() + "Z"
+        var attrs: [(String, JSONValue)] = []
+        for a in message.attributes {
+            attrs.append((a.name, ["Type": .string(a.dataType), "Value": .string(a.value)]))
+        }
+        return .compact([
+            ("Type", "Notification"), ("MessageId", .string(message.messageId)), ("TopicArn", .string(topic.arn)),
+            ("Subject", message.subject.map(JSONValue.string)), ("Message", .string(text)), ("Timestamp", .string(stamp)),
+            ("MessageAttributes", attrs.isEmpty ? nil : .object(attrs)),
+        ])
+    }
+
+    /// A subscription's filter policy, over the message attributes or the body (its FilterPolicyScope).
+    static func passes(_ sub: SubscriptionRecord, _ message: Message) -> Bool {
+        guard let policyText = sub.attributes["FilterPolicy"], !policyText.isEmpty,
+              let policy = try? EventPattern(json: policyText) else { return true }
+        let document: String
+        if sub.attributes["FilterPolicyScope"] == "MessageBody" {
+            document = message.message
+        } else {
+            var members: [(String, JSONValue)] = []
+            for a in message.attributes {
+                switch a.dataType.split(separator: ".").first {
+                case "Number": members.append((a.name, (try? JSONValue.parse(a.value)) ?? .string(a.value)))
+                case "String" where a.dataType == "String.Array":
+                    members.append((a.name, (try? JSONValue.parse(a.value)) ?? .string(a.value)))
+                case "String": members.append((a.name, .string(a.value)))
+                default: continue  // Binary attributes are not matched, as in SNS
+                }
+            }
+            document = JSONValue.object(members).jsonString()
+        }
+        return (try? policy.matches(eventJSON: document)) ?? false
+    }
+}
