@@ -8,6 +8,7 @@ struct CompiledTarget: Sendable {
         case sqsQueue(arn: String)
         case snsTopic(arn: String)
         case eventBus(arn: String)
+        case apiDestination(arn: String)
     }
 
     enum Input: Sendable {
@@ -24,6 +25,8 @@ struct CompiledTarget: Sendable {
     /// The PutTargets entry as stored (JSON).
     let definition: String
     let messageGroupId: String?
+    /// PathParameterValues, HeaderParameters and QueryStringParameters for API destinations.
+    let httpParameters: JSONValue?
     let deadLetterArn: String?
     let maximumRetryAttempts: Int
     let maximumEventAgeSeconds: Int
@@ -42,9 +45,10 @@ struct CompiledTarget: Sendable {
         case "sqs": kind = .sqsQueue(arn: arnText)
         case "sns": kind = .snsTopic(arn: arnText)
         case "events" where arn.resource.hasPrefix("event-bus/"): kind = .eventBus(arn: arnText)
+        case "events" where arn.resource.hasPrefix("api-destination/"): kind = .apiDestination(arn: arnText)
         default:
             throw AWSError(code: "ValidationException",
-                           message: "Cairn does not deliver to \(arn.service) targets (\(arnText)); supported: SQS queues, SNS topics and event buses.")
+                           message: "Cairn does not deliver to \(arn.service) targets (\(arnText)); supported: SQS queues, SNS topics, event buses and API destinations.")
         }
         self.id = id
         self.arn = arnText
@@ -90,6 +94,7 @@ struct CompiledTarget: Sendable {
             input = .wholeEvent
         }
         messageGroupId = entry["SqsParameters"]?["MessageGroupId"]?.stringValue
+        httpParameters = entry["HttpParameters"]
         deadLetterArn = entry["DeadLetterConfig"]?["Arn"]?.stringValue
         if let dlq = deadLetterArn, ARN(dlq)?.service != "sqs" {
             throw AWSError(code: "ValidationException", message: "DeadLetterConfig Arn must be an SQS queue ARN.")

@@ -11,9 +11,12 @@ public struct DeliveryError: Error, Sendable {
     /// Code written to the dead-letter message's ERROR_CODE attribute.
     public var code: String
     public var message: String
-    public init(code: String, message: String) {
+    /// False for failures a retry cannot fix (e.g. an HTTP 400): they go to the dead-letter queue at once.
+    public var retryable: Bool
+    public init(code: String, message: String, retryable: Bool = true) {
         self.code = code
         self.message = message
+        self.retryable = retryable
     }
 }
 
@@ -39,6 +42,7 @@ public final class DeliveryService: Service, Sendable {
     let retryBase: Duration
     let maxBackoff: Duration
     let concurrency: Int
+    private let http: APIDestinationInvoker
     private let wakeups: AsyncStream<Void>
     private let wakeContinuation: AsyncStream<Void>.Continuation
     private let delivered = Counter(label: "cairn_event_deliveries_total", dimensions: [("result", "delivered")])
@@ -58,6 +62,7 @@ public final class DeliveryService: Service, Sendable {
         self.retryBase = retryBase
         self.maxBackoff = maxBackoff
         self.concurrency = concurrency
+        self.http = APIDestinationInvoker(store: store)
         (wakeups, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -133,6 +138,8 @@ public final class DeliveryService: Service, Sendable {
                 try await topics.publish(topicArn: arn, message: d.payload, messageId: Identifiers.uuid())
             case .eventBus(let arn):
                 try await forward(d, toBus: arn)
+            case .apiDestination(let arn):
+                try await http.invoke(destinationArn: arn, payload: d.payload, parameters: target.httpParameters)
             }
             return nil
         } catch let e as DeliveryError {
@@ -168,7 +175,7 @@ public final class DeliveryService: Service, Sendable {
         let maxAgeMs = Int64(target?.maximumEventAgeSeconds ?? 86400) * 1000
         let now = nowMs()
         let backoffMs = backoff(attempt: attempts)
-        if attempts <= maxRetries, now + backoffMs - d.eventTime <= maxAgeMs {
+        if error.retryable, attempts <= maxRetries, now + backoffMs - d.eventTime <= maxAgeMs {
             retried.increment()
             logger.warning("delivery to \(target?.arn ?? "?") failed (\(error.code): \(error.message)); retry \(attempts) of \(maxRetries)")
             try await store.reschedule(d.deliveryId, attempts: attempts, nextAttemptAt: now + backoffMs, error: "\(error.code): \(error.message)")

@@ -21,11 +21,11 @@ public struct EventBridgeService: AWSService {
         wireProtocol: .json(version: "1.1", targetPrefix: "AWSEvents"),
         readOnlyOperations: ["TestEventPattern"])
 
-    public let operations: Set<String> = [
+    public let operations: Set<String> = Set<String>([
         "CreateEventBus", "DescribeEventBus", "ListEventBuses", "DeleteEventBus", "PutRule", "DescribeRule", "ListRules",
         "DeleteRule", "EnableRule", "DisableRule", "PutTargets", "RemoveTargets", "ListTargetsByRule",
         "ListRuleNamesByTarget", "PutEvents", "TestEventPattern", "TagResource", "UntagResource", "ListTagsForResource",
-    ]
+    ]).union(EventBridgeService.apiOperations)
 
     public func handle(operation: String, input: OperationInput, context: CallContext) async throws -> OperationResult {
         let body = input.json
@@ -50,6 +50,7 @@ public struct EventBridgeService: AWSService {
             return result
         case "TestEventPattern": return try testEventPattern(body)
         case "TagResource", "UntagResource", "ListTagsForResource": return try await tags(operation, body, context)
+        case _ where Self.apiOperations.contains(operation): return try await apiOperation(operation, body, context)
         default: throw AWSError.unknownOperation(operation)
         }
     }

@@ -111,6 +111,31 @@ public struct EventDelivery: Sendable, Equatable {
     }
 }
 
+/// An EventBridge connection or API destination: its ARN and definition (JSON, secrets included).
+public struct EventAPIResource: Sendable, Equatable {
+    public enum Kind: String, Sendable { case connection, destination }
+    public var accountId: String
+    public var region: String
+    public var kind: Kind
+    public var name: String
+    public var arn: String
+    public var definition: String
+    public var createdAt: Int64
+    public var modifiedAt: Int64
+
+    public init(accountId: String, region: String, kind: Kind, name: String, arn: String, definition: String,
+                createdAt: Int64, modifiedAt: Int64) {
+        self.accountId = accountId
+        self.region = region
+        self.kind = kind
+        self.name = name
+        self.arn = arn
+        self.definition = definition
+        self.createdAt = createdAt
+        self.modifiedAt = modifiedAt
+    }
+}
+
 /// Buses, rules, targets and the delivery outbox.
 public protocol EventBusStore: Sendable {
     func ensureBus(_ bus: EventBusRecord) async throws
@@ -134,6 +159,12 @@ public protocol EventBusStore: Sendable {
     func ruleNames(accountId: String, region: String, bus: String, targetArn: String) async throws -> [String]
     /// Every rule of a bus with its targets, for building the bus's matcher.
     func routingTable(accountId: String, region: String, bus: String) async throws -> [(EventRuleRecord, [EventTargetRecord])]
+
+    func createAPIResource(_ resource: EventAPIResource) async throws
+    func apiResource(accountId: String, region: String, kind: EventAPIResource.Kind, name: String) async throws -> EventAPIResource?
+    func apiResource(arn: String) async throws -> EventAPIResource?
+    func apiResources(accountId: String, region: String, kind: EventAPIResource.Kind, prefix: String) async throws -> [EventAPIResource]
+    func deleteAPIResource(accountId: String, region: String, kind: EventAPIResource.Kind, name: String) async throws
 
     /// Adds deliveries to the outbox in one transaction.
     func enqueue(_ deliveries: [EventDelivery]) async throws

@@ -245,6 +245,21 @@ enum Migrations {
             "CREATE INDEX sns_subscription_by_topic ON sns_subscription (topic_arn, subscription_arn)",
             "CREATE INDEX sns_subscription_by_account ON sns_subscription (account_id, region, subscription_arn)",
         ]),
+        Migration(name: "0006_api_destinations", statements: [
+            """
+            CREATE TABLE event_api_resource (
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                name TEXT NOT NULL,
+                arn TEXT NOT NULL UNIQUE,
+                definition TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                modified_at INTEGER NOT NULL,
+                PRIMARY KEY (account_id, region, kind, name)
+            )
+            """,
+        ]),
     ]
 
     /// Applies the migrations not yet recorded in `migration`, each in its own transaction.

@@ -226,6 +226,61 @@ public struct SQLEventBusStore: EventBusStore {
         }
     }
 
+    static func decodeAPIResource(_ row: any SQLRow) throws -> EventAPIResource {
+        EventAPIResource(
+            accountId: try row.decode(column: "account_id", as: String.self),
+            region: try row.decode(column: "region", as: String.self),
+            kind: EventAPIResource.Kind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .connection,
+            name: try row.decode(column: "name", as: String.self),
+            arn: try row.decode(column: "arn", as: String.self),
+            definition: try row.decode(column: "definition", as: String.self),
+            createdAt: try row.decode(column: "created_at", as: Int64.self),
+            modifiedAt: try row.decode(column: "modified_at", as: Int64.self))
+    }
+
+    public func createAPIResource(_ r: EventAPIResource) async throws {
+        try await store.write { db in
+            try await db.raw("""
+                INSERT INTO event_api_resource (account_id, region, kind, name, arn, definition, created_at, modified_at)
+                VALUES (\(bind: r.accountId), \(bind: r.region), \(bind: r.kind.rawValue), \(bind: r.name), \(bind: r.arn),
+                        \(bind: r.definition), \(bind: r.createdAt), \(bind: r.modifiedAt))
+                """).run()
+        }
+    }
+
+    public func apiResource(accountId: String, region: String, kind: EventAPIResource.Kind, name: String) async throws -> EventAPIResource? {
+        try await store.read { db in
+            try await db.raw("""
+                SELECT * FROM event_api_resource WHERE account_id = \(bind: accountId) AND region = \(bind: region)
+                AND kind = \(bind: kind.rawValue) AND name = \(bind: name)
+                """).first().map(Self.decodeAPIResource)
+        }
+    }
+
+    public func apiResource(arn: String) async throws -> EventAPIResource? {
+        try await store.read { db in
+            try await db.raw("SELECT * FROM event_api_resource WHERE arn = \(bind: arn)").first().map(Self.decodeAPIResource)
+        }
+    }
+
+    public func apiResources(accountId: String, region: String, kind: EventAPIResource.Kind, prefix: String) async throws -> [EventAPIResource] {
+        try await store.read { db in
+            try await db.raw("""
+                SELECT * FROM event_api_resource WHERE account_id = \(bind: accountId) AND region = \(bind: region)
+                AND kind = \(bind: kind.rawValue) AND substr(name, 1, \(bind: prefix.count)) = \(bind: prefix) ORDER BY name
+                """).all().map(Self.decodeAPIResource)
+        }
+    }
+
+    public func deleteAPIResource(accountId: String, region: String, kind: EventAPIResource.Kind, name: String) async throws {
+        try await store.write { db in
+            try await db.raw("""
+                DELETE FROM event_api_resource WHERE account_id = \(bind: accountId) AND region = \(bind: region)
+                AND kind = \(bind: kind.rawValue) AND name = \(bind: name)
+                """).run()
+        }
+    }
+
     public func enqueue(_ deliveries: [EventDelivery]) async throws {
         guard !deliveries.isEmpty else { return }
         try await store.write { db in try await Self.insert(deliveries, db) }

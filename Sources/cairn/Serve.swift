@@ -24,6 +24,9 @@ struct Serve: AsyncParsableCommand {
     var acceptAnyCredentials = false
     @Option(name: .customLong("event-retention-days"), help: "Days of event history to keep (CAIRN_EVENT_RETENTION_DAYS, default 90).")
     var eventRetentionDays: Int?
+    @Option(name: .customLong("delivery-retry-base-ms"),
+            help: "First retry delay of a failed event delivery in ms; later ones double with jitter (CAIRN_DELIVERY_RETRY_BASE_MS, default 1000).")
+    var deliveryRetryBaseMs: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (CAIRN_LOG_LEVEL, default info).")
     var logLevel: String?
 
@@ -47,6 +50,10 @@ struct Serve: AsyncParsableCommand {
         c.accountId = accountId ?? env["CAIRN_ACCOUNT_ID"] ?? c.accountId
         c.acceptAnyCredentials = acceptAnyCredentials || ["1", "true", "yes"].contains(env["CAIRN_ACCEPT_ANY_CREDENTIALS"]?.lowercased() ?? "")
         if let d = eventRetentionDays ?? env["CAIRN_EVENT_RETENTION_DAYS"].flatMap(Int.init) { c.eventRetentionDays = d }
+        if let ms = deliveryRetryBaseMs ?? env["CAIRN_DELIVERY_RETRY_BASE_MS"].flatMap(Int.init) {
+            guard ms >= 1 else { throw ValidationError("--delivery-retry-base-ms must be at least 1.") }
+            c.deliveryRetryBase = .milliseconds(ms)
+        }
         if let text = logLevel ?? env["CAIRN_LOG_LEVEL"] {
             guard let level = Logger.Level(rawValue: text) else { throw ValidationError("Unknown log level '\(text)'.") }
             c.logLevel = level
