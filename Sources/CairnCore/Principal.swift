@@ -12,13 +12,15 @@ public enum Principal: Sendable, Equatable {
     case awsService(String)
     /// A service-generated event: the account it belongs to and the service that produced it.
     case serviceEvent(accountId: String, invokedBy: String)
+    /// An unsigned request that AWS accepts anyway (SNS's SubscribeURL confirmation).
+    case anonymous
 
     /// The account the principal belongs to, when it has one.
     public var accountId: String? {
         switch self {
         case .root(let a, _), .iamUser(let a, _, _, _, _), .serviceEvent(let a, _): return a
         case .assumedRole(let s): return s.accountId
-        case .awsService: return nil
+        case .awsService, .anonymous: return nil
         }
     }
 
@@ -28,7 +30,7 @@ public enum Principal: Sendable, Equatable {
         case .root(_, let k): return k
         case .iamUser(_, _, _, let k, _): return k
         case .assumedRole(let s): return s.accessKeyId
-        case .awsService, .serviceEvent: return nil
+        case .awsService, .serviceEvent, .anonymous: return nil
         }
     }
 
@@ -38,7 +40,7 @@ public enum Principal: Sendable, Equatable {
         case .root(let a, _): return "arn:aws:iam::\(a):root"
         case .iamUser(let a, let name, _, _, let path): return "arn:aws:iam::\(a):user\(path)\(name)"
         case .assumedRole(let s): return s.arn
-        case .awsService, .serviceEvent: return nil
+        case .awsService, .serviceEvent, .anonymous: return nil
         }
     }
 
@@ -48,7 +50,7 @@ public enum Principal: Sendable, Equatable {
         case .root(let a, _): return a
         case .iamUser(_, _, let id, _, _): return id
         case .assumedRole(let s): return "\(s.roleId):\(s.sessionName)"
-        case .awsService, .serviceEvent: return nil
+        case .awsService, .serviceEvent, .anonymous: return nil
         }
     }
 
@@ -58,7 +60,7 @@ public enum Principal: Sendable, Equatable {
         case .root: return "root"
         case .iamUser(_, let name, _, _, _): return name
         case .assumedRole(let s): return s.sessionName
-        case .awsService, .serviceEvent: return nil
+        case .awsService, .serviceEvent, .anonymous: return nil
         }
     }
 
@@ -92,6 +94,8 @@ public enum Principal: Sendable, Equatable {
             ]
             if let invokedBy = s.invokedBy { members.append(("invokedBy", .string(invokedBy))) }
             return .object(members)
+        case .anonymous:
+            return ["type": "AWSAccount", "principalId": "", "accountId": "ANONYMOUS_PRINCIPAL"]
         case .awsService(let service):
             return ["type": "AWSService", "invokedBy": .string(service)]
         case .serviceEvent(let a, let service):

@@ -31,6 +31,19 @@ public struct Gateway: HTTPResponder {
         let target = headers["x-amz-target"]?.first
         var wireProtocol = registry.guessProtocol(target: target, contentType: headers["content-type"]?.first)
 
+        // SNS's SubscribeURL: the one unsigned call AWS accepts, confirming an http/https subscription by its token.
+        if headers["authorization"] == nil, request.method == .get {
+            let form = QueryForm(encoded: query)
+            if form["Action"] == "ConfirmSubscription", let topic = form["TopicArn"].flatMap(ARN.init),
+               let sns = registry.service(signingName: "sns") {
+                let call = CallContext(
+                    requestId: requestId, principal: .anonymous, accountId: topic.accountId, region: topic.region,
+                    sourceIPAddress: context.remoteAddress, userAgent: headers["user-agent"]?.first ?? "",
+                    host: headers["host"]?.first ?? "localhost", receivedAt: clock.now())
+                return await run(service: sns, operation: "ConfirmSubscription", input: .query(form), call: call)
+            }
+        }
+
         // 1. Which service: the signing scope says.
         guard let authHeader = headers["authorization"]?.first else {
             return render(wireProtocol.encodeError(AuthenticationError.missing.awsError(for: wireProtocol), requestId: requestId))

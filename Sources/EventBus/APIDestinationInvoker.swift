@@ -76,6 +76,33 @@ final class APIDestinationInvoker: Sendable {
         }
     }
 
+    /// An SNS message to an http/https subscription, with SNS's headers.
+    func postSNS(url: String, payload: String, subscriptionArn: String) async throws(DeliveryError) {
+        let envelope = try? JSONValue.parse(payload)
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "text/plain; charset=UTF-8")
+        request.headers.add(name: "User-Agent", value: "Amazon Simple Notification Service Agent")
+        request.headers.add(name: "x-amz-sns-message-type", value: envelope?["Type"]?.stringValue ?? "Notification")
+        if let id = envelope?["MessageId"]?.stringValue { request.headers.add(name: "x-amz-sns-message-id", value: id) }
+        if let topic = envelope?["TopicArn"]?.stringValue { request.headers.add(name: "x-amz-sns-topic-arn", value: topic) }
+        if envelope?["Type"]?.stringValue != "SubscriptionConfirmation" {
+            request.headers.add(name: "x-amz-sns-subscription-arn", value: subscriptionArn)
+        }
+        request.body = .bytes(ByteBuffer(string: payload))
+        let status: UInt
+        do {
+            let response = try await client.execute(request, timeout: .seconds(15))
+            _ = try? await response.body.collect(upTo: 1 << 20)
+            status = response.status.code
+        } catch {
+            throw DeliveryError(code: "CONNECTION_ERROR", message: "\(url): \(error)")
+        }
+        guard (200..<300).contains(status) else {
+            throw DeliveryError(code: "HTTP_STATUS_\(status)", message: "POST \(url) answered \(status).")
+        }
+    }
+
     static func encode(_ s: String) -> String {
         s.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? s
     }

@@ -9,6 +9,8 @@ struct CompiledTarget: Sendable {
         case snsTopic(arn: String)
         case eventBus(arn: String)
         case apiDestination(arn: String)
+        /// An SNS http/https subscription (made by SNS, never by PutTargets).
+        case snsHTTP(url: String)
     }
 
     enum Input: Sendable {
@@ -32,7 +34,8 @@ struct CompiledTarget: Sendable {
     let maximumEventAgeSeconds: Int
 
     /// Parses and validates one PutTargets entry; the error text is the per-entry ErrorMessage.
-    init(_ entry: JSONValue) throws(AWSError) {
+    /// `internal`: built by Cairn itself (SNS deliveries), which may name an HTTP endpoint directly.
+    init(_ entry: JSONValue, internal isInternal: Bool = false) throws(AWSError) {
         guard let id = entry["Id"]?.stringValue, (1...64).contains(id.count),
               id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) })
         else {
@@ -41,6 +44,10 @@ struct CompiledTarget: Sendable {
         guard let arnText = entry["Arn"]?.stringValue, let arn = ARN(arnText) else {
             throw AWSError(code: "ValidationException", message: "Parameter \(entry["Arn"]?.stringValue ?? "Arn") is not valid. Reason: Provided Arn is not in correct format.")
         }
+        if let url = entry["SnsHttpEndpoint"]?.stringValue {
+            guard isInternal else { throw AWSError(code: "ValidationException", message: "Unknown member SnsHttpEndpoint.") }
+            kind = .snsHTTP(url: url)
+        } else {
         switch arn.service {
         case "sqs": kind = .sqsQueue(arn: arnText)
         case "sns": kind = .snsTopic(arn: arnText)
@@ -49,6 +56,7 @@ struct CompiledTarget: Sendable {
         default:
             throw AWSError(code: "ValidationException",
                            message: "Cairn does not deliver to \(arn.service) targets (\(arnText)); supported: SQS queues, SNS topics, event buses and API destinations.")
+        }
         }
         self.id = id
         self.arn = arnText

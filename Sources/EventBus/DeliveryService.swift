@@ -125,7 +125,7 @@ public final class DeliveryService: Service, Sendable {
 
     /// One attempt at one delivery.
     func attempt(_ d: EventDelivery) async -> DeliveryError? {
-        guard let def = try? JSONValue.parse(d.target), let target = try? CompiledTarget(def) else {
+        guard let def = try? JSONValue.parse(d.target), let target = try? CompiledTarget(def, internal: true) else {
             return DeliveryError(code: "INVALID_TARGET", message: "The stored target definition cannot be used.")
         }
         do {
@@ -140,6 +140,8 @@ public final class DeliveryService: Service, Sendable {
                 try await forward(d, toBus: arn)
             case .apiDestination(let arn):
                 try await http.invoke(destinationArn: arn, payload: d.payload, parameters: target.httpParameters)
+            case .snsHTTP(let url):
+                try await http.postSNS(url: url, payload: d.payload, subscriptionArn: target.arn)
             }
             return nil
         } catch let e as DeliveryError {
@@ -169,7 +171,7 @@ public final class DeliveryService: Service, Sendable {
     /// Schedules a retry, or dead-letters/drops the delivery; true when the delivery is finished with.
     func retryOrGiveUp(_ d: EventDelivery, _ error: DeliveryError) async throws -> Bool {
         let def = try? JSONValue.parse(d.target)
-        let target = def.flatMap { try? CompiledTarget($0) }
+        let target = def.flatMap { try? CompiledTarget($0, internal: true) }
         let attempts = d.attempts + 1
         let maxRetries = target?.maximumRetryAttempts ?? 185
         let maxAgeMs = Int64(target?.maximumEventAgeSeconds ?? 86400) * 1000

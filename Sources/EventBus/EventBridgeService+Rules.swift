@@ -127,7 +127,7 @@ extension EventBridgeService {
         for entry in entries {
             let id = entry["Id"]?.stringValue ?? ""
             do {
-                let target = try CompiledTarget(entry)
+                let target = try CompiledTarget(entry, internal: false)
                 if !ids.contains(target.id), ids.count >= Self.maxTargetsPerRule {
                     throw AWSError(code: "LimitExceededException",
                                    message: "The requested resource exceeds the maximum number allowed: \(Self.maxTargetsPerRule) targets per rule.")

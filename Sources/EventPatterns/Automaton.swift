@@ -118,21 +118,22 @@ struct Automaton: Sendable {
         return id
     }
 
-    /// How many distinct values can satisfy a condition, roughly: lower is more selective.
+    /// A guess at how often a condition is hit, weighted by how many sub-rules share it
+    /// (every one anchored on it becomes a candidate): lower is a better anchor.
     private func selectivity(_ id: Int32) -> Int {
         guard let key = conditionKeys[Int(id)] else { return .max }
-        var worst = 0
+        var worst = 1
         for match in key.matches {
-            let rank: Int
+            let weight: Int
             switch match {
-            case .exactString, .exactLiteral, .equalsIgnoreCase, .numericEquals: rank = 0
-            case .prefix, .suffix, .prefixIgnoreCase, .suffixIgnoreCase, .wildcard: rank = 1
-            case .numericRange, .ipRange: rank = 2
-            case .exists, .anythingBut: rank = 3
+            case .exactString, .exactLiteral, .equalsIgnoreCase, .numericEquals: weight = 1
+            case .prefix, .suffix, .prefixIgnoreCase, .suffixIgnoreCase, .wildcard: weight = 4
+            case .numericRange, .ipRange: weight = 16
+            case .exists, .anythingBut: weight = 64
             }
-            worst = max(worst, rank)
+            worst = max(worst, weight)
         }
-        return worst * 1_000_000 + Int(conditions[Int(id)].users)
+        return worst * Int(conditions[Int(id)].users)
     }
 
     /// Adds the sub-rules of a pattern under rule slot `slot`.

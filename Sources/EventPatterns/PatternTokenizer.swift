@@ -29,14 +29,6 @@ struct PatternTokenizer {
         return error(reason)
     }
 
-    private func describe(_ byte: UInt8) -> String {
-        if byte < 0x20 {
-            return "(CTRL-CHAR, code \(byte))"
-        }
-        let scalar = Unicode.Scalar(byte)
-        return "'\(Character(scalar))' (code \(byte))"
-    }
-
     private mutating func skipWhitespace() {
         while position < source.count {
             switch source[position] {
@@ -63,7 +55,7 @@ struct PatternTokenizer {
                 if byte == UInt8(ascii: "}") { return close() }
                 if needsComma {
                     guard byte == UInt8(ascii: ",") else {
-                        throw syntaxError("Unexpected character (\(describe(byte))): was expecting comma to separate Object entries", at: position)
+                        throw syntaxError("Unexpected character (\(describeJSONByte(byte))): was expecting comma to separate Object entries", at: position)
                     }
                     position += 1
                     skipWhitespace()
@@ -73,7 +65,7 @@ struct PatternTokenizer {
                     throw error("Unexpected end-of-input: expected close marker for Object")
                 }
                 guard source[position] == UInt8(ascii: "\"") else {
-                    throw syntaxError("Unexpected character (\(describe(source[position]))): was expecting double-quote to start field name", at: position)
+                    throw syntaxError("Unexpected character (\(describeJSONByte(source[position]))): was expecting double-quote to start field name", at: position)
                 }
                 let name = try readString()
                 skipWhitespace()
@@ -82,7 +74,7 @@ struct PatternTokenizer {
                         offset = source.count
                         throw error("Unexpected end-of-input: expected close marker for Object")
                     }
-                    throw syntaxError("Unexpected character (\(describe(source[position]))): was expecting a colon to separate field name and value", at: position)
+                    throw syntaxError("Unexpected character (\(describeJSONByte(source[position]))): was expecting a colon to separate field name and value", at: position)
                 }
                 position += 1
                 offset = position
@@ -94,7 +86,7 @@ struct PatternTokenizer {
                 if byte == UInt8(ascii: "]") { return close() }
                 if needsComma {
                     guard byte == UInt8(ascii: ",") else {
-                        throw syntaxError("Unexpected character (\(describe(byte))): was expecting comma to separate Array entries", at: position)
+                        throw syntaxError("Unexpected character (\(describeJSONByte(byte))): was expecting comma to separate Array entries", at: position)
                     }
                     position += 1
                     skipWhitespace()
@@ -145,7 +137,7 @@ struct PatternTokenizer {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"):
             return try readKeyword()
         default:
-            throw syntaxError("Unexpected character (\(describe(byte))): expected a value", at: position)
+            throw syntaxError("Unexpected character (\(describeJSONByte(byte))): expected a value", at: position)
         }
     }
 

@@ -17,11 +17,4 @@ final class ScratchPool: Sendable {
             if pool.count < Self.maxPooled { pool.append(scratch) }
         }
     }
-
-    /// Runs `body` with a pooled scratch buffer.
-    func with<Result>(_ body: (MatchScratch) -> Result) -> Result {
-        let scratch = acquire()
-        defer { release(scratch) }
-        return body(scratch)
-    }
 }

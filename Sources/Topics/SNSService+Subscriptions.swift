@@ -33,8 +33,12 @@ extension SNSService {
             guard let arn = ARN(endpoint), arn.service == "sqs", !arn.resource.isEmpty else {
                 throw Self.invalidParameter("SQS endpoint ARN")
             }
-        case "http", "https", "email", "email-json", "sms", "lambda", "application", "firehose":
-            throw Self.invalidParameter("Protocol Reason: Cairn delivers SNS messages to sqs subscriptions only; \(proto) is not served")
+        case "http", "https":
+            guard let url = URL(string: endpoint), url.scheme == proto, url.host != nil else {
+                throw Self.invalidParameter("Invalid parameter: Endpoint must match the specified protocol")
+            }
+        case "email", "email-json", "sms", "lambda", "application", "firehose":
+            throw Self.invalidParameter("Protocol Reason: Cairn delivers SNS messages to sqs, http and https subscriptions; \(proto) is not served")
         default:
             throw Self.invalidParameter("Invalid protocol type: \(proto)")
         }
@@ -44,13 +48,20 @@ extension SNSService {
         let existing = try await topics.subscriptions(topicArn: topic.arn, after: nil, limit: 100_000)
             .first { $0.protocol == proto && $0.endpoint == endpoint }
         let arn = existing?.subscriptionArn ?? "\(topic.arn):\(Identifiers.uuid())"
+        // Same-account SQS subscriptions are confirmed at once; HTTP endpoints must confirm the token sent to them.
+        let needsConfirmation = proto == "http" || proto == "https"
         if existing == nil {
-            try await topics.putSubscription(SubscriptionRecord(
+            let sub = SubscriptionRecord(
                 subscriptionArn: arn, topicArn: topic.arn, accountId: ctx.accountId, region: ctx.region, protocol: proto,
-                endpoint: endpoint, attributes: attributes, confirmed: true, token: nil, createdAt: nowMs()))
+                endpoint: endpoint, attributes: attributes, confirmed: !needsConfirmation,
+                token: needsConfirmation ? Identifiers.alphanumeric(64).lowercased() : nil, createdAt: nowMs())
+            try await topics.putSubscription(sub)
+            if needsConfirmation { try await publisher.requestConfirmation(sub, host: ctx.host) }
         }
-        return OperationResult(output: ["SubscriptionArn": .string(arn)],
-                               audit: AuditDetails(responseElements: ["subscriptionArn": .string(arn)],
+        let confirmed = existing?.confirmed ?? !needsConfirmation
+        let shown = confirmed || form["ReturnSubscriptionArn"] == "true" ? arn : "pending confirmation"
+        return OperationResult(output: ["SubscriptionArn": .string(shown)],
+                               audit: AuditDetails(responseElements: ["subscriptionArn": .string(shown)],
                                                    resources: Self.topicResource(topic.arn)))
     }
 

@@ -65,12 +65,14 @@ public struct TopicPublisher: Sendable {
         var after: String?
         while true {
             let page = try await topics.subscriptions(topicArn: topic.arn, after: after, limit: 500)
-            for sub in page where sub.confirmed && sub.protocol == "sqs" && Self.passes(sub, message) {
-                let text = message.perProtocol.map { $0["sqs"] ?? $0["default"] ?? message.message } ?? message.message
+            for sub in page where sub.confirmed && Self.passes(sub, message) {
+                let text = message.perProtocol.map { $0[sub.protocol] ?? $0["default"] ?? message.message } ?? message.message
                 let payload = sub.attributes["RawMessageDelivery"] == "true"
                     ? text : Self.envelope(topic: topic, message: message, text: text, at: now).jsonString()
                 let targetId = String(sub.subscriptionArn.split(separator: ":").last ?? "subscription")
-                let target: JSONValue = ["Id": .string(targetId), "Arn": .string(sub.endpoint)]
+                let target: JSONValue = sub.protocol == "sqs"
+                    ? ["Id": .string(targetId), "Arn": .string(sub.endpoint)]
+                    : ["Id": .string(targetId), "Arn": .string(sub.subscriptionArn), "SnsHttpEndpoint": .string(sub.endpoint)]
                 deliveries.append(EventDelivery(
                     accountId: topic.accountId, region: topic.region, ruleArn: sub.subscriptionArn, targetId: targetId,
                     target: target.jsonString(), payload: payload, eventId: message.messageId, eventTime: nowMs,
@@ -84,10 +86,40 @@ public struct TopicPublisher: Sendable {
         return deliveries.count
     }
 
+    /// Sends the SubscriptionConfirmation message to a new http/https subscription.
+    public func requestConfirmation(_ sub: SubscriptionRecord, host: String) async throws {
+        let now = clock.now()
+        let nowMs = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
+        let token = sub.token ?? ""
+        let url = "http://\(host)/?Action=ConfirmSubscription&TopicArn=\(Self.queryEncode(sub.topicArn))&Token=\(token)"
+        let messageId = Identifiers.uuid()
+        let body: JSONValue = [
+            "Type": "SubscriptionConfirmation", "MessageId": .string(messageId), "Token": .string(token),
+            "TopicArn": .string(sub.topicArn),
+            "Message": .string("You have chosen to subscribe to the topic \(sub.topicArn).\nTo confirm the subscription, visit the SubscribeURL included in this message."),
+            "SubscribeURL": .string(url), "Timestamp": .string(Self.timestamp(now)),
+        ]
+        let targetId = String(sub.subscriptionArn.split(separator: ":").last ?? "subscription")
+        let target: JSONValue = ["Id": .string(targetId), "Arn": .string(sub.subscriptionArn), "SnsHttpEndpoint": .string(sub.endpoint)]
+        try await outbox.enqueue([EventDelivery(
+            accountId: sub.accountId, region: sub.region, ruleArn: sub.subscriptionArn, targetId: targetId,
+            target: target.jsonString(), payload: body.jsonString(), eventId: messageId, eventTime: nowMs, nextAttemptAt: nowMs)])
+        wake()
+    }
+
+    static func queryEncode(_ s: String) -> String {
+        s.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? s
+    }
+
+    /// `2026-11-21T12:00:00.123Z`.
+    static func timestamp(_ time: Date) -> String {
+        let ms = Int((time.timeIntervalSince1970 * 1000).truncatingRemainder(dividingBy: 1000))
+        return String(Timestamp.iso8601(time).dropLast()) + "." + String(1000 + ms).dropFirst() + "Z"
+    }
+
     /// SNS's JSON notification, as SQS subscribers receive it.
     static func envelope(topic: TopicRecord, message: Message, text: String, at time: Date) -> JSONValue {
-        let ms = Int((time.timeIntervalSince1970 * 1000).truncatingRemainder(dividingBy: 1000))
-        let stamp = String(Timestamp.iso8601(time).dropLast()) + "." + String(1000 + ms).dropFirst() + "Z"
+        let stamp = timestamp(time)
         var attrs: [(String, JSONValue)] = []
         for a in message.attributes {
             attrs.append((a.name, ["Type": .string(a.dataType), "Value": .string(a.value)]))
