@@ -5,6 +5,7 @@ import Hummingbird
 import Identity
 import Logging
 import NIOCore
+import Prometheus
 import Queues
 import Topics
 import EventBus
@@ -26,6 +27,7 @@ public struct CairnApplication: Sendable {
 public func buildApplication(
     _ configuration: CairnConfiguration,
     clock: any WallClock = SystemWallClock(),
+    metrics: PrometheusCollectorRegistry? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> CairnApplication {
     var logger = Logger(label: "cairn")
@@ -65,7 +67,7 @@ public func buildApplication(
     let gateway = Gateway(
         registry: registry,
         authenticator: Authenticator(directory: directory, maxClockSkew: configuration.maxClockSkew),
-        recorder: recorder, clock: clock, maxBodyBytes: configuration.maxRequestBodyBytes, logger: logger)
+        recorder: recorder, clock: clock, maxBodyBytes: configuration.maxRequestBodyBytes, metrics: metrics, logger: logger)
 
     // Dependency order: store first, then the recorder and background work; the HTTP server runs last,
     // so on shutdown requests drain before the recorder stops and the store closes.

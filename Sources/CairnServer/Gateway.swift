@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Prometheus
 import Wire
 
 /// The one responder on the one port: identifies the service and operation, authenticates, runs the
@@ -17,6 +18,8 @@ public struct Gateway: HTTPResponder {
     let recorder: AuditRecorder
     let clock: any WallClock
     let maxBodyBytes: Int
+    /// The registry `/_cairn/metrics` renders, when the process bootstrapped one.
+    let metrics: PrometheusCollectorRegistry?
     let logger: Logger
 
     public func respond(to request: Request, context: CairnRequestContext) async throws -> Response {
@@ -24,6 +27,15 @@ public struct Gateway: HTTPResponder {
         let (path, query) = Self.splitTarget(request.head.path ?? "/")
         if path == "/_cairn/health", request.method == .get {
             return health()
+        }
+        if path == "/_cairn/metrics", request.method == .get {
+            guard let metrics else {
+                return render(WireResponse(status: 404, headers: [("Content-Type", "text/plain")],
+                                           body: Array("metrics are not enabled in this process\n".utf8)))
+            }
+            var text: [UInt8] = []
+            metrics.emit(into: &text)
+            return render(WireResponse(headers: [("Content-Type", "text/plain; version=0.0.4")], body: text))
         }
         var headers = Self.headerMap(request.headers)
         // HTTPTypes moves `Host` into the authority pseudo-header; SigV4 signs it as `host`.

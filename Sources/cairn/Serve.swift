@@ -4,6 +4,8 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Hummingbird
+import Metrics
+import Prometheus
 
 /// `cairn serve`: runs the server until SIGINT or SIGTERM.
 struct Serve: AsyncParsableCommand {
@@ -74,7 +76,10 @@ struct Serve: AsyncParsableCommand {
             handler.logLevel = configuration.logLevel
             return handler
         }
-        let app = try await buildApplication(absolute) { port in
+        // Counters (records, commits, deliveries by result) in Prometheus text at /_cairn/metrics.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let app = try await buildApplication(absolute, metrics: registry) { port in
             var lines = ["Cairn \(CairnVersion.string) listening on http://\(absolute.host):\(port)",
                          "credentials: \(absolute.credentialsPath) (profile default)",
                          "  export AWS_ENDPOINT_URL=http://\(absolute.host):\(port)",
