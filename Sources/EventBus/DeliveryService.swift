@@ -72,6 +72,10 @@ public final class DeliveryService: Service, Sendable {
     func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded(.down)) }
 
     public func run() async throws {
+        // Attempts in flight when the last process stopped never finished: make them due now.
+        if let released = try? await store.releaseLeases(now: nowMs()), released > 0 {
+            logger.info("resuming \(released) deliveries that were in flight at the last stop")
+        }
         // A timer task turns "the next retry is due" into a wakeup, so the loop only waits on one stream.
         await withGracefulShutdownHandler {
             var iterator = wakeups.makeAsyncIterator()

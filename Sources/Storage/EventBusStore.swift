@@ -171,6 +171,8 @@ public protocol EventBusStore: Sendable {
     /// Claims up to `limit` due deliveries, leasing them until `leaseUntil`.
     func claimDue(now: Int64, leaseUntil: Int64, limit: Int) async throws -> [EventDelivery]
     func complete(_ deliveryIds: [Int64]) async throws
+    /// Makes every leased delivery due at once: after a restart no attempt is still in progress (single node).
+    func releaseLeases(now: Int64) async throws -> Int
     func reschedule(_ deliveryId: Int64, attempts: Int, nextAttemptAt: Int64, error: String) async throws
     func nextDueAt() async throws -> Int64?
     func pendingCount() async throws -> Int

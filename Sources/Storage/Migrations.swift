@@ -211,6 +211,7 @@ enum Migrations {
                 event_time INTEGER NOT NULL,
                 attempts INTEGER NOT NULL,
                 next_attempt_at INTEGER NOT NULL,
+                leased INTEGER NOT NULL DEFAULT 0,
                 last_error TEXT
             )
             """,

@@ -324,7 +324,7 @@ public struct SQLEventBusStore: EventBusStore {
                 """).all().map(Self.decodeDelivery)
             guard !rows.isEmpty else { return [] }
             try await db.raw("""
-                UPDATE event_delivery SET next_attempt_at = \(bind: leaseUntil)
+                UPDATE event_delivery SET next_attempt_at = \(bind: leaseUntil), leased = 1
                 WHERE delivery_id IN (\(SQLList(rows.map { SQLBind($0.deliveryId) })))
                 """).run()
             return rows
@@ -342,8 +342,16 @@ public struct SQLEventBusStore: EventBusStore {
         try await store.write { db in
             try await db.raw("""
                 UPDATE event_delivery SET attempts = \(bind: attempts), next_attempt_at = \(bind: nextAttemptAt),
-                last_error = \(bind: error) WHERE delivery_id = \(bind: id)
+                leased = 0, last_error = \(bind: error) WHERE delivery_id = \(bind: id)
                 """).run()
+        }
+    }
+
+    public func releaseLeases(now: Int64) async throws -> Int {
+        try await store.write { db in
+            try await db.raw("""
+                UPDATE event_delivery SET leased = 0, next_attempt_at = \(bind: now) WHERE leased = 1 RETURNING delivery_id
+                """).all().count
         }
     }
 
