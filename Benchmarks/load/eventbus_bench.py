@@ -81,7 +81,7 @@ def depth(sqs, url):
     return int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
 
 
-def throughput(target, seconds):
+def throughput(target, seconds, connections):
     events, sqs, url = setup(target, "throughput")
     key, secret = target.credentials()
     body = json.dumps({"Entries": [{"Source": "bench", "DetailType": "tick", "Detail": json.dumps({"i": i})}
@@ -89,7 +89,7 @@ def throughput(target, seconds):
     h = signed(target.endpoint, key, secret, "events", {"Content-Type": "application/x-amz-json-1.1",
                                                          "X-Amz-Target": "AWSEvents.PutEvents"}, body)
     t0 = time.time()
-    r = wrk(target.endpoint, h, body, seconds, 32)
+    r = wrk(target.endpoint, h, body, seconds, connections)
     accepted = (r["requests"] - r["errors"]) * 10
     deadline = time.time() + 120
     while time.time() < deadline and depth(sqs, url) < accepted:
@@ -146,7 +146,7 @@ def latency(target, rate, seconds):
                 p99_ms=1000 * samples[min(len(samples) - 1, int(len(samples) * 0.99))])
 
 
-def sqs_rates(target, seconds, prefill):
+def sqs_rates(target, seconds, prefill, connections):
     _, sqs = clients(target)
     url = sqs.create_queue(QueueName="rates-%d" % prefill)["QueueUrl"]
     key, secret = target.credentials()
@@ -155,13 +155,13 @@ def sqs_rates(target, seconds, prefill):
                                                        "X-Amz-Target": "AmazonSQS.SendMessageBatch"}, send_body)
     if prefill:
         while depth(sqs, url) < prefill:
-            wrk(target.endpoint, hs, send_body, 5, 16)
+            wrk(target.endpoint, hs, send_body, 5, connections)
     d0 = depth(sqs, url)
-    s = wrk(target.endpoint, hs, send_body, seconds, 16)
+    s = wrk(target.endpoint, hs, send_body, seconds, connections)
     recv_body = json.dumps({"QueueUrl": url, "MaxNumberOfMessages": 10, "VisibilityTimeout": 600})
     hr = signed(target.endpoint, key, secret, "sqs", {"Content-Type": "application/x-amz-json-1.0",
                                                        "X-Amz-Target": "AmazonSQS.ReceiveMessage"}, recv_body)
-    r = wrk(target.endpoint, hr, recv_body, seconds, 16)
+    r = wrk(target.endpoint, hr, recv_body, seconds, connections)
     return dict(depth=d0, send_msgs_per_s=(s["requests"] - s["errors"]) * 10 / seconds,
                 receive_calls_per_s=(r["requests"] - r["errors"]) / seconds, receive_p99_ms=r["p99_ms"])
 
@@ -172,22 +172,27 @@ def main():
     ap.add_argument("--binary", default=os.environ.get("CAIRN_BIN", os.path.join(root, ".build-release/release/cairn")))
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--prefill", type=int, default=100_000)
+    ap.add_argument("--only", choices=["cairn", "moto"], help="run one side only")
     args = ap.parse_args()
     results = {}
-    for name, make in [("cairn", lambda: CairnServer(args.binary).start()), ("moto", Moto)]:
+    # moto_server handles one request at a time; more connections only queue up behind it.
+    sides = [("cairn", lambda: CairnServer(args.binary).start(), 32), ("moto", Moto, 2)]
+    for name, make, connections in sides:
+        if args.only and args.only != name:
+            continue
         target = make()
         try:
             print("== %s" % name, flush=True)
-            t = throughput(target, args.seconds)
+            t = throughput(target, args.seconds, connections)
             print("  PutEvents -> rule -> SQS: %.0f events/s accepted, %d of %d delivered (%.0f events/s delivered)"
                   % (t["accepted_per_s"], t["delivered"], t["accepted"], t["delivered_per_s"]), flush=True)
-            lat = latency(target, 1000, args.seconds)
+            lat = latency(target, 1000 if name == "cairn" else 100, args.seconds)
             print("  latency at %.0f events/s offered: %s" % (lat["rate"], {k: round(v, 2) if isinstance(v, float) else v
                                                                             for k, v in lat.items()}), flush=True)
-            empty = sqs_rates(target, args.seconds, 0)
+            empty = sqs_rates(target, args.seconds, 0, connections)
             print("  SQS empty queue: %.0f msgs/s sent (batches of 10), %.0f receive calls/s (up to 10 msgs each), p99 %.1f ms"
                   % (empty["send_msgs_per_s"], empty["receive_calls_per_s"], empty["receive_p99_ms"]), flush=True)
-            deep = sqs_rates(target, args.seconds, args.prefill if name == "cairn" else min(args.prefill, 10_000))
+            deep = sqs_rates(target, args.seconds, args.prefill if name == "cairn" else min(args.prefill, 5_000), connections)
             print("  SQS at depth %d: %.0f msgs/s sent, %.0f receive calls/s, p99 %.1f ms"
                   % (deep["depth"], deep["send_msgs_per_s"], deep["receive_calls_per_s"], deep["receive_p99_ms"]), flush=True)
             results[name] = dict(t=t, lat=lat, empty=empty, deep=deep)

@@ -141,13 +141,14 @@ public struct Gateway: HTTPResponder {
             awsRegion: descriptor.recordRegion ?? call.region, recipientAccountId: call.accountId,
             principal: call.principal, sourceIPAddress: call.sourceIPAddress, userAgent: call.userAgent,
             requestParameters: input.requestParameters, requestID: call.requestId,
-            readOnly: descriptor.isReadOnly(operation))
+            readOnly: descriptor.isReadOnly(operation),
+            category: descriptor.dataEventOperations.contains(operation) ? .data : .management)
         let response: WireResponse
         do {
             let result = try await service.handle(operation: operation, input: input, context: call)
             record.responseElements = result.audit.responseElements
             record.resources = result.audit.resources
-            record.category = result.audit.category
+            if result.audit.category == .data { record.category = .data }
             record.additionalEventData = result.audit.additionalEventData
             if let readOnly = result.audit.readOnly { record.readOnly = readOnly }
             response = wireProtocol.encodeOutput(result.output, operation: operation, requestId: call.requestId)

@@ -15,8 +15,9 @@ struct SQSQueueSink: QueueSink {
             try await delivery.send(queueArn: queueArn, body: body, groupId: groupId, dedupId: dedupId, attributes: attributes,
                                     senderId: "events.amazonaws.com")
         } catch let e as AWSError {
-            let code = e.code == "QueueDoesNotExist" ? "RESOURCE_NOT_FOUND" : "SQS_" + e.code
-            throw DeliveryError(code: code, message: e.message)
+            // A target that does not exist is not retried: the event goes to the dead-letter queue at once.
+            if e.code == "QueueDoesNotExist" { throw DeliveryError(code: "RESOURCE_NOT_FOUND", message: e.message, retryable: false) }
+            throw DeliveryError(code: "SQS_" + e.code, message: e.message)
         } catch {
             throw DeliveryError(code: "INTERNAL_ERROR", message: "\(error)")
         }
@@ -32,7 +33,7 @@ struct SNSTopicSink: TopicSink {
             try await publisher.publish(topicArn: topicArn, TopicPublisher.Message(
                 messageId: messageId, message: message, subject: nil, attributes: [], perProtocol: nil))
         } catch is TopicPublisher.TopicNotFound {
-            throw DeliveryError(code: "RESOURCE_NOT_FOUND", message: "Topic \(topicArn) does not exist.")
+            throw DeliveryError(code: "RESOURCE_NOT_FOUND", message: "Topic \(topicArn) does not exist.", retryable: false)
         } catch {
             throw DeliveryError(code: "INTERNAL_ERROR", message: "\(error)")
         }

@@ -25,7 +25,10 @@ final class APIDestinationInvoker: Sendable {
             guard let d = try await store.apiResource(arn: destinationArn), d.kind == .destination,
                   let def = try? JSONValue.parse(d.definition), let connArn = def["ConnectionArn"]?.stringValue,
                   let c = try await store.apiResource(arn: connArn)
-            else { throw DeliveryError(code: "RESOURCE_NOT_FOUND", message: "API destination \(destinationArn) or its connection does not exist.") }
+            else {
+                throw DeliveryError(code: "RESOURCE_NOT_FOUND", message: "API destination \(destinationArn) or its connection does not exist.",
+                                    retryable: false)
+            }
             destination = d
             connection = c
         } catch let e as DeliveryError {

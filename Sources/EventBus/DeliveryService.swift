@@ -158,11 +158,11 @@ public final class DeliveryService: Service, Sendable {
     /// An event-bus target: the event goes through the other bus's rules.
     func forward(_ d: EventDelivery, toBus arnText: String) async throws {
         guard let arn = ARN(arnText), arn.resource.hasPrefix("event-bus/") else {
-            throw DeliveryError(code: "RESOURCE_NOT_FOUND", message: "\(arnText) is not an event bus.")
+            throw DeliveryError(code: "RESOURCE_NOT_FOUND", message: "\(arnText) is not an event bus.", retryable: false)
         }
         let bus = String(arn.resource.dropFirst("event-bus/".count))
         guard try await store.bus(accountId: arn.accountId, region: arn.region, name: bus) != nil else {
-            throw DeliveryError(code: "RESOURCE_NOT_FOUND", message: "Event bus \(arnText) does not exist.")
+            throw DeliveryError(code: "RESOURCE_NOT_FOUND", message: "Event bus \(arnText) does not exist.", retryable: false)
         }
         guard let event = try? JSONValue.parse(d.payload) else {
             throw DeliveryError(code: "INVALID_JSON", message: "The event sent to \(arnText) is not JSON.")

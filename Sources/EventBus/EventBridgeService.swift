@@ -19,7 +19,7 @@ public struct EventBridgeService: AWSService {
     public let descriptor = ServiceDescriptor(
         signingName: "events", eventSource: "events.amazonaws.com",
         wireProtocol: .json(version: "1.1", targetPrefix: "AWSEvents"),
-        readOnlyOperations: ["TestEventPattern"])
+        readOnlyOperations: ["TestEventPattern"], dataEventOperations: ["PutEvents"])
 
     public let operations: Set<String> = Set<String>([
         "CreateEventBus", "DescribeEventBus", "ListEventBuses", "DeleteEventBus", "PutRule", "DescribeRule", "ListRules",
@@ -44,10 +44,7 @@ public struct EventBridgeService: AWSService {
         case "RemoveTargets": return try await removeTargets(body, context)
         case "ListTargetsByRule": return try await listTargetsByRule(body, context)
         case "ListRuleNamesByTarget": return try await listRuleNamesByTarget(body, context)
-        case "PutEvents":
-            var result = try await putEvents(body, context)
-            result.audit.category = .data
-            return result
+        case "PutEvents": return try await putEvents(body, context)
         case "TestEventPattern": return try testEventPattern(body)
         case "TagResource", "UntagResource", "ListTagsForResource": return try await tags(operation, body, context)
         case _ where Self.apiOperations.contains(operation): return try await apiOperation(operation, body, context)

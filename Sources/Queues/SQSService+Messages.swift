@@ -149,8 +149,8 @@ extension SQSService {
                 failed.append(Self.failed(id, error))
             }
         }
-        let maxSize = QueueAttributes.int(q.attributes, "MaximumMessageSize")
-        if total > maxSize { throw SQSError.batchTooLong(total, maxSize) }
+        // The batch as a whole may carry 1 MiB, whatever the queue's MaximumMessageSize.
+        if total > 1_048_576 { throw SQSError.batchTooLong(total, 1_048_576) }
         let sent = prepared.isEmpty ? [] : try await store.send(queueId: q.queueId, messages: prepared.map(\.1), now: nowMs(), dedupWindowMs: 300_000)
         if !sent.isEmpty { waiters.notify(q.queueId) }
         var successful: [JSONValue] = []
@@ -183,7 +183,7 @@ extension SQSService {
         var redrive: RedriveRule?
         if let policy = QueueAttributes.redrive(q.attributes), let arn = ARN(policy.arn),
            let dlq = try await store.queue(accountId: arn.accountId, region: arn.region, name: arn.resource) {
-            redrive = RedriveRule(deadLetterQueueId: dlq.queueId, maxReceiveCount: policy.maxReceiveCount)
+            redrive = RedriveRule(deadLetterQueueId: dlq.queueId, maxReceiveCount: policy.maxReceiveCount, sourceArn: q.arn)
         }
         let retentionMs = Int64(QueueAttributes.int(q.attributes, "MessageRetentionPeriod")) * 1000
         let deadline = ContinuousClock.now + .seconds(wait)
@@ -245,9 +245,12 @@ extension SQSService {
             if wants("MessageDeduplicationId"), let d = m.dedupId { attrs.append(("MessageDeduplicationId", .string(d))) }
             if wants("SequenceNumber") { attrs.append(("SequenceNumber", .string(sequenceNumber(m.seq)))) }
         }
-        if wants("AWSTraceHeader"), let sys = m.systemAttributes.flatMap({ try? JSONValue.parse($0) }),
-           let trace = sys["AWSTraceHeader"]?["StringValue"]?.stringValue {
+        let sys = m.systemAttributes.flatMap { try? JSONValue.parse($0) }
+        if wants("AWSTraceHeader"), let trace = sys?["AWSTraceHeader"]?["StringValue"]?.stringValue {
             attrs.append(("AWSTraceHeader", .string(trace)))
+        }
+        if wants("DeadLetterQueueSourceArn"), let source = sys?["DeadLetterQueueSourceArn"]?["StringValue"]?.stringValue {
+            attrs.append(("DeadLetterQueueSourceArn", .string(source)))
         }
         if !attrs.isEmpty { out.append(("Attributes", .object(attrs))) }
         if let text = m.messageAttributes, let all = try? JSONValue.parse(text), case .object(let members) = all,

@@ -21,6 +21,7 @@ extension SQSService {
                 : "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
         }
         try QueueAttributes.validate(attributes, fifo: fifo, creating: true)
+        try await validateDeadLetterTarget(attributes, fifo: fifo, ctx)
         var stored = attributes
         stored.removeValue(forKey: "FifoQueue")
         if let existing = try await store.queue(accountId: ctx.accountId, region: ctx.region, name: name) {
@@ -44,6 +45,18 @@ extension SQSService {
             // Created concurrently by another request: the same answer as above.
             guard let q = try await store.queue(accountId: ctx.accountId, region: ctx.region, name: name) else { throw e }
             return createResult(q, ctx)
+        }
+    }
+
+    /// A RedrivePolicy must name an existing queue of the same type, in the caller's account and region.
+    func validateDeadLetterTarget(_ attributes: [String: String], fifo: Bool, _ ctx: CallContext) async throws {
+        guard let text = attributes["RedrivePolicy"], !text.isEmpty, let policy = QueueAttributes.redrive(attributes) else { return }
+        guard let arn = ARN(policy.arn), arn.accountId == ctx.accountId, arn.region == ctx.region,
+              let dlq = try await store.queue(accountId: arn.accountId, region: arn.region, name: arn.resource) else {
+            throw SQSError.invalidParameterValue("Value \(text) for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist.")
+        }
+        guard dlq.fifo == fifo else {
+            throw SQSError.invalidParameterValue("Value \(text) for parameter RedrivePolicy is invalid. Reason: Dead-letter queue must be same type of queue as the source.")
         }
     }
 
@@ -132,6 +145,7 @@ extension SQSService {
         let q = try await queue(body, ctx)
         let attributes = try Self.stringMap(body["Attributes"])
         try QueueAttributes.validate(attributes, fifo: q.fifo, creating: false)
+        try await validateDeadLetterTarget(attributes, fifo: q.fifo, ctx)
         var merged = q.attributes
         for (k, v) in attributes {
             if k == "RedrivePolicy", v.isEmpty { merged.removeValue(forKey: k) } else { merged[k] = v }

@@ -19,7 +19,7 @@ public struct SQSService: AWSService {
 
     public let descriptor = ServiceDescriptor(
         signingName: "sqs", eventSource: "sqs.amazonaws.com",
-        wireProtocol: .json(version: "1.0", targetPrefix: "AmazonSQS"))
+        wireProtocol: .json(version: "1.0", targetPrefix: "AmazonSQS"), dataEventOperations: SQSService.dataEvents)
 
     public let operations: Set<String> = [
         "CreateQueue", "GetQueueUrl", "ListQueues", "DeleteQueue", "GetQueueAttributes", "SetQueueAttributes",
@@ -35,7 +35,7 @@ public struct SQSService: AWSService {
 
     public func handle(operation: String, input: OperationInput, context: CallContext) async throws -> OperationResult {
         let body = input.json
-        var result: OperationResult
+        let result: OperationResult
         switch operation {
         case "CreateQueue": result = try await createQueue(body, context)
         case "GetQueueUrl": result = try await getQueueUrl(body, context)
@@ -54,7 +54,6 @@ public struct SQSService: AWSService {
         case "ChangeMessageVisibilityBatch": result = try await changeMessageVisibilityBatch(body, context)
         default: throw AWSError.unknownOperation(operation)
         }
-        if Self.dataEvents.contains(operation) { result.audit.category = .data }
         return result
     }
 

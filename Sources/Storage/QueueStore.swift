@@ -92,9 +92,12 @@ public struct SentMessage: Sendable, Equatable {
 public struct RedriveRule: Sendable {
     public var deadLetterQueueId: Int64
     public var maxReceiveCount: Int
-    public init(deadLetterQueueId: Int64, maxReceiveCount: Int) {
+    /// The source queue's ARN, given to moved messages as `DeadLetterQueueSourceArn`.
+    public var sourceArn: String
+    public init(deadLetterQueueId: Int64, maxReceiveCount: Int, sourceArn: String = "") {
         self.deadLetterQueueId = deadLetterQueueId
         self.maxReceiveCount = maxReceiveCount
+        self.sourceArn = sourceArn
     }
 }
 

@@ -189,9 +189,13 @@ public struct SQLQueueStore: QueueStore {
                         continue
                     }
                     if let rule = r.redrive, m.receiveCount >= rule.maxReceiveCount {
+                        var system = m.systemAttributes.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any] ?? [:]
+                        system["DeadLetterQueueSourceArn"] = ["DataType": "String", "StringValue": rule.sourceArn]
+                        let systemText = (try? JSONSerialization.data(withJSONObject: system, options: [.sortedKeys]))
+                            .map { String(decoding: $0, as: UTF8.self) }
                         try await db.raw("""
                             UPDATE sqs_message SET queue_id = \(bind: rule.deadLetterQueueId), visible_at = \(bind: r.now),
-                            receipt = NULL WHERE seq = \(bind: m.seq)
+                            receipt = NULL, system_attributes = \(bind: systemText) WHERE seq = \(bind: m.seq)
                             """).run()
                         redriven += 1
                         continue

@@ -19,7 +19,8 @@ public struct SNSService: AWSService {
 
     public let descriptor = ServiceDescriptor(
         signingName: "sns", eventSource: "sns.amazonaws.com",
-        wireProtocol: .query(apiVersion: "2010-03-31", xmlNamespace: "http://sns.amazonaws.com/doc/2010-03-31/"))
+        wireProtocol: .query(apiVersion: "2010-03-31", xmlNamespace: "http://sns.amazonaws.com/doc/2010-03-31/"),
+        dataEventOperations: ["Publish"])
 
     public let operations: Set<String> = [
         "CreateTopic", "DeleteTopic", "ListTopics", "GetTopicAttributes", "SetTopicAttributes", "Subscribe",
@@ -42,10 +43,7 @@ public struct SNSService: AWSService {
         case "ListSubscriptionsByTopic": return try await listSubscriptions(form, context, topicArn: try Self.required(form, "TopicArn"))
         case "GetSubscriptionAttributes": return try await getSubscriptionAttributes(form, context)
         case "SetSubscriptionAttributes": return try await setSubscriptionAttributes(form, context)
-        case "Publish":
-            var result = try await publish(form, context)
-            result.audit.category = .data
-            return result
+        case "Publish": return try await publish(form, context)
         default: throw AWSError.unknownOperation(operation)
         }
     }

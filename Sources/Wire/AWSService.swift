@@ -112,14 +112,17 @@ public struct ServiceDescriptor: Sendable {
     public var readOnlyOperations: Set<String>
     /// Global services record their calls in us-east-1 whatever the scope says (IAM).
     public var recordRegion: String?
+    /// Operations recorded as data events (never in event history), whether they succeed or fail.
+    public var dataEventOperations: Set<String>
 
     public init(signingName: String, eventSource: String, wireProtocol: AWSProtocol,
-                readOnlyOperations: Set<String> = [], recordRegion: String? = nil) {
+                readOnlyOperations: Set<String> = [], recordRegion: String? = nil, dataEventOperations: Set<String> = []) {
         self.signingName = signingName
         self.eventSource = eventSource
         self.wireProtocol = wireProtocol
         self.readOnlyOperations = readOnlyOperations
         self.recordRegion = recordRegion
+        self.dataEventOperations = dataEventOperations
     }
 
     /// Get/List/Describe/Lookup/Head operations are read-only, as CloudTrail marks them.

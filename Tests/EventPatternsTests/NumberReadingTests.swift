@@ -1,0 +1,50 @@
+import EventPatterns
+import Testing
+
+@Suite("Reading numbers for numeric matching")
+struct NumberReadingTests {
+    /// Whether the event number `text` equals `value` in numeric matching.
+    private func numericallyEqual(_ text: String, _ value: Double) throws -> Bool {
+        let pattern = try EventPattern(json: #"{"x": [{"numeric": ["=", \#(value)]}]}"#)
+        return try pattern.matches(eventJSON: #"{"x": \#(text)}"#)
+    }
+
+    @Test("numbers are comparable exactly when they are a double's shortest form (random decimals)")
+    func agreesWithStandardLibrary() throws {
+        var random = SeededGenerator(state: 42)
+        for _ in 0..<6_000 {
+            let digits = Int.random(in: 1...17, using: &random)
+            var significand = ""
+            for index in 0..<digits {
+                significand.append(String(Int.random(in: (index == 0 ? 1 : 0)...9, using: &random)))
+            }
+            let point = Int.random(in: 0...digits, using: &random)
+            var text = String(significand.prefix(point)) + "." + String(significand.dropFirst(point))
+            if text.hasPrefix(".") { text = "0" + text }
+            if text.hasSuffix(".") { text.removeLast() }
+            if Bool.random(using: &random) { text = "-" + text }
+            if Int.random(in: 0..<4, using: &random) == 0 { text += "e\(Int.random(in: -8...8, using: &random))" }
+            guard let nearest = Double(text) else { continue }
+            let expected = ReferenceMatcher.comparable(text) != nil
+            #expect(try numericallyEqual(text, nearest) == expected, "\(text)")
+        }
+        // The shortest form of any double is comparable.
+        for _ in 0..<3_000 {
+            let value = Double(bitPattern: UInt64.random(in: 0x3E00_0000_0000_0000...0x4300_0000_0000_0000, using: &random))
+            #expect(try numericallyEqual(value.description, value), "\(value)")
+        }
+    }
+
+    @Test("known values", arguments: [
+        ("-122.42916360922355", -122.42916360922355, true),
+        ("0.30000000000000004", 0.30000000000000004, true),
+        ("0.30000000000000001", 0.3, false),
+        ("-122.416009440124241", -122.41600944012424, false),
+        ("300", 300, true), ("3.0e2", 300, true), ("300.000", 300, true), ("-0", 0, true),
+        ("9007199254740993", 9_007_199_254_740_992, false), ("9007199254740992", 9_007_199_254_740_992, true),
+        ("1e21", 1e21, true), ("123456789012345678901234", 1.2345678901234568e23, false),
+    ] as [(String, Double, Bool)])
+    func known(_ text: String, _ value: Double, _ expected: Bool) throws {
+        #expect(try numericallyEqual(text, value) == expected)
+    }
+}

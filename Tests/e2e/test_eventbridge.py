@@ -1,0 +1,467 @@
+"""EventBridge with boto3 as a user calls it: buses, rules, targets, TestEventPattern, tags,
+PutEvents and its per-entry errors, and what reaches LookupEvents."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from conftest import NO_RETRY, unique
+
+ACCOUNT = "000000000000"
+REGION = "us-east-1"
+DEFAULT_BUS_ARN = f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/default"
+PATTERN = json.dumps({"source": ["my.app"]})
+
+
+@pytest.fixture(scope="module")
+def events(server):
+    return server.client("events")
+
+
+def error_of(call, **kwargs) -> dict:
+    with pytest.raises(ClientError) as ei:
+        call(**kwargs)
+    err = dict(ei.value.response["Error"])
+    err["Status"] = ei.value.response["ResponseMetadata"]["HTTPStatusCode"]
+    return err
+
+
+def queue_arn(name: str) -> str:
+    return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
+
+
+def sample_event(**over) -> str:
+    e = {"id": "1", "account": ACCOUNT, "source": "my.app", "time": "2024-01-01T00:00:00Z",
+         "region": REGION, "resources": [], "detail-type": "thing", "detail": {"n": 5}}
+    e.update(over)
+    return json.dumps(e)
+
+
+# -- buses ---------------------------------------------------------------------------------
+
+def test_the_default_bus_always_exists(events):
+    bus = events.describe_event_bus()
+    assert bus["Name"] == "default" and bus["Arn"] == DEFAULT_BUS_ARN
+    assert events.describe_event_bus(Name="default")["Arn"] == DEFAULT_BUS_ARN
+    assert events.describe_event_bus(Name=DEFAULT_BUS_ARN)["Name"] == "default"
+    names = [b["Name"] for b in events.list_event_buses()["EventBuses"]]
+    assert "default" in names
+    err = error_of(events.delete_event_bus, Name="default")
+    assert err["Code"] == "ValidationException"
+    assert events.describe_event_bus()["Name"] == "default"
+    err = error_of(events.create_event_bus, Name="default")
+    assert err["Code"] in ("ValidationException", "ResourceAlreadyExistsException")
+
+
+def test_custom_bus_lifecycle(events):
+    name = unique("bus")
+    out = events.create_event_bus(Name=name, Description="orders",
+                                  Tags=[{"Key": "team", "Value": "a"}])
+    arn = f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{name}"
+    assert out["EventBusArn"] == arn
+    bus = events.describe_event_bus(Name=name)
+    assert bus["Name"] == name and bus["Arn"] == arn and bus["Description"] == "orders"
+    assert bus["CreationTime"] and bus["LastModifiedTime"]
+    assert events.describe_event_bus(Name=arn)["Name"] == name
+    assert events.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "team", "Value": "a"}]
+    err = error_of(events.create_event_bus, Name=name)
+    assert err["Code"] == "ResourceAlreadyExistsException"
+    events.delete_event_bus(Name=name)
+    err = error_of(events.describe_event_bus, Name=name)
+    assert err["Code"] == "ResourceNotFoundException"
+    assert name not in [b["Name"] for b in events.list_event_buses()["EventBuses"]]
+
+
+@pytest.mark.parametrize("name", ["bad/name", "has space", "x" * 257, "star*"])
+def test_invalid_bus_names(events, name):
+    err = error_of(events.create_event_bus, Name=name)
+    assert err["Code"] == "ValidationException", err
+
+
+def test_list_event_buses_prefix_and_paging(events):
+    prefix = unique("lb")
+    names = sorted(f"{prefix}-{i}" for i in range(5))
+    for n in names:
+        events.create_event_bus(Name=n)
+    assert [b["Name"] for b in events.list_event_buses(NamePrefix=prefix)["EventBuses"]] == names
+    seen, token, pages = [], None, 0
+    while True:
+        kw = {"NamePrefix": prefix, "Limit": 2}
+        if token:
+            kw["NextToken"] = token
+        page = events.list_event_buses(**kw)
+        pages += 1
+        seen += [b["Name"] for b in page["EventBuses"]]
+        token = page.get("NextToken")
+        if not token:
+            break
+        assert pages < 10
+    assert seen == names and pages == 3
+
+
+# -- rules ---------------------------------------------------------------------------------
+
+def test_put_and_describe_rule(events):
+    name = unique("rule")
+    arn = events.put_rule(Name=name, EventPattern=PATTERN, Description="first",
+                          State="DISABLED")["RuleArn"]
+    assert arn == f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}"
+    r = events.describe_rule(Name=name)
+    assert r["Name"] == name and r["Arn"] == arn
+    assert json.loads(r["EventPattern"]) == json.loads(PATTERN)
+    assert r["State"] == "DISABLED" and r["Description"] == "first"
+    assert r["EventBusName"] == "default"
+    # PutRule on an existing name updates it.
+    other = json.dumps({"source": ["other.app"], "detail-type": ["x"]})
+    assert events.put_rule(Name=name, EventPattern=other, State="ENABLED")["RuleArn"] == arn
+    r = events.describe_rule(Name=name)
+    assert json.loads(r["EventPattern"]) == json.loads(other) and r["State"] == "ENABLED"
+    # The opt-in CloudTrail state.
+    events.put_rule(Name=name, EventPattern=other,
+                    State="ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS")
+    assert events.describe_rule(Name=name)["State"] == \
+        "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+
+
+def test_rule_on_a_custom_bus(events):
+    bus = unique("rbus")
+    events.create_event_bus(Name=bus)
+    name = unique("rule")
+    arn = events.put_rule(Name=name, EventBusName=bus, EventPattern=PATTERN)["RuleArn"]
+    assert arn == f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{bus}/{name}"
+    assert events.describe_rule(Name=name, EventBusName=bus)["EventBusName"] == bus
+    bus_arn = f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{bus}"
+    assert events.describe_rule(Name=name, EventBusName=bus_arn)["Arn"] == arn
+    # Not on the default bus.
+    assert error_of(events.describe_rule, Name=name)["Code"] == "ResourceNotFoundException"
+    assert [r["Name"] for r in events.list_rules(EventBusName=bus)["Rules"]] == [name]
+    err = error_of(events.put_rule, Name=name, EventBusName=unique("nobus"), EventPattern=PATTERN)
+    assert err["Code"] == "ResourceNotFoundException"
+
+
+@pytest.mark.parametrize("pattern", [
+    "not json",
+    '{"source": "my.app"}',
+    '{"detail": {"n": [{"numeric": [">", "x"]}]}}',
+    "[]",
+    '{"source": []}',
+    '{"a": [{"prefix": 1}]}',
+    '{"a": [{"no-such-operator": 1}]}',
+    '"a string"',
+])
+def test_invalid_event_patterns(events, pattern):
+    name = unique("bad")
+    err = error_of(events.put_rule, Name=name, EventPattern=pattern)
+    assert err["Code"] == "InvalidEventPatternException", err
+    assert err["Message"]
+    assert error_of(events.describe_rule, Name=name)["Code"] == "ResourceNotFoundException"
+    err = error_of(events.test_event_pattern, EventPattern=pattern, Event=sample_event())
+    assert err["Code"] == "InvalidEventPatternException", err
+
+
+def test_put_rule_validation(events):
+    err = error_of(events.put_rule, Name=unique("sched"), ScheduleExpression="rate(5 minutes)")
+    assert err["Code"] == "ValidationException"
+    err = error_of(events.put_rule, Name=unique("none"))
+    assert err["Code"] == "ValidationException"
+    err = error_of(events.put_rule, Name=unique("state"), EventPattern=PATTERN, State="ON")
+    assert err["Code"] == "ValidationException"
+    for bad in ("bad name!", "slash/name", "x" * 65):
+        err = error_of(events.put_rule, Name=bad, EventPattern=PATTERN)
+        assert err["Code"] == "ValidationException", (bad, err)
+
+
+def test_list_rules_prefix_and_paging(events):
+    prefix = unique("lr")
+    names = sorted(f"{prefix}-{i}" for i in range(5))
+    for n in names:
+        events.put_rule(Name=n, EventPattern=PATTERN)
+    listed = events.list_rules(NamePrefix=prefix)
+    assert [r["Name"] for r in listed["Rules"]] == names
+    assert "NextToken" not in listed
+    r0 = listed["Rules"][0]
+    assert r0["Arn"].endswith(f":rule/{names[0]}") and r0["State"] == "ENABLED"
+    assert r0["EventBusName"] == "default"
+    seen, token, pages = [], None, 0
+    while True:
+        kw = {"NamePrefix": prefix, "Limit": 2}
+        if token:
+            kw["NextToken"] = token
+        page = events.list_rules(**kw)
+        pages += 1
+        assert len(page["Rules"]) <= 2
+        seen += [r["Name"] for r in page["Rules"]]
+        token = page.get("NextToken")
+        if not token:
+            break
+        assert pages < 10
+    assert seen == names and pages == 3
+    assert events.list_rules(NamePrefix=unique("none"))["Rules"] == []
+
+
+def test_enable_and_disable_rule(events):
+    name = unique("toggle")
+    events.put_rule(Name=name, EventPattern=PATTERN)
+    events.disable_rule(Name=name)
+    assert events.describe_rule(Name=name)["State"] == "DISABLED"
+    events.enable_rule(Name=name)
+    assert events.describe_rule(Name=name)["State"] == "ENABLED"
+    for call in (events.enable_rule, events.disable_rule):
+        assert error_of(call, Name=unique("nosuch"))["Code"] == "ResourceNotFoundException"
+
+
+def test_delete_rule(events):
+    name = unique("del")
+    events.put_rule(Name=name, EventPattern=PATTERN)
+    events.put_targets(Rule=name, Targets=[{"Id": "q", "Arn": queue_arn("some-queue")}])
+    err = error_of(events.delete_rule, Name=name)
+    assert err["Code"] == "ValidationException", err
+    assert events.describe_rule(Name=name)["Name"] == name
+    out = events.remove_targets(Rule=name, Ids=["q"])
+    assert out["FailedEntryCount"] == 0
+    events.delete_rule(Name=name)
+    assert error_of(events.describe_rule, Name=name)["Code"] == "ResourceNotFoundException"
+    # Deleting a rule that does not exist succeeds.
+    events.delete_rule(Name=name)
+    events.delete_rule(Name=unique("never"))
+
+
+# -- targets -------------------------------------------------------------------------------
+
+def test_put_list_and_remove_targets(events):
+    name = unique("tg")
+    events.put_rule(Name=name, EventPattern=PATTERN)
+    bus = unique("tbus")
+    events.create_event_bus(Name=bus)
+    q = queue_arn(unique("tq"))
+    fifo = queue_arn(unique("tf") + ".fifo")
+    targets = [
+        {"Id": "plain", "Arn": q},
+        {"Id": "const", "Arn": q, "Input": '{"fixed": true}'},
+        {"Id": "path", "Arn": q, "InputPath": "$.detail",
+         "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 120},
+         "DeadLetterConfig": {"Arn": queue_arn("dlq")}},
+        {"Id": "fifo", "Arn": fifo, "SqsParameters": {"MessageGroupId": "g1"},
+         "InputTransformer": {"InputPathsMap": {"src": "$.source"},
+                              "InputTemplate": '{"from": <src>}'}},
+        {"Id": "bus", "Arn": f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{bus}"},
+    ]
+    out = events.put_targets(Rule=name, Targets=targets)
+    assert out["FailedEntryCount"] == 0 and out["FailedEntries"] == []
+    listed = events.list_targets_by_rule(Rule=name)["Targets"]
+    assert sorted(listed, key=lambda t: t["Id"]) == sorted(targets, key=lambda t: t["Id"])
+    # Paging.
+    page = events.list_targets_by_rule(Rule=name, Limit=2)
+    assert len(page["Targets"]) == 2 and page["NextToken"]
+    ids = [t["Id"] for t in page["Targets"]]
+    while page.get("NextToken"):
+        page = events.list_targets_by_rule(Rule=name, Limit=2, NextToken=page["NextToken"])
+        ids += [t["Id"] for t in page["Targets"]]
+    assert sorted(ids) == sorted(t["Id"] for t in targets)
+    # Which rules send to a queue.
+    assert events.list_rule_names_by_target(TargetArn=q)["RuleNames"] == [name]
+    assert events.list_rule_names_by_target(TargetArn=queue_arn(unique("x")))["RuleNames"] == []
+    # Putting a target id again replaces it.
+    events.put_targets(Rule=name, Targets=[{"Id": "plain", "Arn": q, "Input": '"x"'}])
+    plain = [t for t in events.list_targets_by_rule(Rule=name)["Targets"] if t["Id"] == "plain"]
+    assert plain == [{"Id": "plain", "Arn": q, "Input": '"x"'}]
+
+    out = events.remove_targets(Rule=name, Ids=["plain", "const", "nosuch"])
+    assert out["FailedEntryCount"] == 1
+    assert out["FailedEntries"][0]["TargetId"] == "nosuch"
+    assert sorted(t["Id"] for t in events.list_targets_by_rule(Rule=name)["Targets"]) == \
+        ["bus", "fifo", "path"]
+    err = error_of(events.put_targets, Rule=unique("norule"), Targets=[{"Id": "a", "Arn": q}])
+    assert err["Code"] == "ResourceNotFoundException"
+    assert error_of(events.list_targets_by_rule, Rule=unique("norule"))["Code"] == \
+        "ResourceNotFoundException"
+
+
+def test_unsupported_and_invalid_targets_fail_per_entry(events, server):
+    # boto3 itself refuses MaximumEventAgeInSeconds < 60; a client without validation sends it.
+    events = server.session().client("events", endpoint_url=server.endpoint,
+                                     config=NO_RETRY.merge(Config(parameter_validation=False)))
+    name = unique("tgbad")
+    events.put_rule(Name=name, EventPattern=PATTERN)
+    q = queue_arn(unique("ok"))
+    out = events.put_targets(Rule=name, Targets=[
+        {"Id": "lambda", "Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:f"},
+        {"Id": "good", "Arn": q},
+        {"Id": "notarn", "Arn": "not-an-arn"},
+        {"Id": "both", "Arn": q, "Input": "{}", "InputPath": "$.detail"},
+        {"Id": "badjson", "Arn": q, "Input": "{not json"},
+        {"Id": "retries", "Arn": q, "RetryPolicy": {"MaximumRetryAttempts": 186}},
+        {"Id": "age", "Arn": q, "RetryPolicy": {"MaximumEventAgeInSeconds": 59}},
+    ])
+    failed = {f["TargetId"]: f for f in out["FailedEntries"]}
+    assert out["FailedEntryCount"] == len(failed) == 6
+    assert set(failed) == {"lambda", "notarn", "both", "badjson", "retries", "age"}
+    assert all(f["ErrorCode"] and f["ErrorMessage"] for f in failed.values())
+    assert [t["Id"] for t in events.list_targets_by_rule(Rule=name)["Targets"]] == ["good"]
+
+
+def test_at_most_five_targets_per_rule(events):
+    name = unique("five")
+    events.put_rule(Name=name, EventPattern=PATTERN)
+    q = queue_arn(unique("q"))
+    events.put_targets(Rule=name, Targets=[{"Id": f"t{i}", "Arn": q} for i in range(5)])
+    try:
+        out = events.put_targets(Rule=name, Targets=[{"Id": "t5", "Arn": q}])
+        assert out["FailedEntryCount"] == 1, out
+        assert out["FailedEntries"][0]["ErrorCode"] == "LimitExceededException"
+    except ClientError as e:
+        assert e.response["Error"]["Code"] == "LimitExceededException"
+    assert len(events.list_targets_by_rule(Rule=name)["Targets"]) == 5
+    # Replacing one of the five is fine.
+    out = events.put_targets(Rule=name, Targets=[{"Id": "t0", "Arn": q, "Input": "1"}])
+    assert out["FailedEntryCount"] == 0
+
+
+# -- TestEventPattern ----------------------------------------------------------------------
+
+def test_test_event_pattern(events):
+    p = json.dumps({"source": ["my.app"], "detail": {"n": [{"numeric": [">", 3]}]}})
+    assert events.test_event_pattern(EventPattern=p, Event=sample_event())["Result"] is True
+    assert events.test_event_pattern(EventPattern=p,
+                                     Event=sample_event(detail={"n": 2}))["Result"] is False
+    assert events.test_event_pattern(EventPattern=p,
+                                     Event=sample_event(source="other"))["Result"] is False
+    p2 = json.dumps({"detail-type": [{"prefix": "th"}], "resources": [{"exists": False}]})
+    assert events.test_event_pattern(EventPattern=p2, Event=sample_event())["Result"] is True
+    err = error_of(events.test_event_pattern, EventPattern=p, Event=json.dumps({"source": "x"}))
+    assert err["Code"] == "ValidationException"
+    err = error_of(events.test_event_pattern, EventPattern=p, Event="not json")
+    assert err["Code"] == "ValidationException"
+
+
+# -- tags ----------------------------------------------------------------------------------
+
+def test_tags_on_rules_and_buses(events):
+    rule = unique("tr")
+    rule_arn = events.put_rule(Name=rule, EventPattern=PATTERN,
+                               Tags=[{"Key": "a", "Value": "1"}])["RuleArn"]
+    bus = unique("tb")
+    bus_arn = events.create_event_bus(Name=bus)["EventBusArn"]
+    crule = unique("tcr")
+    crule_arn = events.put_rule(Name=crule, EventBusName=bus, EventPattern=PATTERN)["RuleArn"]
+
+    def tags(arn):
+        listed = events.list_tags_for_resource(ResourceARN=arn)["Tags"]
+        return {t["Key"]: t["Value"] for t in listed}
+
+    assert tags(rule_arn) == {"a": "1"}
+    for arn in (rule_arn, bus_arn, crule_arn):
+        events.tag_resource(ResourceARN=arn, Tags=[{"Key": "b", "Value": "2"},
+                                                   {"Key": "c", "Value": "3"}])
+        events.tag_resource(ResourceARN=arn, Tags=[{"Key": "b", "Value": "20"}])
+        events.untag_resource(ResourceARN=arn, TagKeys=["c"])
+    assert tags(rule_arn) == {"a": "1", "b": "20"}
+    assert tags(bus_arn) == {"b": "20"}
+    assert tags(crule_arn) == {"b": "20"}
+    missing = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{unique('nosuch')}"
+    for call, kw in [(events.list_tags_for_resource, {}),
+                     (events.tag_resource, {"Tags": [{"Key": "k", "Value": "v"}]}),
+                     (events.untag_resource, {"TagKeys": ["k"]})]:
+        assert error_of(call, ResourceARN=missing, **kw)["Code"] == "ResourceNotFoundException"
+
+
+# -- PutEvents -----------------------------------------------------------------------------
+
+def entry(**over):
+    # A source no rule here matches: these tests are about the call, not delivery.
+    e = {"Source": "put.events.test", "DetailType": "thing", "Detail": json.dumps({"n": 1})}
+    e.update(over)
+    return {k: v for k, v in e.items() if v is not None}
+
+
+def test_put_events_accepts_entries(events):
+    out = events.put_events(Entries=[entry(), entry(Resources=["arn:aws:s3:::b"])])
+    assert out["FailedEntryCount"] == 0
+    ids = [e["EventId"] for e in out["Entries"]]
+    assert len(ids) == 2 and len(set(ids)) == 2 and all(ids)
+    bus = unique("pbus")
+    events.create_event_bus(Name=bus)
+    out = events.put_events(Entries=[entry(EventBusName=bus),
+                                     entry(EventBusName=f"arn:aws:events:{REGION}:{ACCOUNT}"
+                                                        f":event-bus/{bus}")])
+    assert out["FailedEntryCount"] == 0
+
+
+def test_put_events_entry_count(events, server):
+    loose = server.session().client("events", endpoint_url=server.endpoint,
+                                    config=NO_RETRY.merge(Config(parameter_validation=False)))
+    err = error_of(loose.put_events, Entries=[])
+    assert err["Code"] == "ValidationException"
+    err = error_of(events.put_events, Entries=[entry() for _ in range(11)])
+    assert err["Code"] == "ValidationException"
+    assert events.put_events(Entries=[entry() for _ in range(10)])["FailedEntryCount"] == 0
+
+
+def test_put_events_per_entry_errors(events):
+    out = events.put_events(Entries=[
+        entry(),                                        # 0 ok
+        entry(Source=None),                             # 1 no Source
+        entry(DetailType=None),                         # 2 no DetailType
+        entry(Detail=None),                             # 3 no Detail
+        entry(Detail="[1, 2]"),                         # 4 not an object
+        entry(Detail="{not json"),                      # 5 not JSON
+        entry(Source="aws.s3"),                         # 6 reserved source
+        entry(EventBusName=unique("nobus")),            # 7 unknown bus (AWS accepts silently)
+        entry(Detail=json.dumps({"ok": True})),         # 8 ok
+    ])
+    results = out["Entries"]
+    assert len(results) == 9, "one result per entry, in order"
+    codes = [r.get("ErrorCode") for r in results]
+    assert codes == [None, "InvalidArgument", "InvalidArgument", "InvalidArgument",
+                     "MalformedDetail", "MalformedDetail", "NotAuthorizedForSourceException",
+                     "InvalidArgument", None], results
+    assert out["FailedEntryCount"] == 7
+    for i in (0, 8):
+        assert results[i]["EventId"] and "ErrorMessage" not in results[i]
+    for r in results[1:8]:
+        assert r["ErrorMessage"] and "EventId" not in r
+
+
+def test_put_events_request_size_limit(events):
+    big = json.dumps({"pad": "x" * (256 * 1024)})
+    err = error_of(events.put_events, Entries=[entry(Detail=big)])
+    assert err["Code"] == "ValidationException", err
+    # Just under the limit is accepted.
+    fits = json.dumps({"pad": "x" * (200 * 1024)})
+    assert events.put_events(Entries=[entry(Detail=fits)])["FailedEntryCount"] == 0
+
+
+# -- what reaches LookupEvents -------------------------------------------------------------
+
+def test_management_calls_are_recorded_put_events_is_not(events, server):
+    name = unique("audit")
+    put = events.put_rule(Name=name, EventPattern=PATTERN)
+    ev = server.record_for(put, "PutRule")
+    assert ev["EventSource"] == "events.amazonaws.com"
+    rec = ev["Record"]
+    assert rec["requestParameters"]["name"] == name
+    assert rec["responseElements"]["ruleArn"] == put["RuleArn"]
+    assert rec["readOnly"] is False
+    described = events.describe_rule(Name=name)
+    assert server.record_for(described, "DescribeRule")["Record"]["readOnly"] is True
+    targets = events.put_targets(Rule=name, Targets=[{"Id": "q", "Arn": queue_arn("x")}])
+    server.record_for(targets, "PutTargets")
+
+    ok = events.put_events(Entries=[entry()])
+    recorded = server.all_request_ids()
+    assert ok["ResponseMetadata"]["RequestId"] not in recorded
+
+
+def test_failed_put_events_is_not_a_management_event(events, server):
+    """PutEvents is a data event whatever its outcome."""
+    with pytest.raises(ClientError) as ei:
+        events.put_events(Entries=[entry() for _ in range(11)])
+    failed_id = ei.value.response["ResponseMetadata"]["RequestId"]
+    later = events.describe_event_bus()
+    server.record_for(later, "DescribeEventBus")
+    recorded = {e["Record"]["requestID"]: e["Record"] for e in server.lookup()}
+    assert failed_id not in recorded, recorded.get(failed_id)
