@@ -52,6 +52,9 @@ extension EventBridgeService {
             throw Self.validation("Cairn does not run scheduled rules yet; give an EventPattern.")
         }
         if let pattern {
+            guard pattern.utf8.count <= 4096 else {
+                throw Self.validation("1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to 4096")
+            }
             do { _ = try EventPattern(json: pattern) } catch {
                 throw AWSError(code: "InvalidEventPatternException", message: error.message)
             }
