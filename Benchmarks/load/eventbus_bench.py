@@ -112,7 +112,9 @@ def latency(target, rate, seconds):
             now = time.time()
             msgs = r.get("Messages", [])
             for m in msgs:
-                samples.append(now - json.loads(m["Body"])["detail"]["t"])
+                detail = json.loads(m["Body"]).get("detail", {})
+                if "t" in detail:  # a slow peer may still be delivering the throughput phase's events
+                    samples.append(now - detail["t"])
             if msgs:
                 c.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
                                                                for i, m in enumerate(msgs)])
