@@ -56,7 +56,7 @@ public final class EventRouter: AuditRecordRouter, Sendable {
     static func install(_ rule: EventRuleRecord, _ targets: [EventTargetRecord], into table: BusTable, logger: Logger) {
         table.matcher.remove(id: rule.name)
         guard let text = rule.eventPattern, let pattern = try? EventPattern(json: text) else {
-            table.routes.withLock { $0.removeValue(forKey: rule.name) }
+            _ = table.routes.withLock { $0.removeValue(forKey: rule.name) }
             return
         }
         let compiled = targets.compactMap { t -> CompiledTarget? in
@@ -81,12 +81,12 @@ public final class EventRouter: AuditRecordRouter, Sendable {
             Self.install(rule, targets, into: table, logger: logger)
         } else {
             table.matcher.remove(id: name)
-            table.routes.withLock { $0.removeValue(forKey: name) }
+            _ = table.routes.withLock { $0.removeValue(forKey: name) }
         }
     }
 
     func forget(accountId: String, region: String, bus: String) {
-        tables.withLock { $0.removeValue(forKey: BusKey(accountId: accountId, region: region, bus: bus)) }
+        _ = tables.withLock { $0.removeValue(forKey: BusKey(accountId: accountId, region: region, bus: bus)) }
     }
 
     /// The deliveries an event on a bus causes. `readOnlyManagement` marks read-only CloudTrail management calls,

@@ -58,6 +58,7 @@ public struct TopicPublisher: Sendable {
     /// A topic that does not exist.
     public struct TopicNotFound: Error, Sendable { public var arn: String }
 
+    @discardableResult
     func publish(topic: TopicRecord, _ message: Message) async throws -> Int {
         let now = clock.now()
         let nowMs = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
