@@ -24,6 +24,21 @@ struct SQSQueueSink: QueueSink {
     }
 }
 
+extension SQSQueueSink {
+    func sendMany(queueArn: String, messages: [(body: String, groupId: String?, dedupId: String?)]) async -> [DeliveryError?] {
+        do {
+            let results = try await delivery.sendMany(queueArn: queueArn, bodies: messages, senderId: "events.amazonaws.com")
+            return results.map { $0.map { DeliveryError(code: "SQS_" + $0.code, message: $0.message) } }
+        } catch let e as AWSError where e.code == "QueueDoesNotExist" {
+            let error = DeliveryError(code: "RESOURCE_NOT_FOUND", message: e.message, retryable: false)
+            return messages.map { _ in error }
+        } catch {
+            let error = DeliveryError(code: "INTERNAL_ERROR", message: "\(error)")
+            return messages.map { _ in error }
+        }
+    }
+}
+
 /// EventBridge's SNS targets, over the topic publisher.
 struct SNSTopicSink: TopicSink {
     let publisher: TopicPublisher

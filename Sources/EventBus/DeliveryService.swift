@@ -23,6 +23,8 @@ public struct DeliveryError: Error, Sendable {
 /// Sends a payload to an SQS queue; implemented by the application over the queue store.
 public protocol QueueSink: Sendable {
     func send(queueArn: String, body: String, groupId: String?, dedupId: String?, attributes: [String: String]) async throws(DeliveryError)
+    /// Many messages to one queue in one transaction: per message, nil or why it failed.
+    func sendMany(queueArn: String, messages: [(body: String, groupId: String?, dedupId: String?)]) async -> [DeliveryError?]
 }
 
 /// Publishes a payload to an SNS topic; implemented by the application over the topic publisher.
@@ -107,10 +109,28 @@ public final class DeliveryService: Service, Sendable {
         let now = nowMs()
         let batch = try await store.claimDue(now: now, leaseUntil: now + 60_000, limit: 256)
         guard !batch.isEmpty else { return 0 }
+        // Deliveries to the same SQS queue go in one transaction; the rest one by one, concurrently.
+        var byQueue: [String: [(EventDelivery, String?)]] = [:]
+        var others: [EventDelivery] = []
+        for d in batch {
+            if let def = try? JSONValue.parse(d.target), let target = try? CompiledTarget(def, internal: true),
+               case .sqsQueue(let arn) = target.kind {
+                byQueue[arn, default: []].append((d, arn.hasSuffix(".fifo") ? target.messageGroupId : nil))
+            } else {
+                others.append(d)
+            }
+        }
+        var grouped: [(EventDelivery, DeliveryError?)] = []
+        for (arn, items) in byQueue {
+            let results = await queues.sendMany(queueArn: arn, messages: items.map {
+                (body: $0.0.payload, groupId: $0.1, dedupId: arn.hasSuffix(".fifo") ? $0.0.eventId : nil)
+            })
+            grouped += zip(items.map(\.0), results).map { ($0, $1) }
+        }
         let outcomes = await withTaskGroup(of: (EventDelivery, DeliveryError?).self) { group in
-            var results: [(EventDelivery, DeliveryError?)] = []
+            var results = grouped
             var running = 0
-            for d in batch {
+            for d in others {
                 if running >= concurrency, let r = await group.next() { results.append(r); running -= 1 }
                 group.addTask { (d, await self.attempt(d)) }
                 running += 1
