@@ -189,6 +189,16 @@ public struct SQLQueueStore: QueueStore {
             // queue every row read changes state (taken, dropped or redriven), so the next page starts fresh; FIFO
             // queues skip blocked groups and so page by sequence.
             var lastSeq = Int64.min
+            let receipt = Self.newReceipt()
+            var marked = Set<Int64>()
+            func markReceived(_ taken: [QueueMessage], _ db: any SQLDatabase) async throws {
+                guard !taken.isEmpty else { return }
+                try await db.raw("""
+                    UPDATE sqs_message SET visible_at = \(bind: r.now + r.visibilityMs), receive_count = receive_count + 1,
+                    first_receive_at = COALESCE(first_receive_at, \(bind: r.now)), receipt = \(bind: receipt)
+                    WHERE seq IN (\(SQLList(taken.map { SQLBind($0.seq) })))
+                    """).run()
+            }
             scan: while received.count < r.maxMessages {
                 let cursor: SQLQueryString = r.fifo ? "AND seq > \(bind: lastSeq) ORDER BY seq" : "ORDER BY visible_at, seq"
                 let page = try await db.raw("""
@@ -226,19 +236,18 @@ public struct SQLQueueStore: QueueStore {
                             takenGroups.insert(group)
                         }
                     }
-                    let receipt = Self.newReceipt()
-                    try await db.raw("""
-                        UPDATE sqs_message SET visible_at = \(bind: r.now + r.visibilityMs), receive_count = receive_count + 1,
-                        first_receive_at = COALESCE(first_receive_at, \(bind: r.now)), receipt = \(bind: receipt)
-                        WHERE seq = \(bind: m.seq)
-                        """).run()
+                    // One receipt per receive call: handles still differ, as each carries the message's seq.
                     m.receiveCount += 1
                     m.firstReceiveAt = m.firstReceiveAt ?? r.now
                     m.receipt = receipt
                     received.append(m)
                     if received.count == r.maxMessages { break scan }
                 }
+                // Taken messages are invisible before the next page is read, so a page never returns them again.
+                try await markReceived(received.filter { !marked.contains($0.seq) }, db)
+                for m in received { marked.insert(m.seq) }
             }
+            try await markReceived(received.filter { !marked.contains($0.seq) }, db)
             return (received, redriven)
         }
     }
