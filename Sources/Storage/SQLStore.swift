@@ -17,16 +17,19 @@ public final class SQLStore: Sendable {
     public let engine: Engine
     let writer: any SQLDatabase
     let readers: [any SQLDatabase]
+    /// Background work (checkpoints) that must not hold up a reader.
+    let maintenance: any SQLDatabase
     private let connections: [SQLiteConnection]
     private let writeLock = AsyncLock()
     private let nextReader = Atomic<Int>(0)
     let logger: Logger
 
-    private init(engine: Engine, writer: any SQLDatabase, readers: [any SQLDatabase], connections: [SQLiteConnection],
-                 logger: Logger) {
+    private init(engine: Engine, writer: any SQLDatabase, readers: [any SQLDatabase], maintenance: any SQLDatabase,
+                 connections: [SQLiteConnection], logger: Logger) {
         self.engine = engine
         self.writer = writer
         self.readers = readers
+        self.maintenance = maintenance
         self.connections = connections
         self.logger = logger
     }
@@ -35,7 +38,8 @@ public final class SQLStore: Sendable {
     public static func openSQLite(path: String, readerCount: Int = 2, logger: Logger) async throws -> SQLStore {
         var connections: [SQLiteConnection] = []
         do {
-            for _ in 0..<(1 + max(1, readerCount)) {
+            // The writer, the readers, and one connection for background checkpoints.
+            for _ in 0..<(2 + max(1, readerCount)) {
                 let c = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
                 connections.append(c)
                 let db = c.sql(queryLogLevel: nil)
@@ -49,10 +53,13 @@ public final class SQLStore: Sendable {
         // WAL: readers never block the writer; NORMAL sync: a commit survives a process kill (not a power cut).
         try await writer.raw("PRAGMA journal_mode = WAL").run()
         try await writer.raw("PRAGMA synchronous = NORMAL").run()
+        // Checkpoints run in the background (`checkpoint()`), never inside a commit a caller is waiting for.
+        try await writer.raw("PRAGMA wal_autocheckpoint = 0").run()
         try await writer.raw("PRAGMA foreign_keys = ON").run()
-        let readers = connections.dropFirst().map { $0.sql(queryLogLevel: nil) }
-        let store = SQLStore(engine: .sqlite, writer: writer, readers: Array(readers), connections: connections,
-                             logger: logger)
+        let readers = connections.dropFirst().dropLast().map { $0.sql(queryLogLevel: nil) }
+        let store = SQLStore(engine: .sqlite, writer: writer, readers: Array(readers),
+                             maintenance: connections[connections.count - 1].sql(queryLogLevel: nil),
+                             connections: connections, logger: logger)
         try await Migrations.apply(Migrations.all, to: store)
         return store
     }
@@ -80,6 +87,11 @@ public final class SQLStore: Sendable {
         } catch {
             throw Self.translate(error)
         }
+    }
+
+    /// Copies committed WAL frames into the database without blocking the writer or readers (PASSIVE).
+    public func checkpoint() async throws {
+        try await maintenance.raw("PRAGMA wal_checkpoint(PASSIVE)").run()
     }
 
     /// Closes every connection.
