@@ -32,8 +32,7 @@ struct Authenticator: Sendable {
         var accountId: String
     }
 
-    func authenticate(_ request: SigV4.Request, authorization: SigV4Authorization, body: [UInt8],
-                      now: Date) async throws(AuthenticationError) -> Authenticated {
+    func authenticate(_ request: SigV4.Request, authorization: SigV4Authorization, now: Date) async throws(AuthenticationError) -> Authenticated {
         guard let amzDate = request.headers["x-amz-date"]?.first ?? request.headers["date"]?.first.flatMap(Self.httpDate),
               let date = Timestamp.parseAmzDate(amzDate)
         else {

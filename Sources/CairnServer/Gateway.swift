@@ -99,7 +99,7 @@ public struct Gateway: HTTPResponder {
                                    payloadHash: headers["x-amz-content-sha256"]?.first ?? payloadHash)
         let caller: Authenticator.Authenticated
         do {
-            caller = try await authenticator.authenticate(signed, authorization: authorization, body: body, now: now)
+            caller = try await authenticator.authenticate(signed, authorization: authorization, now: now)
         } catch {
             // Authentication failures are answered but not recorded, as in AWS.
             return render(wireProtocol.encodeError(error.awsError(for: wireProtocol), requestId: requestId))
@@ -148,7 +148,6 @@ public struct Gateway: HTTPResponder {
             let result = try await service.handle(operation: operation, input: input, context: call)
             record.responseElements = result.audit.responseElements
             record.resources = result.audit.resources
-            if result.audit.category == .data { record.category = .data }
             record.additionalEventData = result.audit.additionalEventData
             if let readOnly = result.audit.readOnly { record.readOnly = readOnly }
             response = wireProtocol.encodeOutput(result.output, operation: operation, requestId: call.requestId)

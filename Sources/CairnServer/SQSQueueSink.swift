@@ -8,28 +8,24 @@ import Wire
 /// EventBridge's SQS targets and dead-letter queues, over the queue store.
 struct SQSQueueSink: QueueSink {
     let delivery: QueueDelivery
+    static let sender = "events.amazonaws.com"
 
     func send(queueArn: String, body: String, groupId: String?, dedupId: String?,
               attributes: [String: String]) async throws(DeliveryError) {
-        do {
-            try await delivery.send(queueArn: queueArn, body: body, groupId: groupId, dedupId: dedupId, attributes: attributes,
-                                    senderId: "events.amazonaws.com")
-        } catch let e as AWSError {
-            // A target that does not exist is not retried: the event goes to the dead-letter queue at once.
-            if e.code == "QueueDoesNotExist" { throw DeliveryError(code: "RESOURCE_NOT_FOUND", message: e.message, retryable: false) }
-            throw DeliveryError(code: "SQS_" + e.code, message: e.message)
-        } catch {
-            throw DeliveryError(code: "INTERNAL_ERROR", message: "\(error)")
-        }
+        let message = QueueDelivery.Message(body: body, groupId: groupId, dedupId: dedupId, attributes: attributes)
+        if let error = await deliver(queueArn: queueArn, [message]).first ?? nil { throw error }
     }
-}
 
-extension SQSQueueSink {
     func sendMany(queueArn: String, messages: [(body: String, groupId: String?, dedupId: String?)]) async -> [DeliveryError?] {
+        await deliver(queueArn: queueArn, messages.map { QueueDelivery.Message(body: $0.body, groupId: $0.groupId, dedupId: $0.dedupId) })
+    }
+
+    func deliver(queueArn: String, _ messages: [QueueDelivery.Message]) async -> [DeliveryError?] {
         do {
-            let results = try await delivery.sendMany(queueArn: queueArn, bodies: messages, senderId: "events.amazonaws.com")
+            let results = try await delivery.send(queueArn: queueArn, messages, senderId: Self.sender)
             return results.map { $0.map { DeliveryError(code: "SQS_" + $0.code, message: $0.message) } }
         } catch let e as AWSError where e.code == "QueueDoesNotExist" {
+            // A target that does not exist is not retried: the event goes to the dead-letter queue at once.
             let error = DeliveryError(code: "RESOURCE_NOT_FOUND", message: e.message, retryable: false)
             return messages.map { _ in error }
         } catch {

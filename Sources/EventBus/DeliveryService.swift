@@ -109,55 +109,62 @@ public final class DeliveryService: Service, Sendable {
         let now = nowMs()
         let batch = try await store.claimDue(now: now, leaseUntil: now + 60_000, limit: 256)
         guard !batch.isEmpty else { return 0 }
-        // Deliveries to the same SQS queue go in one transaction; the rest one by one, concurrently.
-        var byQueue: [String: [(EventDelivery, String?)]] = [:]
-        var others: [EventDelivery] = []
+        // Each stored target is parsed once per pass. Deliveries to the same SQS queue go in one transaction;
+        // the rest one by one, concurrently.
+        typealias Outcome = (EventDelivery, CompiledTarget?, DeliveryError?)
+        var byQueue: [String: [(EventDelivery, CompiledTarget)]] = [:]
+        var others: [(EventDelivery, CompiledTarget)] = []
+        var outcomes: [Outcome] = []
         for d in batch {
-            if let def = try? JSONValue.parse(d.target), let target = try? CompiledTarget(def, internal: true),
-               case .sqsQueue(let arn) = target.kind {
-                byQueue[arn, default: []].append((d, arn.hasSuffix(".fifo") ? target.messageGroupId : nil))
-            } else {
-                others.append(d)
+            guard let target = Self.target(of: d) else {
+                outcomes.append((d, nil, DeliveryError(code: "INVALID_TARGET", message: "The stored target definition cannot be used.",
+                                                        retryable: false)))
+                continue
             }
+            if case .sqsQueue(let arn) = target.kind { byQueue[arn, default: []].append((d, target)) } else { others.append((d, target)) }
         }
-        var grouped: [(EventDelivery, DeliveryError?)] = []
         for (arn, items) in byQueue {
-            let results = await queues.sendMany(queueArn: arn, messages: items.map {
-                (body: $0.0.payload, groupId: $0.1, dedupId: arn.hasSuffix(".fifo") ? $0.0.eventId : nil)
+            let fifo = arn.hasSuffix(".fifo")
+            let results = await queues.sendMany(queueArn: arn, messages: items.map { d, target in
+                (body: d.payload, groupId: fifo ? target.messageGroupId : nil, dedupId: fifo ? d.eventId : nil)
             })
-            grouped += zip(items.map(\.0), results).map { ($0, $1) }
+            outcomes += zip(items, results).map { ($0.0, $0.1, $1) }
         }
-        let outcomes = await withTaskGroup(of: (EventDelivery, DeliveryError?).self) { group in
-            var results = grouped
+        outcomes += await withTaskGroup(of: Outcome.self) { group in
+            var results: [Outcome] = []
             var running = 0
-            for d in others {
+            for (d, target) in others {
                 if running >= concurrency, let r = await group.next() { results.append(r); running -= 1 }
-                group.addTask { (d, await self.attempt(d)) }
+                group.addTask { (d, target, await self.attempt(d, target)) }
                 running += 1
             }
             for await r in group { results.append(r) }
             return results
         }
         var done: [Int64] = []
-        for (d, error) in outcomes {
+        for (d, target, error) in outcomes {
             guard let error else { done.append(d.deliveryId); delivered.increment(); continue }
-            if try await retryOrGiveUp(d, error) { done.append(d.deliveryId) }
+            if try await retryOrGiveUp(d, target, error) { done.append(d.deliveryId) }
         }
         try await store.complete(done)
         return batch.count
     }
 
-    /// One attempt at one delivery.
-    func attempt(_ d: EventDelivery) async -> DeliveryError? {
-        guard let def = try? JSONValue.parse(d.target), let target = try? CompiledTarget(def, internal: true) else {
-            return DeliveryError(code: "INVALID_TARGET", message: "The stored target definition cannot be used.")
-        }
+    /// The target a stored delivery names (its definition was validated when it was stored).
+    static func target(of d: EventDelivery) -> CompiledTarget? {
+        guard let def = try? JSONValue.parse(d.target) else { return nil }
+        return try? CompiledTarget(def, internal: true)
+    }
+
+    /// One attempt at one delivery that is not to an SQS queue (those go in batches, above).
+    func attempt(_ d: EventDelivery, _ target: CompiledTarget) async -> DeliveryError? {
         do {
             switch target.kind {
             case .sqsQueue(let arn):
                 let fifo = arn.hasSuffix(".fifo")
-                try await queues.send(queueArn: arn, body: d.payload, groupId: fifo ? target.messageGroupId : nil,
-                                      dedupId: fifo ? d.eventId : nil, attributes: [:])
+                if let error = await queues.sendMany(queueArn: arn, messages: [
+                    (body: d.payload, groupId: fifo ? target.messageGroupId : nil, dedupId: fifo ? d.eventId : nil),
+                ]).first ?? nil { throw error }
             case .snsTopic(let arn):
                 try await topics.publish(topicArn: arn, message: d.payload, messageId: Identifiers.uuid())
             case .eventBus(let arn):
@@ -193,9 +200,7 @@ public final class DeliveryService: Service, Sendable {
     }
 
     /// Schedules a retry, or dead-letters/drops the delivery; true when the delivery is finished with.
-    func retryOrGiveUp(_ d: EventDelivery, _ error: DeliveryError) async throws -> Bool {
-        let def = try? JSONValue.parse(d.target)
-        let target = def.flatMap { try? CompiledTarget($0, internal: true) }
+    func retryOrGiveUp(_ d: EventDelivery, _ target: CompiledTarget?, _ error: DeliveryError) async throws -> Bool {
         let attempts = d.attempts + 1
         let maxRetries = target?.maximumRetryAttempts ?? 185
         let maxAgeMs = Int64(target?.maximumEventAgeSeconds ?? 86400) * 1000

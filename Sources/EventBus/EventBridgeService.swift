@@ -66,9 +66,7 @@ public struct EventBridgeService: AWSService {
 
     /// The default bus always exists.
     func ensureDefaultBus(_ ctx: CallContext) async throws {
-        let now = nowMs()
-        try await store.ensureBus(EventBusRecord(accountId: ctx.accountId, region: ctx.region, name: "default",
-                                                 description: nil, policy: nil, tags: [:], createdAt: now, modifiedAt: now))
+        try await router.ensureDefaultBus(accountId: ctx.accountId, region: ctx.region, now: nowMs())
     }
 
     /// An `EventBusName` input: a name or an ARN, `default` when absent.

@@ -31,6 +31,8 @@ public final class EventRouter: AuditRecordRouter, Sendable {
     let clock: any WallClock
     let logger: Logger
     private let tables = Mutex<[BusKey: BusTable]>([:])
+    /// Account/region pairs whose default bus is known to exist, so calls need not write to ensure it.
+    private let defaultBuses = Mutex<Set<String>>([])
     private let wake: @Sendable () -> Void
 
     public init(store: any EventBusStore, clock: any WallClock, logger: Logger, wake: @escaping @Sendable () -> Void) {
@@ -83,6 +85,15 @@ public final class EventRouter: AuditRecordRouter, Sendable {
             table.matcher.remove(id: name)
             _ = table.routes.withLock { $0.removeValue(forKey: name) }
         }
+    }
+
+    /// Makes sure the account's default bus exists in the region; writes only the first time.
+    func ensureDefaultBus(accountId: String, region: String, now: Int64) async throws {
+        let key = accountId + "/" + region
+        if defaultBuses.withLock({ $0.contains(key) }) { return }
+        try await store.ensureBus(EventBusRecord(accountId: accountId, region: region, name: "default", description: nil,
+                                                 policy: nil, tags: [:], createdAt: now, modifiedAt: now))
+        _ = defaultBuses.withLock { $0.insert(key) }
     }
 
     func forget(accountId: String, region: String, bus: String) {

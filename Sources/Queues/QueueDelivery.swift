@@ -6,6 +6,20 @@ import Wire
 /// Sends messages on Cairn's own behalf (EventBridge targets, dead-letter queues), with the same validation and
 /// digests as SendMessage.
 public struct QueueDelivery: Sendable {
+    /// One message: its body, FIFO group and deduplication ids, and string attributes.
+    public struct Message: Sendable {
+        public var body: String
+        public var groupId: String?
+        public var dedupId: String?
+        public var attributes: [String: String]
+        public init(body: String, groupId: String? = nil, dedupId: String? = nil, attributes: [String: String] = [:]) {
+            self.body = body
+            self.groupId = groupId
+            self.dedupId = dedupId
+            self.attributes = attributes
+        }
+    }
+
     let store: any QueueStore
     let waiters: QueueWaiters
     let clock: any WallClock
@@ -16,9 +30,8 @@ public struct QueueDelivery: Sendable {
         self.clock = clock
     }
 
-    /// Sends many messages to one queue in one transaction; returns, per message, nil or why it was refused.
-    public func sendMany(queueArn: String, bodies: [(body: String, groupId: String?, dedupId: String?)],
-                         senderId: String) async throws -> [AWSError?] {
+    /// Sends messages to the queue an ARN names, in one transaction; returns, per message, nil or why it was refused.
+    public func send(queueArn: String, _ items: [Message], senderId: String) async throws -> [AWSError?] {
         guard let arn = ARN(queueArn), arn.service == "sqs",
               let q = try await store.queue(accountId: arn.accountId, region: arn.region, name: arn.resource)
         else { throw SQSError.queueDoesNotExist() }
@@ -28,8 +41,13 @@ public struct QueueDelivery: Sendable {
                               userAgent: "events.amazonaws.com", host: "localhost", receivedAt: clock.now())
         var results: [AWSError?] = []
         var messages: [NewQueueMessage] = []
-        for item in bodies {
+        for item in items {
             var entry: [(String, JSONValue)] = [("MessageBody", .string(item.body))]
+            if !item.attributes.isEmpty {
+                entry.append(("MessageAttributes", .object(item.attributes.keys.sorted().map {
+                    ($0, ["DataType": "String", "StringValue": .string(item.attributes[$0]!)])
+                })))
+            }
             if q.fifo {
                 entry.append(("MessageGroupId", .string(item.groupId ?? "default")))
                 entry.append(("MessageDeduplicationId", .string(item.dedupId ?? Identifiers.uuid())))
@@ -48,32 +66,5 @@ public struct QueueDelivery: Sendable {
             waiters.notify(q.queueId)
         }
         return results
-    }
-
-    /// Sends one message with string attributes to the queue an ARN names.
-    public func send(queueArn: String, body: String, groupId: String?, dedupId: String?, attributes: [String: String],
-                     senderId: String) async throws {
-        guard let arn = ARN(queueArn), arn.service == "sqs",
-              let q = try await store.queue(accountId: arn.accountId, region: arn.region, name: arn.resource)
-        else { throw SQSError.queueDoesNotExist() }
-        var entry: [(String, JSONValue)] = [("MessageBody", .string(body))]
-        if !attributes.isEmpty {
-            entry.append(("MessageAttributes", .object(attributes.keys.sorted().map {
-                ($0, ["DataType": "String", "StringValue": .string(attributes[$0]!)])
-            })))
-        }
-        if q.fifo {
-            entry.append(("MessageGroupId", .string(groupId ?? "default")))
-            entry.append(("MessageDeduplicationId", .string(dedupId ?? Identifiers.uuid())))
-        }
-        let service = SQSService(store: store, waiters: waiters, clock: clock)
-        let ctx = CallContext(requestId: Identifiers.uuid(), principal: .awsService("events.amazonaws.com"),
-                              accountId: q.accountId, region: q.region, sourceIPAddress: "events.amazonaws.com",
-                              userAgent: "events.amazonaws.com", host: "localhost", receivedAt: clock.now())
-        let (message, _) = try service.prepare(.object(entry), queue: q, ctx: ctx)
-        var m = message
-        m.senderId = senderId
-        _ = try await store.send(queueId: q.queueId, messages: [m], now: service.nowMs(), dedupWindowMs: 300_000)
-        waiters.notify(q.queueId)
     }
 }

@@ -7,9 +7,6 @@ public struct SQLEventBusStore: EventBusStore {
 
     public init(store: SQLStore) { self.store = store }
 
-    static func encode(_ map: [String: String]) -> String { SQLQueueStore.encode(map) }
-    static func decode(_ text: String) -> [String: String] { SQLQueueStore.decode(text) }
-
     static func decodeBus(_ row: any SQLRow) throws -> EventBusRecord {
         EventBusRecord(
             accountId: try row.decode(column: "account_id", as: String.self),
@@ -17,7 +14,7 @@ public struct SQLEventBusStore: EventBusStore {
             name: try row.decode(column: "name", as: String.self),
             description: try row.decode(column: "description", as: String?.self),
             policy: try row.decode(column: "policy", as: String?.self),
-            tags: decode(try row.decode(column: "tags", as: String.self)),
+            tags: StringMapColumn.decode(try row.decode(column: "tags", as: String.self)),
             createdAt: try row.decode(column: "created_at", as: Int64.self),
             modifiedAt: try row.decode(column: "modified_at", as: Int64.self))
     }
@@ -33,7 +30,7 @@ public struct SQLEventBusStore: EventBusStore {
             state: try row.decode(column: "state", as: String.self),
             description: try row.decode(column: "description", as: String?.self),
             roleArn: try row.decode(column: "role_arn", as: String?.self),
-            tags: decode(try row.decode(column: "tags", as: String.self)),
+            tags: StringMapColumn.decode(try row.decode(column: "tags", as: String.self)),
             createdAt: try row.decode(column: "created_at", as: Int64.self))
     }
 
@@ -48,7 +45,7 @@ public struct SQLEventBusStore: EventBusStore {
             try await db.raw("""
                 INSERT INTO event_bus (account_id, region, name, description, policy, tags, created_at, modified_at)
                 VALUES (\(bind: b.accountId), \(bind: b.region), \(bind: b.name), \(bind: b.description), \(bind: b.policy),
-                        \(bind: Self.encode(b.tags)), \(bind: b.createdAt), \(bind: b.modifiedAt))
+                        \(bind: StringMapColumn.encode(b.tags)), \(bind: b.createdAt), \(bind: b.modifiedAt))
                 ON CONFLICT (account_id, region, name) DO NOTHING
                 """).run()
         }
@@ -59,7 +56,7 @@ public struct SQLEventBusStore: EventBusStore {
             try await db.raw("""
                 INSERT INTO event_bus (account_id, region, name, description, policy, tags, created_at, modified_at)
                 VALUES (\(bind: b.accountId), \(bind: b.region), \(bind: b.name), \(bind: b.description), \(bind: b.policy),
-                        \(bind: Self.encode(b.tags)), \(bind: b.createdAt), \(bind: b.modifiedAt))
+                        \(bind: StringMapColumn.encode(b.tags)), \(bind: b.createdAt), \(bind: b.modifiedAt))
                 """).run()
         }
     }
@@ -103,7 +100,7 @@ public struct SQLEventBusStore: EventBusStore {
                                         description, role_arn, tags, created_at)
                 VALUES (\(bind: r.accountId), \(bind: r.region), \(bind: r.busName), \(bind: r.name), \(bind: r.eventPattern),
                         \(bind: r.scheduleExpression), \(bind: r.state), \(bind: r.description), \(bind: r.roleArn),
-                        \(bind: Self.encode(r.tags)), \(bind: r.createdAt))
+                        \(bind: StringMapColumn.encode(r.tags)), \(bind: r.createdAt))
                 ON CONFLICT (account_id, region, bus_name, name) DO UPDATE SET event_pattern = excluded.event_pattern,
                     schedule_expression = excluded.schedule_expression, state = excluded.state,
                     description = excluded.description, role_arn = excluded.role_arn,
@@ -152,7 +149,7 @@ public struct SQLEventBusStore: EventBusStore {
     public func updateRuleTags(accountId: String, region: String, bus: String, name: String, tags: [String: String]) async throws {
         try await store.write { db in
             try await db.raw("""
-                UPDATE event_rule SET tags = \(bind: Self.encode(tags)) WHERE account_id = \(bind: accountId)
+                UPDATE event_rule SET tags = \(bind: StringMapColumn.encode(tags)) WHERE account_id = \(bind: accountId)
                 AND region = \(bind: region) AND bus_name = \(bind: bus) AND name = \(bind: name)
                 """).run()
         }
@@ -161,7 +158,7 @@ public struct SQLEventBusStore: EventBusStore {
     public func updateBusTags(accountId: String, region: String, name: String, tags: [String: String]) async throws {
         try await store.write { db in
             try await db.raw("""
-                UPDATE event_bus SET tags = \(bind: Self.encode(tags)) WHERE account_id = \(bind: accountId)
+                UPDATE event_bus SET tags = \(bind: StringMapColumn.encode(tags)) WHERE account_id = \(bind: accountId)
                 AND region = \(bind: region) AND name = \(bind: name)
                 """).run()
         }

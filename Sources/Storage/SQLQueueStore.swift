@@ -7,15 +7,6 @@ public struct SQLQueueStore: QueueStore {
 
     public init(store: SQLStore) { self.store = store }
 
-    static func encode(_ map: [String: String]) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: map, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    static func decode(_ text: String) -> [String: String] {
-        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: String] ?? [:]
-    }
-
     static func decodeQueue(_ row: any SQLRow) throws -> QueueRecord {
         QueueRecord(
             queueId: try row.decode(column: "queue_id", as: Int64.self),
@@ -23,8 +14,8 @@ public struct SQLQueueStore: QueueStore {
             region: try row.decode(column: "region", as: String.self),
             name: try row.decode(column: "name", as: String.self),
             fifo: try row.decode(column: "fifo", as: Int.self) != 0,
-            attributes: decode(try row.decode(column: "attributes", as: String.self)),
-            tags: decode(try row.decode(column: "tags", as: String.self)),
+            attributes: StringMapColumn.decode(try row.decode(column: "attributes", as: String.self)),
+            tags: StringMapColumn.decode(try row.decode(column: "tags", as: String.self)),
             createdAt: try row.decode(column: "created_at", as: Int64.self),
             modifiedAt: try row.decode(column: "modified_at", as: Int64.self),
             purgedAt: try row.decode(column: "purged_at", as: Int64?.self))
@@ -35,7 +26,7 @@ public struct SQLQueueStore: QueueStore {
             let row = try await db.raw("""
                 INSERT INTO sqs_queue (account_id, region, name, fifo, attributes, tags, created_at, modified_at)
                 VALUES (\(bind: q.accountId), \(bind: q.region), \(bind: q.name), \(bind: q.fifo ? 1 : 0),
-                        \(bind: Self.encode(q.attributes)), \(bind: Self.encode(q.tags)), \(bind: q.createdAt), \(bind: q.modifiedAt))
+                        \(bind: StringMapColumn.encode(q.attributes)), \(bind: StringMapColumn.encode(q.tags)), \(bind: q.createdAt), \(bind: q.modifiedAt))
                 RETURNING queue_id
                 """).first()
             var created = q
@@ -97,7 +88,7 @@ public struct SQLQueueStore: QueueStore {
     public func updateQueue(id: Int64, attributes: [String: String], tags: [String: String], modifiedAt: Int64) async throws {
         try await store.write { db in
             try await db.raw("""
-                UPDATE sqs_queue SET attributes = \(bind: Self.encode(attributes)), tags = \(bind: Self.encode(tags)),
+                UPDATE sqs_queue SET attributes = \(bind: StringMapColumn.encode(attributes)), tags = \(bind: StringMapColumn.encode(tags)),
                 modified_at = \(bind: modifiedAt) WHERE queue_id = \(bind: id)
                 """).run()
         }

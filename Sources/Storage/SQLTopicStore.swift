@@ -11,8 +11,8 @@ public struct SQLTopicStore: TopicStore {
         TopicRecord(accountId: try row.decode(column: "account_id", as: String.self),
                     region: try row.decode(column: "region", as: String.self),
                     name: try row.decode(column: "name", as: String.self),
-                    attributes: SQLQueueStore.decode(try row.decode(column: "attributes", as: String.self)),
-                    tags: SQLQueueStore.decode(try row.decode(column: "tags", as: String.self)),
+                    attributes: StringMapColumn.decode(try row.decode(column: "attributes", as: String.self)),
+                    tags: StringMapColumn.decode(try row.decode(column: "tags", as: String.self)),
                     createdAt: try row.decode(column: "created_at", as: Int64.self))
     }
 
@@ -24,7 +24,7 @@ public struct SQLTopicStore: TopicStore {
             region: try row.decode(column: "region", as: String.self),
             protocol: try row.decode(column: "protocol", as: String.self),
             endpoint: try row.decode(column: "endpoint", as: String.self),
-            attributes: SQLQueueStore.decode(try row.decode(column: "attributes", as: String.self)),
+            attributes: StringMapColumn.decode(try row.decode(column: "attributes", as: String.self)),
             confirmed: try row.decode(column: "confirmed", as: Int.self) != 0,
             token: try row.decode(column: "token", as: String?.self),
             createdAt: try row.decode(column: "created_at", as: Int64.self))
@@ -34,8 +34,8 @@ public struct SQLTopicStore: TopicStore {
         try await store.write { db in
             try await db.raw("""
                 INSERT INTO sns_topic (account_id, region, name, attributes, tags, created_at)
-                VALUES (\(bind: t.accountId), \(bind: t.region), \(bind: t.name), \(bind: SQLQueueStore.encode(t.attributes)),
-                        \(bind: SQLQueueStore.encode(t.tags)), \(bind: t.createdAt))
+                VALUES (\(bind: t.accountId), \(bind: t.region), \(bind: t.name), \(bind: StringMapColumn.encode(t.attributes)),
+                        \(bind: StringMapColumn.encode(t.tags)), \(bind: t.createdAt))
                 """).run()
         }
     }
@@ -70,7 +70,7 @@ public struct SQLTopicStore: TopicStore {
     public func updateTopic(_ t: TopicRecord) async throws {
         try await store.write { db in
             try await db.raw("""
-                UPDATE sns_topic SET attributes = \(bind: SQLQueueStore.encode(t.attributes)), tags = \(bind: SQLQueueStore.encode(t.tags))
+                UPDATE sns_topic SET attributes = \(bind: StringMapColumn.encode(t.attributes)), tags = \(bind: StringMapColumn.encode(t.tags))
                 WHERE account_id = \(bind: t.accountId) AND region = \(bind: t.region) AND name = \(bind: t.name)
                 """).run()
         }
@@ -82,7 +82,7 @@ public struct SQLTopicStore: TopicStore {
                 INSERT INTO sns_subscription (subscription_arn, topic_arn, account_id, region, protocol, endpoint, attributes,
                                               confirmed, token, created_at)
                 VALUES (\(bind: s.subscriptionArn), \(bind: s.topicArn), \(bind: s.accountId), \(bind: s.region), \(bind: s.protocol),
-                        \(bind: s.endpoint), \(bind: SQLQueueStore.encode(s.attributes)), \(bind: s.confirmed ? 1 : 0), \(bind: s.token),
+                        \(bind: s.endpoint), \(bind: StringMapColumn.encode(s.attributes)), \(bind: s.confirmed ? 1 : 0), \(bind: s.token),
                         \(bind: s.createdAt))
                 ON CONFLICT (subscription_arn) DO UPDATE SET attributes = excluded.attributes, confirmed = excluded.confirmed,
                     token = excluded.token

@@ -64,17 +64,15 @@ public enum OperationInput: Sendable {
 public struct AuditDetails: Sendable {
     public var responseElements: JSONValue
     public var resources: [CloudTrailRecord.Resource]
-    public var category: CloudTrailRecord.Category
     /// Overrides the read-only guess made from the operation name.
     public var readOnly: Bool?
     public var additionalEventData: JSONValue?
 
     public init(responseElements: JSONValue = .null, resources: [CloudTrailRecord.Resource] = [],
-                category: CloudTrailRecord.Category = .management, readOnly: Bool? = nil,
+                readOnly: Bool? = nil,
                 additionalEventData: JSONValue? = nil) {
         self.responseElements = responseElements
         self.resources = resources
-        self.category = category
         self.readOnly = readOnly
         self.additionalEventData = additionalEventData
     }

@@ -157,12 +157,7 @@ public enum SigV4 {
 
     /// Hex SHA-256.
     public static func hexSHA256(_ bytes: some Collection<UInt8>) -> String {
-        var hasher = SHA256()
-        if let contiguous = bytes.withContiguousStorageIfAvailable({ hasher.update(bufferPointer: UnsafeRawBufferPointer($0)); return true }), contiguous {
-        } else {
-            hasher.update(data: Array(bytes))
-        }
-        return hex(Array(hasher.finalize()))
+        hex(Array(SHA256.hash(data: Array(bytes))))
     }
 
     static let hexDigits = Array("0123456789abcdef".utf8)
