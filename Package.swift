@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         // The EventBridge pattern language. No dependencies.
@@ -100,6 +101,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Trail log files and signed digests: formats, keys, signatures, gzip. No server state.
+        .target(
+            name: "TrailIntegrity",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Builds the application: configuration, wiring, routing, health.
         .target(
             name: "CairnServer",
@@ -124,6 +135,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "TrailIntegrityTests", dependencies: ["TrailIntegrity"], swiftSettings: swiftSettings),
         .testTarget(name: "EventPatternsTests", dependencies: ["EventPatterns"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WireTests", dependencies: ["Wire", "CairnCore"], resources: [.copy("Fixtures")],
