@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
     targets: [
         // The EventBridge pattern language. No dependencies.
@@ -101,6 +102,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // S3: the built-in object store (metadata in the catalog, bytes as files).
+        .target(
+            name: "ObjectStore",
+            dependencies: ["CairnCore", "Wire", "Storage", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // Trail log files and signed digests: formats, keys, signatures, gzip. No server state.
         .target(
             name: "TrailIntegrity",
@@ -115,8 +122,9 @@ let package = Package(
         .target(
             name: "CairnServer",
             dependencies: [
-                "CairnCore", "Wire", "Storage", "Identity", "AuditTrail", "Queues", "Topics", "EventBus",
+                "CairnCore", "Wire", "Storage", "Identity", "AuditTrail", "Queues", "Topics", "EventBus", "ObjectStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

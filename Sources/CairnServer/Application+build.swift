@@ -5,6 +5,7 @@ import Hummingbird
 import Identity
 import Logging
 import NIOCore
+import ObjectStore
 import Prometheus
 import Queues
 import Topics
@@ -56,6 +57,9 @@ public func buildApplication(
         store: buses, router: router, queues: SQSQueueSink(delivery: QueueDelivery(store: queues, waiters: waiters, clock: clock)),
         topics: SNSTopicSink(publisher: publisher), clock: clock, logger: logger, retryBase: configuration.deliveryRetryBase)
     wake.connect(delivery)
+    let s3 = S3Service(catalog: SQLObjectCatalog(store: store),
+                       blobs: try BlobStore(directory: (configuration.dataDirectory as NSString).appendingPathComponent("objects")),
+                       clock: clock)
     let registry = ServiceRegistry([
         IAMService(store: identities, directory: directory, clock: clock),
         STSService(store: identities, clock: clock),
@@ -63,16 +67,18 @@ public func buildApplication(
         SQSService(store: queues, waiters: waiters, clock: clock),
         EventBridgeService(store: buses, router: router, clock: clock),
         SNSService(topics: SQLTopicStore(store: store), publisher: publisher, clock: clock),
-    ])
+    ], rest: [s3])
     let gateway = Gateway(
         registry: registry,
         authenticator: Authenticator(directory: directory, maxClockSkew: configuration.maxClockSkew),
-        recorder: recorder, clock: clock, maxBodyBytes: configuration.maxRequestBodyBytes, metrics: metrics, logger: logger)
+        recorder: recorder, clock: clock, maxBodyBytes: configuration.maxRequestBodyBytes, defaultRegion: configuration.region,
+        metrics: metrics, logger: logger)
 
     // Dependency order: store first, then the recorder and background work; the HTTP server runs last,
     // so on shutdown requests drain before the recorder stops and the store closes.
     let application = Application(
         responder: gateway,
+        server: .http1(configuration: .init(additionalChannelHandlers: [ContinueHandler()])),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Cairn"),
         services: [
             StoreService(store: store),

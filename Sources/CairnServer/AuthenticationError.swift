@@ -10,6 +10,8 @@ enum AuthenticationError: Error {
     case invalidToken
     case skewed(String)
     case payloadHashMismatch
+    /// A presigned URL past its expiry.
+    case expiredURL
 
     func awsError(for wireProtocol: AWSProtocol) -> AWSError {
         let invalidToken = "The security token included in the request is invalid."
@@ -25,6 +27,7 @@ enum AuthenticationError: Error {
             case .skewed(let m): return AWSError(code: "InvalidSignatureException", status: 400, message: m)
             case .payloadHashMismatch:
                 return AWSError(code: "InvalidSignatureException", status: 400, message: "The provided 'x-amz-content-sha256' header does not match what was computed.")
+            case .expiredURL: return AWSError(code: "AccessDeniedException", status: 403, message: "Request has expired")
             }
         case .query:
             switch self {
@@ -35,6 +38,7 @@ enum AuthenticationError: Error {
             case .expiredToken: return AWSError(code: "ExpiredToken", status: 403, message: "The security token included in the request is expired")
             case .skewed(let m): return AWSError(code: "SignatureDoesNotMatch", status: 403, message: m)
             case .payloadHashMismatch: return AWSError(code: "SignatureDoesNotMatch", status: 403, message: mismatch)
+            case .expiredURL: return AWSError(code: "AccessDenied", status: 403, message: "Request has expired")
             }
         case .restXML:
             switch self {
@@ -46,6 +50,7 @@ enum AuthenticationError: Error {
             case .expiredToken: return AWSError(code: "ExpiredToken", status: 400, message: "The provided token has expired.")
             case .skewed: return AWSError(code: "RequestTimeTooSkewed", status: 403, message: "The difference between the request time and the current time is too large.")
             case .payloadHashMismatch: return AWSError(code: "XAmzContentSHA256Mismatch", status: 400, message: "The provided 'x-amz-content-sha256' header does not match what was computed.")
+            case .expiredURL: return AWSError(code: "AccessDenied", status: 403, message: "Request has expired")
             }
         }
     }

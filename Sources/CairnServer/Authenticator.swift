@@ -32,8 +32,16 @@ struct Authenticator: Sendable {
         var accountId: String
     }
 
-    func authenticate(_ request: SigV4.Request, authorization: SigV4Authorization, now: Date) async throws(AuthenticationError) -> Authenticated {
-        guard let amzDate = request.headers["x-amz-date"]?.first ?? request.headers["date"]?.first.flatMap(Self.httpDate),
+    /// How a presigned URL carries what the header form puts in headers.
+    struct Presigned {
+        var amzDate: String
+        var expires: TimeInterval
+        var securityToken: String?
+    }
+
+    func authenticate(_ request: SigV4.Request, authorization: SigV4Authorization, now: Date,
+                      presigned: Presigned? = nil) async throws(AuthenticationError) -> Authenticated {
+        guard let amzDate = presigned?.amzDate ?? request.headers["x-amz-date"]?.first ?? request.headers["date"]?.first.flatMap(Self.httpDate),
               let date = Timestamp.parseAmzDate(amzDate)
         else {
             throw .incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
@@ -41,7 +49,9 @@ struct Authenticator: Sendable {
         guard amzDate.hasPrefix(authorization.scope.date) else {
             throw .incomplete("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(authorization.scope.date)' != '\(amzDate.prefix(8))', from '\(amzDate)'.")
         }
-        if abs(date.timeIntervalSince(now)) > maxClockSkew {
+        if let presigned {
+            if now > date.addingTimeInterval(presigned.expires) { throw .expiredURL }
+        } else if abs(date.timeIntervalSince(now)) > maxClockSkew {
             let bound = date < now ? now.addingTimeInterval(-maxClockSkew) : now.addingTimeInterval(maxClockSkew)
             let relation = date < now ? "earlier" : "later"
             let sign = date < now ? "-" : "+"
@@ -58,7 +68,8 @@ struct Authenticator: Sendable {
             return Authenticated(principal: credential.principal, accountId: credential.accountId)
         }
         if let expected = credential.sessionToken {
-            guard let sent = request.headers["x-amz-security-token"]?.first, SigV4.constantTimeEquals(sent, expected) else {
+            guard let sent = presigned?.securityToken ?? request.headers["x-amz-security-token"]?.first,
+                  SigV4.constantTimeEquals(sent, expected) else {
                 throw .invalidToken
             }
             if let expires = credential.expiresAt, expires < now { throw .expiredToken }
@@ -73,6 +84,28 @@ struct Authenticator: Sendable {
         guard SigV4.constantTimeEquals(SigV4.signature(signingKey: key, stringToSign: toSign), authorization.signature) else {
             throw .badSignature
         }
+        return Authenticated(principal: credential.principal, accountId: credential.accountId)
+    }
+
+    /// A legacy SigV2 presigned URL (boto3's default for `generate_presigned_url` in most regions, `aws-wire.md` §3.4):
+    /// HMAC-SHA1 of the string to sign, base64.
+    func authenticateV2(accessKeyId: String, signature: String, stringToSign: String, expires: Date, securityToken: String?,
+                        now: Date) async throws(AuthenticationError) -> Authenticated {
+        if now > expires { throw .expiredURL }
+        let resolved: ResolvedCredential?
+        do {
+            resolved = try await directory.resolve(accessKeyId: accessKeyId, now: now)
+        } catch {
+            throw .unknownKey
+        }
+        guard let credential = resolved else { throw .unknownKey }
+        if credential.unverified { return Authenticated(principal: credential.principal, accountId: credential.accountId) }
+        if let expected = credential.sessionToken {
+            guard let securityToken, SigV4.constantTimeEquals(securityToken, expected) else { throw .invalidToken }
+            if let e = credential.expiresAt, e < now { throw .expiredToken }
+        }
+        let mac = HMAC<Insecure.SHA1>.authenticationCode(for: Array(stringToSign.utf8), using: SymmetricKey(data: Array(credential.secret.utf8)))
+        guard SigV4.constantTimeEquals(Data(mac).base64EncodedString(), signature) else { throw .badSignature }
         return Authenticated(principal: credential.principal, accountId: credential.accountId)
     }
 

@@ -18,6 +18,8 @@ public struct Gateway: HTTPResponder {
     let recorder: AuditRecorder
     let clock: any WallClock
     let maxBodyBytes: Int
+    /// The region of requests that carry none (SigV2 presigned URLs).
+    let defaultRegion: String
     /// The registry `/_cairn/metrics` renders, when the process bootstrapped one.
     let metrics: PrometheusCollectorRegistry?
     let logger: Logger
@@ -56,8 +58,27 @@ public struct Gateway: HTTPResponder {
             }
         }
 
+        // Presigned URLs (S3) carry their credentials in the query.
+        if headers["authorization"] == nil, let presigned = Self.presignedCredentials(query: query) {
+            switch presigned {
+            case .success(let credentials):
+                return await respondREST(request: request, path: path, query: query, headers: headers, credentials: credentials,
+                                         requestId: requestId, context: context)
+            case .failure(let e):
+                let p = AWSProtocol.restXML(xmlNamespace: "")
+                return render(p.encodeError(e.awsError(for: p), requestId: requestId, isHead: request.method == .head))
+            }
+        }
+
         // 1. Which service: the signing scope says.
         guard let authHeader = headers["authorization"]?.first else {
+            if target == nil, !(headers["content-type"]?.first?.hasPrefix("application/x-www-form-urlencoded") ?? false),
+               registry.servesREST("s3") {
+                // An anonymous request with neither a target nor a form: S3's shape.
+                let p = AWSProtocol.restXML(xmlNamespace: "")
+                return render(p.encodeError(AuthenticationError.missing.awsError(for: p), requestId: requestId,
+                                            isHead: request.method == .head))
+            }
             return render(wireProtocol.encodeError(AuthenticationError.missing.awsError(for: wireProtocol), requestId: requestId))
         }
         let authorization: SigV4Authorization
@@ -69,6 +90,10 @@ public struct Gateway: HTTPResponder {
         case .failure(.incomplete(let message)):
             return render(wireProtocol.encodeError(AuthenticationError.incomplete(message).awsError(for: wireProtocol),
                                                    requestId: requestId))
+        }
+        if registry.servesREST(authorization.scope.service) {
+            return await respondREST(request: request, path: path, query: query, headers: headers,
+                                     credentials: .header(authorization), requestId: requestId, context: context)
         }
         guard let service = registry.service(signingName: authorization.scope.service) else {
             let e = AWSError(code: "UnknownServiceException", status: 400,

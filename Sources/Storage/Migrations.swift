@@ -261,6 +261,57 @@ enum Migrations {
             )
             """,
         ]),
+        Migration(name: "0007_object_store", statements: [
+            """
+            CREATE TABLE s3_bucket (
+                name TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                policy TEXT,
+                tags TEXT NOT NULL,
+                created_at INTEGER NOT NULL
+            )
+            """,
+            "CREATE INDEX s3_bucket_by_account ON s3_bucket (account_id, name)",
+            """
+            CREATE TABLE s3_object (
+                bucket TEXT NOT NULL,
+                object_key TEXT NOT NULL,
+                blob TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                etag TEXT NOT NULL,
+                last_modified INTEGER NOT NULL,
+                content_type TEXT NOT NULL,
+                headers TEXT NOT NULL,
+                metadata TEXT NOT NULL,
+                tags TEXT NOT NULL,
+                checksum_algorithm TEXT,
+                checksum_value TEXT,
+                PRIMARY KEY (bucket, object_key)
+            )
+            """,
+            """
+            CREATE TABLE s3_upload (
+                upload_id TEXT PRIMARY KEY,
+                bucket TEXT NOT NULL,
+                object_key TEXT NOT NULL,
+                template TEXT NOT NULL,
+                created_at INTEGER NOT NULL
+            )
+            """,
+            "CREATE INDEX s3_upload_by_bucket ON s3_upload (bucket, object_key, upload_id)",
+            """
+            CREATE TABLE s3_part (
+                upload_id TEXT NOT NULL,
+                part_number INTEGER NOT NULL,
+                blob TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                md5 TEXT NOT NULL,
+                last_modified INTEGER NOT NULL,
+                PRIMARY KEY (upload_id, part_number)
+            )
+            """,
+        ]),
     ]
 
     /// Applies the migrations not yet recorded in `migration`, each in its own transaction.

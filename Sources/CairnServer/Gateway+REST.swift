@@ -1,0 +1,263 @@
+import AuditTrail
+import CairnCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Wire
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How a REST request proved who sent it.
+enum RESTCredentials {
+    case header(SigV4Authorization)
+    case presignedV4(SigV4Authorization, Authenticator.Presigned)
+    case presignedV2(accessKeyId: String, signature: String, expires: Date, securityToken: String?)
+}
+
+extension Gateway {
+    /// Sub-resources that SigV2's canonical resource keeps (botocore `HmacV1Auth.QSAOfInterest`).
+    static let sigV2Subresources: Set<String> = [
+        "accelerate", "acl", "cors", "defaultObjectAcl", "location", "logging", "partNumber", "policy", "requestPayment",
+        "torrent", "versioning", "versionId", "versions", "website", "uploads", "uploadId", "response-content-type",
+        "response-content-language", "response-expires", "response-cache-control", "response-content-disposition",
+        "response-content-encoding", "delete", "lifecycle", "tagging", "restore", "storageClass", "notification",
+        "replication", "analytics", "metrics", "inventory", "select", "select-type", "object-lock",
+    ]
+
+    /// Credentials carried in the query string of a presigned URL, if any.
+    static func presignedCredentials(query: String) -> Result<RESTCredentials, AuthenticationError>? {
+        guard !query.isEmpty else { return nil }
+        let form = QueryForm(encoded: query)
+        if let credential = form["X-Amz-Credential"] {
+            guard form["X-Amz-Algorithm"] == SigV4.algorithm else {
+                return .failure(.incomplete("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\""))
+            }
+            guard let date = form["X-Amz-Date"], let signed = form["X-Amz-SignedHeaders"], let signature = form["X-Amz-Signature"],
+                  let expiresText = form["X-Amz-Expires"], let expires = Int(expiresText)
+            else {
+                return .failure(.incomplete("Query-string authentication requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."))
+            }
+            guard (1...604_800).contains(expires) else {
+                return .failure(.incomplete("X-Amz-Expires must be between 1 and 604800 seconds."))
+            }
+            switch SigV4Authorization.parseParts(credential: credential, signedHeaders: signed, signature: signature) {
+            case .success(let a):
+                return .success(.presignedV4(a, .init(amzDate: date, expires: TimeInterval(expires),
+                                                      securityToken: form["X-Amz-Security-Token"])))
+            case .failure(.incomplete(let m)): return .failure(.incomplete(m))
+            case .failure(.unsupportedAlgorithm): return .failure(.incomplete("Unsupported algorithm."))
+            }
+        }
+        if let key = form["AWSAccessKeyId"] {
+            guard let signature = form["Signature"], let expires = form["Expires"].flatMap(Double.init) else {
+                return .failure(.incomplete("Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters"))
+            }
+            return .success(.presignedV2(accessKeyId: key, signature: signature, expires: Date(timeIntervalSince1970: expires),
+                                         securityToken: form["x-amz-security-token"]))
+        }
+        return nil
+    }
+
+    /// The raw query without `X-Amz-Signature`, as a presigned URL's canonical request has it.
+    static func queryWithoutSignature(_ query: String) -> String {
+        query.split(separator: "&").filter { !$0.hasPrefix("X-Amz-Signature=") }.joined(separator: "&")
+    }
+
+    /// SigV2's string to sign for a presigned URL.
+    static func sigV2StringToSign(method: String, path: String, query: String, headers: [String: [String]], expires: String) -> String {
+        var s = method + "\n"
+        s += (headers["content-md5"]?.first ?? "") + "\n"
+        s += (headers["content-type"]?.first ?? "") + "\n"
+        s += expires + "\n"
+        var amz: [String: String] = [:]
+        for (name, values) in headers where name.hasPrefix("x-amz-") {
+            amz[name] = values.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ",")
+        }
+        var resource: [(String, String?)] = []
+        for part in query.split(separator: "&") {
+            let pair = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(pair[0])
+            if name.hasPrefix("x-amz-") {
+                amz[name] = SigV4.percentDecode(pair.count > 1 ? pair[1] : "")
+            } else if sigV2Subresources.contains(name) {
+                resource.append((name, pair.count > 1 ? SigV4.percentDecode(pair[1]) : nil))
+            }
+        }
+        for name in amz.keys.sorted() { s += "\(name):\(amz[name]!)\n" }
+        s += path
+        if !resource.isEmpty {
+            resource.sort { $0.0 < $1.0 }
+            let parts: [String] = resource.map { (name: String, value: String?) -> String in
+                if let value { return name + "=" + value }
+                return name
+            }
+            s += "?" + parts.joined(separator: "&")
+        }
+        return s
+    }
+
+    /// Authenticates, routes and runs one REST request; the body streams to the service.
+    func respondREST(request: Request, path: String, query: String, headers: [String: [String]], credentials: RESTCredentials,
+                     requestId: String, context: CairnRequestContext) async -> Response {
+        let restProtocol = AWSProtocol.restXML(xmlNamespace: "")
+        let isHead = request.method == .head
+        let signingName: String
+        switch credentials {
+        case .header(let a), .presignedV4(let a, _): signingName = a.scope.service
+        case .presignedV2: signingName = "s3"
+        }
+        let iterator = BodyIterator(request.body)
+        var authMethod = "AuthHeader"
+        var signatureVersion = "SigV4"
+        if case .presignedV2 = credentials { authMethod = "QueryString"; signatureVersion = "SigV2" }
+        if case .presignedV4 = credentials { authMethod = "QueryString" }
+        let rest = RESTRequest(method: request.method.rawValue, rawPath: path, rawQuery: query, headers: headers,
+                               body: Wire.RequestBody { try await iterator.next() }, authenticationMethod: authMethod,
+                               signatureVersion: signatureVersion)
+        guard let service = registry.restService(signingName: signingName, for: rest) else {
+            let e = AWSError(code: "UnknownServiceException", status: 400,
+                             message: "Cairn does not serve the service '\(signingName)'. Served: \(registry.names.joined(separator: ", ")).")
+            return render(restProtocol.encodeError(e, requestId: requestId, isHead: isHead))
+        }
+        let wireProtocol = service.descriptor.wireProtocol
+
+        let now = clock.now()
+        let caller: Authenticator.Authenticated
+        do {
+            switch credentials {
+            case .header(let authorization):
+                guard let declared = headers["x-amz-content-sha256"]?.first ?? (wireProtocol == .restJSON ? SigV4.hexSHA256([UInt8]()) : nil) else {
+                    let e = AWSError(code: "InvalidRequest", status: 400, message: "Missing required header for this request: x-amz-content-sha256")
+                    return render(wireProtocol.encodeError(e, requestId: requestId, isHead: isHead))
+                }
+                let signed = SigV4.Request(method: request.method.rawValue, rawPath: path, rawQuery: query, headers: headers,
+                                           payloadHash: declared)
+                caller = try await authenticator.authenticate(signed, authorization: authorization, now: now)
+            case .presignedV4(let authorization, let presigned):
+                let signed = SigV4.Request(method: request.method.rawValue, rawPath: path, rawQuery: Self.queryWithoutSignature(query),
+                                           headers: headers, payloadHash: "UNSIGNED-PAYLOAD")
+                caller = try await authenticator.authenticate(signed, authorization: authorization, now: now, presigned: presigned)
+            case .presignedV2(let key, let signature, let expires, let token):
+                let expiresText = QueryForm(encoded: query)["Expires"] ?? ""
+                let toSign = Self.sigV2StringToSign(method: request.method.rawValue, path: path, query: query, headers: headers,
+                                                    expires: expiresText)
+                caller = try await authenticator.authenticateV2(accessKeyId: key, signature: signature, stringToSign: toSign,
+                                                                expires: expires, securityToken: token, now: now)
+            }
+        } catch {
+            return render(wireProtocol.encodeError(error.awsError(for: wireProtocol), requestId: requestId, isHead: isHead))
+        }
+        let region: String
+        switch credentials {
+        case .header(let a), .presignedV4(let a, _): region = a.scope.region
+        case .presignedV2: region = defaultRegion
+        }
+        let call = CallContext(
+            requestId: requestId, principal: caller.principal, accountId: caller.accountId, region: region,
+            sourceIPAddress: context.remoteAddress, userAgent: headers["user-agent"]?.first ?? "",
+            host: headers["host"]?.first ?? "localhost", receivedAt: now)
+        let route: RESTRoute
+        switch service.route(rest, context: call) {
+        case .success(let r): route = r
+        case .failure(let e): return render(wireProtocol.encodeError(e, requestId: requestId, isHead: isHead))
+        }
+        return await runREST(service: service, route: route, request: rest, call: call, isHead: isHead)
+    }
+
+    /// Runs a REST operation, commits its record, then answers.
+    func runREST(service: any RESTService, route: RESTRoute, request: RESTRequest, call: CallContext, isHead: Bool) async -> Response {
+        let descriptor = service.descriptor
+        let wireProtocol = descriptor.wireProtocol
+        var record = CloudTrailRecord(
+            eventTime: clock.now(), eventSource: descriptor.eventSource, eventName: route.operation,
+            awsRegion: descriptor.recordRegion ?? call.region, recipientAccountId: call.accountId,
+            principal: call.principal, sourceIPAddress: call.sourceIPAddress, userAgent: call.userAgent,
+            requestParameters: route.requestParameters, requestID: call.requestId,
+            readOnly: descriptor.isReadOnly(route.operation),
+            category: descriptor.dataEventOperations.contains(route.operation) ? .data : .management)
+        record.resources = route.resources
+        var response: RESTResponse
+        do {
+            let result = try await service.handle(route, request: request, context: call)
+            record.responseElements = result.audit.responseElements
+            if !result.audit.resources.isEmpty { record.resources = result.audit.resources }
+            record.additionalEventData = result.audit.additionalEventData
+            if let readOnly = result.audit.readOnly { record.readOnly = readOnly }
+            response = result.response
+            response.headers.append(("x-amz-request-id", call.requestId))
+            response.headers.append(("x-amz-id-2", call.requestId))
+        } catch {
+            let failure: OperationFailure
+            switch error {
+            case let f as OperationFailure: failure = f
+            case let e as AWSError: failure = OperationFailure(e)
+            case let e as Wire.RequestBody.BodyTooLarge:
+                failure = OperationFailure(AWSError(code: "MaxMessageLengthExceeded", status: 400,
+                                                    message: "Your request was too big (more than \(e.limit) bytes)."))
+            default:
+                logger.error("\(descriptor.signingName):\(route.operation) failed: \(error)", metadata: ["request-id": "\(call.requestId)"])
+                failure = OperationFailure(.internalFailure(requestId: call.requestId))
+            }
+            record.errorCode = failure.error.code
+            record.errorMessage = failure.error.message
+            if !failure.resources.isEmpty { record.resources = failure.resources }
+            let wire = wireProtocol.encodeError(failure.error, requestId: call.requestId,
+                                                isHead: isHead || failure.error.status == 304)
+            response = RESTResponse(status: wire.status, headers: wire.headers, payload: .bytes(wire.body))
+        }
+        record.eventTime = clock.now()
+        do {
+            try await recorder.record(record)
+        } catch {
+            logger.error("could not record \(route.operation): \(error)", metadata: ["request-id": "\(call.requestId)"])
+            return render(wireProtocol.encodeError(.internalFailure(requestId: call.requestId), requestId: call.requestId, isHead: isHead))
+        }
+        return render(response, isHead: isHead)
+    }
+
+    func render(_ response: RESTResponse, isHead: Bool) -> Response {
+        var fields = HTTPFields()
+        for (name, value) in response.headers {
+            if let n = HTTPField.Name(name) { fields.append(HTTPField(name: n, value: value)) }
+        }
+        switch response.payload {
+        case .bytes(let bytes):
+            if isHead { return Response(status: .init(code: response.status), headers: fields, body: ResponseBody()) }
+            return Response(status: .init(code: response.status), headers: fields,
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        case .file(let file, let offset, let length):
+            let body = ResponseBody(contentLength: Int(length)) { writer in
+                var position = offset
+                let end = offset + length
+                var buffer = ByteBufferAllocator().buffer(capacity: 256 * 1024)
+                while position < end {
+                    let want = Int(min(Int64(256 * 1024), end - position))
+                    buffer.clear()
+                    let n = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { raw in
+                        max(0, pread(file.descriptor, raw.baseAddress!, want, off_t(position)))
+                    }
+                    if n == 0 { break }
+                    position += Int64(n)
+                    try await writer.write(buffer)
+                }
+                try await writer.finish(nil)
+            }
+            return Response(status: .init(code: response.status), headers: fields, body: body)
+        }
+    }
+}
+
+/// Reads a request body's buffers one at a time for the service that consumes it.
+/// `@unchecked Sendable`: only the one task running the operation calls `next()`, sequentially.
+final class BodyIterator: @unchecked Sendable {
+    private var iterator: Hummingbird.RequestBody.AsyncIterator
+
+    init(_ body: Hummingbird.RequestBody) { iterator = body.makeAsyncIterator() }
+
+    func next() async throws -> [UInt8]? {
+        guard var buffer = try await iterator.next() else { return nil }
+        return buffer.readBytes(length: buffer.readableBytes) ?? []
+    }
+}
