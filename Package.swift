@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "AuditTrail",
             dependencies: [
-                "CairnCore", "Wire", "Storage",
+                "CairnCore", "Wire", "Storage", "TrailIntegrity",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

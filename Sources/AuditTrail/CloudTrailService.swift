@@ -3,24 +3,27 @@ import Foundation
 import Storage
 import Wire
 
-/// CloudTrail (json 1.1). Event history lookups; trails arrive with the object store.
+/// CloudTrail (json 1.1): event history lookups and trails.
 public struct CloudTrailService: AWSService {
     let events: any AuditEventStore
     let retention: TimeInterval
     let clock: any WallClock
+    let trails: TrailOperations?
 
     /// `retentionDays`: events older than this are never shown, even before the retention service prunes them.
-    public init(events: any AuditEventStore, retentionDays: Int, clock: any WallClock) {
+    public init(events: any AuditEventStore, retentionDays: Int, clock: any WallClock, trails: TrailOperations? = nil) {
         self.events = events
         self.retention = TimeInterval(retentionDays) * 86400
         self.clock = clock
+        self.trails = trails
+        self.operations = trails == nil ? ["LookupEvents"] : TrailOperations.names.union(["LookupEvents"])
     }
 
     public let descriptor = ServiceDescriptor(
         signingName: "cloudtrail", eventSource: "cloudtrail.amazonaws.com",
         wireProtocol: .json(version: "1.1", targetPrefix: "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101"))
 
-    public let operations: Set<String> = ["LookupEvents"]
+    public let operations: Set<String>
 
     public func handle(operation: String, input: OperationInput, context: CallContext) async throws -> OperationResult {
         switch operation {
@@ -28,7 +31,8 @@ public struct CloudTrailService: AWSService {
             let request = try LookupEventsRequest(input.json, context: context)
             return try await lookupEvents(request, context: context)
         default:
-            throw AWSError.unknownOperation(operation)
+            guard let trails else { throw AWSError.unknownOperation(operation) }
+            return try await trails.handle(operation, input.json, context: context)
         }
     }
 

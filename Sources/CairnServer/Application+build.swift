@@ -60,10 +60,19 @@ public func buildApplication(
     let s3 = S3Service(catalog: SQLObjectCatalog(store: store),
                        blobs: try BlobStore(directory: (configuration.dataDirectory as NSString).appendingPathComponent("objects")),
                        clock: clock)
+    let trailStore = SQLTrailStore(store: store)
+    let trailBuckets = S3TrailBuckets(s3: s3, recorder: recorder, clock: clock)
+    let trailNotifier = SNSTrailNotifier(topics: SQLTopicStore(store: store), publisher: publisher)
+    let signingKeys = TrailSigningKeys(store: trailStore, clock: clock)
+    let trailWriter = TrailWriter(
+        store: trailStore, buckets: trailBuckets, notifier: trailNotifier, keys: signingKeys, clock: clock, logger: logger,
+        deliveryInterval: .milliseconds(Int64(configuration.trailDeliveryInterval * 1000)), digestInterval: configuration.digestInterval)
+    let trailOperations = TrailOperations(store: trailStore, buckets: trailBuckets, notifier: trailNotifier, keys: signingKeys,
+                                          clock: clock, wake: { trailWriter.wake() })
     let registry = ServiceRegistry([
         IAMService(store: identities, directory: directory, clock: clock),
         STSService(store: identities, clock: clock),
-        CloudTrailService(events: events, retentionDays: configuration.eventRetentionDays, clock: clock),
+        CloudTrailService(events: events, retentionDays: configuration.eventRetentionDays, clock: clock, trails: trailOperations),
         SQSService(store: queues, waiters: waiters, clock: clock),
         EventBridgeService(store: buses, router: router, clock: clock),
         SNSService(topics: SQLTopicStore(store: store), publisher: publisher, clock: clock),
@@ -86,6 +95,7 @@ public func buildApplication(
             RetentionService(store: events, retentionDays: configuration.eventRetentionDays, clock: clock, logger: logger),
             MessageRetentionService(store: queues, clock: clock, logger: logger),
             delivery,
+            trailWriter,
         ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)

@@ -21,6 +21,10 @@ public struct CairnConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     /// First retry delay of a failed event delivery; later ones double (with jitter) up to five minutes.
     public var deliveryRetryBase: Duration = .seconds(1)
+    /// Seconds between trail log file deliveries.
+    public var trailDeliveryInterval: Double = 300
+    /// Seconds each digest file covers.
+    public var digestInterval: Double = 3600
 
     public init() {}
 

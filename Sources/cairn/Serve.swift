@@ -29,6 +29,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("delivery-retry-base-ms"),
             help: "First retry delay of a failed event delivery in ms; later ones double with jitter (CAIRN_DELIVERY_RETRY_BASE_MS, default 1000).")
     var deliveryRetryBaseMs: Int?
+    @Option(name: .customLong("trail-delivery-interval"),
+            help: "Seconds between trail log file deliveries (CAIRN_TRAIL_DELIVERY_INTERVAL, default 300; AWS delivers about every 5 minutes).")
+    var trailDeliveryInterval: Double?
+    @Option(name: .customLong("digest-interval"),
+            help: "Seconds each trail digest file covers (CAIRN_DIGEST_INTERVAL, default 3600, as in AWS).")
+    var digestInterval: Double?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (CAIRN_LOG_LEVEL, default info).")
     var logLevel: String?
 
@@ -55,6 +61,14 @@ struct Serve: AsyncParsableCommand {
         if let ms = deliveryRetryBaseMs ?? env["CAIRN_DELIVERY_RETRY_BASE_MS"].flatMap(Int.init) {
             guard ms >= 1 else { throw ValidationError("--delivery-retry-base-ms must be at least 1.") }
             c.deliveryRetryBase = .milliseconds(ms)
+        }
+        if let seconds = trailDeliveryInterval ?? env["CAIRN_TRAIL_DELIVERY_INTERVAL"].flatMap(Double.init) {
+            guard seconds >= 1 else { throw ValidationError("--trail-delivery-interval must be at least 1 second.") }
+            c.trailDeliveryInterval = seconds
+        }
+        if let seconds = digestInterval ?? env["CAIRN_DIGEST_INTERVAL"].flatMap(Double.init) {
+            guard seconds >= 1 else { throw ValidationError("--digest-interval must be at least 1 second.") }
+            c.digestInterval = seconds
         }
         if let text = logLevel ?? env["CAIRN_LOG_LEVEL"] {
             guard let level = Logger.Level(rawValue: text) else { throw ValidationError("Unknown log level '\(text)'.") }

@@ -1,0 +1,53 @@
+import CairnCore
+import Foundation
+import Storage
+import Synchronization
+import TrailIntegrity
+
+/// The digest-signing key pairs of each account and region: one is current; a new one replaces it when its
+/// validity ends (every `rotation`), and old ones stay listed so older digests still verify.
+public final class TrailSigningKeys: Sendable {
+    let store: any TrailStore
+    let rotation: TimeInterval
+    let clock: any WallClock
+    /// Restored keys by fingerprint (RSA key parsing is not free).
+    private let cache = Mutex<[String: TrailSigningKey]>([:])
+
+    public init(store: any TrailStore, rotation: TimeInterval = 30 * 86400, clock: any WallClock) {
+        self.store = store
+        self.rotation = rotation
+        self.clock = clock
+    }
+
+    func nowMs() -> Int64 { Int64(clock.now().timeIntervalSince1970 * 1000) }
+
+    /// The key valid at `time` (ms), creating the current one when there is none.
+    func signingKey(accountId: String, region: String, at time: Int64) async throws -> TrailSigningKey {
+        var rows = try await store.signingKeys(accountId: accountId, region: region)
+        if !rows.contains(where: { $0.validFrom <= time && time < $0.validTo }) {
+            try await create(accountId: accountId, region: region, from: max(time, rows.last?.validTo ?? time))
+            rows = try await store.signingKeys(accountId: accountId, region: region)
+        }
+        guard let row = rows.last(where: { $0.validFrom <= time && time < $0.validTo }) ?? rows.last else {
+            throw TrailIntegrityError(code: .invalidKey, message: "no signing key for \(accountId) in \(region)")
+        }
+        if let cached = cache.withLock({ $0[row.fingerprint] }) { return cached }
+        let key = try TrailSigningKey(privateKeyDER: row.privateKey)
+        cache.withLock { $0[row.fingerprint] = key }
+        return key
+    }
+
+    /// Keys whose validity overlaps `[from, to]` (ms), making sure the current one exists.
+    func keys(accountId: String, region: String, from: Int64, to: Int64) async throws -> [TrailSigningKeyRow] {
+        _ = try await signingKey(accountId: accountId, region: region, at: nowMs())
+        return try await store.signingKeys(accountId: accountId, region: region).filter { $0.validFrom <= to && $0.validTo >= from }
+    }
+
+    private func create(accountId: String, region: String, from: Int64) async throws {
+        let key = try TrailSigningKey.generate()
+        let row = TrailSigningKeyRow(accountId: accountId, region: region, fingerprint: key.fingerprint, privateKey: key.privateKeyDER,
+                                     publicKey: key.publicKeyDER, validFrom: from, validTo: from + Int64(rotation * 1000))
+        try await store.addSigningKey(row)
+        cache.withLock { $0[key.fingerprint] = key }
+    }
+}

@@ -1,0 +1,270 @@
+import CairnCore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Storage
+import Synchronization
+import TrailIntegrity
+
+/// Delivers each logging trail's records as gzipped log files into its bucket, in order and exactly once per trail,
+/// and, with log file validation on, a signed digest per region every digest period.
+///
+/// Exactly once: a file's events and key are planned and the trail's cursor moved in one transaction before the
+/// file is written; a file planned but not written (crash, missing bucket) is rebuilt from the same events under
+/// the same key on the next pass.
+public final class TrailWriter: Service, Sendable {
+    let store: any TrailStore
+    let buckets: any TrailBucketAccess
+    let notifier: (any TrailNotifier)?
+    let keys: TrailSigningKeys
+    let clock: any WallClock
+    let logger: Logger
+    let deliveryInterval: Duration
+    let digestInterval: TimeInterval
+    /// Records per log file at most.
+    let recordsPerFile: Int
+    private let wakeups: AsyncStream<Void>
+    private let wakeContinuation: AsyncStream<Void>.Continuation
+
+    public init(store: any TrailStore, buckets: any TrailBucketAccess, notifier: (any TrailNotifier)?, keys: TrailSigningKeys,
+                clock: any WallClock, logger: Logger, deliveryInterval: Duration, digestInterval: TimeInterval,
+                recordsPerFile: Int = 5000) {
+        self.store = store
+        self.buckets = buckets
+        self.notifier = notifier
+        self.keys = keys
+        self.clock = clock
+        self.logger = logger
+        self.deliveryInterval = deliveryInterval
+        self.digestInterval = digestInterval
+        self.recordsPerFile = recordsPerFile
+        (wakeups, wakeContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Runs a pass soon (StopLogging's final digest, a new trail).
+    public func wake() { wakeContinuation.yield() }
+
+    public func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [wakeups] in
+                // Wakeups and the delivery tick both lead to a pass.
+                for await _ in wakeups.cancelOnGracefulShutdown() { await self.passSafely() }
+            }
+            group.addTask {
+                while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                    try? await Task.sleep(for: self.deliveryInterval)
+                    self.wakeContinuation.yield()
+                }
+                self.wakeContinuation.finish()
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    func passSafely() async {
+        do { try await pass() } catch { logger.error("trail delivery pass failed: \(error)") }
+    }
+
+    func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded()) }
+
+    /// One pass over every trail that is logging or still has a final digest to write.
+    public func pass() async throws {
+        let latest = try await store.latestEventSeq()
+        var trails = try await store.loggingTrails()
+        for t in try await stoppedWithPendingWork() where !trails.contains(where: { $0.arn == t.arn }) { trails.append(t) }
+        for trail in trails {
+            do {
+                try await deliver(trail, through: latest)
+                try await digest(trail)
+            } catch {
+                logger.error("trail \(trail.arn): \(error)")
+            }
+        }
+    }
+
+    /// Trails stopped since their last digest or with files still to write: they owe their last files and final digest.
+    func stoppedWithPendingWork() async throws -> [TrailRow] {
+        var out: [TrailRow] = []
+        for t in try await store.allTrails() where !t.isLogging {
+            let status = TrailStatus(decoding: t.status)
+            guard let stopped = status.stopLogging else { continue }
+            if t.cursorSeq < (status.stopSeq ?? 0) { out.append(t); continue }
+            if !(try await store.undeliveredLogFiles(trailArn: t.arn)).isEmpty { out.append(t); continue }
+            guard TrailDefinition(decoding: t.definition).logFileValidation else { continue }
+            let chain = try await store.digestChain(trailArn: t.arn, region: t.homeRegion)
+            if (chain?.lastEnd ?? 0) < stopped { out.append(t) }
+        }
+        return out
+    }
+
+    /// Plans and writes the trail's pending log files.
+    func deliver(_ trail: TrailRow, through latest: Int64) async throws {
+        let definition = TrailDefinition(decoding: trail.definition)
+        var cursor = trail.cursorSeq
+        // Events up to StopLogging still belong to the trail; after it, nothing more is planned.
+        let through = trail.isLogging ? latest : min(latest, TrailStatus(decoding: trail.status).stopSeq ?? cursor)
+        while cursor < through {
+            let events = try await store.events(after: cursor, through: through, limit: recordsPerFile * 4)
+            guard let last = events.last else { break }
+            var byRegion: [String: [TrailSourceEvent]] = [:]
+            var order: [String] = []
+            for e in events where e.accountId == trail.accountId && (definition.multiRegion || e.region == trail.homeRegion)
+                && definition.selects(e) {
+                if byRegion[e.region] == nil { order.append(e.region) }
+                byRegion[e.region, default: []].append(e)
+            }
+            let deliveryTime = clock.now()
+            var files: [TrailLogFile] = []
+            for region in order {
+                var chunk = byRegion[region]![...]
+                while !chunk.isEmpty {
+                    let part = chunk.prefix(recordsPerFile)
+                    chunk = chunk.dropFirst(part.count)
+                    let key = TrailObjectKeys.logFile(prefix: definition.prefix, accountID: trail.accountId, region: region,
+                                                      deliveryTime: deliveryTime)
+                    files.append(TrailLogFile(trailArn: trail.arn, region: region, bucket: definition.bucket, key: key,
+                                              firstSeq: part.first!.seq, lastSeq: part.last!.seq))
+                }
+            }
+            try await store.planLogFiles(files, trailArn: trail.arn, cursorSeq: last.seq)
+            cursor = last.seq
+        }
+        try await writePlanned(trail, definition: definition)
+    }
+
+    /// Writes every planned, unwritten file of the trail; stops at the first failure (order is kept).
+    func writePlanned(_ trail: TrailRow, definition: TrailDefinition) async throws {
+        let planned = try await store.undeliveredLogFiles(trailArn: trail.arn)
+        guard !planned.isEmpty else { return }
+        var status = TrailStatus(decoding: trail.status)
+        for file in planned {
+            status.latestDeliveryAttempt = nowMs()
+            if let problem = await buckets.deliveryProblem(bucket: file.bucket, prefix: definition.prefix, accountId: trail.accountId) {
+                status.latestDeliveryError = problem.code
+                try await store.updateStatus(arn: trail.arn, status: status.encoded)
+                return
+            }
+            var builder = LogFileBuilder()
+            var after = file.firstSeq - 1
+            while after < file.lastSeq {
+                let events = try await store.events(after: after, through: file.lastSeq, limit: recordsPerFile * 4)
+                guard let last = events.last else { break }
+                for e in events where e.accountId == trail.accountId && e.region == file.region && definition.selects(e) {
+                    builder.append(record: e.record, eventTime: Date(timeIntervalSince1970: Double(e.eventTime) / 1000))
+                }
+                after = last.seq
+            }
+            guard let log = try builder.build() else {
+                // Its events are gone (retention): nothing to write, nothing to digest.
+                var done = file
+                done.deliveredAt = nowMs()
+                done.sha256 = nil
+                try await store.markDelivered(done)
+                continue
+            }
+            do {
+                try await buckets.put(bucket: file.bucket, key: file.key, bytes: log.gzipped, metadata: [:],
+                                      trailAccountId: trail.accountId, region: file.region)
+            } catch {
+                status.latestDeliveryError = "\(error)"
+                try await store.updateStatus(arn: trail.arn, status: status.encoded)
+                return
+            }
+            var done = file
+            done.sha256 = log.sha256
+            done.oldestEvent = Int64(log.oldestEventTime.timeIntervalSince1970 * 1000)
+            done.newestEvent = Int64(log.newestEventTime.timeIntervalSince1970 * 1000)
+            done.deliveredAt = nowMs()
+            try await store.markDelivered(done)
+            status.latestDelivery = done.deliveredAt
+            status.latestDeliveryError = nil
+            if let topic = definition.snsTopicName, let notifier {
+                status.latestNotificationAttempt = nowMs()
+                if let arn = await notifier.topicArn(topic, accountId: trail.accountId, region: trail.homeRegion) {
+                    let message = #"{"s3Bucket":"\#(file.bucket)","s3ObjectKey":["\#(file.key)"]}"#
+                    do {
+                        try await notifier.publish(topicArn: arn, message: message)
+                        status.latestNotification = nowMs()
+                        status.latestNotificationError = nil
+                    } catch {
+                        status.latestNotificationError = "\(error)"
+                    }
+                } else {
+                    status.latestNotificationError = "NotFound"
+                }
+            }
+        }
+        try await store.updateStatus(arn: trail.arn, status: status.encoded)
+    }
+
+    /// Writes the digests that are due: one per region per digest period, and a final one after StopLogging.
+    func digest(_ trail: TrailRow) async throws {
+        let definition = TrailDefinition(decoding: trail.definition)
+        guard definition.logFileValidation else { return }
+        var status = TrailStatus(decoding: trail.status)
+        let now = nowMs()
+        var regions = Set(try await store.digestRegions(trailArn: trail.arn))
+        regions.insert(trail.homeRegion)
+        var wrote = false
+        for region in regions.sorted() {
+            var chain = try await store.digestChain(trailArn: trail.arn, region: region)
+                ?? TrailDigestChain(trailArn: trail.arn, region: region, lastEnd: status.startLogging ?? trail.createdAt)
+            let start = chain.lastEnd ?? status.startLogging ?? trail.createdAt
+            let final = !trail.isLogging && (status.stopLogging ?? 0) > start
+            guard final || chain.pendingEnd != nil || Double(now - start) >= digestInterval * 1000 else { continue }
+            // Second precision: the key carries the end time to the second.
+            let end = chain.pendingEnd ?? (final ? (status.stopLogging ?? now) : now) / 1000 * 1000
+            guard end > start else { continue }
+            if chain.pendingEnd == nil {
+                chain.pendingEnd = end
+                try await store.saveDigestChain(chain, digestedKeys: [])
+            }
+            let logs = try await store.undigestedLogFiles(trailArn: trail.arn, region: region, through: end)
+                .filter { $0.sha256 != nil }
+            let key = TrailObjectKeys.digestFile(prefix: definition.prefix, accountID: trail.accountId, region: region,
+                                                 trailName: trail.name, homeRegion: trail.homeRegion,
+                                                 endTime: Date(timeIntervalSince1970: Double(end) / 1000))
+            let previous = chain.lastKey.flatMap { k -> PreviousDigest? in
+                guard let b = chain.lastBucket, let s = chain.lastSignature, let h = chain.lastHash else { return nil }
+                return PreviousDigest(location: S3ObjectLocation(bucket: b, key: k), sha256: h, signature: s)
+            }
+            let builder = DigestFileBuilder(
+                accountID: trail.accountId, startTime: Date(timeIntervalSince1970: Double(start) / 1000),
+                endTime: Date(timeIntervalSince1970: Double(end) / 1000),
+                location: S3ObjectLocation(bucket: definition.bucket, key: key), previous: previous,
+                logFiles: logs.map {
+                    DigestFileBuilder.LogFileEntry(
+                        location: S3ObjectLocation(bucket: $0.bucket, key: $0.key), sha256: $0.sha256 ?? "",
+                        oldestEventTime: Date(timeIntervalSince1970: Double($0.oldestEvent ?? 0) / 1000),
+                        newestEventTime: Date(timeIntervalSince1970: Double($0.newestEvent ?? 0) / 1000))
+                })
+            let signingKey = try await keys.signingKey(accountId: trail.accountId, region: region, at: end)
+            let file = try builder.build(signingKey: signingKey)
+            if let problem = await buckets.deliveryProblem(bucket: definition.bucket, prefix: definition.prefix, accountId: trail.accountId) {
+                status.latestDigestError = problem.code
+                try await store.updateStatus(arn: trail.arn, status: status.encoded)
+                return
+            }
+            do {
+                try await buckets.put(bucket: definition.bucket, key: key, bytes: file.gzipped, metadata: file.objectMetadata,
+                                      trailAccountId: trail.accountId, region: region)
+            } catch {
+                status.latestDigestError = "\(error)"
+                try await store.updateStatus(arn: trail.arn, status: status.encoded)
+                return
+            }
+            chain.lastEnd = end
+            chain.lastBucket = definition.bucket
+            chain.lastKey = key
+            chain.lastSignature = file.signature
+            chain.lastHash = file.sha256
+            chain.pendingEnd = nil
+            try await store.saveDigestChain(chain, digestedKeys: logs.map(\.key))
+            status.latestDigest = nowMs()
+            status.latestDigestError = nil
+            wrote = true
+        }
+        if wrote { try await store.updateStatus(arn: trail.arn, status: status.encoded) }
+    }
+}
