@@ -20,6 +20,7 @@ public struct TrailIntegrityError: Error, CustomStringConvertible, Sendable {
         /// Gzip compression or decompression failed (including corrupt input).
         public static let compressionFailed = Code(.compressionFailed)
 
+        /// The code's name, e.g. `compressionFailed`.
         public var description: String { base.rawValue }
     }
 
@@ -36,6 +37,7 @@ public struct TrailIntegrityError: Error, CustomStringConvertible, Sendable {
         self.cause = cause
     }
 
+    /// `code: message`, followed by the cause when there is one.
     public var description: String {
         if let cause { return "\(code): \(message) (\(cause))" }
         return "\(code): \(message)"

@@ -128,14 +128,14 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Int], "\(output)")
     }
 
-    @Test(.enabled(if: Python.hasRSA, "skipped: python3 with the rsa package (python-rsa) is not installed"))
+    @Test(.enabled(if: Python.hasRSA, "python3 with the rsa package (python-rsa) is not installed"))
     func pythonRSAVerifiesEveryDigestLikeValidateLogs() throws {
         let result = try Python.run(script: Self.rsaScript, input: try Scenario().manifest())
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("verified 3"), "\(result.output)")
     }
 
-    @Test(.enabled(if: Python.hasRSA, "skipped: python3 with the rsa package (python-rsa) is not installed"))
+    @Test(.enabled(if: Python.hasRSA, "python3 with the rsa package (python-rsa) is not installed"))
     func pythonRSARejectsADigestWhoseBytesChanged() throws {
         let scenario = try Scenario()
         let target = scenario.digests[1].location.key
@@ -149,7 +149,7 @@ import Testing
         #expect(result.output.contains("VerificationError"), "\(result.output)")
     }
 
-    @Test(.enabled(if: Python.hasAWSCLIValidation, "skipped: the awscli (validation.py) or python-rsa is not installed"))
+    @Test(.enabled(if: Python.hasAWSCLIValidation, "the awscli (validation.py) or python-rsa is not installed"))
     func awscliValidateLogsAcceptsTheWholeChain() throws {
         let result = try Python.run(script: Self.awscliScript, input: try Scenario().manifest())
         #expect(result.status == 0, "\(result.output)")
@@ -158,7 +158,7 @@ import Testing
         #expect(!result.output.contains("No log files were delivered"), "the chain should have no gap: \(result.output)")
     }
 
-    @Test(.enabled(if: Python.hasAWSCLIValidation, "skipped: the awscli (validation.py) or python-rsa is not installed"))
+    @Test(.enabled(if: Python.hasAWSCLIValidation, "the awscli (validation.py) or python-rsa is not installed"))
     func awscliValidateLogsFlagsAReplacedLogFileAndAForgedSignature() throws {
         let scenario = try Scenario()
         let log = scenario.logs[0].0.key
