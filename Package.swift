@@ -143,7 +143,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "TrailIntegrityTests", dependencies: ["TrailIntegrity"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TrailIntegrityTests",
+            dependencies: ["TrailIntegrity", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .testTarget(name: "EventPatternsTests", dependencies: ["EventPatterns"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WireTests", dependencies: ["Wire", "CairnCore"], resources: [.copy("Fixtures")],

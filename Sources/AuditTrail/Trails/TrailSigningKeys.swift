@@ -29,7 +29,7 @@ public final class TrailSigningKeys: Sendable {
             rows = try await store.signingKeys(accountId: accountId, region: region)
         }
         guard let row = rows.last(where: { $0.validFrom <= time && time < $0.validTo }) ?? rows.last else {
-            throw TrailIntegrityError(code: .invalidKey, message: "no signing key for \(accountId) in \(region)")
+            throw StoreError.notFound("no digest signing key for \(accountId) in \(region)")
         }
         if let cached = cache.withLock({ $0[row.fingerprint] }) { return cached }
         let key = try TrailSigningKey(privateKeyDER: row.privateKey)
