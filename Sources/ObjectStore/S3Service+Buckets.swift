@@ -68,7 +68,11 @@ extension S3Service {
             try await catalog.createBucket(BucketRecord(name: name, accountId: context.accountId, region: region, createdAt: nowMillis()))
         } catch let e as StoreError where e.isDuplicate {
             let existing = try await catalog.bucket(named: name)
-            if existing?.accountId == context.accountId { throw S3Error.bucketAlreadyOwnedByYou(name) }
+            if existing?.accountId == context.accountId {
+                // As in AWS: us-east-1 answers 200 for a bucket you already own there; other regions say so.
+                if region == "us-east-1", existing?.region == "us-east-1" { return RESTResult(RESTResponse(headers: [("Location", "/" + name)])) }
+                throw S3Error.bucketAlreadyOwnedByYou(name)
+            }
             throw S3Error.bucketAlreadyExists(name)
         }
         return RESTResult(RESTResponse(headers: [("Location", "/" + name)]))

@@ -141,6 +141,33 @@ def chunked_headers(data: bytes) -> dict[str, str]:
             "Content-Type": "application/octet-stream"}
 
 
+def raw_head(server, method: str, path: str, body: bytes, headers: dict[str, str],
+             extra: str = "") -> bytes:
+    """The request line and headers of a SigV4-signed request (hex payload hash), for sending
+    by hand over a socket; `extra` header lines are added unsigned (like Expect)."""
+    headers = dict(headers)
+    headers.setdefault("X-Amz-Content-SHA256", hashlib.sha256(body).hexdigest())
+    req = AWSRequest(method=method, url=server.endpoint + path, data=body, headers=headers)
+    admin = server.admin
+    SigV4Auth(Credentials(admin.access_key, admin.secret_key), "s3", "us-east-1").add_auth(req)
+    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+    for name, value in req.headers.items():
+        head += f"{name}: {value}\r\n"
+    head += f"Content-Length: {len(body)}\r\n{extra}\r\n"
+    return head.encode()
+
+
+def read_response_head(sock: socket.socket, pending: bytes = b"") -> tuple[int, bytes, bytes]:
+    """(status, head, bytes after the head) of the next response on a socket."""
+    data = pending
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed before a response head: {data!r}"
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), head, rest
+
+
 def blob_files(srv) -> list[Path]:
     root = srv.data_dir / "objects" / "blobs"
     return [p for p in root.rglob("*") if p.is_file()]
@@ -987,36 +1014,20 @@ def test_presigned_put_sigv4(s3, server):
 def test_expect_100_continue_gets_an_interim_response(s3, server):
     bucket = new_bucket(s3, "expect")
     data = os.urandom(MiB)
-    path = f"/{bucket}/continued"
-    req = AWSRequest(method="PUT", url=server.endpoint + path, data=data, headers={
-        "X-Amz-Content-SHA256": hashlib.sha256(data).hexdigest(),
-        "Content-Type": "application/octet-stream"})
-    admin = server.admin
-    SigV4Auth(Credentials(admin.access_key, admin.secret_key), "s3", "us-east-1").add_auth(req)
-    headers = dict(req.headers)
-    head = f"PUT {path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
-    for name, value in headers.items():
-        head += f"{name}: {value}\r\n"
-    head += f"Content-Length: {len(data)}\r\nExpect: 100-continue\r\n\r\n"
+    head = raw_head(server, "PUT", f"/{bucket}/continued", data,
+                    {"Content-Type": "application/octet-stream"}, extra="Expect: 100-continue\r\n")
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
-        sock.sendall(head.encode())
-        interim = b""
-        while b"\r\n\r\n" not in interim:
-            chunk = sock.recv(4096)
-            assert chunk, f"connection closed before an interim response: {interim!r}"
-            interim += chunk
-        first, _, rest = interim.partition(b"\r\n\r\n")
-        assert first.split(b"\r\n")[0].startswith(b"HTTP/1.1 100"), interim
+        sock.sendall(head)
+        # Nothing of the body is sent until the interim response arrives.
+        interim, interim_head, rest = read_response_head(sock)
+        assert interim == 100, interim_head
         sock.sendall(data)
-        final = rest
-        while b"\r\n\r\n" not in final:
-            chunk = sock.recv(4096)
-            assert chunk, f"connection closed before the final response: {final!r}"
-            final += chunk
-        status_line = final.split(b"\r\n")[0]
-        assert status_line.startswith(b"HTTP/1.1 200"), final
-        assert f'"{md5_hex(data)}"'.encode() in final
-    assert body_of(s3, bucket, "continued") == data
+        final, final_head, _ = read_response_head(sock, rest)
+        assert final == 200, final_head
+        assert f'ETag: "{md5_hex(data)}"'.lower().encode() in final_head.lower(), final_head
+    got = s3.get_object(Bucket=bucket, Key="continued")
+    assert got["Body"].read() == data
+    assert got["ContentType"] == "application/octet-stream"
 
 
 def test_upload_fileobj_with_expect_continue_completes(s3, tmp_path):
@@ -1200,35 +1211,37 @@ def test_concurrent_overwrites_leave_one_intact_object_and_one_blob(cairn_factor
     assert not [p for p in (srv.data_dir / "objects" / "tmp").iterdir()]
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "PutObject checks If-None-Match: * before it reads the body and commits without re-checking "
+    "(S3Service+Objects.swift putObject), so simultaneous conditional PUTs to a new key all "
+    "succeed (200) and the last one wins; S3 lets exactly one succeed and answers the others "
+    "412 PreconditionFailed / 409 ConditionalRequestConflict"))
 def test_concurrent_if_none_match_puts_create_the_object_once(cairn_factory):
     """Conditional writes are atomic in S3: of simultaneous PUTs with If-None-Match: * to a new
     key exactly one succeeds; the others get 412 PreconditionFailed (or 409
-    ConditionalRequestConflict)."""
+    ConditionalRequestConflict). Every request's head and half its body are on the wire before
+    any body is finished, so all eight are in flight together."""
     srv = cairn_factory.new()
     bucket = unique("inmrace").lower()
     srv.client("s3").create_bucket(Bucket=bucket)
-    clients = [srv.client("s3") for _ in range(8)]
-    barrier = threading.Barrier(8)
-    results: list = [None] * 8
-    bodies = [bytes([i]) * (4 * MiB) for i in range(8)]
-
-    def writer(i: int):
-        barrier.wait()
-        try:
-            clients[i].put_object(Bucket=bucket, Key="once", Body=bodies[i], IfNoneMatch="*")
-            results[i] = "ok"
-        except ClientError as e:
-            results[i] = e.response["Error"]["Code"]
-
-    threads = [threading.Thread(target=writer, args=(i,)) for i in range(8)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(120)
-    winners = [i for i, r in enumerate(results) if r == "ok"]
-    assert len(winners) == 1, results
-    assert all(r in ("PreconditionFailed", "ConditionalRequestConflict") for i, r in enumerate(results)
-               if i not in winners), results
+    bodies = [bytes([i]) * MiB for i in range(8)]
+    socks = []
+    try:
+        for data in bodies:
+            head = raw_head(srv, "PUT", f"/{bucket}/once", data, {"If-None-Match": "*"})
+            sock = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+            socks.append(sock)
+            sock.sendall(head + data[:len(data) // 2])
+        time.sleep(1)  # let every request reach the handler
+        for sock, data in zip(socks, bodies):
+            sock.sendall(data[len(data) // 2:])
+        statuses = [read_response_head(sock)[0] for sock in socks]
+    finally:
+        for sock in socks:
+            sock.close()
+    winners = [i for i, st in enumerate(statuses) if st == 200]
+    assert len(winners) == 1, statuses
+    assert all(st in (409, 412) for i, st in enumerate(statuses) if i not in winners), statuses
     assert body_of(srv.client("s3"), bucket, "once") == bodies[winners[0]]
 
 
