@@ -30,9 +30,8 @@ extension S3Service {
                     return page
                 }
                 cursor = object.key
-                if !delimiter.isEmpty, let range = object.key.dropFirst(prefix.count).range(of: delimiter) {
-                    let rolled = String(object.key[..<range.upperBound])
-                    if rolled != page.commonPrefixes.last, rolled != after {
+                if let rolled = Self.rollUp(object.key, prefix: prefix, delimiter: delimiter) {
+                    if !Self.sameBytes(rolled, page.commonPrefixes.last), !Self.sameBytes(rolled, after) {
                         page.commonPrefixes.append(rolled)
                         page.last = rolled
                     }
@@ -43,8 +42,28 @@ extension S3Service {
                 page.contents.append(object)
                 page.last = object.key
             }
-            if batch.count < 1000, cursor == batch.last?.key { return page }
+            if batch.count < 1000, let c = cursor, Self.sameBytes(c, batch.last?.key) { return page }
         }
+    }
+
+    /// The key cut after the first `delimiter` that follows `prefix`, compared as UTF-8 bytes (Swift's String
+    /// comparisons are Unicode-aware: `e\u{301}` equals `é` and `\r\n` is one character; S3 keys are bytes).
+    static func rollUp(_ key: String, prefix: String, delimiter: String) -> String? {
+        guard !delimiter.isEmpty else { return nil }
+        let k = Array(key.utf8), d = Array(delimiter.utf8)
+        let start = prefix.utf8.count
+        guard k.count >= start + d.count else { return nil }
+        var i = start
+        while i + d.count <= k.count {
+            if k[i] == d[0], Array(k[i..<i + d.count]) == d { return String(decoding: k[0..<i + d.count], as: UTF8.self) }
+            i += 1
+        }
+        return nil
+    }
+
+    static func sameBytes(_ a: String, _ b: String?) -> Bool {
+        guard let b else { return false }
+        return a.utf8.elementsEqual(b.utf8)
     }
 
     func listObjects(_ bucket: BucketRecord, request: RESTRequest, v2: Bool) async throws -> RESTResult {

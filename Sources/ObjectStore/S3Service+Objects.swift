@@ -16,7 +16,7 @@ extension S3Service {
             lastModified: nowMillis(), contentType: request.header("content-type") ?? "binary/octet-stream",
             headers: Self.systemHeaders(request), metadata: metadata, tags: tags,
             checksumAlgorithm: received.checksumAlgorithm?.rawValue, checksumValue: received.digests.checksumBase64)
-        try await commit(object)
+        try await commit(object, onlyIfAbsent: request.header("if-none-match") == "*")
         var headers: [(String, String)] = [("ETag", "\"\(object.etag)\"")]
         if let algorithm = received.checksumAlgorithm, let value = received.digests.checksumBase64 {
             headers.append((algorithm.headerName, value))
@@ -26,12 +26,15 @@ extension S3Service {
     }
 
     /// Writes the metadata; the blob it replaces (or, on failure, its own) is deleted afterwards.
-    func commit(_ object: ObjectRecord) async throws {
+    func commit(_ object: ObjectRecord, onlyIfAbsent: Bool = false) async throws {
         do {
-            if let replaced = try await catalog.putObject(object) { blobs.delete([replaced]) }
+            if let replaced = try await catalog.putObject(object, onlyIfAbsent: onlyIfAbsent) { blobs.delete([replaced]) }
         } catch let e as StoreError where e.isNotFound {
             blobs.delete([object.blob])
             throw S3Error.noSuchBucket(object.bucket)
+        } catch let e as StoreError where e.isConflict {
+            blobs.delete([object.blob])
+            throw S3Error.preconditionFailed
         } catch {
             blobs.delete([object.blob])
             throw error
@@ -179,7 +182,7 @@ extension S3Service {
         guard ["COPY", "REPLACE"].contains(taggingDirective) else {
             throw S3Error.invalidArgument("Unknown tagging directive.", name: "x-amz-tagging-directive", value: taggingDirective)
         }
-        if sourceBucket.name == bucket.name, sourceKey == key, metadataDirective == "COPY",
+        if sourceBucket.name == bucket.name, sourceKey.utf8.elementsEqual(key.utf8), metadataDirective == "COPY",
            request.header("x-amz-storage-class") == nil, request.header("x-amz-website-redirect-location") == nil {
             throw S3Error.invalidRequest(
                 "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")

@@ -107,8 +107,9 @@ public protocol ObjectCatalog: Sendable {
     func deleteBucket(named name: String) async throws
     func setBucketPolicy(_ policy: String?, bucket: String) async throws
 
-    /// Inserts or replaces; returns the replaced object's blob. Throws `StoreError.notFound` when the bucket is gone.
-    func putObject(_ object: ObjectRecord) async throws -> String?
+    /// Inserts or replaces; returns the replaced object's blob. Throws `StoreError.notFound` when the bucket is gone,
+    /// and `StoreError.conflict` when `onlyIfAbsent` and the key exists (checked in the same transaction).
+    func putObject(_ object: ObjectRecord, onlyIfAbsent: Bool) async throws -> String?
     func object(bucket: String, key: String) async throws -> ObjectRecord?
     /// Returns the deleted object's blob, or nil when there was none.
     func deleteObject(bucket: String, key: String) async throws -> String?

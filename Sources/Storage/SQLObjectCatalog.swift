@@ -71,17 +71,18 @@ public struct SQLObjectCatalog: ObjectCatalog {
         }
     }
 
-    public func putObject(_ o: ObjectRecord) async throws -> String? {
-        try await store.write { db in try await Self.put(o, in: db) }
+    public func putObject(_ o: ObjectRecord, onlyIfAbsent: Bool) async throws -> String? {
+        try await store.write { db in try await Self.put(o, onlyIfAbsent: onlyIfAbsent, in: db) }
     }
 
-    static func put(_ o: ObjectRecord, in db: any SQLDatabase) async throws -> String? {
+    static func put(_ o: ObjectRecord, onlyIfAbsent: Bool = false, in db: any SQLDatabase) async throws -> String? {
         guard try await db.raw("SELECT name FROM s3_bucket WHERE name = \(bind: o.bucket)").first() != nil else {
             throw StoreError.notFound("The specified bucket does not exist")
         }
         let previous = try await db.raw("""
             SELECT blob FROM s3_object WHERE bucket = \(bind: o.bucket) AND object_key = \(bind: o.key)
             """).first().map { try $0.decode(column: "blob", as: String.self) }
+        if onlyIfAbsent, previous != nil { throw StoreError.conflict("The object already exists") }
         try await db.raw("""
             INSERT INTO s3_object (bucket, object_key, blob, size, etag, last_modified, content_type, headers, metadata, tags,
                                    checksum_algorithm, checksum_value)
@@ -117,8 +118,10 @@ public struct SQLObjectCatalog: ObjectCatalog {
 
     public func objects(bucket: String, prefix: String, after: String?, limit: Int) async throws -> [ObjectRecord] {
         // A range scan from the larger of the prefix and the cursor; the caller stops at the first key without the prefix.
-        let from = max(prefix, after ?? "")
-        let inclusive = after == nil || prefix > (after ?? "")
+        // Byte order, not Swift's Unicode ordering: S3 keys are UTF-8 bytes.
+        let afterIsLarger = after.map { Array($0.utf8).lexicographicallyPrecedes(Array(prefix.utf8)) == false } ?? false
+        let from = afterIsLarger ? after! : prefix
+        let inclusive = !afterIsLarger
         return try await store.read { db in
             let rows = try await (inclusive
                 ? db.raw("""
@@ -129,7 +132,7 @@ public struct SQLObjectCatalog: ObjectCatalog {
                     SELECT * FROM s3_object WHERE bucket = \(bind: bucket) AND object_key > \(bind: from)
                     ORDER BY object_key LIMIT \(bind: limit)
                     """).all())
-            return try rows.map(Self.decodeObject).filter { $0.key.hasPrefix(prefix) || prefix.isEmpty }
+            return try rows.map(Self.decodeObject).filter { $0.key.utf8.starts(with: prefix.utf8) }
         }
     }
 

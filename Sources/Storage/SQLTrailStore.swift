@@ -109,8 +109,7 @@ public struct SQLTrailStore: TrailStore {
         try await store.read { db in
             let upper = through ?? Int64.max
             let rows = try await db.raw("""
-                SELECT seq, account_id, region, management, read_only, event_source, event_name, event_time, record,
-                       (SELECT group_concat(resource_name, char(10)) FROM audit_resource r WHERE r.event_id = e.event_id) AS resource_names
+                SELECT seq, account_id, region, management, read_only, event_source, event_name, event_time, record
                 FROM audit_event e WHERE seq > \(bind: after) AND seq <= \(bind: upper) ORDER BY seq LIMIT \(bind: limit)
                 """).all()
             return try rows.map { row in
@@ -123,9 +122,7 @@ public struct SQLTrailStore: TrailStore {
                     eventSource: try row.decode(column: "event_source", as: String.self),
                     eventName: try row.decode(column: "event_name", as: String.self),
                     eventTime: try row.decode(column: "event_time", as: Int64.self),
-                    record: try row.decode(column: "record", as: String.self),
-                    resourceNames: (try row.decode(column: "resource_names", as: String?.self))?
-                        .split(separator: "\n").map(String.init) ?? [])
+                    record: try row.decode(column: "record", as: String.self))
             }
         }
     }

@@ -39,7 +39,19 @@ public struct TrailSourceEvent: Sendable {
     /// Milliseconds since the epoch.
     public var eventTime: Int64
     public var record: String
-    public var resourceNames: [String]
+
+    public init(seq: Int64, accountId: String, region: String, management: Bool, readOnly: Bool, eventSource: String,
+                eventName: String, eventTime: Int64, record: String) {
+        self.seq = seq
+        self.accountId = accountId
+        self.region = region
+        self.management = management
+        self.readOnly = readOnly
+        self.eventSource = eventSource
+        self.eventName = eventName
+        self.eventTime = eventTime
+        self.record = record
+    }
 }
 
 /// A log file a trail delivers: planned (its events chosen, its key fixed) before it is written, so a restart

@@ -223,10 +223,22 @@ def test_get_bucket_location_us_east_1_and_eu_west_1(s3, server):
     assert regions[eu_name] == "eu-west-1" and regions[name] == "us-east-1"
 
 
-def test_create_existing_bucket_is_bucket_already_owned_by_you(s3):
+def test_create_existing_bucket_is_bucket_already_owned_by_you(s3, server):
+    # us-east-1 keeps AWS's legacy answer: 200 for a bucket you already own there, unchanged.
     name = new_bucket(s3, "dup")
-    err = error_of(s3.create_bucket, Bucket=name)
+    s3.put_object(Bucket=name, Key="kept", Body=b"still here")
+    again = s3.create_bucket(Bucket=name)
+    assert status(again) == 200
+    assert body_of(s3, name, "kept") == b"still here"
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]].count(name) == 1
+    # Every other region says so.
+    eu = server.client("s3", region="eu-west-1")
+    eu_name = unique("dupeu").lower()
+    eu.create_bucket(Bucket=eu_name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    err = error_of(eu.create_bucket, Bucket=eu_name,
+                   CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     assert (err["Status"], err["Code"]) == (409, "BucketAlreadyOwnedByYou")
+    assert err.get("BucketName") == eu_name
 
 
 @pytest.mark.parametrize("name", ["ab", "Upper-Case-Bucket", "under_score", "-leading-dash",
@@ -715,6 +727,45 @@ def test_start_after(s3, listing_bucket):
     got = s3.list_objects_v2(Bucket=listing_bucket, StartAfter="photos/2023/a.jpga")
     assert [o["Key"] for o in got["Contents"]] == LISTING_KEYS[1:]
     assert "Contents" not in s3.list_objects_v2(Bucket=listing_bucket, StartAfter="zzz")
+
+
+NFC = "caf\u00e9"     # é as one code point
+NFD = "cafe\u0301"    # e + COMBINING ACUTE ACCENT: a different key, not a longer "cafe"
+
+
+def test_prefixes_are_bytes_not_graphemes_nfd_keys(s3):
+    """S3 prefixes and delimiters match UTF-8 bytes. A key spelled with a combining character
+    right after the prefix (NFD file names from macOS) starts with that prefix; NFC and NFD
+    spellings are different keys and different common prefixes."""
+    bucket = new_bucket(s3, "nfd")
+    keys = ["cafe.txt", NFD + ".txt", NFD + "/2", NFC + "/1"]
+    for k in keys:
+        s3.put_object(Bucket=bucket, Key=k, Body=k.encode())
+    assert all_keys_v2(s3, bucket) == utf8_sorted(keys)
+
+    def listed(**kw):
+        r = s3.list_objects_v2(Bucket=bucket, **kw)
+        return ([o["Key"] for o in r.get("Contents", [])],
+                [p["Prefix"] for p in r.get("CommonPrefixes", [])])
+
+    assert listed(Prefix="cafe") == (utf8_sorted(["cafe.txt", NFD + ".txt", NFD + "/2"]), [])
+    assert listed(Prefix=NFD) == (utf8_sorted([NFD + ".txt", NFD + "/2"]), [])
+    assert listed(Prefix=NFC) == ([NFC + "/1"], [])
+    assert listed(Delimiter="/") == (utf8_sorted(["cafe.txt", NFD + ".txt"]),
+                                     utf8_sorted([NFD + "/", NFC + "/"]))
+    assert listed(Prefix="cafe", Delimiter="\u0301") == (["cafe.txt"], ["cafe\u0301"])
+
+
+def test_prefixes_are_bytes_not_graphemes_crlf(s3):
+    """"\r\n" is one grapheme but two bytes: the key "a\r\nb" starts with the prefix "a\r"."""
+    bucket = new_bucket(s3, "crlf")
+    for k in ["a\r\nb", "a\rb"]:
+        s3.put_object(Bucket=bucket, Key=k, Body=b"")
+    r = s3.list_objects_v2(Bucket=bucket, Prefix="a\r")
+    assert [o["Key"] for o in r.get("Contents", [])] == ["a\r\nb", "a\rb"]
+    r = s3.list_objects_v2(Bucket=bucket, Prefix="a\r", Delimiter="\n")
+    assert [o["Key"] for o in r.get("Contents", [])] == ["a\rb"]
+    assert [p["Prefix"] for p in r.get("CommonPrefixes", [])] == ["a\r\n"]
 
 
 def test_paginators_over_2500_keys_in_utf8_byte_order(s3):
@@ -1211,11 +1262,6 @@ def test_concurrent_overwrites_leave_one_intact_object_and_one_blob(cairn_factor
     assert not [p for p in (srv.data_dir / "objects" / "tmp").iterdir()]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "PutObject checks If-None-Match: * before it reads the body and commits without re-checking "
-    "(S3Service+Objects.swift putObject), so simultaneous conditional PUTs to a new key all "
-    "succeed (200) and the last one wins; S3 lets exactly one succeed and answers the others "
-    "412 PreconditionFailed / 409 ConditionalRequestConflict"))
 def test_concurrent_if_none_match_puts_create_the_object_once(cairn_factory):
     """Conditional writes are atomic in S3: of simultaneous PUTs with If-None-Match: * to a new
     key exactly one succeeds; the others get 412 PreconditionFailed (or 409

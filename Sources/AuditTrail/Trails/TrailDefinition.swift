@@ -85,11 +85,11 @@ struct TrailDefinition: Sendable, Equatable {
 
     /// The ARN data selectors compare: the object's, or the bucket's with a trailing `/` for bucket-wide calls.
     static func dataResourceARN(_ event: TrailSourceEvent) -> String {
-        if let object = event.resourceNames.first(where: { $0.hasPrefix("arn:aws:s3:::") && $0.dropFirst(13).contains("/") }) {
-            return object
-        }
-        if let bucket = event.resourceNames.first(where: { !$0.hasPrefix("arn:") }) { return "arn:aws:s3:::\(bucket)/" }
-        return ""
+        let resources = (try? JSONValue.parse(Array(event.record.utf8)))?["resources"]?.arrayValue ?? []
+        let arns = resources.compactMap { $0["ARN"]?.stringValue }
+        if let object = arns.first(where: { $0.hasPrefix("arn:aws:s3:::") && $0.dropFirst(13).contains("/") }) { return object }
+        if let bucket = arns.first(where: { $0.hasPrefix("arn:aws:s3:::") }) { return bucket + "/" }
+        return arns.first ?? ""
     }
 
     static func advancedMatches(_ selector: JSONValue, _ event: TrailSourceEvent) -> Bool {
