@@ -146,6 +146,7 @@ let package = Package(
         .testTarget(
             name: "TrailIntegrityTests",
             dependencies: ["TrailIntegrity", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Wire"], swiftSettings: swiftSettings),
         .testTarget(name: "EventPatternsTests", dependencies: ["EventPatterns"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WireTests", dependencies: ["Wire", "CairnCore"], resources: [.copy("Fixtures")],
@@ -154,6 +155,7 @@ let package = Package(
             name: "CairnServerTests",
             dependencies: [
                 "CairnServer", "Storage", "AuditTrail", "Identity", "Queues", "Topics", "EventBus", "Wire", "CairnCore",
+                "ObjectStore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -133,9 +133,10 @@ extension S3Service {
             return max(0, size - suffix)...(size - 1)
         }
         guard let start = Int64(parts[0]) else { return nil }
-        let end = parts[1].isEmpty ? size - 1 : (Int64(parts[1]) ?? -1)
-        guard parts[1].isEmpty || Int64(parts[1]) != nil, end >= start else { return nil }
+        guard parts[1].isEmpty || Int64(parts[1]) != nil else { return nil }
+        if let last = Int64(parts[1]), last < start { return nil }
         guard start < size else { throw S3Error.invalidRange(size: size) }
+        let end = parts[1].isEmpty ? size - 1 : Int64(parts[1])!
         return start...min(end, size - 1)
     }
 
