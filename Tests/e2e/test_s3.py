@@ -12,7 +12,9 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import socket
+import subprocess
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -20,6 +22,8 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import shutil
+import subprocess
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -1005,6 +1009,26 @@ def test_presigned_get_default_is_sigv2_and_works(s3, server):
     r = http("GET", url)
     assert r.status_code == 200, r.text
     assert r.headers["Content-Type"] == "application/x-over"
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_presigned_urls_work_with_curl(s3, server, tmp_path):
+    """What a user does with `aws s3 presign`: hand the URL to curl."""
+    bucket = new_bucket(s3, "curl")
+    body = os.urandom(300_000)
+    s3.put_object(Bucket=bucket, Key="shared/report 1.bin", Body=body)
+    presigned = server.aws("s3", "presign", f"s3://{bucket}/shared/report 1.bin", "--expires-in", "600", check=False)
+    assert presigned.returncode == 0, presigned.stderr
+    for url in (presigned.stdout.strip(),
+                v4_client(server).generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "shared/report 1.bin"})):
+        out = tmp_path / "download.bin"
+        cp = subprocess.run(["curl", "-sS", "-f", "-o", str(out), url], capture_output=True, text=True, timeout=60)
+        assert cp.returncode == 0, cp.stderr
+        assert out.read_bytes() == body
+    # A URL for another key does not open this one.
+    bad = presigned.stdout.strip().replace("report%201.bin", "report%202.bin")
+    cp = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", bad], capture_output=True, text=True, timeout=60)
+    assert cp.stdout == "403"
 
 
 def test_presigned_get_sigv4_works(s3, server):

@@ -474,3 +474,35 @@ def test_multi_region_trail_delivers_each_region_under_its_own_path(srv):
         west_ct.stop_logging(Name=name)
     assert error_code(e) == "InvalidHomeRegionException"
     ct.stop_logging(Name=name)
+
+
+def test_kill_9_during_delivery_loses_and_duplicates_nothing(cairn_factory):
+    """Calls made between crashes all reach the trail, each exactly once."""
+    import random
+    srv = cairn_factory.new("--trail-delivery-interval", "1", "--digest-interval", "2")
+    ct = srv.client("cloudtrail")
+    bucket = trail_bucket(srv)
+    name = unique("crash")
+    ct.create_trail(Name=name, S3BucketName=bucket, EnableLogFileValidation=True)
+    ct.start_logging(Name=name)
+    start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
+    rng = random.Random(7)
+    ids: list[str] = []
+    for _ in range(5):
+        sqs = srv.client("sqs")
+        ids += [sqs.create_queue(QueueName=unique("c"))["ResponseMetadata"]["RequestId"] for _ in range(15)]
+        time.sleep(rng.uniform(0.3, 1.5))
+        srv.kill9()
+        srv.start()
+    wait_for(lambda: set(ids) <= delivered_request_ids(srv, bucket), timeout=60)
+    counts: dict[str, int] = {}
+    for r in log_records(srv, bucket):
+        if r.get("requestID") in set(ids):
+            counts[r["requestID"]] = counts.get(r["requestID"], 0) + 1
+    assert set(counts) == set(ids)
+    assert all(n == 1 for n in counts.values()), {k: n for k, n in counts.items() if n != 1}
+    srv.client("cloudtrail").stop_logging(Name=name)
+    time.sleep(2)
+    cp = validate(srv, f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/{name}", start)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert "INVALID" not in cp.stdout
