@@ -155,7 +155,7 @@ let package = Package(
             name: "CairnServerTests",
             dependencies: [
                 "CairnServer", "Storage", "AuditTrail", "Identity", "Queues", "Topics", "EventBus", "Wire", "CairnCore",
-                "ObjectStore",
+                "ObjectStore", "TrailIntegrity",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -283,6 +283,35 @@ def test_data_event_selectors_deliver_object_calls_of_the_chosen_bucket(srv):
     ct.stop_logging(Name=name)
 
 
+def test_log_file_writes_are_recorded_as_the_cloudtrail_service(srv):
+    """Cairn writes log files as cloudtrail.amazonaws.com: S3 data events, seen by a trail that selects them."""
+    ct = srv.client("cloudtrail")
+    logs = trail_bucket(srv)
+    watcher_bucket = trail_bucket(srv)
+    writer, watcher = unique("writer"), unique("watcher")
+    ct.create_trail(Name=writer, S3BucketName=logs)
+    ct.create_trail(Name=watcher, S3BucketName=watcher_bucket)
+    ct.put_event_selectors(TrailName=watcher, EventSelectors=[{
+        "ReadWriteType": "WriteOnly", "IncludeManagementEvents": False,
+        "DataResources": [{"Type": "AWS::S3::Object", "Values": [f"arn:aws:s3:::{logs}/"]}]}])
+    ct.start_logging(Name=watcher)
+    ct.start_logging(Name=writer)
+    written = wait_for(lambda: [k for k in keys(srv, logs) if "/CloudTrail/" in k])
+
+    def puts():
+        return [r for r in log_records(srv, watcher_bucket)
+                if r["eventName"] == "PutObject" and r["requestParameters"]["key"] in written]
+    record = wait_for(puts)[0]
+    assert record["userIdentity"] == {"type": "AWSService", "invokedBy": "cloudtrail.amazonaws.com"}
+    assert record["sourceIPAddress"] == "cloudtrail.amazonaws.com"
+    assert record["eventCategory"] == "Data" and record["readOnly"] is False
+    assert record["requestParameters"]["bucketName"] == logs
+    # Data events never reach event history.
+    assert not [e for e in srv.lookup("EventName", "PutObject") if e["Record"]["requestParameters"]["bucketName"] == logs]
+    ct.stop_logging(Name=writer)
+    ct.stop_logging(Name=watcher)
+
+
 def test_each_delivered_file_is_announced_on_the_trail_topic(srv):
     ct, sns, sqs = srv.client("cloudtrail"), srv.client("sns"), srv.client("sqs")
     bucket = trail_bucket(srv)
@@ -347,11 +376,11 @@ def summary(out: str) -> dict[str, tuple[int, int]]:
 def validated_trail(srv):
     """A trail with log file validation, logging across a restart and several digest periods."""
     ct = srv.client("cloudtrail")
-    bucket = trail_bucket(srv)
+    bucket = trail_bucket(srv, prefix="audit/main")
     name = unique("valid")
     arn = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/{name}"
     start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=2)
-    ct.create_trail(Name=name, S3BucketName=bucket, EnableLogFileValidation=True)
+    ct.create_trail(Name=name, S3BucketName=bucket, S3KeyPrefix="audit/main", EnableLogFileValidation=True)
     ct.start_logging(Name=name)
     for _ in range(2):  # separate deliveries: separate log files
         ids = {srv.client("sqs").create_queue(QueueName=unique("v"))["ResponseMetadata"]["RequestId"] for _ in range(3)}
@@ -374,7 +403,7 @@ def test_digests_are_signed_chained_and_listed_keys_verify_them(srv, validated_t
     bucket = validated_trail["bucket"]
     digest_keys = sorted(k for k in keys(srv, bucket) if "CloudTrail-Digest" in k)
     assert len(digest_keys) >= 4
-    assert all(DIGEST_KEY.match(k) for k in digest_keys), digest_keys
+    assert all(DIGEST_KEY.match(k) and DIGEST_KEY.match(k).group("prefix") == "audit/main" for k in digest_keys), digest_keys
     public = {k["Fingerprint"]: k for k in ct.list_public_keys()["PublicKeyList"]}
     assert public
     previous = None
