@@ -108,6 +108,17 @@ let package = Package(
             dependencies: ["CairnCore", "Wire", "Storage", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        // S3 Batch Operations: S3 Control job calls and the job runner, over the object store.
+        .target(
+            name: "BatchOperations",
+            dependencies: [
+                "CairnCore", "Wire", "Storage", "AuditTrail", "ObjectStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Trail log files and signed digests: formats, keys, signatures, gzip. No server state.
         .target(
             name: "TrailIntegrity",
@@ -123,6 +134,7 @@ let package = Package(
             name: "CairnServer",
             dependencies: [
                 "CairnCore", "Wire", "Storage", "Identity", "AuditTrail", "Queues", "Topics", "EventBus", "ObjectStore",
+                "BatchOperations",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -6,6 +6,7 @@ import Identity
 import Logging
 import NIOCore
 import ObjectStore
+import BatchOperations
 import Prometheus
 import Queues
 import Topics
@@ -69,6 +70,12 @@ public func buildApplication(
         deliveryInterval: .milliseconds(Int64(configuration.trailDeliveryInterval * 1000)), digestInterval: configuration.digestInterval)
     let trailOperations = TrailOperations(store: trailStore, buckets: trailBuckets, notifier: trailNotifier, keys: signingKeys,
                                           clock: clock, wake: { trailWriter.wake() })
+    let jobStore = SQLJobStore(store: store)
+    let jobTransitions = JobTransitions(store: jobStore, recorder: recorder, clock: clock)
+    let jobRunner = JobRunner(store: jobStore, transitions: jobTransitions, s3: s3, clock: clock, logger: logger)
+    let s3Control = S3ControlService(store: jobStore, transitions: jobTransitions, clock: clock,
+                                     confirmationByDefault: configuration.s3BatchConfirmationByDefault,
+                                     wake: { jobRunner.wake() })
     let registry = ServiceRegistry([
         IAMService(store: identities, directory: directory, clock: clock),
         STSService(store: identities, clock: clock),
@@ -76,7 +83,7 @@ public func buildApplication(
         SQSService(store: queues, waiters: waiters, clock: clock),
         EventBridgeService(store: buses, router: router, clock: clock),
         SNSService(topics: SQLTopicStore(store: store), publisher: publisher, clock: clock),
-    ], rest: [s3])
+    ], rest: [s3Control, s3])
     let gateway = Gateway(
         registry: registry,
         authenticator: Authenticator(directory: directory, maxClockSkew: configuration.maxClockSkew),
@@ -96,6 +103,7 @@ public func buildApplication(
             MessageRetentionService(store: queues, clock: clock, logger: logger),
             delivery,
             trailWriter,
+            jobRunner,
         ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)

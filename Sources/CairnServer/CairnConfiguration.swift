@@ -25,6 +25,8 @@ public struct CairnConfiguration: Sendable {
     public var trailDeliveryInterval: Double = 300
     /// Seconds each digest file covers.
     public var digestInterval: Double = 3600
+    /// Whether an S3 Batch Operations job whose CreateJob omits `ConfirmationRequired` waits in Suspended.
+    public var s3BatchConfirmationByDefault: Bool = true
 
     public init() {}
 

@@ -21,3 +21,45 @@ extension S3Service {
         return object
     }
 }
+
+extension S3Service {
+    /// An object's metadata.
+    public func objectRecord(bucket: String, key: String) async throws -> ObjectRecord? {
+        try await catalog.object(bucket: bucket, key: key)
+    }
+
+    /// The bytes of a small object (manifests), at most `limit`.
+    public func readObject(_ object: ObjectRecord, limit: Int) throws -> [UInt8] {
+        try blobs.read(object.blob, limit: limit)
+    }
+
+    /// Objects under a prefix in key order, after `after`.
+    public func objects(bucket: String, prefix: String, after: String?, limit: Int) async throws -> [ObjectRecord] {
+        try await catalog.objects(bucket: bucket, prefix: prefix, after: after, limit: limit)
+    }
+
+    /// Replaces the tags of many objects at once; per item, whether the object existed.
+    public func replaceTags(_ items: [(bucket: String, key: String, tags: [String: String])]) async throws -> [Bool] {
+        try await catalog.setObjectTags(items)
+    }
+
+    /// Copies an object as CopyObject does, with the changes a Batch Operations copy asks for.
+    public func copyObject(_ source: ObjectRecord, toBucket bucket: String, key: String,
+                           replace: (contentType: String?, headers: [String: String], metadata: [String: String])?,
+                           tags: [String: String]?) async throws -> ObjectRecord {
+        var object = try await copy(source, to: bucket, key: key)
+        if let replace {
+            object.metadata = replace.metadata
+            object.headers = replace.headers
+            object.contentType = replace.contentType ?? "binary/octet-stream"
+        }
+        if let tags { object.tags = tags }
+        try await commit(object)
+        return object
+    }
+
+    /// Tag rules S3 applies (at most 10, key and value lengths).
+    public static func checkTags(_ pairs: [(String, String)]) throws -> [String: String] {
+        try validateTags(pairs)
+    }
+}

@@ -371,6 +371,45 @@ enum Migrations {
             )
             """,
         ]),
+        Migration(name: "0009_batch_jobs", statements: [
+            """
+            CREATE TABLE s3_job (
+                job_id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                status TEXT NOT NULL,
+                priority INTEGER NOT NULL,
+                client_token TEXT NOT NULL,
+                request_hash TEXT NOT NULL,
+                definition TEXT NOT NULL,
+                state TEXT NOT NULL,
+                tags TEXT NOT NULL,
+                total_tasks INTEGER NOT NULL,
+                succeeded_tasks INTEGER NOT NULL,
+                failed_tasks INTEGER NOT NULL,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                UNIQUE (account_id, client_token)
+            )
+            """,
+            "CREATE INDEX s3_job_by_account ON s3_job (account_id, region, created_at)",
+            "CREATE INDEX s3_job_by_status ON s3_job (status, priority)",
+            """
+            CREATE TABLE s3_job_task (
+                job_id TEXT NOT NULL,
+                task_index INTEGER NOT NULL,
+                bucket TEXT NOT NULL,
+                object_key TEXT NOT NULL,
+                version_id TEXT,
+                result TEXT,
+                error_code TEXT,
+                http_status INTEGER,
+                message TEXT,
+                PRIMARY KEY (job_id, task_index)
+            )
+            """,
+            "CREATE INDEX s3_job_task_pending ON s3_job_task (job_id, result, task_index)",
+        ]),
     ]
 
     /// Applies the migrations not yet recorded in `migration`, each in its own transaction.

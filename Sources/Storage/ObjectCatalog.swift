@@ -117,6 +117,8 @@ public protocol ObjectCatalog: Sendable {
     func objects(bucket: String, prefix: String, after: String?, limit: Int) async throws -> [ObjectRecord]
     /// Returns false when the object does not exist.
     func setObjectTags(_ tags: [String: String], bucket: String, key: String) async throws -> Bool
+    /// Sets the tags of many objects in one transaction; returns, per item, whether the object exists.
+    func setObjectTags(_ items: [(bucket: String, key: String, tags: [String: String])]) async throws -> [Bool]
 
     func createUpload(_ upload: UploadRecord) async throws
     func upload(id: String) async throws -> UploadRecord?

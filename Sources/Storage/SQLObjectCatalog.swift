@@ -151,6 +151,25 @@ public struct SQLObjectCatalog: ObjectCatalog {
         }
     }
 
+    public func setObjectTags(_ items: [(bucket: String, key: String, tags: [String: String])]) async throws -> [Bool] {
+        try await store.write { db in
+            var found: [Bool] = []
+            for item in items {
+                let exists = try await db.raw("""
+                    SELECT 1 AS found FROM s3_object WHERE bucket = \(bind: item.bucket) AND object_key = \(bind: item.key)
+                    """).first() != nil
+                if exists {
+                    try await db.raw("""
+                        UPDATE s3_object SET tags = \(bind: StringMapColumn.encode(item.tags))
+                        WHERE bucket = \(bind: item.bucket) AND object_key = \(bind: item.key)
+                        """).run()
+                }
+                found.append(exists)
+            }
+            return found
+        }
+    }
+
     public func createUpload(_ u: UploadRecord) async throws {
         try await store.write { db in
             try await db.raw("""

@@ -35,6 +35,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("digest-interval"),
             help: "Seconds each trail digest file covers (CAIRN_DIGEST_INTERVAL, default 3600, as in AWS).")
     var digestInterval: Double?
+    @Option(name: .customLong("batch-jobs-confirm-by-default"),
+            help: "Whether an S3 Batch Operations job created without ConfirmationRequired waits in Suspended: true or false (CAIRN_BATCH_JOBS_CONFIRM_BY_DEFAULT, default true, as the S3 guide's CLI walkthrough shows).")
+    var batchJobsConfirmByDefault: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (CAIRN_LOG_LEVEL, default info).")
     var logLevel: String?
 
@@ -69,6 +72,13 @@ struct Serve: AsyncParsableCommand {
         if let seconds = digestInterval ?? env["CAIRN_DIGEST_INTERVAL"].flatMap(Double.init) {
             guard seconds >= 1 else { throw ValidationError("--digest-interval must be at least 1 second.") }
             c.digestInterval = seconds
+        }
+        if let text = batchJobsConfirmByDefault ?? env["CAIRN_BATCH_JOBS_CONFIRM_BY_DEFAULT"] {
+            switch text.lowercased() {
+            case "true", "1", "yes": c.s3BatchConfirmationByDefault = true
+            case "false", "0", "no": c.s3BatchConfirmationByDefault = false
+            default: throw ValidationError("--batch-jobs-confirm-by-default takes true or false.")
+            }
         }
         if let text = logLevel ?? env["CAIRN_LOG_LEVEL"] {
             guard let level = Logger.Level(rawValue: text) else { throw ValidationError("Unknown log level '\(text)'.") }

@@ -1,0 +1,150 @@
+import Foundation
+import SQLKit
+
+/// `JobStore` over SQL.
+public struct SQLJobStore: JobStore {
+    let store: SQLStore
+
+    public init(store: SQLStore) { self.store = store }
+
+    static func decode(_ row: any SQLRow) throws -> JobRow {
+        JobRow(jobId: try row.decode(column: "job_id", as: String.self),
+               accountId: try row.decode(column: "account_id", as: String.self),
+               region: try row.decode(column: "region", as: String.self),
+               status: try row.decode(column: "status", as: String.self),
+               priority: try row.decode(column: "priority", as: Int64.self),
+               clientToken: try row.decode(column: "client_token", as: String.self),
+               requestHash: try row.decode(column: "request_hash", as: String.self),
+               definition: try row.decode(column: "definition", as: String.self),
+               state: try row.decode(column: "state", as: String.self),
+               tags: StringMapColumn.decode(try row.decode(column: "tags", as: String.self)),
+               totalTasks: try row.decode(column: "total_tasks", as: Int64.self),
+               succeededTasks: try row.decode(column: "succeeded_tasks", as: Int64.self),
+               failedTasks: try row.decode(column: "failed_tasks", as: Int64.self),
+               createdAt: try row.decode(column: "created_at", as: Int64.self),
+               updatedAt: try row.decode(column: "updated_at", as: Int64.self))
+    }
+
+    static func decodeTask(_ row: any SQLRow) throws -> JobTask {
+        JobTask(index: try row.decode(column: "task_index", as: Int64.self),
+                bucket: try row.decode(column: "bucket", as: String.self),
+                key: try row.decode(column: "object_key", as: String.self),
+                versionId: try row.decode(column: "version_id", as: String?.self),
+                result: try row.decode(column: "result", as: String?.self),
+                errorCode: try row.decode(column: "error_code", as: String?.self),
+                httpStatus: try row.decode(column: "http_status", as: Int?.self),
+                message: try row.decode(column: "message", as: String?.self))
+    }
+
+    public func createJob(_ j: JobRow) async throws {
+        try await store.write { db in
+            try await db.raw("""
+                INSERT INTO s3_job (job_id, account_id, region, status, priority, client_token, request_hash, definition, state, tags,
+                                    total_tasks, succeeded_tasks, failed_tasks, created_at, updated_at)
+                VALUES (\(bind: j.jobId), \(bind: j.accountId), \(bind: j.region), \(bind: j.status), \(bind: j.priority),
+                        \(bind: j.clientToken), \(bind: j.requestHash), \(bind: j.definition), \(bind: j.state),
+                        \(bind: StringMapColumn.encode(j.tags)), \(bind: j.totalTasks), \(bind: j.succeededTasks),
+                        \(bind: j.failedTasks), \(bind: j.createdAt), \(bind: j.updatedAt))
+                """).run()
+        }
+    }
+
+    public func job(id: String) async throws -> JobRow? {
+        try await store.read { db in try await db.raw("SELECT * FROM s3_job WHERE job_id = \(bind: id)").first().map(Self.decode) }
+    }
+
+    public func job(accountId: String, clientToken: String) async throws -> JobRow? {
+        try await store.read { db in
+            try await db.raw("SELECT * FROM s3_job WHERE account_id = \(bind: accountId) AND client_token = \(bind: clientToken)")
+                .first().map(Self.decode)
+        }
+    }
+
+    public func jobs(accountId: String, region: String, statuses: Set<String>, limit: Int,
+                     after: (createdAt: Int64, jobId: String)?) async throws -> [JobRow] {
+        let cursorTime = after?.createdAt ?? Int64.max
+        let cursorId = after?.jobId ?? ""
+        return try await store.read { db in
+            let rows = try await db.raw("""
+                SELECT * FROM s3_job WHERE account_id = \(bind: accountId) AND region = \(bind: region)
+                AND (created_at < \(bind: cursorTime) OR (created_at = \(bind: cursorTime) AND job_id < \(bind: cursorId)))
+                ORDER BY created_at DESC, job_id DESC
+                """).all().map(Self.decode)
+            return Array(rows.filter { statuses.isEmpty || statuses.contains($0.status) }.prefix(limit))
+        }
+    }
+
+    public func unfinishedJobs() async throws -> [JobRow] {
+        try await store.read { db in
+            try await db.raw("""
+                SELECT * FROM s3_job WHERE status NOT IN ('Complete', 'Cancelled', 'Failed') ORDER BY priority DESC, created_at
+                """).all().map(Self.decode)
+        }
+    }
+
+    public func updateJob(_ j: JobRow, ifStatus expected: String) async throws -> Bool {
+        try await store.write { db in
+            let current = try await db.raw("SELECT status FROM s3_job WHERE job_id = \(bind: j.jobId)").first()
+                .map { try $0.decode(column: "status", as: String.self) }
+            guard current == expected else { return false }
+            try await db.raw("""
+                UPDATE s3_job SET status = \(bind: j.status), priority = \(bind: j.priority), state = \(bind: j.state),
+                    tags = \(bind: StringMapColumn.encode(j.tags)), updated_at = \(bind: j.updatedAt)
+                WHERE job_id = \(bind: j.jobId)
+                """).run()
+            return true
+        }
+    }
+
+    public func addTasks(_ tasks: [JobTask], jobId: String) async throws {
+        try await store.write { db in
+            for chunk in stride(from: 0, to: tasks.count, by: 200).map({ tasks[$0..<min($0 + 200, tasks.count)] }) {
+                var query = SQLQueryString("INSERT INTO s3_job_task (job_id, task_index, bucket, object_key, version_id) VALUES ")
+                for (i, t) in chunk.enumerated() {
+                    if i > 0 { query.appendLiteral(", ") }
+                    query = query + "(\(bind: jobId), \(bind: t.index), \(bind: t.bucket), \(bind: t.key), \(bind: t.versionId))"
+                }
+                try await db.raw(query).run()
+            }
+            try await db.raw("UPDATE s3_job SET total_tasks = total_tasks + \(bind: Int64(tasks.count)) WHERE job_id = \(bind: jobId)").run()
+        }
+    }
+
+    public func pendingTasks(jobId: String, limit: Int) async throws -> [JobTask] {
+        try await store.read { db in
+            try await db.raw("""
+                SELECT * FROM s3_job_task WHERE job_id = \(bind: jobId) AND result IS NULL ORDER BY task_index LIMIT \(bind: limit)
+                """).all().map(Self.decodeTask)
+        }
+    }
+
+    public func completeTasks(_ tasks: [JobTask], jobId: String, succeeded: Int64, failed: Int64) async throws {
+        try await store.write { db in
+            for t in tasks {
+                try await db.raw("""
+                    UPDATE s3_job_task SET result = \(bind: t.result), error_code = \(bind: t.errorCode), http_status = \(bind: t.httpStatus),
+                        message = \(bind: t.message)
+                    WHERE job_id = \(bind: jobId) AND task_index = \(bind: t.index) AND result IS NULL
+                    """).run()
+            }
+            try await db.raw("""
+                UPDATE s3_job SET succeeded_tasks = succeeded_tasks + \(bind: succeeded), failed_tasks = failed_tasks + \(bind: failed)
+                WHERE job_id = \(bind: jobId)
+                """).run()
+        }
+    }
+
+    public func finishedTasks(jobId: String, failedOnly: Bool, after: Int64, limit: Int) async throws -> [JobTask] {
+        try await store.read { db in
+            try await (failedOnly
+                ? db.raw("""
+                    SELECT * FROM s3_job_task WHERE job_id = \(bind: jobId) AND result = 'failed' AND task_index > \(bind: after)
+                    ORDER BY task_index LIMIT \(bind: limit)
+                    """).all()
+                : db.raw("""
+                    SELECT * FROM s3_job_task WHERE job_id = \(bind: jobId) AND result IS NOT NULL AND task_index > \(bind: after)
+                    ORDER BY task_index LIMIT \(bind: limit)
+                    """).all()).map(Self.decodeTask)
+        }
+    }
+}
