@@ -158,6 +158,8 @@ let package = Package(
         .testTarget(
             name: "TrailIntegrityTests",
             dependencies: ["TrailIntegrity", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        .testTarget(name: "BatchOperationsTests", dependencies: ["BatchOperations", "Storage", "Wire", "CairnCore"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Wire"], swiftSettings: swiftSettings),
         .testTarget(name: "EventPatternsTests", dependencies: ["EventPatterns"], swiftSettings: swiftSettings),
         .testTarget(

@@ -88,11 +88,13 @@ extension JobRunner {
         let versionColumn = fields.firstIndex(of: "VersionId")
         var tasks: [JobTask] = []
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Split on bytes: Swift treats "\r\n" as one Character, so splitting the String on "\n" would not.
+        for rawLine in text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false) {
             lineNumber += 1
-            var line = Substring(rawLine)
-            if line.hasSuffix("\r") { line = line.dropLast() }
-            if line.isEmpty { continue }
+            var bytes = Array(rawLine)
+            if bytes.last == 0x0D { bytes.removeLast() }
+            if bytes.isEmpty { continue }
+            let line = Substring(String(decoding: bytes, as: UTF8.self))
             let columns = line.split(separator: ",", omittingEmptySubsequences: false)
             // The VersionId column may be left off when it is the last one.
             let required = fields.count - (versionColumn == fields.count - 1 ? 1 : 0)
