@@ -119,6 +119,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // AWS Batch: compute environments, job queues, job definitions, jobs run as local processes.
+        .target(
+            name: "BatchCompute",
+            dependencies: [
+                "CairnCore", "Wire", "Storage",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Trail log files and signed digests: formats, keys, signatures, gzip. No server state.
         .target(
             name: "TrailIntegrity",
@@ -134,7 +144,7 @@ let package = Package(
             name: "CairnServer",
             dependencies: [
                 "CairnCore", "Wire", "Storage", "Identity", "AuditTrail", "Queues", "Topics", "EventBus", "ObjectStore",
-                "BatchOperations",
+                "BatchOperations", "BatchCompute",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

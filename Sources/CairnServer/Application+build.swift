@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import ObjectStore
 import BatchOperations
+import BatchCompute
 import Prometheus
 import Queues
 import Topics
@@ -76,6 +77,12 @@ public func buildApplication(
     let s3Control = S3ControlService(store: jobStore, transitions: jobTransitions, clock: clock,
                                      confirmationByDefault: configuration.s3BatchConfirmationByDefault,
                                      wake: { jobRunner.wake() })
+    let batchStore = SQLBatchStore(store: store)
+    let batchJobs = BatchJobs(store: batchStore, events: BusBatchEvents(router: router), clock: clock)
+    let batchScheduler = BatchScheduler(
+        store: batchStore, jobs: batchJobs, clock: clock, logger: logger,
+        logDirectory: configuration.batchRunner == .local ? configuration.batchLogDirectory : nil)
+    let batch = BatchService(store: batchStore, jobs: batchJobs, clock: clock, wake: { batchScheduler.wake() })
     let registry = ServiceRegistry([
         IAMService(store: identities, directory: directory, clock: clock),
         STSService(store: identities, clock: clock),
@@ -83,7 +90,7 @@ public func buildApplication(
         SQSService(store: queues, waiters: waiters, clock: clock),
         EventBridgeService(store: buses, router: router, clock: clock),
         SNSService(topics: SQLTopicStore(store: store), publisher: publisher, clock: clock),
-    ], rest: [s3Control, s3])
+    ], rest: [s3Control, s3, batch])
     let gateway = Gateway(
         registry: registry,
         authenticator: Authenticator(directory: directory, maxClockSkew: configuration.maxClockSkew),
@@ -104,6 +111,7 @@ public func buildApplication(
             delivery,
             trailWriter,
             jobRunner,
+            batchScheduler,
         ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)

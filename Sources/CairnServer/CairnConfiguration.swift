@@ -25,6 +25,11 @@ public struct CairnConfiguration: Sendable {
     public var trailDeliveryInterval: Double = 300
     /// Seconds each digest file covers.
     public var digestInterval: Double = 3600
+    /// How AWS Batch jobs run: not at all (they wait in RUNNABLE), or as local processes.
+    public enum BatchRunner: String, Sendable { case none, local }
+    public var batchRunner: BatchRunner = .none
+    /// Where job attempts keep their stdout and stderr.
+    public var batchLogDirectory: String { (dataDirectory as NSString).appendingPathComponent("batch-logs") }
     /// Whether an S3 Batch Operations job whose CreateJob omits `ConfirmationRequired` waits in Suspended.
     public var s3BatchConfirmationByDefault: Bool = true
 

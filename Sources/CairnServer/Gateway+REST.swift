@@ -113,7 +113,7 @@ extension Gateway {
         var signatureVersion = "SigV4"
         if case .presignedV2 = credentials { authMethod = "QueryString"; signatureVersion = "SigV2" }
         if case .presignedV4 = credentials { authMethod = "QueryString" }
-        let rest = RESTRequest(method: request.method.rawValue, rawPath: path, rawQuery: query, headers: headers,
+        var rest = RESTRequest(method: request.method.rawValue, rawPath: path, rawQuery: query, headers: headers,
                                body: Wire.RequestBody { try await iterator.next() }, authenticationMethod: authMethod,
                                signatureVersion: signatureVersion)
         guard let service = registry.restService(signingName: signingName, for: rest) else {
@@ -127,8 +127,29 @@ extension Gateway {
         let caller: Authenticator.Authenticated
         do {
             switch credentials {
+            case .header(let authorization) where wireProtocol == .restJSON:
+                // rest-json bodies are small and signed by their SHA-256, which clients need not send: read, then verify.
+                if let length = headers["content-length"]?.first.flatMap(Int.init), length > maxBodyBytes {
+                    return render(wireProtocol.encodeError(Self.tooLarge(maxBodyBytes), requestId: requestId))
+                }
+                let body: [UInt8]
+                do {
+                    // Through the one iterator the request has: a Hummingbird body can be iterated only once.
+                    body = try await rest.body.collect(limit: maxBodyBytes)
+                } catch {
+                    return render(wireProtocol.encodeError(Self.tooLarge(maxBodyBytes), requestId: requestId))
+                }
+                let computed = SigV4.hexSHA256(body)
+                if let declared = headers["x-amz-content-sha256"]?.first, declared.count == 64, declared.lowercased() != computed {
+                    throw AuthenticationError.payloadHashMismatch
+                }
+                rest.body = .bytes(body)
+                rest.bodyBytes = body
+                let signed = SigV4.Request(method: request.method.rawValue, rawPath: path, rawQuery: query, headers: headers,
+                                           payloadHash: headers["x-amz-content-sha256"]?.first ?? computed)
+                caller = try await authenticator.authenticate(signed, authorization: authorization, now: now)
             case .header(let authorization):
-                guard let declared = headers["x-amz-content-sha256"]?.first ?? (wireProtocol == .restJSON ? SigV4.hexSHA256([UInt8]()) : nil) else {
+                guard let declared = headers["x-amz-content-sha256"]?.first else {
                     let e = AWSError(code: "InvalidRequest", status: 400, message: "Missing required header for this request: x-amz-content-sha256")
                     return render(wireProtocol.encodeError(e, requestId: requestId, isHead: isHead))
                 }
@@ -146,8 +167,10 @@ extension Gateway {
                 caller = try await authenticator.authenticateV2(accessKeyId: key, signature: signature, stringToSign: toSign,
                                                                 expires: expires, securityToken: token, now: now)
             }
-        } catch {
+        } catch let error as AuthenticationError {
             return render(wireProtocol.encodeError(error.awsError(for: wireProtocol), requestId: requestId, isHead: isHead))
+        } catch {
+            return render(wireProtocol.encodeError(.internalFailure(requestId: requestId), requestId: requestId, isHead: isHead))
         }
         let region: String
         switch credentials {

@@ -1,4 +1,6 @@
+import BatchCompute
 import CairnCore
+import Foundation
 import EventBus
 import Queues
 import Topics
@@ -56,4 +58,14 @@ final class DeliveryWake: Sendable {
     private let target = Mutex<DeliveryService?>(nil)
     func connect(_ service: DeliveryService) { target.withLock { $0 = service } }
     func fire() { target.withLock { $0 }?.wake() }
+}
+
+/// AWS Batch's "Batch Job State Change" events, put on the default bus.
+struct BusBatchEvents: BatchEventSink {
+    let router: EventRouter
+
+    func jobStateChanged(accountId: String, region: String, jobArn: String, detail: JSONValue, time: Date) async throws {
+        try await router.emit(accountId: accountId, region: region, source: "aws.batch", detailType: "Batch Job State Change",
+                              resources: [jobArn], detail: detail, time: time)
+    }
 }

@@ -159,4 +159,20 @@ public final class EventRouter: AuditRecordRouter, Sendable {
     }
 
     public func didEnqueue() { wake() }
+
+    // MARK: Events services send themselves
+
+    /// Puts an event a service emits itself (AWS Batch's "Batch Job State Change") on the account's default bus:
+    /// the matched deliveries are committed to the outbox before this returns, so they survive a crash.
+    public func emit(accountId: String, region: String, source: String, detailType: String, resources: [String],
+                     detail: JSONValue, time: Date) async throws {
+        let id = Identifiers.uuid()
+        let event = Self.envelope(id: id, detailType: detailType, source: source, account: accountId, time: time, region: region,
+                                  resources: resources, detail: detail)
+        let deliveries = try await deliveries(accountId: accountId, region: region, bus: "default", event: event,
+                                              eventJSON: event.jsonString(), eventId: id)
+        guard !deliveries.isEmpty else { return }
+        try await store.enqueue(deliveries)
+        wake()
+    }
 }

@@ -410,6 +410,39 @@ enum Migrations {
             """,
             "CREATE INDEX s3_job_task_pending ON s3_job_task (job_id, result, task_index)",
         ]),
+        Migration(name: "0010_batch_compute", statements: [
+            """
+            CREATE TABLE batch_resource (
+                arn TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                name TEXT NOT NULL,
+                revision INTEGER NOT NULL,
+                status TEXT NOT NULL,
+                document TEXT NOT NULL,
+                created_at INTEGER NOT NULL
+            )
+            """,
+            "CREATE INDEX batch_resource_by_name ON batch_resource (account_id, region, kind, name, revision)",
+            """
+            CREATE TABLE batch_job (
+                job_id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                queue_arn TEXT NOT NULL,
+                parent_id TEXT,
+                status TEXT NOT NULL,
+                job_name TEXT NOT NULL,
+                document TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL
+            )
+            """,
+            "CREATE INDEX batch_job_by_queue ON batch_job (account_id, region, queue_arn, status, created_at)",
+            "CREATE INDEX batch_job_by_parent ON batch_job (parent_id, job_id)",
+            "CREATE INDEX batch_job_by_status ON batch_job (status, created_at)",
+        ]),
     ]
 
     /// Applies the migrations not yet recorded in `migration`, each in its own transaction.

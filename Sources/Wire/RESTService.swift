@@ -19,6 +19,8 @@ public struct RESTRequest: Sendable {
     /// Header values by lower-case name.
     public var headers: [String: [String]]
     public var body: RequestBody
+    /// The whole body, when the wire layer has already read it (rest-json, whose signature covers its hash).
+    public var bodyBytes: [UInt8]?
     /// How the caller authenticated: `AuthHeader` or `QueryString` (S3 records it).
     public var authenticationMethod: String
     /// `SigV4` or `SigV2`.

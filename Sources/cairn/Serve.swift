@@ -38,6 +38,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("batch-jobs-confirm-by-default"),
             help: "Whether an S3 Batch Operations job created without ConfirmationRequired waits in Suspended: true or false (CAIRN_BATCH_JOBS_CONFIRM_BY_DEFAULT, default true, as the S3 guide's CLI walkthrough shows).")
     var batchJobsConfirmByDefault: String?
+    @Option(name: .customLong("batch-runner"),
+            help: "How AWS Batch jobs run: 'none' (they wait in RUNNABLE) or 'local' (their commands run as local processes; only for trusted callers) (CAIRN_BATCH_RUNNER, default none).")
+    var batchRunner: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (CAIRN_LOG_LEVEL, default info).")
     var logLevel: String?
 
@@ -79,6 +82,12 @@ struct Serve: AsyncParsableCommand {
             case "false", "0", "no": c.s3BatchConfirmationByDefault = false
             default: throw ValidationError("--batch-jobs-confirm-by-default takes true or false.")
             }
+        }
+        if let text = batchRunner ?? env["CAIRN_BATCH_RUNNER"] {
+            guard let runner = CairnConfiguration.BatchRunner(rawValue: text) else {
+                throw ValidationError("--batch-runner takes none or local.")
+            }
+            c.batchRunner = runner
         }
         if let text = logLevel ?? env["CAIRN_LOG_LEVEL"] {
             guard let level = Logger.Level(rawValue: text) else { throw ValidationError("Unknown log level '\(text)'.") }

@@ -1,0 +1,77 @@
+import CairnCore
+import Foundation
+import Storage
+
+/// Where "Batch Job State Change" events go (the default event bus). Implemented by the application.
+public protocol BatchEventSink: Sendable {
+    func jobStateChanged(accountId: String, region: String, jobArn: String, detail: JSONValue, time: Date) async throws
+}
+
+/// A job's document: AWS's `JobDetail` plus Cairn's bookkeeping under `_cairn` (never shown).
+struct BatchJob: Sendable {
+    var row: BatchJobRow
+    var detail: JSONValue
+
+    init(_ row: BatchJobRow) {
+        self.row = row
+        detail = (try? JSONValue.parse(Array(row.document.utf8))) ?? .object([])
+    }
+
+    var status: String { row.status }
+    var bookkeeping: JSONValue { detail["_cairn"] ?? .object([]) }
+    func value(_ key: String) -> JSONValue? { bookkeeping[key] }
+
+    mutating func set(_ changes: [(String, JSONValue?)]) { detail = BatchService.setting(detail, changes) }
+    mutating func setInternal(_ changes: [(String, JSONValue?)]) {
+        detail = BatchService.setting(detail, [("_cairn", BatchService.setting(bookkeeping, changes))])
+    }
+
+    /// The detail as DescribeJobs and the events show it.
+    var publicDetail: JSONValue {
+        guard case .object(let members) = detail else { return detail }
+        return .object(members.filter { $0.0 != "_cairn" })
+    }
+
+    var arn: String { detail["jobArn"]?.stringValue ?? "" }
+}
+
+/// Moves jobs between statuses — from the API and from the scheduler — and sends AWS's "Batch Job State Change"
+/// event for every status after SUBMITTED.
+public struct BatchJobs: Sendable {
+    let store: any BatchStore
+    let events: any BatchEventSink
+    let clock: any WallClock
+
+    public init(store: any BatchStore, events: any BatchEventSink, clock: any WallClock) {
+        self.store = store
+        self.events = events
+        self.clock = clock
+    }
+
+    func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded()) }
+
+    /// Moves the job if it is still in the status the caller saw; returns the moved job or nil.
+    @discardableResult
+    func move(_ job: BatchJob, to status: String, reason: String? = nil,
+              change: (inout BatchJob) -> Void = { _ in }) async throws -> BatchJob? {
+        var moved = job
+        moved.set([("status", .string(status))])
+        if let reason { moved.set([("statusReason", .string(reason))]) }
+        change(&moved)
+        moved.row.status = status
+        moved.row.updatedAt = nowMs()
+        moved.row.document = BatchService.text(moved.detail)
+        guard try await store.updateJob(moved.row, ifStatus: job.row.status) else { return nil }
+        try await events.jobStateChanged(accountId: moved.row.accountId, region: moved.row.region, jobArn: moved.arn,
+                                         detail: moved.publicDetail, time: clock.now())
+        return moved
+    }
+
+    /// Saves bookkeeping without a status change (no event).
+    func save(_ job: BatchJob) async throws -> Bool {
+        var j = job
+        j.row.document = BatchService.text(j.detail)
+        j.row.updatedAt = nowMs()
+        return try await store.updateJob(j.row, ifStatus: job.row.status)
+    }
+}

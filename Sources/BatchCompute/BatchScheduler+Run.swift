@@ -1,0 +1,155 @@
+import CairnCore
+import Foundation
+import Storage
+
+extension BatchScheduler {
+    /// RUNNABLE → STARTING → RUNNING: the command runs as a local process with Batch's environment variables.
+    func start(_ job: BatchJob, environment ce: Environment, queueName: String, logDirectory: String) async throws {
+        let attempt = Int64((job.detail["attempts"]?.arrayValue?.count ?? 0) + 1)
+        guard let starting = try await jobs.move(job, to: "STARTING", change: {
+            $0.set([("statusReason", nil)])
+            $0.setInternal([("ce", .string(ce.arn)), ("ceName", .string(ce.name))])
+        }) else { return }
+        let taskId = Identifiers.uuid().replacingOccurrences(of: "-", with: "").lowercased()
+        let directory = "\(logDirectory)/\(job.row.jobId)/\(attempt)"
+        let command = (job.detail["container"]?["command"]?.arrayValue ?? []).compactMap(\.stringValue)
+        var env: [String: String] = [:]
+        let inherited = ProcessInfo.processInfo.environment
+        for key in ["PATH", "HOME", "LANG", "TMPDIR", "USER"] { if let v = inherited[key] { env[key] = v } }
+        for e in job.detail["container"]?["environment"]?.arrayValue ?? [] {
+            if let name = e["name"]?.stringValue { env[name] = e["value"]?.stringValue ?? "" }
+        }
+        env["AWS_BATCH_JOB_ID"] = job.row.jobId
+        env["AWS_BATCH_JOB_ATTEMPT"] = String(attempt)
+        env["AWS_BATCH_CE_NAME"] = ce.name
+        env["AWS_BATCH_JQ_NAME"] = queueName
+        if let index = job.value("arrayIndex")?.intValue { env["AWS_BATCH_JOB_ARRAY_INDEX"] = String(index) }
+
+        let now = nowMs()
+        let process: LocalProcess
+        do {
+            guard !command.isEmpty else {
+                throw LocalProcess.SpawnError(description: "the job has no command: Cairn runs the container's command as a local process and does not pull or run images")
+            }
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            process = try LocalProcess.spawn(command: command, environment: env, directory: directory,
+                                             stdout: directory + "/stdout", stderr: directory + "/stderr")
+        } catch {
+            let run = Running(process: LocalProcess(pid: 0), attempt: attempt, startedAt: now, deadline: nil, taskId: taskId)
+            try await finish(starting, run, exitCode: nil, reason: "CannotStartContainerError: \(error)")
+            return
+        }
+        let timeout = job.detail["timeout"]?["attemptDurationSeconds"]?.intValue
+        let run = Running(process: process, attempt: attempt, startedAt: now, deadline: timeout.map { now + $0 * 1000 }, taskId: taskId)
+        running.withLock { $0[job.row.jobId] = run }
+        let definitionName = job.value("definitionName")?.stringValue ?? "job"
+        let moved = try await jobs.move(starting, to: "RUNNING") {
+            if $0.detail["startedAt"] == nil { $0.set([("startedAt", .int(now))]) }
+            $0.set([("container", BatchService.setting($0.detail["container"] ?? .object([]), [
+                ("logStreamName", .string("\(definitionName)/default/\(taskId)")),
+                ("taskArn", .string("arn:aws:ecs:\(job.row.region):\(job.row.accountId):task/\(ce.name)/\(taskId)")),
+            ]))])
+            $0.setInternal([("pid", .int(Int64(process.pid))), ("attempt", .int(attempt))])
+        }
+        if moved == nil {
+            // Cancelled or terminated between STARTING and RUNNING: stop what was started.
+            process.killGroup()
+        }
+    }
+
+    /// Collects finished processes, and stops those past their timeout or terminated.
+    func reap() async throws {
+        let current = running.withLock { $0 }
+        guard !current.isEmpty else { return }
+        let rows = try await store.jobs(ids: Array(current.keys))
+        let now = nowMs()
+        for row in rows {
+            guard let run = current[row.jobId] else { continue }
+            let job = BatchJob(row)
+            var reason: String?
+            if let terminate = job.value("terminate")?.stringValue {
+                run.process.killGroup()
+                reason = terminate
+            } else if let deadline = run.deadline, now >= deadline {
+                run.process.killGroup()
+                reason = "Job attempt duration exceeded timeout"
+            }
+            guard let exit = reason != nil ? waitBriefly(run.process) : run.process.poll() else { continue }
+            running.withLock { _ = $0.removeValue(forKey: row.jobId) }
+            try await finish(job, run, exitCode: exit.exitCode, reason: reason)
+        }
+    }
+
+    /// After a SIGKILL the process is gone at once; give the kernel a moment to report it.
+    func waitBriefly(_ process: LocalProcess) -> (exitCode: Int32, signal: Int32?)? {
+        for _ in 0..<200 {
+            if let exit = process.poll() { return exit }
+            usleep(5000)
+        }
+        return (137, 9)
+    }
+
+    /// A job this server did not start is STARTING or RUNNING: the server restarted under it. Its process (if
+    /// still alive) is stopped and the attempt ends with a reason saying so.
+    func orphaned(_ job: BatchJob) async throws {
+        if let pid = job.value("pid")?.intValue { LocalProcess.killGroup(pid_t(pid)) }
+        let run = Running(process: LocalProcess(pid: 0), attempt: job.value("attempt")?.intValue ?? 1,
+                          startedAt: job.detail["startedAt"]?.intValue ?? nowMs(), deadline: nil, taskId: "")
+        try await finish(job, run, exitCode: nil,
+                         reason: "Cairn restarted while this attempt was running; its process was stopped and its outcome is unknown.")
+    }
+
+    /// Records the attempt and moves the job to SUCCEEDED, back to RUNNABLE for a retry, or to FAILED.
+    func finish(_ job: BatchJob, _ run: Running, exitCode: Int32?, reason: String?) async throws {
+        let now = nowMs()
+        let statusReason = reason ?? "Essential container in task exited"
+        var container: [(String, JSONValue?)] = [
+            ("exitCode", exitCode.map { .int(Int64($0)) }), ("reason", reason.map(JSONValue.string)),
+            ("logStreamName", job.detail["container"]?["logStreamName"]),
+            ("taskArn", job.detail["container"]?["taskArn"]),
+        ]
+        container.removeAll { $0.1 == nil }
+        let attempt: JSONValue = [
+            "container": .compact(container), "startedAt": .int(run.startedAt), "stoppedAt": .int(now),
+            "statusReason": .string(statusReason),
+        ]
+        let attempts = (job.detail["attempts"]?.arrayValue ?? []) + [attempt]
+        let succeeded = exitCode == 0 && reason == nil
+        func record(_ j: inout BatchJob) {
+            j.set([("attempts", .array(attempts)),
+                   ("container", BatchService.setting(j.detail["container"] ?? .object([]),
+                                                      [("exitCode", exitCode.map { .int(Int64($0)) }), ("reason", reason.map(JSONValue.string))]))])
+            j.setInternal([("pid", nil), ("terminate", nil)])
+        }
+        if succeeded {
+            try await jobs.move(job, to: "SUCCEEDED", reason: statusReason) { record(&$0); $0.set([("stoppedAt", .int(now))]) }
+            return
+        }
+        let maxAttempts = job.detail["retryStrategy"]?["attempts"]?.intValue ?? 1
+        let terminated = job.value("terminate") != nil
+        if !terminated, Int64(attempts.count) < maxAttempts,
+           Self.shouldRetry(job.detail["retryStrategy"]?["evaluateOnExit"]?.arrayValue ?? [], exitCode: exitCode, reason: reason,
+                            statusReason: statusReason) {
+            try await jobs.move(job, to: "RUNNABLE") { record(&$0) }
+            return
+        }
+        try await jobs.move(job, to: "FAILED", reason: statusReason) { record(&$0); $0.set([("stoppedAt", .int(now))]) }
+    }
+
+    /// evaluateOnExit: the first condition whose patterns all match decides; with none matching, the job retries.
+    static func shouldRetry(_ rules: [JSONValue], exitCode: Int32?, reason: String?, statusReason: String) -> Bool {
+        for rule in rules {
+            var matches = true
+            if let p = rule["onExitCode"]?.stringValue { matches = matches && glob(p, exitCode.map(String.init) ?? "") }
+            if let p = rule["onReason"]?.stringValue { matches = matches && glob(p, reason ?? "") }
+            if let p = rule["onStatusReason"]?.stringValue { matches = matches && glob(p, statusReason) }
+            if matches { return rule["action"]?.stringValue?.uppercased() == "RETRY" }
+        }
+        return true
+    }
+
+    /// Batch's patterns: exact, or a prefix ending with `*`.
+    static func glob(_ pattern: String, _ text: String) -> Bool {
+        pattern.hasSuffix("*") ? text.hasPrefix(String(pattern.dropLast())) : text == pattern
+    }
+}

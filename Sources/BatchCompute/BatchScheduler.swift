@@ -1,0 +1,209 @@
+import CairnCore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Storage
+import Synchronization
+
+/// Moves jobs SUBMITTED → PENDING (dependencies) → RUNNABLE → STARTING → RUNNING → SUCCEEDED | FAILED, placing
+/// them by queue priority and compute-environment order within each environment's vCPU capacity, running them
+/// as local processes (only with `--batch-runner local`), enforcing timeouts, retrying per retryStrategy, and
+/// finishing array parents when their children have.
+public final class BatchScheduler: Service, Sendable {
+    let store: any BatchStore
+    let jobs: BatchJobs
+    let clock: any WallClock
+    let logger: Logger
+    /// nil: jobs are not run (they wait in RUNNABLE with a reason saying so).
+    let logDirectory: String?
+    let tick: Duration
+    /// Processes this server started, by job id.
+    let running = Mutex<[String: Running]>([:])
+    private let wakeups: AsyncStream<Void>
+    private let wakeContinuation: AsyncStream<Void>.Continuation
+
+    struct Running: Sendable {
+        var process: LocalProcess
+        var attempt: Int64
+        var startedAt: Int64
+        var deadline: Int64?
+        var taskId: String
+    }
+
+    static let notRunning = "Cairn runs Batch jobs only when started with --batch-runner local (CAIRN_BATCH_RUNNER=local)."
+    static let tooLarge = "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - The job resource requirement (vCPU/memory/GPU) is higher than that can be met by the CE(s) attached to the job queue."
+
+    public init(store: any BatchStore, jobs: BatchJobs, clock: any WallClock, logger: Logger, logDirectory: String?,
+                tick: Duration = .milliseconds(50)) {
+        self.store = store
+        self.jobs = jobs
+        self.clock = clock
+        self.logger = logger
+        self.logDirectory = logDirectory
+        self.tick = tick
+        (wakeups, wakeContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    public func wake() { wakeContinuation.yield() }
+
+    public func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [wakeups] in
+                for await _ in wakeups.cancelOnGracefulShutdown() {
+                    do { try await self.pass() } catch { self.logger.error("batch scheduler pass failed: \(error)") }
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                    try? await Task.sleep(for: self.tick)
+                    self.wakeContinuation.yield()
+                }
+                self.wakeContinuation.finish()
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded()) }
+
+    /// One scheduling pass.
+    func pass() async throws {
+        try await reap()
+        let active = try await store.activeJobs()
+        guard !active.isEmpty else { return }
+        var byId: [String: BatchJobRow] = [:]
+        for j in active { byId[j.jobId] = j }
+        var runnable: [BatchJob] = []
+        for row in active {
+            let job = BatchJob(row)
+            switch row.status {
+            case "SUBMITTED", "PENDING":
+                if job.value("isArrayParent")?.boolValue == true {
+                    try await advanceParent(job)
+                } else {
+                    try await resolveDependencies(job, active: byId)
+                }
+            case "RUNNABLE": runnable.append(job)
+            case "STARTING", "RUNNING":
+                if running.withLock({ $0[row.jobId] }) == nil { try await orphaned(job) }
+            default: break
+            }
+        }
+        if !runnable.isEmpty { try await place(runnable, active: active) }
+    }
+
+    // MARK: Dependencies and array parents
+
+    func resolveDependencies(_ job: BatchJob, active: [String: BatchJobRow]) async throws {
+        let deps = (job.detail["dependsOn"]?.arrayValue ?? []).compactMap { $0["jobId"]?.stringValue }
+        var unmet = false
+        for id in deps {
+            let status: String?
+            if let a = active[id] { status = a.status } else { status = try await store.job(id: id)?.status }
+            switch status {
+            case "SUCCEEDED": continue
+            case "FAILED", nil:
+                try await jobs.move(job, to: "FAILED", reason: "Dependent Job failed") { $0.set([("stoppedAt", .int(self.nowMs()))]) }
+                return
+            default: unmet = true
+            }
+        }
+        if unmet {
+            if job.status == "SUBMITTED" { try await jobs.move(job, to: "PENDING") }
+        } else {
+            try await jobs.move(job, to: "RUNNABLE")
+        }
+    }
+
+    func advanceParent(_ job: BatchJob) async throws {
+        if job.status == "SUBMITTED" {
+            try await jobs.move(job, to: "PENDING")
+            return
+        }
+        let children = try await store.children(parentId: job.row.jobId)
+        guard !children.isEmpty, children.allSatisfy({ $0.status == "SUCCEEDED" || $0.status == "FAILED" }) else { return }
+        let failed = children.contains { $0.status == "FAILED" }
+        let now = nowMs()
+        try await jobs.move(job, to: failed ? "FAILED" : "SUCCEEDED",
+                            reason: failed ? "Array Child Job failed" : "All child jobs succeeded") {
+            $0.set([("startedAt", .int(children.compactMap { BatchJob($0).detail["startedAt"]?.intValue }.min() ?? now)),
+                    ("stoppedAt", .int(now))])
+        }
+    }
+
+    // MARK: Placement
+
+    struct Environment {
+        var arn: String
+        var name: String
+        var capacity: Double
+        var used: Double
+        var enabled: Bool
+    }
+
+    func place(_ runnable: [BatchJob], active: [BatchJobRow]) async throws {
+        guard let logDirectory else {
+            for job in runnable where job.detail["statusReason"]?.stringValue != Self.notRunning {
+                var marked = job
+                marked.set([("statusReason", .string(Self.notRunning))])
+                _ = try await jobs.save(marked)
+            }
+            return
+        }
+        var queues: [String: JSONValue] = [:]
+        var environments: [String: Environment] = [:]
+        func queue(_ arn: String) async throws -> JSONValue? {
+            if let q = queues[arn] { return q }
+            guard let row = try await store.resource(arn: arn) else { return nil }
+            let doc = BatchService.document(row)
+            queues[arn] = doc
+            return doc
+        }
+        func environment(_ arn: String) async throws -> Environment? {
+            if let e = environments[arn] { return e }
+            guard let row = try await store.resource(arn: arn) else { return nil }
+            let doc = BatchService.document(row)
+            let capacity = doc["type"]?.stringValue == "MANAGED"
+                ? Double(doc["computeResources"]?["maxvCpus"]?.intValue ?? 0)
+                : Double(doc["unmanagedvCpus"]?.intValue ?? Int64(ProcessInfo.processInfo.activeProcessorCount))
+            let used = active.filter { ["STARTING", "RUNNING"].contains($0.status) }
+                .map(BatchJob.init).filter { $0.value("ce")?.stringValue == arn }
+                .reduce(0.0) { $0 + ($1.value("vcpus")?.doubleValue ?? 1) }
+            let e = Environment(arn: arn, name: row.name, capacity: capacity, used: used,
+                                enabled: doc["state"]?.stringValue == "ENABLED")
+            environments[arn] = e
+            return e
+        }
+        // Higher queue priority first, then oldest first.
+        var ordered: [(priority: Int64, job: BatchJob)] = []
+        for job in runnable {
+            guard let q = try await queue(job.row.queueArn) else { continue }
+            ordered.append((q["priority"]?.intValue ?? 0, job))
+        }
+        ordered.sort { $0.priority != $1.priority ? $0.priority > $1.priority : $0.job.row.createdAt < $1.job.row.createdAt }
+        for (_, job) in ordered {
+            guard let q = try await queue(job.row.queueArn), q["state"]?.stringValue == "ENABLED" else { continue }
+            let vcpus = job.value("vcpus")?.doubleValue ?? 1
+            let order = (q["computeEnvironmentOrder"]?.arrayValue ?? []).sorted { ($0["order"]?.intValue ?? 0) < ($1["order"]?.intValue ?? 0) }
+            var chosen: Environment?
+            var fitsSomewhere = false
+            for entry in order {
+                guard let arn = entry["computeEnvironment"]?.stringValue, let e = try await environment(arn) else { continue }
+                if e.capacity >= vcpus { fitsSomewhere = true }
+                if e.enabled, e.capacity - e.used >= vcpus { chosen = e; break }
+            }
+            guard var ce = chosen else {
+                if !fitsSomewhere, job.detail["statusReason"]?.stringValue != Self.tooLarge {
+                    var marked = job
+                    marked.set([("statusReason", .string(Self.tooLarge))])
+                    _ = try await jobs.save(marked)
+                }
+                continue
+            }
+            ce.used += vcpus
+            environments[ce.arn] = ce
+            try await start(job, environment: ce, queueName: q["jobQueueName"]?.stringValue ?? "", logDirectory: logDirectory)
+        }
+    }
+}

@@ -1,0 +1,220 @@
+import Foundation
+import SQLKit
+
+/// A compute environment, job queue or job definition revision: its detail document is JSON the Batch
+/// service owns.
+public struct BatchResourceRow: Sendable, Equatable {
+    public var arn: String
+    public var accountId: String
+    public var region: String
+    /// `compute-environment`, `job-queue` or `job-definition`.
+    public var kind: String
+    public var name: String
+    /// Job definition revision (1, 2, ...); 0 for the other kinds.
+    public var revision: Int64
+    public var status: String
+    public var document: String
+    public var createdAt: Int64
+
+    public init(arn: String, accountId: String, region: String, kind: String, name: String, revision: Int64, status: String,
+                document: String, createdAt: Int64) {
+        self.arn = arn
+        self.accountId = accountId
+        self.region = region
+        self.kind = kind
+        self.name = name
+        self.revision = revision
+        self.status = status
+        self.document = document
+        self.createdAt = createdAt
+    }
+}
+
+/// A Batch job: its `JobDetail` document plus the columns the scheduler and ListJobs query.
+public struct BatchJobRow: Sendable, Equatable {
+    public var jobId: String
+    public var accountId: String
+    public var region: String
+    public var queueArn: String
+    public var parentId: String?
+    public var status: String
+    public var jobName: String
+    public var document: String
+    public var createdAt: Int64
+    public var updatedAt: Int64
+
+    public init(jobId: String, accountId: String, region: String, queueArn: String, parentId: String?, status: String,
+                jobName: String, document: String, createdAt: Int64, updatedAt: Int64) {
+        self.jobId = jobId
+        self.accountId = accountId
+        self.region = region
+        self.queueArn = queueArn
+        self.parentId = parentId
+        self.status = status
+        self.jobName = jobName
+        self.document = document
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// AWS Batch's resources and jobs.
+public protocol BatchStore: Sendable {
+    /// Throws `StoreError.duplicate` when the ARN exists.
+    func putResource(_ resource: BatchResourceRow) async throws
+    func updateResource(_ resource: BatchResourceRow) async throws
+    func deleteResource(arn: String) async throws
+    func resource(arn: String) async throws -> BatchResourceRow?
+    func resources(accountId: String, region: String, kind: String) async throws -> [BatchResourceRow]
+
+    /// Inserts jobs (a job and its array children) in one transaction.
+    func insertJobs(_ jobs: [BatchJobRow]) async throws
+    func job(id: String) async throws -> BatchJobRow?
+    func jobs(ids: [String]) async throws -> [BatchJobRow]
+    /// Writes the job if its stored status is still `ifStatus`; returns whether it did.
+    func updateJob(_ job: BatchJobRow, ifStatus: String) async throws -> Bool
+    /// Jobs not yet SUCCEEDED or FAILED, oldest first.
+    func activeJobs() async throws -> [BatchJobRow]
+    func jobs(accountId: String, region: String, queueArn: String?, parentId: String?) async throws -> [BatchJobRow]
+    func children(parentId: String) async throws -> [BatchJobRow]
+}
+
+/// `BatchStore` over SQL.
+public struct SQLBatchStore: BatchStore {
+    let store: SQLStore
+
+    public init(store: SQLStore) { self.store = store }
+
+    static func decodeResource(_ row: any SQLRow) throws -> BatchResourceRow {
+        BatchResourceRow(arn: try row.decode(column: "arn", as: String.self),
+                         accountId: try row.decode(column: "account_id", as: String.self),
+                         region: try row.decode(column: "region", as: String.self),
+                         kind: try row.decode(column: "kind", as: String.self),
+                         name: try row.decode(column: "name", as: String.self),
+                         revision: try row.decode(column: "revision", as: Int64.self),
+                         status: try row.decode(column: "status", as: String.self),
+                         document: try row.decode(column: "document", as: String.self),
+                         createdAt: try row.decode(column: "created_at", as: Int64.self))
+    }
+
+    static func decodeJob(_ row: any SQLRow) throws -> BatchJobRow {
+        BatchJobRow(jobId: try row.decode(column: "job_id", as: String.self),
+                    accountId: try row.decode(column: "account_id", as: String.self),
+                    region: try row.decode(column: "region", as: String.self),
+                    queueArn: try row.decode(column: "queue_arn", as: String.self),
+                    parentId: try row.decode(column: "parent_id", as: String?.self),
+                    status: try row.decode(column: "status", as: String.self),
+                    jobName: try row.decode(column: "job_name", as: String.self),
+                    document: try row.decode(column: "document", as: String.self),
+                    createdAt: try row.decode(column: "created_at", as: Int64.self),
+                    updatedAt: try row.decode(column: "updated_at", as: Int64.self))
+    }
+
+    public func putResource(_ r: BatchResourceRow) async throws {
+        try await store.write { db in
+            try await db.raw("""
+                INSERT INTO batch_resource (arn, account_id, region, kind, name, revision, status, document, created_at)
+                VALUES (\(bind: r.arn), \(bind: r.accountId), \(bind: r.region), \(bind: r.kind), \(bind: r.name), \(bind: r.revision),
+                        \(bind: r.status), \(bind: r.document), \(bind: r.createdAt))
+                """).run()
+        }
+    }
+
+    public func updateResource(_ r: BatchResourceRow) async throws {
+        try await store.write { db in
+            try await db.raw("""
+                UPDATE batch_resource SET status = \(bind: r.status), document = \(bind: r.document) WHERE arn = \(bind: r.arn)
+                """).run()
+        }
+    }
+
+    public func deleteResource(arn: String) async throws {
+        try await store.write { db in try await db.raw("DELETE FROM batch_resource WHERE arn = \(bind: arn)").run() }
+    }
+
+    public func resource(arn: String) async throws -> BatchResourceRow? {
+        try await store.read { db in
+            try await db.raw("SELECT * FROM batch_resource WHERE arn = \(bind: arn)").first().map(Self.decodeResource)
+        }
+    }
+
+    public func resources(accountId: String, region: String, kind: String) async throws -> [BatchResourceRow] {
+        try await store.read { db in
+            try await db.raw("""
+                SELECT * FROM batch_resource WHERE account_id = \(bind: accountId) AND region = \(bind: region) AND kind = \(bind: kind)
+                ORDER BY name, revision
+                """).all().map(Self.decodeResource)
+        }
+    }
+
+    public func insertJobs(_ jobs: [BatchJobRow]) async throws {
+        try await store.write { db in
+            for j in jobs {
+                try await db.raw("""
+                    INSERT INTO batch_job (job_id, account_id, region, queue_arn, parent_id, status, job_name, document, created_at, updated_at)
+                    VALUES (\(bind: j.jobId), \(bind: j.accountId), \(bind: j.region), \(bind: j.queueArn), \(bind: j.parentId),
+                            \(bind: j.status), \(bind: j.jobName), \(bind: j.document), \(bind: j.createdAt), \(bind: j.updatedAt))
+                    """).run()
+            }
+        }
+    }
+
+    public func job(id: String) async throws -> BatchJobRow? {
+        try await store.read { db in try await db.raw("SELECT * FROM batch_job WHERE job_id = \(bind: id)").first().map(Self.decodeJob) }
+    }
+
+    public func jobs(ids: [String]) async throws -> [BatchJobRow] {
+        guard !ids.isEmpty else { return [] }
+        return try await store.read { db in
+            var query = SQLQueryString("SELECT * FROM batch_job WHERE job_id IN (")
+            for (i, id) in ids.enumerated() {
+                if i > 0 { query.appendLiteral(", ") }
+                query = query + "\(bind: id)"
+            }
+            query.appendLiteral(")")
+            return try await db.raw(query).all().map(Self.decodeJob)
+        }
+    }
+
+    public func updateJob(_ j: BatchJobRow, ifStatus: String) async throws -> Bool {
+        try await store.write { db in
+            let current = try await db.raw("SELECT status FROM batch_job WHERE job_id = \(bind: j.jobId)").first()
+                .map { try $0.decode(column: "status", as: String.self) }
+            guard current == ifStatus else { return false }
+            try await db.raw("""
+                UPDATE batch_job SET status = \(bind: j.status), document = \(bind: j.document), updated_at = \(bind: j.updatedAt)
+                WHERE job_id = \(bind: j.jobId)
+                """).run()
+            return true
+        }
+    }
+
+    public func activeJobs() async throws -> [BatchJobRow] {
+        try await store.read { db in
+            try await db.raw("""
+                SELECT * FROM batch_job WHERE status NOT IN ('SUCCEEDED', 'FAILED') ORDER BY created_at, job_id
+                """).all().map(Self.decodeJob)
+        }
+    }
+
+    public func jobs(accountId: String, region: String, queueArn: String?, parentId: String?) async throws -> [BatchJobRow] {
+        try await store.read { db in
+            if let parentId {
+                return try await db.raw("""
+                    SELECT * FROM batch_job WHERE parent_id = \(bind: parentId) ORDER BY created_at DESC, job_id
+                    """).all().map(Self.decodeJob)
+            }
+            return try await db.raw("""
+                SELECT * FROM batch_job WHERE account_id = \(bind: accountId) AND region = \(bind: region)
+                AND queue_arn = \(bind: queueArn ?? "") AND parent_id IS NULL ORDER BY created_at DESC, job_id
+                """).all().map(Self.decodeJob)
+        }
+    }
+
+    public func children(parentId: String) async throws -> [BatchJobRow] {
+        try await store.read { db in
+            try await db.raw("SELECT * FROM batch_job WHERE parent_id = \(bind: parentId) ORDER BY created_at, job_id").all()
+                .map(Self.decodeJob)
+        }
+    }
+}
