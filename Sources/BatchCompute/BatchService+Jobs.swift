@@ -24,6 +24,11 @@ extension BatchService {
         }
     }
 
+    /// SubmitJob on behalf of another service (an EventBridge target); the caller records the call.
+    public func submit(_ body: JSONValue, context: CallContext) async throws -> JSONValue {
+        try await submitJob(body, context)
+    }
+
     func submitJob(_ body: JSONValue, _ context: CallContext) async throws -> JSONValue {
         guard let name = body["jobName"]?.stringValue, let first = name.first, first.isLetter || first.isNumber else {
             throw Self.client("jobName is required and must start with a letter or number.")

@@ -55,9 +55,11 @@ public func buildApplication(
     let router = EventRouter(store: buses, clock: clock, logger: logger, wake: { wake.fire() })
     recorder.setRouter(router)
     let publisher = TopicPublisher(topics: SQLTopicStore(store: store), outbox: buses, clock: clock, wake: { wake.fire() })
+    let batchTargets = BatchTargetSink()
     let delivery = DeliveryService(
         store: buses, router: router, queues: SQSQueueSink(delivery: QueueDelivery(store: queues, waiters: waiters, clock: clock)),
-        topics: SNSTopicSink(publisher: publisher), clock: clock, logger: logger, retryBase: configuration.deliveryRetryBase)
+        topics: SNSTopicSink(publisher: publisher), batch: batchTargets, clock: clock, logger: logger,
+        retryBase: configuration.deliveryRetryBase)
     wake.connect(delivery)
     let s3 = S3Service(catalog: SQLObjectCatalog(store: store),
                        blobs: try BlobStore(directory: (configuration.dataDirectory as NSString).appendingPathComponent("objects")),
@@ -83,6 +85,7 @@ public func buildApplication(
         store: batchStore, jobs: batchJobs, clock: clock, logger: logger,
         logDirectory: configuration.batchRunner == .local ? configuration.batchLogDirectory : nil)
     let batch = BatchService(store: batchStore, jobs: batchJobs, clock: clock, wake: { batchScheduler.wake() })
+    batchTargets.connect(batch: batch, recorder: recorder, clock: clock)
     let registry = ServiceRegistry([
         IAMService(store: identities, directory: directory, clock: clock),
         STSService(store: identities, clock: clock),

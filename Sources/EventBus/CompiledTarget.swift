@@ -9,6 +9,8 @@ struct CompiledTarget: Sendable {
         case snsTopic(arn: String)
         case eventBus(arn: String)
         case apiDestination(arn: String)
+        /// An AWS Batch job queue: each event submits a job (`BatchParameters`).
+        case batchJobQueue(arn: String)
         /// An SNS http/https subscription (made by SNS, never by PutTargets).
         case snsHTTP(url: String)
     }
@@ -32,6 +34,8 @@ struct CompiledTarget: Sendable {
     let deadLetterArn: String?
     let maximumRetryAttempts: Int
     let maximumEventAgeSeconds: Int
+    /// BatchParameters for Batch job-queue targets.
+    let batchParameters: JSONValue?
 
     /// Parses and validates one PutTargets entry; the error text is the per-entry ErrorMessage.
     /// `internal`: built by Cairn itself (SNS deliveries), which may name an HTTP endpoint directly.
@@ -53,9 +57,15 @@ struct CompiledTarget: Sendable {
         case "sns": kind = .snsTopic(arn: arnText)
         case "events" where arn.resource.hasPrefix("event-bus/"): kind = .eventBus(arn: arnText)
         case "events" where arn.resource.hasPrefix("api-destination/"): kind = .apiDestination(arn: arnText)
+        case "batch" where arn.resource.hasPrefix("job-queue/"):
+            guard let p = entry["BatchParameters"], p["JobDefinition"]?.stringValue != nil, p["JobName"]?.stringValue != nil else {
+                throw AWSError(code: "ValidationException",
+                               message: "Parameter(s) BatchParameters must be specified for target: \(id).")
+            }
+            kind = .batchJobQueue(arn: arnText)
         default:
             throw AWSError(code: "ValidationException",
-                           message: "Cairn does not deliver to \(arn.service) targets (\(arnText)); supported: SQS queues, SNS topics, event buses and API destinations.")
+                           message: "Cairn does not deliver to \(arn.service) targets (\(arnText)); supported: SQS queues, SNS topics, event buses, API destinations and Batch job queues.")
         }
         }
         self.id = id
@@ -117,6 +127,7 @@ struct CompiledTarget: Sendable {
         }
         maximumRetryAttempts = Int(retries)
         maximumEventAgeSeconds = Int(age)
+        batchParameters = entry["BatchParameters"]
         definition = entry.jsonString()
     }
 

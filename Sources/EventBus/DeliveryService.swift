@@ -32,6 +32,12 @@ public protocol TopicSink: Sendable {
     func publish(topicArn: String, message: String, messageId: String) async throws(DeliveryError)
 }
 
+/// Where Batch job-queue targets submit jobs. `input` is the target's input: its `Parameters` and
+/// `ContainerOverrides` members go into the SubmitJob.
+public protocol BatchJobSink: Sendable {
+    func submitJob(queueArn: String, batchParameters: JSONValue, input: String) async throws(DeliveryError)
+}
+
 /// Delivers the outbox: claims due deliveries, sends them, retries with exponential backoff and jitter under each
 /// target's RetryPolicy, then dead-letters or drops them. Survives restarts: claims are leases in the store.
 public final class DeliveryService: Service, Sendable {
@@ -39,6 +45,7 @@ public final class DeliveryService: Service, Sendable {
     let router: EventRouter
     let queues: any QueueSink
     let topics: any TopicSink
+    let batch: (any BatchJobSink)?
     let clock: any WallClock
     let logger: Logger
     let retryBase: Duration
@@ -53,12 +60,13 @@ public final class DeliveryService: Service, Sendable {
     private let dropped = Counter(label: "cairn_event_deliveries_total", dimensions: [("result", "dropped")])
 
     public init(store: any EventBusStore, router: EventRouter, queues: any QueueSink, topics: any TopicSink,
-                clock: any WallClock, logger: Logger,
+                batch: (any BatchJobSink)? = nil, clock: any WallClock, logger: Logger,
                 retryBase: Duration = .seconds(1), maxBackoff: Duration = .seconds(300), concurrency: Int = 32) {
         self.store = store
         self.router = router
         self.queues = queues
         self.topics = topics
+        self.batch = batch
         self.clock = clock
         self.logger = logger
         self.retryBase = retryBase
@@ -173,6 +181,11 @@ public final class DeliveryService: Service, Sendable {
                 try await http.invoke(destinationArn: arn, payload: d.payload, parameters: target.httpParameters)
             case .snsHTTP(let url):
                 try await http.postSNS(url: url, payload: d.payload, subscriptionArn: target.arn)
+            case .batchJobQueue(let arn):
+                guard let batch else {
+                    throw DeliveryError(code: "RESOURCE_NOT_FOUND", message: "AWS Batch is not served.", retryable: false)
+                }
+                try await batch.submitJob(queueArn: arn, batchParameters: target.batchParameters ?? .object([]), input: d.payload)
             }
             return nil
         } catch let e as DeliveryError {
