@@ -4,10 +4,12 @@ internal import NIOCore
 /// Gzip (RFC 1952) compression of whole files, as CloudTrail stores log and digest files.
 public enum Gzip {
     /// Gzip-compresses `bytes` into a complete single-member gzip stream.
-    public static func compress(_ bytes: [UInt8]) throws(TrailIntegrityError) -> [UInt8] {
+    ///
+    /// `level` is zlib's 1 (fastest) to 9 (smallest); nil is zlib's default (6). Any level is valid gzip.
+    public static func compress(_ bytes: [UInt8], level: Int32? = nil) throws(TrailIntegrityError) -> [UInt8] {
         var input = ByteBuffer(bytes: bytes)
         do {
-            var output = try input.compress(with: .gzip())
+            var output = try input.compress(with: .gzip(configuration: .init(compressionLevel: level ?? -1)))
             return output.readBytes(length: output.readableBytes) ?? []
         } catch {
             throw TrailIntegrityError(.compressionFailed, "gzip compression failed", cause: error)

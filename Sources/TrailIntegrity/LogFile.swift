@@ -39,23 +39,39 @@ public struct LogFileBuilder: Sendable {
         if count > 0 { body.append(UInt8(ascii: ",")) }
         body.append(contentsOf: record)
         count += 1
-        let time = Date(timeIntervalSince1970: eventTime.timeIntervalSince1970.rounded(.down))
-        oldest = oldest.map { min($0, time) } ?? time
-        newest = newest.map { max($0, time) } ?? time
+        note(eventTime)
     }
 
     /// Appends one serialized record given as a string.
     public mutating func append(record: String, eventTime: Date) {
-        append(record: Array(record.utf8), eventTime: eventTime)
+        if count > 0 { body.append(UInt8(ascii: ",")) }
+        // Copied straight from the string's UTF-8 storage, no intermediate array.
+        body.append(contentsOf: record.utf8)
+        count += 1
+        note(eventTime)
+    }
+
+    /// Reserves room for about `bytes` more bytes of records, sparing the regrowth of a large body.
+    public mutating func reserveCapacity(_ bytes: Int) {
+        body.reserveCapacity(body.count + bytes + 2)
+    }
+
+    private mutating func note(_ eventTime: Date) {
+        let time = Date(timeIntervalSince1970: eventTime.timeIntervalSince1970.rounded(.down))
+        if let o = oldest { if time < o { oldest = time } } else { oldest = time }
+        if let n = newest { if time > n { newest = time } } else { newest = time }
     }
 
     /// The finished file, or nil when no record was appended.
-    public func build() throws(TrailIntegrityError) -> LogFile? {
+    ///
+    /// Compressed at `gzipLevel` (zlib 1–9): CloudTrail log files only need to be valid gzip, and level 1 is several
+    /// times faster than zlib's default 6 on this JSON for files about 20% larger.
+    public func build(gzipLevel: Int32 = 1) throws(TrailIntegrityError) -> LogFile? {
         guard let oldest, let newest else { return nil }
         var bytes = body
         bytes.append(contentsOf: "]}".utf8)
         return LogFile(
-            uncompressed: bytes, sha256: Hex.encode(SHA256.hash(data: bytes)), gzipped: try Gzip.compress(bytes),
+            uncompressed: bytes, sha256: Hex.encode(SHA256.hash(data: bytes)), gzipped: try Gzip.compress(bytes, level: gzipLevel),
             oldestEventTime: oldest, newestEventTime: newest, recordCount: count)
     }
 }

@@ -99,14 +99,36 @@ public final class TrailWriter: Service, Sendable {
     }
 
     /// Plans and writes the trail's pending log files.
+    ///
+    /// Files planned on an earlier pass and not written are written first, rebuilt from their events. Then, batch by
+    /// batch, new files are planned (one transaction with the cursor) and written from the events just read, so each
+    /// event is read once. While one file is being stored, the next one is built (JSON, SHA-256, gzip) on another
+    /// task, and the next batch of events is read.
     func deliver(_ trail: TrailRow, through latest: Int64) async throws {
         let definition = TrailDefinition(decoding: trail.definition)
+        var status = TrailStatus(decoding: trail.status)
+        var touched = false
+        let planned = try await store.undeliveredLogFiles(trailArn: trail.arn)
+        if !planned.isEmpty {
+            touched = true
+            let ok = try await write(planned.map { file in { try await self.rebuild(file, trail: trail, definition: definition) } },
+                                     planned, trail: trail, definition: definition, status: &status)
+            guard ok else { return }
+        }
         var cursor = trail.cursorSeq
         // Events up to StopLogging still belong to the trail; after it, nothing more is planned.
         let through = trail.isLogging ? latest : min(latest, TrailStatus(decoding: trail.status).stopSeq ?? cursor)
-        while cursor < through {
-            let events = try await store.events(after: cursor, through: through, limit: recordsPerFile * 4)
+        let limit = recordsPerFile * 4
+        var next: Task<[TrailSourceEvent], any Error>? = cursor < through
+            ? Task { [store, cursor] in try await store.events(after: cursor, through: through, limit: limit) } : nil
+        defer { next?.cancel() }
+        while let fetch = next {
+            let events = try await fetch.value
+            next = nil
             guard let last = events.last else { break }
+            if last.seq < through {
+                next = Task { [store] in try await store.events(after: last.seq, through: through, limit: limit) }
+            }
             var byRegion: [String: [TrailSourceEvent]] = [:]
             var order: [String] = []
             for e in events where e.accountId == trail.accountId && (definition.multiRegion || e.region == trail.homeRegion)
@@ -116,6 +138,7 @@ public final class TrailWriter: Service, Sendable {
             }
             let deliveryTime = clock.now()
             var files: [TrailLogFile] = []
+            var parts: [ArraySlice<TrailSourceEvent>] = []
             for region in order {
                 var chunk = byRegion[region]![...]
                 while !chunk.isEmpty {
@@ -125,37 +148,63 @@ public final class TrailWriter: Service, Sendable {
                                                       deliveryTime: deliveryTime)
                     files.append(TrailLogFile(trailArn: trail.arn, region: region, bucket: definition.bucket, key: key,
                                               firstSeq: part.first!.seq, lastSeq: part.last!.seq))
+                    parts.append(part)
                 }
             }
             try await store.planLogFiles(files, trailArn: trail.arn, cursorSeq: last.seq)
             cursor = last.seq
+            guard !files.isEmpty else { continue }
+            touched = true
+            // The planned files hold exactly these events (same account, region and selectors), so they are built
+            // from memory; a rebuild after a restart reads the same events back.
+            let ok = try await write(parts.map { part in { try Self.build(part) } }, files, trail: trail, definition: definition,
+                                     status: &status)
+            guard ok else { return }
         }
-        try await writePlanned(trail, definition: definition)
+        if touched { try await store.updateStatus(arn: trail.arn, status: status.encoded) }
     }
 
-    /// Writes every planned, unwritten file of the trail; stops at the first failure (order is kept).
-    func writePlanned(_ trail: TrailRow, definition: TrailDefinition) async throws {
-        let planned = try await store.undeliveredLogFiles(trailArn: trail.arn)
-        guard !planned.isEmpty else { return }
-        var status = TrailStatus(decoding: trail.status)
-        for file in planned {
+    /// Builds a log file from events already selected for it.
+    static func build<C: Collection<TrailSourceEvent>>(_ events: C) throws -> LogFile? {
+        var builder = LogFileBuilder()
+        builder.reserveCapacity(events.reduce(0) { $0 + $1.record.utf8.count + 1 })
+        for e in events {
+            builder.append(record: e.record, eventTime: Date(timeIntervalSince1970: Double(e.eventTime) / 1000))
+        }
+        return try builder.build()
+    }
+
+    /// Rebuilds a planned file from its events (the same selection as when it was planned).
+    func rebuild(_ file: TrailLogFile, trail: TrailRow, definition: TrailDefinition) async throws -> LogFile? {
+        var selected: [TrailSourceEvent] = []
+        var after = file.firstSeq - 1
+        while after < file.lastSeq {
+            let events = try await store.events(after: after, through: file.lastSeq, limit: recordsPerFile * 4)
+            guard let last = events.last else { break }
+            for e in events where e.accountId == trail.accountId && e.region == file.region && definition.selects(e) {
+                selected.append(e)
+            }
+            after = last.seq
+        }
+        return try Self.build(selected)
+    }
+
+    /// Writes planned files in order, each built by its `builds` entry; the build of the next file runs while the
+    /// current one is stored. Returns false at the first failure (status saved; the rest stay planned).
+    func write(_ builds: [@Sendable () async throws -> LogFile?], _ files: [TrailLogFile], trail: TrailRow,
+               definition: TrailDefinition, status: inout TrailStatus) async throws -> Bool {
+        var pending: Task<LogFile?, any Error>? = builds.first.map { b in Task { try await b() } }
+        defer { pending?.cancel() }
+        for (i, file) in files.enumerated() {
+            let log = try await pending!.value
+            pending = i + 1 < builds.count ? { let b = builds[i + 1]; return Task { try await b() } }() : nil
             status.latestDeliveryAttempt = nowMs()
             if let problem = await buckets.deliveryProblem(bucket: file.bucket, prefix: definition.prefix, accountId: trail.accountId) {
                 status.latestDeliveryError = problem.code
                 try await store.updateStatus(arn: trail.arn, status: status.encoded)
-                return
+                return false
             }
-            var builder = LogFileBuilder()
-            var after = file.firstSeq - 1
-            while after < file.lastSeq {
-                let events = try await store.events(after: after, through: file.lastSeq, limit: recordsPerFile * 4)
-                guard let last = events.last else { break }
-                for e in events where e.accountId == trail.accountId && e.region == file.region && definition.selects(e) {
-                    builder.append(record: e.record, eventTime: Date(timeIntervalSince1970: Double(e.eventTime) / 1000))
-                }
-                after = last.seq
-            }
-            guard let log = try builder.build() else {
+            guard let log else {
                 // Its events are gone (retention): nothing to write, nothing to digest.
                 var done = file
                 done.deliveredAt = nowMs()
@@ -169,7 +218,7 @@ public final class TrailWriter: Service, Sendable {
             } catch {
                 status.latestDeliveryError = "\(error)"
                 try await store.updateStatus(arn: trail.arn, status: status.encoded)
-                return
+                return false
             }
             var done = file
             done.sha256 = log.sha256
@@ -195,7 +244,7 @@ public final class TrailWriter: Service, Sendable {
                 }
             }
         }
-        try await store.updateStatus(arn: trail.arn, status: status.encoded)
+        return true
     }
 
     /// Writes the digests that are due: one per region per digest period, and a final one after StopLogging.
