@@ -168,6 +168,7 @@ let package = Package(
         .testTarget(
             name: "TrailIntegrityTests",
             dependencies: ["TrailIntegrity", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        .testTarget(name: "BatchComputeTests", dependencies: ["BatchCompute", "Wire", "CairnCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BatchOperationsTests", dependencies: ["BatchOperations", "Storage", "Wire", "CairnCore"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Wire"], swiftSettings: swiftSettings),
