@@ -181,29 +181,6 @@ extension JobRunner {
 
 /// Keys in manifests and reports are URL-encoded.
 enum S3KeyDecoding {
-    static func decode(_ s: Substring) -> String? {
-        var out: [UInt8] = []
-        var it = Array(s.utf8)[...]
-        while let b = it.popFirst() {
-            if b == UInt8(ascii: "%") {
-                guard it.count >= 2, let h = hex(it[it.startIndex]), let l = hex(it[it.startIndex + 1]) else { return nil }
-                out.append(h << 4 | l)
-                it = it.dropFirst(2)
-            } else {
-                out.append(b)
-            }
-        }
-        return String(validating: out, as: UTF8.self)
-    }
-
-    static func hex(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 48...57: return c - 48
-        case 97...102: return c - 87
-        case 65...70: return c - 55
-        default: return nil
-        }
-    }
-
+    static func decode(_ s: Substring) -> String? { S3Service.decodeKey(s) }
     static func encode(_ key: String) -> String { SigV4.percentEncode(key, keepSlash: true) }
 }

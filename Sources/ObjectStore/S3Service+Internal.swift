@@ -63,3 +63,8 @@ extension S3Service {
         try validateTags(pairs)
     }
 }
+
+extension S3Service {
+    /// Decodes a URL-encoded key (manifests, paths): `%XX` once, `+` kept; nil unless valid UTF-8 without NUL.
+    public static func decodeKey(_ s: Substring) -> String? { S3Target.decode(s) }
+}
