@@ -149,15 +149,8 @@ extension S3ControlService {
         guard let text = request.query["priority"], let priority = Int64(text), (0...2_147_483_647).contains(priority) else {
             throw AWSError(code: "BadRequestException", status: 400, message: "priority must be an integer between 0 and 2147483647.")
         }
-        var current = job
-        while true {
-            guard let status = JobStatus(rawValue: current.status), !status.isTerminal else {
-                throw AWSError(code: "BadRequestException", status: 400, message: "Job \(job.jobId) is \(current.status); its priority cannot change.")
-            }
-            current.priority = priority
-            if try await store.updateJob(current, ifStatus: current.status) { break }
-            guard let fresh = try await store.job(id: job.jobId) else { break }
-            current = fresh
+        guard try await store.setPriority(priority, jobId: job.jobId) else {
+            throw AWSError(code: "BadRequestException", status: 400, message: "Job \(job.jobId) has ended; its priority cannot change.")
         }
         wake()
         var w = XMLWriter(declaration: true)

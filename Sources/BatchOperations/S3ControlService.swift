@@ -115,13 +115,7 @@ public struct S3ControlService: RESTService {
     }
 
     func retag(_ job: JobRow, _ tags: [String: String]) async throws {
-        var current = job
-        while true {
-            current.tags = tags
-            if try await store.updateJob(current, ifStatus: current.status) { return }
-            guard let fresh = try await store.job(id: job.jobId) else { return }
-            current = fresh
-        }
+        try await store.setTags(tags, jobId: job.jobId)
     }
 
     static func tagList(_ tags: [String: String]) -> JSONValue {

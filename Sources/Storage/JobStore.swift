@@ -73,9 +73,13 @@ public protocol JobStore: Sendable {
     func jobs(accountId: String, region: String, statuses: Set<String>, limit: Int, after: (createdAt: Int64, jobId: String)?) async throws -> [JobRow]
     /// Jobs not in a terminal status, for the runner.
     func unfinishedJobs() async throws -> [JobRow]
-    /// Writes status, priority, state and tags if the stored status is still `ifStatus` (the runner and the API
-    /// both move jobs; neither may overwrite the other's change). Counters move only with `completeTasks`.
+    /// Writes status and state if the stored status is still `ifStatus` (the runner and the API both move jobs;
+    /// neither may overwrite the other's change). Priority, tags and counters have their own writes, so a status
+    /// change never carries back a stale copy of them.
     func updateJob(_ job: JobRow, ifStatus: String) async throws -> Bool
+    /// Sets the priority unless the job has ended; returns whether it did.
+    func setPriority(_ priority: Int64, jobId: String) async throws -> Bool
+    func setTags(_ tags: [String: String], jobId: String) async throws
     /// Adds the tasks and sets the job's total, in one transaction.
     func addTasks(_ tasks: [JobTask], jobId: String) async throws
     func pendingTasks(jobId: String, limit: Int) async throws -> [JobTask]

@@ -88,11 +88,26 @@ public struct SQLJobStore: JobStore {
                 .map { try $0.decode(column: "status", as: String.self) }
             guard current == expected else { return false }
             try await db.raw("""
-                UPDATE s3_job SET status = \(bind: j.status), priority = \(bind: j.priority), state = \(bind: j.state),
-                    tags = \(bind: StringMapColumn.encode(j.tags)), updated_at = \(bind: j.updatedAt)
+                UPDATE s3_job SET status = \(bind: j.status), state = \(bind: j.state), updated_at = \(bind: j.updatedAt)
                 WHERE job_id = \(bind: j.jobId)
                 """).run()
             return true
+        }
+    }
+
+    public func setPriority(_ priority: Int64, jobId: String) async throws -> Bool {
+        try await store.write { db in
+            let status = try await db.raw("SELECT status FROM s3_job WHERE job_id = \(bind: jobId)").first()
+                .map { try $0.decode(column: "status", as: String.self) }
+            guard let status, !["Complete", "Cancelled", "Failed"].contains(status) else { return false }
+            try await db.raw("UPDATE s3_job SET priority = \(bind: priority) WHERE job_id = \(bind: jobId)").run()
+            return true
+        }
+    }
+
+    public func setTags(_ tags: [String: String], jobId: String) async throws {
+        try await store.write { db in
+            try await db.raw("UPDATE s3_job SET tags = \(bind: StringMapColumn.encode(tags)) WHERE job_id = \(bind: jobId)").run()
         }
     }
 
