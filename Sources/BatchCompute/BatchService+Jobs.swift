@@ -83,9 +83,18 @@ extension BatchService {
         var dependencyIds = Set<String>()
         let deps = body["dependsOn"]?.arrayValue ?? []
         guard deps.count <= 20 else { throw Self.client("A job can depend on at most 20 jobs.") }
+        var sequential = false
         for d in deps {
-            guard let id = d["jobId"]?.stringValue else { throw Self.client("Each dependsOn entry needs a jobId.") }
             let type = d["type"]?.stringValue
+            guard let id = d["jobId"]?.stringValue else {
+                // `{"type": "SEQUENTIAL"}` without a job id: the array's children run one after another.
+                guard type == "SEQUENTIAL", size != nil else {
+                    throw Self.client("Each dependsOn entry needs a jobId (only an array job's SEQUENTIAL entry may omit it).")
+                }
+                sequential = true
+                dependsOn.append(["type": "SEQUENTIAL"])
+                continue
+            }
             if let type, type != "N_TO_N", type != "SEQUENTIAL" { throw Self.client("dependsOn type must be N_TO_N or SEQUENTIAL.") }
             if type != nil, size == nil { throw Self.client("N_TO_N and SEQUENTIAL dependencies apply to array jobs only.") }
             guard dependencyIds.insert(id).inserted else { throw Self.client("Job \(id) is listed twice in dependsOn.") }
@@ -125,16 +134,15 @@ extension BatchService {
             for i in 0..<size {
                 var childDeps: [JSONValue] = []
                 for d in dependsOn {
-                    let depId = d["jobId"]?.stringValue ?? ""
+                    guard let depId = d["jobId"]?.stringValue else { continue }
                     switch d["type"]?.stringValue {
                     case "N_TO_N": childDeps.append(["jobId": .string("\(depId):\(i)"), "type": "N_TO_N"])
                     default: childDeps.append(["jobId": .string(depId)])
                     }
                 }
-                if deps.contains(where: { $0["type"]?.stringValue == "SEQUENTIAL" }), i > 0 {
+                if sequential, i > 0 {
                     childDeps.append(["jobId": .string("\(jobId):\(i - 1)"), "type": "SEQUENTIAL"])
                 }
-                childDeps.removeAll { $0["type"]?.stringValue == "SEQUENTIAL" && $0["jobId"]?.stringValue?.contains(":") == false }
                 let childId = "\(jobId):\(i)"
                 rows.append(BatchJobRow(jobId: childId, accountId: context.accountId, region: context.region, queueArn: queue.arn,
                                         parentId: jobId, status: "SUBMITTED", jobName: name,
