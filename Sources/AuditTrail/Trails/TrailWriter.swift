@@ -263,7 +263,18 @@ public final class TrailWriter: Service, Sendable {
             let final = !trail.isLogging && (status.stopLogging ?? 0) > start
             guard final || chain.pendingEnd != nil || Double(now - start) >= digestInterval * 1000 else { continue }
             // Second precision: the key carries the end time to the second.
-            let end = chain.pendingEnd ?? (final ? (status.stopLogging ?? now) : now) / 1000 * 1000
+            var end = now / 1000 * 1000
+            if let pending = chain.pendingEnd {
+                end = pending
+            } else if final {
+                // The final digest lists every file delivered for the trail up to the stop, including a backlog
+                // written after StopLogging (delivered_at later than the stop): it ends at the stop or at the second
+                // after the last delivery, whichever is later, and waits while planned files are still unwritten.
+                guard try await store.undeliveredLogFiles(trailArn: trail.arn).isEmpty else { continue }
+                let lastDelivery = try await store.undigestedLogFiles(trailArn: trail.arn, region: region, through: .max)
+                    .compactMap(\.deliveredAt).max() ?? 0
+                end = max((status.stopLogging ?? now) / 1000 * 1000, (lastDelivery + 999) / 1000 * 1000)
+            }
             guard end > start else { continue }
             if chain.pendingEnd == nil {
                 chain.pendingEnd = end
