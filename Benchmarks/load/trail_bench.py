@@ -24,6 +24,7 @@ import gzip
 import json
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -51,9 +52,8 @@ def bucket_policy(bucket):
     ]})
 
 
-def wrk_count(endpoint, headers, body, total, connections, threads, max_seconds=900):
-    """Replays one signed request until `total` responses arrived (each wrk thread stops after its share)."""
-    per_thread = -(-total // threads)
+def wrk_until(endpoint, headers, body, data_dir, total, connections, threads, max_seconds=900):
+    """Replays one signed request until the store holds `total` more records, then stops wrk (SIGINT)."""
     lua = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
     lua.write('wrk.method = "POST"\n')
     lua.write("wrk.body = %s\n" % json.dumps(body))
@@ -62,25 +62,32 @@ def wrk_count(endpoint, headers, body, total, connections, threads, max_seconds=
             continue
         lua.write("wrk.headers[%s] = %s\n" % (json.dumps(k), json.dumps(v)))
     lua.write("""
-local count = 0
-response = function(status, headers, body)
-  count = count + 1
-  if count >= %d then wrk.thread:stop() end
-end
 done = function(summary, latency, requests)
-  io.write(string.format("RESULT requests=%%d errors_status=%%d\\n", summary.requests, summary.errors.status))
+  io.write(string.format("RESULT requests=%d errors_status=%d\\n", summary.requests, summary.errors.status))
 end
-""" % per_thread)
+""")
     lua.close()
+    first = stored_seq(data_dir)
     t0 = time.time()
-    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", "%ds" % max_seconds, "-s", lua.name,
-                          endpoint + "/"], capture_output=True, text=True).stdout
+    proc = subprocess.Popen(["wrk", "-t", str(threads), "-c", str(connections), "-d", "%ds" % max_seconds, "-s", lua.name,
+                             endpoint + "/"], stdout=subprocess.PIPE, text=True)
+    while proc.poll() is None and stored_seq(data_dir) - first < total:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    out = proc.communicate()[0]
     elapsed = time.time() - t0
     os.unlink(lua.name)
     m = re.search(r"RESULT requests=(\d+) errors_status=(\d+)", out)
     if not m:
         raise RuntimeError("wrk failed:\n" + out)
     return int(m.group(1)), int(m.group(2)), elapsed
+
+
+def cpu_seconds(pid):
+    """User + system CPU time the process has used so far (Linux /proc)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def stored_seq(data_dir):
@@ -151,7 +158,8 @@ def main():
         body = "Action=GetCallerIdentity&Version=2011-06-15"
         headers = signed(server.endpoint, key, secret, "sts",
                          {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}, body)
-        answered, errors, load_s = wrk_count(server.endpoint, headers, body, args.records, args.connections, args.threads)
+        answered, errors, load_s = wrk_until(server.endpoint, headers, body, server.data_dir, args.records, args.connections,
+                                             args.threads)
         print("  %d calls answered (%d non-2xx) in %.1f s: %.0f calls/s" % (answered, errors, load_s, answered / load_s),
               flush=True)
         before = ct.get_trail_status(Name=name)
@@ -159,6 +167,7 @@ def main():
             print("  note: a delivery happened during the load (%s)" % before["LatestDeliveryTime"])
 
         print("== StopLogging -> every file delivered and the final digest written", flush=True)
+        cpu0 = cpu_seconds(server.proc.pid)
         t0 = time.time()
         ct.stop_logging(Name=name)
         deadline = t0 + args.timeout
@@ -175,6 +184,7 @@ def main():
         else:
             raise RuntimeError("no final digest within %.0f s" % args.timeout)
         elapsed = time.time() - t0
+        cpu = cpu_seconds(server.proc.pid) - cpu0
         _, trail_status = trail_row(server.data_dir, arn)
         expected = expected_records(server.data_dir, cursor_at_start, trail_status.get("stopSeq") or 0)
 
@@ -192,6 +202,8 @@ def main():
         records = sum(c for c, _ in counted)
         raw_bytes = sum(b for _, b in counted)
         print("  %d records delivered in %.2f s: %.0f records/s (stop -> final digest)" % (records, elapsed, records / elapsed))
+        print("  server CPU during delivery: %.2f s (%.1f us/record; %.0f%% of one core; other load on the machine"
+              " stretches the wall time, not this)" % (cpu, cpu / max(records, 1) * 1e6, 100 * cpu / elapsed))
         print("  %d log files, %.1f MB gzipped (%.1f MB JSON, %.1fx), %d digest file(s)"
               % (len(logs), log_bytes / 1e6, raw_bytes / 1e6, raw_bytes / max(log_bytes, 1), len(digests)))
         print("  records expected (management events up to the stop): %d; delivered %d: %s"
