@@ -535,3 +535,30 @@ def test_kill_9_during_delivery_loses_and_duplicates_nothing(cairn_factory):
     cp = validate(srv, f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/{name}", start)
     assert cp.returncode == 0, cp.stdout + cp.stderr
     assert "INVALID" not in cp.stdout
+
+
+def test_stop_logging_delivers_the_backlog_and_a_final_digest_that_lists_it(cairn_factory):
+    """With hour-long intervals nothing is delivered until StopLogging, which must deliver everything pending and
+    write a final digest covering those files."""
+    srv = cairn_factory.new("--trail-delivery-interval", "3600", "--digest-interval", "3600")
+    ct = srv.client("cloudtrail")
+    bucket = trail_bucket(srv)
+    name = unique("final")
+    ct.create_trail(Name=name, S3BucketName=bucket, EnableLogFileValidation=True)
+    start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
+    ct.start_logging(Name=name)
+    ids = {srv.client("sqs").create_queue(QueueName=unique("f"))["ResponseMetadata"]["RequestId"] for _ in range(4)}
+    time.sleep(1)
+    assert not [k for k in keys(srv, bucket) if "/CloudTrail/" in k], "delivered before the interval"
+    ct.stop_logging(Name=name)
+    wait_for(lambda: ids <= delivered_request_ids(srv, bucket))
+    s3 = srv.client("s3")
+    digests = wait_for(lambda: [k for k in keys(srv, bucket) if "CloudTrail-Digest" in k])
+    listed = set()
+    for key in digests:
+        listed |= {f["s3Object"] for f in json.loads(gzip.decompress(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))["logFiles"]}
+    assert listed == {k for k in keys(srv, bucket) if "/CloudTrail/" in k}
+    cp = validate(srv, f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/{name}", start)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    found = summary(cp.stdout)
+    assert found["log"][0] == found["log"][1] >= 1, cp.stdout
