@@ -72,6 +72,17 @@ public final class PatternMatcher<RuleID: Hashable & Sendable>: Sendable {
         state.withLock { $0.slotByID.count }
     }
 
+    /// The structures the rules occupy (see ``Automaton/footprint``) and the slots
+    /// allocated for them, free ones included: for tests that removing rules gives
+    /// memory back.
+    var footprint: (live: Int, allocated: Int) {
+        state.withLock { state in
+            let automaton = state.automaton
+            return (automaton.footprint, automaton.pathNodes.count + automaton.fields.count + automaton.conditions.count
+                        + automaton.subRules.count + state.slots.count)
+        }
+    }
+
     private func currentRules() -> CompiledRules {
         if let rules = published.withLock({ $0 }) { return rules }
         return state.withLock { state in
