@@ -1,12 +1,22 @@
 /// Reads JSON number text as a value for numeric comparison.
 ///
-/// Like EventBridge, a number takes part in numeric matching only when its decimal value
-/// is exactly the shortest decimal form of the nearest double: `300`, `3.0e2` and `300.0`
-/// are the same number, while `0.30000000000000001` (more digits than a double keeps) is
-/// not numerically comparable and can only match exactly.
+/// Like EventBridge, numeric matching covers -5.0e9 to 5.0e9 inclusive: numbers outside
+/// take part only in exact matching, and a pattern's `numeric` bounds must lie inside.
+/// A number takes part in numeric matching only when its decimal value is exactly the
+/// shortest decimal form of the nearest double: `300`, `3.0e2` and `300.0` are the same
+/// number, while `0.30000000000000001` (more digits than a double keeps) is not
+/// numerically comparable and can only match exactly. Comparisons use the whole double,
+/// which keeps (at least) the six decimal places EventBridge promises; the CityLots2
+/// reference counts need the full precision.
 enum ComparableNumber {
+    /// The largest magnitude numeric matching covers.
+    static let limit = 5e9
+
+    /// The reason a pattern's number outside the numeric range is refused.
+    static let rangeMessage = "Value must be between -5.0E9 and 5.0E9, inclusive"
+
     /// Powers of ten that are exact doubles.
-    private static let exactPowers: [Double] = (0...22).map { exponent in
+    static let exactPowers: [Double] = (0...22).map { exponent in
         var value = 1.0
         for _ in 0..<exponent { value *= 10 }
         return value
@@ -91,10 +101,18 @@ enum ComparableNumber {
         }
     }
 
-    /// The value of a JSON number for numeric matching, or nil when it is not comparable.
+    /// The value of a JSON number for numeric matching, or nil when it is not comparable
+    /// (not a double's shortest form, or outside ±5.0e9). Allocates nothing.
     static func value(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
         guard let decimal = decimal(text), decimal.exact else { return nil }
         if decimal.digits == 0 { return 0 }
+        // At least 10^(digits + exponent - 1) ≥ 1e10: outside the range.
+        if decimal.digits + decimal.exponent > 10 { return nil }
+        guard let result = unboundedValue(decimal), abs(result) <= limit else { return nil }
+        return result
+    }
+
+    private static func unboundedValue(_ decimal: Decimal) -> Double? {
         if decimal.digits <= 15 {
             let magnitude = Double(decimal.significand)
             var result: Double?
@@ -117,25 +135,28 @@ enum ComparableNumber {
                 return shortest ? signed : nil
             }
         }
-        return parseExact(text, decimal: decimal)
+        // Exponents beyond the 128-bit path (tiny magnitudes): exact big-integer arithmetic.
+        guard let magnitude = WideDecimal.double(significand: decimal.significand, exponent: decimal.exponent),
+              magnitude > 0 else {
+            return nil
+        }
+        // Up to 15 digits always read back from a normal double; subnormals keep fewer.
+        if decimal.digits <= 15 && magnitude.isNormal { return decimal.negative ? -magnitude : magnitude }
+        guard WideDecimal.isShortest(significand: decimal.significand, exponent: decimal.exponent, value: magnitude) else {
+            return nil
+        }
+        return decimal.negative ? -magnitude : magnitude
     }
 
-    /// Numbers with more digits than the exact fast path handles: parsed by the standard
-    /// library (correctly rounded) and, for 16 and 17 digits, checked against the
-    /// double's shortest form. This path allocates a string; it is taken only for such
-    /// numbers in fields that numeric rules name.
-    static func parseExact(_ text: UnsafeBufferPointer<UInt8>, decimal: Decimal) -> Double? {
-        guard let parsed = Double(String(decoding: text, as: UTF8.self)), parsed.isFinite else { return nil }
-        if decimal.digits <= 15 { return parsed }
-        let shortest = Array(parsed.description.utf8)
-        let canonical = shortest.withUnsafeBufferPointer { Self.decimal($0) }
-        return canonical == decimal ? parsed : nil
-    }
-
-    /// The value of a pattern's number: any finite double.
+    /// The value of a pattern's number: any finite double (callers check the range).
     static func patternValue(_ text: String) -> Double? {
         guard let parsed = Double(text), parsed.isFinite else { return nil }
         return parsed == 0 ? 0 : parsed
+    }
+
+    /// Whether numeric matching covers `value`.
+    static func inRange(_ value: Double) -> Bool {
+        abs(value) <= limit
     }
 }
 
