@@ -1,11 +1,18 @@
-/// An immutable version of an ``Automaton`` that matching calls share by reference.
-final class CompiledRules: Sendable {
-    let automaton: Automaton
+/// An immutable version of an ``Automaton`` that matching calls share by reference,
+/// as flat buffers (``FrozenRules``) so that matching does no reference counting.
+///
+/// `@unchecked Sendable`: the buffers are written only in `init` and read-only after;
+/// no lock is needed.
+final class CompiledRules: @unchecked Sendable {
+    let program: FrozenRules
+    private let arena: RuleArena
     /// What the owner publishes with the rules (the rule ids of a ``PatternMatcher``).
     let payload: (any AnyObject & Sendable)?
 
     init(_ automaton: Automaton, slots payload: (any AnyObject & Sendable)? = nil) {
-        self.automaton = automaton
+        let arena = RuleArena()
+        self.program = automaton.frozen(in: arena)
+        self.arena = arena
         self.payload = payload
     }
 
@@ -13,8 +20,8 @@ final class CompiledRules: Sendable {
     func match(_ bytes: UnsafeBufferPointer<UInt8>, scratch: MatchScratch) throws(EventPatternError) {
         var buffers = MatchBuffers()
         swap(&buffers, &scratch.buffers)
-        buffers.begin(automaton)
-        var scanner = EventScanner(bytes: bytes, rules: self, scratch: consume buffers)
+        buffers.begin(program)
+        var scanner = EventScanner(bytes: bytes, program: program, scratch: consume buffers)
         let failure: EventPatternError?
         do throws(EventPatternError) {
             try scanner.scan()
@@ -24,12 +31,12 @@ final class CompiledRules: Sendable {
         }
         scratch.buffers = scanner.finish()
         if let failure { throw failure }
-        try automaton.evaluateCandidates(&scratch.buffers)
+        try program.evaluateCandidates(&scratch.buffers)
     }
 }
 
 /// Combining the hits of one event into matched rules.
-extension Automaton {
+extension FrozenRules {
     /// The most steps the array-consistency search may take for one event.
     static let consistencyBudget = 1_000_000
 
@@ -47,11 +54,13 @@ extension Automaton {
     }
 
     private func evaluate(_ subRule: Int, scratch: inout MatchBuffers, budget: inout Int) throws(EventPatternError) {
-        guard let info = subRules[subRule] else { return }
+        let info = subRules[subRule]
+        guard info.live else { return }
         let generation = scratch.generation
         let slot = Int(info.slot)
         if scratch.slotStamp[slot] == generation { return }
-        for condition in info.conditions {
+        for position in Int(info.conditionStart)..<Int(info.conditionEnd) {
+            let condition = subRuleConditions[position]
             let record = conditions[Int(condition)]
             let hit = scratch.conditionStates[Int(condition)].stamp == generation
             if record.counted {
@@ -61,7 +70,7 @@ extension Automaton {
             let seen = scratch.fieldStamp[Int(record.field)] == generation
             if seen && !(record.hasPositive && hit) { return }
         }
-        if info.conditions.count >= 2 && !scratch.hitValue.isEmpty {
+        if info.conditionEnd - info.conditionStart >= 2 && !scratch.hitValue.isEmpty {
             guard try consistent(info, scratch: &scratch, budget: &budget) else { return }
         }
         scratch.slotStamp[slot] = generation
@@ -70,10 +79,11 @@ extension Automaton {
 
     /// Whether the hit conditions of `info` can all be satisfied by values that agree
     /// on the element of every array they share (values in the same array element).
-    private func consistent(_ info: SubRuleInfo, scratch: inout MatchBuffers, budget: inout Int) throws(EventPatternError) -> Bool {
+    private func consistent(_ info: SubRule, scratch: inout MatchBuffers, budget: inout Int) throws(EventPatternError) -> Bool {
         let generation = scratch.generation
         scratch.searchConditions.removeAll(keepingCapacity: true)
-        for condition in info.conditions {
+        for position in Int(info.conditionStart)..<Int(info.conditionEnd) {
+            let condition = subRuleConditions[position]
             let id = Int(condition)
             if scratch.conditionStates[id].stamp == generation && scratch.conditionStates[id].freeStamp != generation {
                 scratch.searchConditions.append(condition)

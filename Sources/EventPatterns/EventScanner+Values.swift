@@ -7,12 +7,9 @@ extension EventScanner {
         if scratch.conditionStates[condition].stamp != generation {
             scratch.conditionStates[condition].stamp = generation
             scratch.conditionStates[condition].head = -1
-            let record = rules.automaton.conditions[condition]
-            if record.primary >= 0 {
-                scratch.candidates.append(record.primary)
-                if record.hasMorePrimaries, let more = rules.automaton.morePrimaries[Int32(condition)] {
-                    scratch.candidates.append(contentsOf: more)
-                }
+            let record = program.conditions[condition]
+            for index in Int(record.primaryStart)..<Int(record.primaryEnd) {
+                scratch.candidates.append(program.primaries[index])
             }
         }
         if scratch.chain.isEmpty {
@@ -31,7 +28,7 @@ extension EventScanner {
     }
 
     @inline(__always)
-    private mutating func apply(_ entry: TrieEntry, field: Int, string: UnsafeBufferPointer<UInt8>?) {
+    private mutating func apply(_ entry: TrieEntry, field: UnsafePointer<FrozenField>, string: UnsafeBufferPointer<UInt8>?) {
         switch entry.operation {
         case .hit:
             hit(Int(entry.condition))
@@ -39,7 +36,7 @@ extension EventScanner {
             scratch.excluded.append(entry.condition)
         case .wildcardHit, .wildcardExclude:
             guard let string else { return }
-            if rules.automaton.fields[field].wildcards[Int(entry.auxiliary)].matches(string) {
+            if field.pointee.wildcards.matches(Int(entry.auxiliary), string) {
                 if entry.operation == .wildcardHit {
                     hit(Int(entry.condition))
                 } else {
@@ -51,63 +48,62 @@ extension EventScanner {
 
     /// The conditions every value satisfies: exists, and anything-buts not excluded.
     @inline(__always)
-    private mutating func finishValue(_ index: UnsafePointer<FieldIndex>) {
+    private mutating func finishValue(_ index: UnsafePointer<FrozenField>) {
         for condition in index.pointee.exists { hit(Int(condition)) }
-        for anythingBut in index.pointee.anythingButs where !scratch.excluded.contains(anythingBut.key) {
-            hit(Int(anythingBut.condition))
+        let keys = index.pointee.anythingButKeys
+        for position in 0..<keys.count where !scratch.excluded.contains(keys[position]) {
+            hit(Int(index.pointee.anythingButConditions[position]))
         }
+    }
+
+    @inline(__always)
+    private func field(_ field: Int) -> UnsafePointer<FrozenField> {
+        program.fields.baseAddress.unsafelyUnwrapped + field
     }
 
     mutating func checkString(_ value: UnsafeBufferPointer<UInt8>, field: Int) {
-        scratch.excluded.removeAll(keepingCapacity: true)
-        rules.automaton.fields.withUnsafeBufferPointer { fields in
-            guard let index = fields.baseAddress.map({ $0 + field }) else { return }
-            let quote = UInt8(ascii: "\"")
-            index.pointee.forward.walk(value, reversed: false, firstByte: quote) { apply($0, field: field, string: value) }
-            if !index.pointee.reverse.isEmpty {
-                index.pointee.reverse.walk(value, reversed: true, firstByte: nil) { apply($0, field: field, string: value) }
+        if !scratch.excluded.isEmpty { scratch.excluded.removeAll(keepingCapacity: true) }
+        let index = self.field(field)
+        let quote = UInt8(ascii: "\"")
+        index.pointee.forward.walk(value, reversed: false, firstByte: quote) { apply($0, field: index, string: value) }
+        index.pointee.reverse.walk(value, reversed: true, firstByte: nil) { apply($0, field: index, string: value) }
+        if index.pointee.hasFolded {
+            CaseFolding.fold(value, into: &scratch.folded)
+            let folded = scratch.folded
+            folded.withUnsafeBufferPointer { folded in
+                index.pointee.foldedForward.walk(folded, reversed: false, firstByte: nil) { apply($0, field: index, string: nil) }
+                index.pointee.foldedReverse.walk(folded, reversed: true, firstByte: nil) { apply($0, field: index, string: nil) }
             }
-            if !index.pointee.foldedForward.isEmpty || !index.pointee.foldedReverse.isEmpty {
-                CaseFolding.fold(value, into: &scratch.folded)
-                let folded = scratch.folded
-                folded.withUnsafeBufferPointer { folded in
-                    index.pointee.foldedForward.walk(folded, reversed: false, firstByte: nil) { apply($0, field: field, string: nil) }
-                    index.pointee.foldedReverse.walk(folded, reversed: true, firstByte: nil) { apply($0, field: field, string: nil) }
-                }
-            }
-            for entry in index.pointee.stringScans { apply(entry, field: field, string: value) }
-            if !index.pointee.ipRanges.isEmpty, let address = IPAddress.parse(value) {
-                for (range, entry) in index.pointee.ipRanges where range.contains(address) {
-                    apply(entry, field: field, string: nil)
-                }
-            }
-            finishValue(index)
         }
+        for entry in index.pointee.stringScans { apply(entry, field: index, string: value) }
+        if !index.pointee.ipRanges.isEmpty, let address = IPAddress.parse(value) {
+            for position in 0..<index.pointee.ipRanges.count where index.pointee.ipRanges[position].contains(address) {
+                apply(index.pointee.ipRangeEntries[position], field: index, string: nil)
+            }
+        }
+        finishValue(index)
     }
 
     mutating func checkNumber(_ text: UnsafeBufferPointer<UInt8>, field: Int) {
-        scratch.excluded.removeAll(keepingCapacity: true)
-        rules.automaton.fields.withUnsafeBufferPointer { fields in
-            guard let index = fields.baseAddress.map({ $0 + field }) else { return }
-            index.pointee.forward.walk(text, reversed: false, firstByte: nil) { apply($0, field: field, string: nil) }
-            if index.pointee.wantsNumbers, let value = ComparableNumber.value(text) {
-                if let entries = index.pointee.numericEquals[FieldIndex.key(value)] {
-                    for entry in entries { apply(entry, field: field, string: nil) }
-                }
-                for (range, entry) in index.pointee.numericRanges where range.contains(value) {
-                    apply(entry, field: field, string: nil)
-                }
+        if !scratch.excluded.isEmpty { scratch.excluded.removeAll(keepingCapacity: true) }
+        let index = self.field(field)
+        index.pointee.forward.walk(text, reversed: false, firstByte: nil) { apply($0, field: index, string: nil) }
+        if index.pointee.wantsNumbers, let value = ComparableNumber.value(text) {
+            if let entries = index.pointee.numericEquals(value) {
+                for position in entries { apply(index.pointee.numericEntries[position], field: index, string: nil) }
             }
-            finishValue(index)
+            let ranges = index.pointee.numericRanges
+            for position in 0..<ranges.count where ranges[position].contains(value) {
+                apply(index.pointee.numericRangeEntries[position], field: index, string: nil)
+            }
         }
+        finishValue(index)
     }
 
     mutating func checkLiteral(_ text: UnsafeBufferPointer<UInt8>, field: Int) {
-        scratch.excluded.removeAll(keepingCapacity: true)
-        rules.automaton.fields.withUnsafeBufferPointer { fields in
-            guard let index = fields.baseAddress.map({ $0 + field }) else { return }
-            index.pointee.forward.walk(text, reversed: false, firstByte: nil) { apply($0, field: field, string: nil) }
-            finishValue(index)
-        }
+        if !scratch.excluded.isEmpty { scratch.excluded.removeAll(keepingCapacity: true) }
+        let index = self.field(field)
+        index.pointee.forward.walk(text, reversed: false, firstByte: nil) { apply($0, field: index, string: nil) }
+        finishValue(index)
     }
 }

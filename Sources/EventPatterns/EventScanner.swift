@@ -6,14 +6,14 @@ struct EventScanner: ~Copyable {
     static let maxDepth = 256
 
     let bytes: UnsafeBufferPointer<UInt8>
-    /// The compiled rules (a class, so the scanner borrows rather than copies them).
-    let rules: CompiledRules
+    /// The compiled rules, as flat buffers their ``CompiledRules`` owns.
+    let program: FrozenRules
     var scratch: MatchBuffers
     var position = 0
 
-    init(bytes: UnsafeBufferPointer<UInt8>, rules: CompiledRules, scratch: consuming MatchBuffers) {
+    init(bytes: UnsafeBufferPointer<UInt8>, program: FrozenRules, scratch: consuming MatchBuffers) {
         self.bytes = bytes
-        self.rules = rules
+        self.program = program
         self.scratch = scratch
     }
 
@@ -57,14 +57,14 @@ struct EventScanner: ~Copyable {
         let byte = try peek()
         switch byte {
         case UInt8(ascii: "{"):
-            if !rules.automaton.pathNodes.withUnsafeBufferPointer({ $0[node].hasChildren }) { return try skipValue() }
+            if !program.hasChildren(node) { return try skipValue() }
             guard depth < Self.maxDepth else { throw failure("Event nesting is deeper than \(Self.maxDepth) levels") }
             try scanObject(node: node, depth: depth + 1)
         case UInt8(ascii: "["):
             guard depth < Self.maxDepth else { throw failure("Event nesting is deeper than \(Self.maxDepth) levels") }
             try scanArray(node: node, depth: depth + 1)
         default:
-            let field = rules.automaton.pathNodes.withUnsafeBufferPointer { Int($0[node].field) }
+            let field = Int(program.nodeField[node])
             guard field >= 0 else { return try skipValue() }
             try scanLeaf(field: field)
         }
@@ -100,29 +100,18 @@ struct EventScanner: ~Copyable {
     }
 
     private mutating func lookup(node: Int, keyStart: Int, keyEnd: Int, hasEscapes: Bool) -> Int {
+        guard program.hasChildren(node) else { return -1 }
         if hasEscapes {
             scratch.keyBuffer.removeAll(keepingCapacity: true)
             JSONStringDecoder.unescape(bytes, from: keyStart, to: keyEnd, into: &scratch.keyBuffer)
             let key = scratch.keyBuffer
             return key.withUnsafeBufferPointer { key in
-                rules.automaton.pathNodes.withUnsafeBufferPointer { Self.find(key, in: $0, node: node) }
+                guard let base = key.baseAddress else { return program.child(of: node, bytes.baseAddress!, length: 0, available: 0) }
+                return program.child(of: node, base, length: key.count, available: key.count)
             }
         }
-        let key = UnsafeBufferPointer(rebasing: bytes[keyStart..<keyEnd])
-        return rules.automaton.pathNodes.withUnsafeBufferPointer { Self.find(key, in: $0, node: node) }
-    }
-
-    private static func find(_ key: UnsafeBufferPointer<UInt8>, in nodes: UnsafeBufferPointer<Automaton.PathNode>, node: Int) -> Int {
-        guard nodes[node].hasChildren else { return -1 }
-        for index in 0..<nodes[node].keys.count {
-            let same = nodes[node].keys[index].withUnsafeBufferPointer { candidate in
-                guard candidate.count == key.count else { return false }
-                for offset in 0..<key.count where candidate[offset] != key[offset] { return false }
-                return true
-            }
-            if same { return Int(nodes[node].children[index]) }
-        }
-        return -1
+        guard let base = bytes.baseAddress else { return -1 }
+        return program.child(of: node, base + keyStart, length: keyEnd - keyStart, available: bytes.count - keyStart)
     }
 
     private mutating func scanArray(node: Int, depth: Int) throws(EventPatternError) {

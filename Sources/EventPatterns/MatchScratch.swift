@@ -46,12 +46,12 @@ struct MatchBuffers {
     var searchCursor: [Int32] = []
 
     /// Prepares for one event against `automaton`.
-    mutating func begin(_ automaton: Automaton) {
-        if conditionStates.count < automaton.conditions.count {
-            conditionStates.append(contentsOf: repeatElement(ConditionState(), count: automaton.conditions.count - conditionStates.count))
+    mutating func begin(_ rules: FrozenRules) {
+        if conditionStates.count < rules.conditions.count {
+            conditionStates.append(contentsOf: repeatElement(ConditionState(), count: rules.conditions.count - conditionStates.count))
         }
-        Self.grow(&fieldStamp, to: automaton.fields.count)
-        Self.grow(&slotStamp, to: automaton.slotSubRules.count)
+        Self.grow(&fieldStamp, to: rules.fields.count)
+        Self.grow(&slotStamp, to: rules.slotCount)
         generation &+= 1
         if generation == 0 {
             for index in conditionStates.indices { conditionStates[index] = ConditionState() }

@@ -40,6 +40,12 @@ struct ValueTrie: Sendable {
     /// True when the trie holds no entry.
     var isEmpty: Bool { firstEdge[0] < 0 && flags[0] == 0 }
 
+    /// The arrays, for ``frozen(in:)``.
+    var storage: (firstEdge: [Int32], flags: [UInt8], exact: [[TrieEntry]], passing: [[TrieEntry]],
+                  edgeByte: [UInt8], edgeTarget: [Int32], edgeNext: [Int32]) {
+        (firstEdge, flags, exact, passing, edgeByte, edgeTarget, edgeNext)
+    }
+
     /// Nodes in use, the root included (a trie holding nothing has one).
     var nodeCount: Int { firstEdge.count - freeNodes.count }
 
