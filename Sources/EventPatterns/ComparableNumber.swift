@@ -36,6 +36,7 @@ enum ComparableNumber {
 
     /// Splits JSON-like number text into a normalized decimal.
     static func decimal(_ text: UnsafeBufferPointer<UInt8>) -> Decimal? {
+        if let quick = plainDecimal(text) { return quick }
         var result = Decimal()
         var index = text.startIndex
         let end = text.endIndex
@@ -90,6 +91,80 @@ enum ComparableNumber {
         return result
     }
 
+    /// `decimal` for numbers without an exponent and with at most 19 significant digits,
+    /// eight digits at a time; nil for anything else.
+    @inline(__always)
+    private static func plainDecimal(_ text: UnsafeBufferPointer<UInt8>) -> Decimal? {
+        guard let base = text.baseAddress else { return nil }
+        let end = text.count
+        var result = Decimal()
+        var index = 0
+        if base[0] == UInt8(ascii: "-") {
+            result.negative = true
+            index = 1
+        }
+        let integerStart = index
+        let integerEnd = JSONWords.digitsEnd(base, from: index, count: end)
+        guard integerEnd > integerStart else { return nil }
+        var fractionStart = integerEnd
+        var fractionEnd = integerEnd
+        if integerEnd < end {
+            guard base[integerEnd] == UInt8(ascii: "."), integerEnd + 1 < end else { return nil }
+            fractionStart = integerEnd + 1
+            fractionEnd = JSONWords.digitsEnd(base, from: fractionStart, count: end)
+            guard fractionEnd == end, fractionEnd > fractionStart else { return nil }
+        }
+        var first = integerStart
+        while first < integerEnd && base[first] == UInt8(ascii: "0") { first += 1 }
+        var fractionLast = fractionEnd
+        while fractionLast > fractionStart && base[fractionLast - 1] == UInt8(ascii: "0") { fractionLast -= 1 }
+        if first == integerEnd {
+            // No integer digits: the significant ones are all in the fraction.
+            first = fractionStart
+            while first < fractionLast && base[first] == UInt8(ascii: "0") { first += 1 }
+            if first == fractionLast { return Decimal() }
+            result.digits = fractionLast - first
+            guard result.digits <= 19 else { return nil }
+            result.significand = accumulate(base, first, fractionLast, 0)
+            result.exponent = -(fractionLast - fractionStart)
+            return result
+        }
+        if fractionLast > fractionStart {
+            result.digits = (integerEnd - first) + (fractionLast - fractionStart)
+            guard result.digits <= 19 else { return nil }
+            result.significand = accumulate(base, fractionStart, fractionLast, accumulate(base, first, integerEnd, 0))
+            result.exponent = -(fractionLast - fractionStart)
+            return result
+        }
+        var integerLast = integerEnd
+        while integerLast > first && base[integerLast - 1] == UInt8(ascii: "0") { integerLast -= 1 }
+        result.digits = integerLast - first
+        guard result.digits <= 19 else { return nil }
+        result.significand = accumulate(base, first, integerLast, 0)
+        result.exponent = integerEnd - integerLast
+        return result
+    }
+
+    /// `value` followed by the digits `base[start..<end]`.
+    @inline(__always)
+    private static func accumulate(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ value: UInt64) -> UInt64 {
+        var result = value
+        var index = start
+        while end - index >= 8 {
+            var lanes = JSONWords.load(base, index) &- 0x3030_3030_3030_3030
+            lanes = (lanes &* 10 &+ (lanes >> 8)) & 0x00FF_00FF_00FF_00FF
+            lanes = (lanes &* 100 &+ (lanes >> 16)) & 0x0000_FFFF_0000_FFFF
+            lanes = (lanes &* 10_000 &+ (lanes >> 32)) & 0x0000_0000_FFFF_FFFF
+            result = result &* 100_000_000 &+ lanes
+            index += 8
+        }
+        while index < end {
+            result = result &* 10 &+ UInt64(base[index] &- 0x30)
+            index += 1
+        }
+        return result
+    }
+
     @inline(__always)
     private static func appendDigit(_ digit: UInt64, to result: inout Decimal) {
         if result.digits < 19 {
@@ -126,6 +201,11 @@ enum ComparableNumber {
             }
         }
         if decimal.digits > 17 { return nil }
+        if decimal.exponent < 0, case .value(let magnitude, let shortest) =
+            QuickDecimal.read(significand: decimal.significand, digits: decimal.digits, scale: -decimal.exponent) {
+            guard shortest else { return nil }
+            return decimal.negative ? -magnitude : magnitude
+        }
         if let magnitude = ExactDecimal.double(significand: decimal.significand, exponent: decimal.exponent),
            magnitude.isFinite {
             let signed = decimal.negative ? -magnitude : magnitude
