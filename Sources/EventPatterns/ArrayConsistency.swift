@@ -12,9 +12,9 @@ struct ArrayConsistency {
         var mask: UInt64
     }
 
-    let chainArena: [UInt32]
-    let valueStart: [Int32]
-    let valueEnd: [Int32]
+    let chainArena: UnsafeBufferPointer<UInt32>
+    let valueStart: UnsafeBufferPointer<Int32>
+    let valueEnd: UnsafeBufferPointer<Int32>
     let full: UInt64
 
     private func chainLength(_ value: Int) -> Int {

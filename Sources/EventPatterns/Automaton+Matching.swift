@@ -16,22 +16,13 @@ final class CompiledRules: @unchecked Sendable {
         self.payload = payload
     }
 
-    /// Matches `bytes`; the matched rule slots are left in `scratch.buffers.results`.
+    /// Matches `bytes`; the matched rule slots are left in `scratch.buffers.pointee.results`.
     func match(_ bytes: UnsafeBufferPointer<UInt8>, scratch: MatchScratch) throws(EventPatternError) {
-        var buffers = MatchBuffers()
-        swap(&buffers, &scratch.buffers)
-        buffers.begin(program)
-        var scanner = EventScanner(bytes: bytes, program: program, scratch: consume buffers)
-        let failure: EventPatternError?
-        do throws(EventPatternError) {
-            try scanner.scan()
-            failure = nil
-        } catch {
-            failure = error
-        }
-        scratch.buffers = scanner.finish()
-        if let failure { throw failure }
-        try program.evaluateCandidates(&scratch.buffers)
+        let buffers = scratch.buffers
+        buffers.pointee.begin(program)
+        var scanner = EventScanner(bytes: bytes, program: program, scratch: buffers)
+        try scanner.scan()
+        try program.evaluateCandidates(&buffers.pointee)
     }
 }
 
@@ -81,7 +72,7 @@ extension FrozenRules {
     /// on the element of every array they share (values in the same array element).
     private func consistent(_ info: SubRule, scratch: inout MatchBuffers, budget: inout Int) throws(EventPatternError) -> Bool {
         let generation = scratch.generation
-        scratch.searchConditions.removeAll(keepingCapacity: true)
+        scratch.searchConditions.removeAll()
         for position in Int(info.conditionStart)..<Int(info.conditionEnd) {
             let condition = subRuleConditions[position]
             let id = Int(condition)
@@ -100,12 +91,12 @@ extension FrozenRules {
                     hit = Int(scratch.hitNext[hit])
                 }
             }
-            let search = ArrayConsistency(chainArena: scratch.chainArena, valueStart: scratch.valueStart,
-                                          valueEnd: scratch.valueEnd, full: (UInt64(1) << UInt64(count)) - 1)
+            let search = ArrayConsistency(chainArena: scratch.chainArena.buffer, valueStart: scratch.valueStart.buffer,
+                                          valueEnd: scratch.valueEnd.buffer, full: (UInt64(1) << UInt64(count)) - 1)
             return search.satisfiable(masks.map { ArrayConsistency.Item(value: $0.key, mask: $0.value) })
         }
-        scratch.searchCursor.removeAll(keepingCapacity: true)
-        scratch.searchCursor.append(contentsOf: repeatElement(-1, count: count))
+        scratch.searchCursor.removeAll()
+        scratch.searchCursor.resize(to: count, filling: -1)
         var level = 0
         scratch.searchCursor[0] = scratch.conditionStates[Int(scratch.searchConditions[0])].head
         while level >= 0 {

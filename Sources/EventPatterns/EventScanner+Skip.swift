@@ -75,7 +75,7 @@ extension EventScanner {
                         position = index
                         throw failure("Event nesting is deeper than \(Self.maxDepth) levels")
                     }
-                    if depth >= 64 { scratch.skipStack.append(kinds >> 63 == 1) }
+                    if depth >= 64 { scratch.pointee.skipStack.append(kinds >> 63 == 1) }
                     kinds = kinds << 1 | (isObject ? 1 : 0)
                     depth += 1
                     expectKey = isObject
@@ -104,7 +104,7 @@ extension EventScanner {
                 if next == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
                     depth -= 1
                     kinds >>= 1
-                    if depth >= 64, let spilled = scratch.skipStack.popLast(), spilled { kinds |= UInt64(1) << 63 }
+                    if depth >= 64, scratch.pointee.skipStack.removeLastElement() { kinds |= UInt64(1) << 63 }
                     continue
                 }
                 position = index - 1

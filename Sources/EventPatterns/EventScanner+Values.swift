@@ -3,27 +3,27 @@ extension EventScanner {
     /// Records that the current value satisfies condition `condition`.
     @inline(__always)
     mutating func hit(_ condition: Int) {
-        let generation = scratch.generation
-        if scratch.conditionStates[condition].stamp != generation {
-            scratch.conditionStates[condition].stamp = generation
-            scratch.conditionStates[condition].head = -1
+        let generation = scratch.pointee.generation
+        if scratch.pointee.conditionStates[condition].stamp != generation {
+            scratch.pointee.conditionStates[condition].stamp = generation
+            scratch.pointee.conditionStates[condition].head = -1
             let record = program.conditions[condition]
             for index in Int(record.primaryStart)..<Int(record.primaryEnd) {
-                scratch.candidates.append(program.primaries[index])
+                scratch.pointee.candidates.append(program.primaries[index])
             }
         }
-        if scratch.chain.isEmpty {
-            scratch.conditionStates[condition].freeStamp = generation
-        } else if scratch.conditionStates[condition].freeStamp != generation {
-            if scratch.currentValue < 0 {
-                scratch.currentValue = Int32(scratch.valueStart.count)
-                scratch.valueStart.append(Int32(scratch.chainArena.count))
-                scratch.chainArena.append(contentsOf: scratch.chain)
-                scratch.valueEnd.append(Int32(scratch.chainArena.count))
+        if scratch.pointee.chain.isEmpty {
+            scratch.pointee.conditionStates[condition].freeStamp = generation
+        } else if scratch.pointee.conditionStates[condition].freeStamp != generation {
+            if scratch.pointee.currentValue < 0 {
+                scratch.pointee.currentValue = Int32(scratch.pointee.valueStart.count)
+                scratch.pointee.valueStart.append(Int32(scratch.pointee.chainArena.count))
+                scratch.pointee.chainArena.append(contentsOf: scratch.pointee.chain)
+                scratch.pointee.valueEnd.append(Int32(scratch.pointee.chainArena.count))
             }
-            scratch.hitValue.append(scratch.currentValue)
-            scratch.hitNext.append(scratch.conditionStates[condition].head)
-            scratch.conditionStates[condition].head = Int32(scratch.hitValue.count - 1)
+            scratch.pointee.hitValue.append(scratch.pointee.currentValue)
+            scratch.pointee.hitNext.append(scratch.pointee.conditionStates[condition].head)
+            scratch.pointee.conditionStates[condition].head = Int32(scratch.pointee.hitValue.count - 1)
         }
     }
 
@@ -33,14 +33,14 @@ extension EventScanner {
         case .hit:
             hit(Int(entry.condition))
         case .exclude:
-            scratch.excluded.append(entry.condition)
+            scratch.pointee.excluded.append(entry.condition)
         case .wildcardHit, .wildcardExclude:
             guard let string else { return }
             if field.pointee.wildcards.matches(Int(entry.auxiliary), string) {
                 if entry.operation == .wildcardHit {
                     hit(Int(entry.condition))
                 } else {
-                    scratch.excluded.append(entry.condition)
+                    scratch.pointee.excluded.append(entry.condition)
                 }
             }
         }
@@ -51,7 +51,7 @@ extension EventScanner {
     private mutating func finishValue(_ index: UnsafePointer<FrozenField>) {
         for condition in index.pointee.exists { hit(Int(condition)) }
         let keys = index.pointee.anythingButKeys
-        for position in 0..<keys.count where !scratch.excluded.contains(keys[position]) {
+        for position in 0..<keys.count where !scratch.pointee.excluded.contains(keys[position]) {
             hit(Int(index.pointee.anythingButConditions[position]))
         }
     }
@@ -62,14 +62,14 @@ extension EventScanner {
     }
 
     mutating func checkString(_ value: UnsafeBufferPointer<UInt8>, field: Int) {
-        if !scratch.excluded.isEmpty { scratch.excluded.removeAll(keepingCapacity: true) }
+        if !scratch.pointee.excluded.isEmpty { scratch.pointee.excluded.removeAll() }
         let index = self.field(field)
         let quote = UInt8(ascii: "\"")
         index.pointee.forward.walk(value, reversed: false, firstByte: quote) { apply($0, field: index, string: value) }
         index.pointee.reverse.walk(value, reversed: true, firstByte: nil) { apply($0, field: index, string: value) }
         if index.pointee.hasFolded {
-            CaseFolding.fold(value, into: &scratch.folded)
-            let folded = scratch.folded
+            CaseFolding.fold(value, into: &scratch.pointee.folded)
+            let folded = scratch.pointee.folded
             folded.withUnsafeBufferPointer { folded in
                 index.pointee.foldedForward.walk(folded, reversed: false, firstByte: nil) { apply($0, field: index, string: nil) }
                 index.pointee.foldedReverse.walk(folded, reversed: true, firstByte: nil) { apply($0, field: index, string: nil) }
@@ -85,7 +85,7 @@ extension EventScanner {
     }
 
     mutating func checkNumber(_ text: UnsafeBufferPointer<UInt8>, field: Int) {
-        if !scratch.excluded.isEmpty { scratch.excluded.removeAll(keepingCapacity: true) }
+        if !scratch.pointee.excluded.isEmpty { scratch.pointee.excluded.removeAll() }
         let index = self.field(field)
         index.pointee.forward.walk(text, reversed: false, firstByte: nil) { apply($0, field: index, string: nil) }
         if index.pointee.wantsNumbers, let value = ComparableNumber.value(text) {
@@ -101,7 +101,7 @@ extension EventScanner {
     }
 
     mutating func checkLiteral(_ text: UnsafeBufferPointer<UInt8>, field: Int) {
-        if !scratch.excluded.isEmpty { scratch.excluded.removeAll(keepingCapacity: true) }
+        if !scratch.pointee.excluded.isEmpty { scratch.pointee.excluded.removeAll() }
         let index = self.field(field)
         index.pointee.forward.walk(text, reversed: false, firstByte: nil) { apply($0, field: index, string: nil) }
         finishValue(index)

@@ -1,27 +1,21 @@
 /// Reads an event's JSON bytes once, validating them, descending only into the fields
 /// some rule names and checking their leaf values against the rules; everything else is
 /// skipped without being decoded.
-struct EventScanner: ~Copyable {
+struct EventScanner {
     /// The deepest nesting of objects and arrays an event may have.
     static let maxDepth = 256
 
     let bytes: UnsafeBufferPointer<UInt8>
     /// The compiled rules, as flat buffers their ``CompiledRules`` owns.
     let program: FrozenRules
-    var scratch: MatchBuffers
+    /// The working memory, owned by a ``MatchScratch``.
+    let scratch: UnsafeMutablePointer<MatchBuffers>
     var position = 0
 
-    init(bytes: UnsafeBufferPointer<UInt8>, program: FrozenRules, scratch: consuming MatchBuffers) {
+    init(bytes: UnsafeBufferPointer<UInt8>, program: FrozenRules, scratch: UnsafeMutablePointer<MatchBuffers>) {
         self.bytes = bytes
         self.program = program
         self.scratch = scratch
-    }
-
-    /// Ends the scan, handing back the working memory.
-    consuming func finish() -> MatchBuffers {
-        var buffers = MatchBuffers()
-        swap(&buffers, &scratch)
-        return buffers
     }
 
     func failure(_ reason: String) -> EventPatternError {
@@ -102,9 +96,9 @@ struct EventScanner: ~Copyable {
     private mutating func lookup(node: Int, keyStart: Int, keyEnd: Int, hasEscapes: Bool) -> Int {
         guard program.hasChildren(node) else { return -1 }
         if hasEscapes {
-            scratch.keyBuffer.removeAll(keepingCapacity: true)
-            JSONStringDecoder.unescape(bytes, from: keyStart, to: keyEnd, into: &scratch.keyBuffer)
-            let key = scratch.keyBuffer
+            scratch.pointee.keyBuffer.removeAll(keepingCapacity: true)
+            JSONStringDecoder.unescape(bytes, from: keyStart, to: keyEnd, into: &scratch.pointee.keyBuffer)
+            let key = scratch.pointee.keyBuffer
             return key.withUnsafeBufferPointer { key in
                 guard let base = key.baseAddress else { return program.child(of: node, bytes.baseAddress!, length: 0, available: 0) }
                 return program.child(of: node, base, length: key.count, available: key.count)
@@ -116,17 +110,17 @@ struct EventScanner: ~Copyable {
 
     private mutating func scanArray(node: Int, depth: Int) throws(EventPatternError) {
         position += 1
-        scratch.chain.append(scratch.nextArrayID)
-        scratch.chain.append(0)
-        scratch.nextArrayID &+= 1
-        defer { scratch.chain.removeLast(2) }
+        scratch.pointee.chain.append(scratch.pointee.nextArrayID)
+        scratch.pointee.chain.append(0)
+        scratch.pointee.nextArrayID &+= 1
+        defer { scratch.pointee.chain.removeLast(2) }
         if try peek() == UInt8(ascii: "]") {
             position += 1
             return
         }
         var index: UInt32 = 0
         while true {
-            scratch.chain[scratch.chain.count - 1] = index
+            scratch.pointee.chain[scratch.pointee.chain.count - 1] = index
             try scanValue(node: node, depth: depth)
             let next = try peek()
             position += 1
@@ -143,8 +137,8 @@ struct EventScanner: ~Copyable {
     private mutating func scanLeaf(field: Int) throws(EventPatternError) {
         let start = position
         let byte = bytes[position]
-        scratch.currentValue = -1
-        scratch.fieldStamp[field] = scratch.generation
+        scratch.pointee.currentValue = -1
+        scratch.pointee.fieldStamp[field] = scratch.pointee.generation
         switch byte {
         case UInt8(ascii: "\""):
             switch JSONStringDecoder.scan(bytes, openingQuote: position) {
@@ -154,9 +148,9 @@ struct EventScanner: ~Copyable {
             case .success(let end, let hasEscapes):
                 position = end
                 if hasEscapes {
-                    scratch.stringBuffer.removeAll(keepingCapacity: true)
-                    JSONStringDecoder.unescape(bytes, from: start + 1, to: end - 1, into: &scratch.stringBuffer)
-                    let copy = scratch.stringBuffer
+                    scratch.pointee.stringBuffer.removeAll(keepingCapacity: true)
+                    JSONStringDecoder.unescape(bytes, from: start + 1, to: end - 1, into: &scratch.pointee.stringBuffer)
+                    let copy = scratch.pointee.stringBuffer
                     copy.withUnsafeBufferPointer { checkString($0, field: field) }
                 } else {
                     checkString(UnsafeBufferPointer(rebasing: bytes[(start + 1)..<(end - 1)]), field: field)

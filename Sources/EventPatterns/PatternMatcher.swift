@@ -102,7 +102,7 @@ public final class PatternMatcher<RuleID: Hashable & Sendable>: Sendable {
         let scratch = pool.acquire()
         defer { pool.release(scratch) }
         try rules.match(bytes, scratch: scratch)
-        for slot in scratch.buffers.results {
+        for slot in scratch.buffers.pointee.results {
             if let id = slots.ids[Int(slot)] { body(id) }
         }
     }
