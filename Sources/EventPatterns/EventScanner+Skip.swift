@@ -10,6 +10,17 @@ extension EventScanner {
     mutating func skipValue() throws(EventPatternError) {
         guard let text = bytes.baseAddress else { throw failure("Unexpected end-of-input") }
         let count = bytes.count
+        let skipped = JSONSkipper.skip(text, count: count, from: position)
+        if skipped >= 0 {
+            position = skipped
+            return
+        }
+        try validatingSkip(text, count: count)
+    }
+
+    /// `skipValue` for what the fast skipper leaves: escapes, deep nesting, and errors,
+    /// which it reports precisely.
+    private mutating func validatingSkip(_ text: UnsafePointer<UInt8>, count: Int) throws(EventPatternError) {
         var index = position
         // The open containers, innermost in bit 0 (set for an object); levels beyond 64
         // spill their bit to `skipStack`.

@@ -73,17 +73,18 @@ struct EventScanner {
         while true {
             guard try peek() == UInt8(ascii: "\"") else { throw failure("Expected a double-quote to start a field name") }
             let keyStart = position + 1
-            switch JSONStringDecoder.scan(bytes, openingQuote: position) {
-            case .failure(let reason, let at):
-                position = at
-                throw failure(reason)
-            case .success(let end, let hasEscapes):
-                position = end
-                let child = lookup(node: node, keyStart: keyStart, keyEnd: end - 1, hasEscapes: hasEscapes)
+            var hasEscapes = false
+            let end = JSONStringDecoder.end(bytes, openingQuote: position, hasEscapes: &hasEscapes)
+            if end < 0 { try stringFailure() }
+            position = end
+            let child = lookup(node: node, keyStart: keyStart, keyEnd: end - 1, hasEscapes: hasEscapes)
+            if position < bytes.count && bytes[position] == UInt8(ascii: ":") {
+                position += 1
+            } else {
                 guard try peek() == UInt8(ascii: ":") else { throw failure("Expected a colon to separate field name and value") }
                 position += 1
-                try scanValue(node: child, depth: depth)
             }
+            try scanValue(node: child, depth: depth)
             let next = try peek()
             position += 1
             if next == UInt8(ascii: ",") { continue }
@@ -141,30 +142,23 @@ struct EventScanner {
         scratch.pointee.fieldStamp[field] = scratch.pointee.generation
         switch byte {
         case UInt8(ascii: "\""):
-            switch JSONStringDecoder.scan(bytes, openingQuote: position) {
-            case .failure(let reason, let at):
-                position = at
-                throw failure(reason)
-            case .success(let end, let hasEscapes):
-                position = end
-                if hasEscapes {
-                    scratch.pointee.stringBuffer.removeAll(keepingCapacity: true)
-                    JSONStringDecoder.unescape(bytes, from: start + 1, to: end - 1, into: &scratch.pointee.stringBuffer)
-                    let copy = scratch.pointee.stringBuffer
-                    copy.withUnsafeBufferPointer { checkString($0, field: field) }
-                } else {
-                    checkString(UnsafeBufferPointer(rebasing: bytes[(start + 1)..<(end - 1)]), field: field)
-                }
+            var hasEscapes = false
+            let end = JSONStringDecoder.end(bytes, openingQuote: position, hasEscapes: &hasEscapes)
+            if end < 0 { try stringFailure() }
+            position = end
+            if hasEscapes {
+                scratch.pointee.stringBuffer.removeAll(keepingCapacity: true)
+                JSONStringDecoder.unescape(bytes, from: start + 1, to: end - 1, into: &scratch.pointee.stringBuffer)
+                let copy = scratch.pointee.stringBuffer
+                copy.withUnsafeBufferPointer { checkString($0, field: field) }
+            } else {
+                checkString(UnsafeBufferPointer(rebasing: bytes[(start + 1)..<(end - 1)]), field: field)
             }
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            switch JSONNumberScanner.scan(bytes, from: position) {
-            case .failure(let reason, let at):
-                position = at
-                throw failure(reason)
-            case .success(let end, _):
-                position = end
-                checkNumber(UnsafeBufferPointer(rebasing: bytes[start..<end]), field: field)
-            }
+            let end = JSONNumberScanner.end(bytes, from: position)
+            if end < 0 { try numberFailure() }
+            position = end
+            checkNumber(UnsafeBufferPointer(rebasing: bytes[start..<end]), field: field)
         default:
             try skipLiteral()
             checkLiteral(UnsafeBufferPointer(rebasing: bytes[start..<position]), field: field)
