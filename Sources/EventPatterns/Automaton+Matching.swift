@@ -5,6 +5,8 @@
 /// no lock is needed.
 final class CompiledRules: @unchecked Sendable {
     let program: FrozenRules
+    /// `program` at a fixed address, for the scanner to point at.
+    private let programAddress: UnsafeMutablePointer<FrozenRules>
     private let arena: RuleArena
     /// What the owner publishes with the rules (the rule ids of a ``PatternMatcher``).
     let payload: (any AnyObject & Sendable)?
@@ -12,15 +14,21 @@ final class CompiledRules: @unchecked Sendable {
     init(_ automaton: Automaton, slots payload: (any AnyObject & Sendable)? = nil) {
         let arena = RuleArena()
         self.program = automaton.frozen(in: arena)
+        self.programAddress = .allocate(capacity: 1)
+        self.programAddress.initialize(to: program)
         self.arena = arena
         self.payload = payload
+    }
+
+    deinit {
+        programAddress.deallocate()
     }
 
     /// Matches `bytes`; the matched rule slots are left in `scratch.buffers.pointee.results`.
     func match(_ bytes: UnsafeBufferPointer<UInt8>, scratch: MatchScratch) throws(EventPatternError) {
         let buffers = scratch.buffers
         buffers.pointee.begin(program)
-        var scanner = EventScanner(bytes: bytes, program: program, scratch: buffers)
+        var scanner = EventScanner(bytes: bytes, program: programAddress, scratch: buffers)
         try scanner.scan()
         try program.evaluateCandidates(&buffers.pointee)
     }

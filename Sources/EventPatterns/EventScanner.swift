@@ -7,14 +7,17 @@ struct EventScanner {
 
     let bytes: UnsafeBufferPointer<UInt8>
     /// The compiled rules, as flat buffers their ``CompiledRules`` owns.
-    let program: FrozenRules
+    let rules: UnsafePointer<FrozenRules>
+    var program: FrozenRules {
+        @inline(__always) _read { yield rules.pointee }
+    }
     /// The working memory, owned by a ``MatchScratch``.
     let scratch: UnsafeMutablePointer<MatchBuffers>
     var position = 0
 
-    init(bytes: UnsafeBufferPointer<UInt8>, program: FrozenRules, scratch: UnsafeMutablePointer<MatchBuffers>) {
+    init(bytes: UnsafeBufferPointer<UInt8>, program: UnsafePointer<FrozenRules>, scratch: UnsafeMutablePointer<MatchBuffers>) {
         self.bytes = bytes
-        self.program = program
+        self.rules = program
         self.scratch = scratch
     }
 

@@ -15,26 +15,44 @@ enum JSONSkipper {
         var depth = 0
         while true {
             // A value.
-            while index < count, isWhitespace(text[index]) { index += 1 }
+            while index < count, isWhitespace(text[index]) { index &+= 1 }
             guard index < count else { return -1 }
             let byte = text[index]
-            if byte == UInt8(ascii: "\"") {
-                index = stringEnd(text, count: count, from: index + 1)
-                if index < 0 { return -1 }
-            } else if byte == UInt8(ascii: "-") || byte &- 0x30 < 10 {
-                index = numberEnd(text, count: count, from: index)
+            if byte &- 0x30 < 10 || byte == UInt8(ascii: "-") {
+                // A number, inline: most skipped values are numbers.
+                if byte == UInt8(ascii: "-") {
+                    index &+= 1
+                    guard index < count, text[index] &- 0x30 < 10 else { return -1 }
+                }
+                if text[index] == UInt8(ascii: "0") {
+                    index &+= 1
+                    if index < count, text[index] &- 0x30 < 10 { return -1 }
+                } else {
+                    index = JSONWords.digitsEnd(text, from: index &+ 1, count: count)
+                }
+                if index < count, text[index] == UInt8(ascii: ".") {
+                    index &+= 1
+                    guard index < count, text[index] &- 0x30 < 10 else { return -1 }
+                    index = JSONWords.digitsEnd(text, from: index &+ 1, count: count)
+                }
+                if index < count, text[index] | 0x20 == UInt8(ascii: "e") {
+                    index = exponentEnd(text, count: count, from: index &+ 1)
+                    if index < 0 { return -1 }
+                }
+            } else if byte == UInt8(ascii: "\"") {
+                index = stringEnd(text, count: count, from: index &+ 1)
                 if index < 0 { return -1 }
             } else if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
                 let isObject = byte == UInt8(ascii: "{")
-                index += 1
-                while index < count, isWhitespace(text[index]) { index += 1 }
+                index &+= 1
+                while index < count, isWhitespace(text[index]) { index &+= 1 }
                 guard index < count else { return -1 }
                 if text[index] == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
-                    index += 1
+                    index &+= 1
                 } else {
                     guard depth < 64 else { return -1 }
                     kinds = kinds << 1 | (isObject ? 1 : 0)
-                    depth += 1
+                    depth &+= 1
                     if isObject {
                         index = keyEnd(text, count: count, from: index)
                         if index < 0 { return -1 }
@@ -48,10 +66,10 @@ enum JSONSkipper {
             // After a value: close containers, or move on to the next element.
             while true {
                 if depth == 0 { return index }
-                while index < count, isWhitespace(text[index]) { index += 1 }
+                while index < count, isWhitespace(text[index]) { index &+= 1 }
                 guard index < count else { return -1 }
                 let next = text[index]
-                index += 1
+                index &+= 1
                 let isObject = kinds & 1 == 1
                 if next == UInt8(ascii: ",") {
                     if isObject {
@@ -89,35 +107,12 @@ enum JSONSkipper {
         return index + 1
     }
 
-    /// Past the number starting at `start`, or -1.
-    @inline(__always)
-    private static func numberEnd(_ text: UnsafePointer<UInt8>, count: Int, from start: Int) -> Int {
+    /// Past the exponent digits after an `e` or `E` at `start - 1`, or -1.
+    private static func exponentEnd(_ text: UnsafePointer<UInt8>, count: Int, from start: Int) -> Int {
         var index = start
-        if text[index] == UInt8(ascii: "-") {
-            index += 1
-            guard index < count else { return -1 }
-        }
-        let first = text[index]
-        if first == UInt8(ascii: "0") {
-            index += 1
-            if index < count, text[index] &- 0x30 < 10 { return -1 }
-        } else if first &- 0x30 < 10 {
-            index = JSONWords.digitsEnd(text, from: index + 1, count: count)
-        } else {
-            return -1
-        }
-        if index < count, text[index] == UInt8(ascii: ".") {
-            index += 1
-            guard index < count, text[index] &- 0x30 < 10 else { return -1 }
-            index = JSONWords.digitsEnd(text, from: index + 1, count: count)
-        }
-        if index < count, text[index] | 0x20 == UInt8(ascii: "e") {
-            index += 1
-            if index < count, text[index] == UInt8(ascii: "+") || text[index] == UInt8(ascii: "-") { index += 1 }
-            guard index < count, text[index] &- 0x30 < 10 else { return -1 }
-            index = JSONWords.digitsEnd(text, from: index + 1, count: count)
-        }
-        return index
+        if index < count, text[index] == UInt8(ascii: "+") || text[index] == UInt8(ascii: "-") { index += 1 }
+        guard index < count, text[index] &- 0x30 < 10 else { return -1 }
+        return JSONWords.digitsEnd(text, from: index + 1, count: count)
     }
 
     /// Past the `true`, `false` or `null` at `start` (not followed by a letter or
