@@ -179,7 +179,24 @@ enum ComparableNumber {
     /// The value of a JSON number for numeric matching, or nil when it is not comparable
     /// (not a double's shortest form, or outside ±5.0e9). Allocates nothing.
     static func value(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
-        guard let decimal = decimal(text), decimal.exact else { return nil }
+        guard let decimal = decimal(text) else { return nil }
+        return value(decimal)
+    }
+
+    /// Within 1e-15 (relative) of the number's value, cheaply, or nil when that is not
+    /// cheap: for deciding that no numeric condition can be met without reading the
+    /// number exactly.
+    @inline(__always)
+    static func estimate(_ decimal: Decimal) -> Double? {
+        guard decimal.exact, decimal.exponent >= -22, decimal.exponent <= 22 else { return nil }
+        let magnitude = Double(decimal.significand)
+        let scaled = decimal.exponent >= 0 ? magnitude * exactPowers[decimal.exponent] : magnitude / exactPowers[-decimal.exponent]
+        return decimal.negative ? -scaled : scaled
+    }
+
+    /// `value(_:)` for an already split number.
+    static func value(_ decimal: Decimal) -> Double? {
+        guard decimal.exact else { return nil }
         if decimal.digits == 0 { return 0 }
         // At least 10^(digits + exponent - 1) ≥ 1e10: outside the range.
         if decimal.digits + decimal.exponent > 10 { return nil }

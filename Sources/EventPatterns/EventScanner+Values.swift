@@ -88,7 +88,9 @@ extension EventScanner {
         if !scratch.pointee.excluded.isEmpty { scratch.pointee.excluded.removeAll() }
         let index = self.field(field)
         index.pointee.forward.walk(text, reversed: false, firstByte: nil) { apply($0, field: index, string: nil) }
-        if index.pointee.wantsNumbers, let value = ComparableNumber.value(text) {
+        if index.pointee.wantsNumbers, let decimal = ComparableNumber.decimal(text),
+           ComparableNumber.estimate(decimal).map({ index.pointee.mayMatchNumber(near: $0) }) ?? true,
+           let value = ComparableNumber.value(decimal) {
             if let entries = index.pointee.numericEquals(value) {
                 for position in entries { apply(index.pointee.numericEntries[position], field: index, string: nil) }
             }

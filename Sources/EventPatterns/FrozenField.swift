@@ -5,7 +5,7 @@ struct FrozenField {
     var foldedForward: FrozenTrie
     var foldedReverse: FrozenTrie
     var stringScans: UnsafeBufferPointer<TrieEntry>
-    /// Numeric equality: sorted keys, and key `k`'s entries at `numericStart[k]..<numericStart[k + 1]`.
+    /// Numeric equality: keys sorted as the numbers (``orderedKey(_:)``), and key `k`'s entries at `numericStart[k]..<numericStart[k + 1]`.
     var numericKeys: UnsafeBufferPointer<UInt64>
     var numericStart: UnsafeBufferPointer<Int32>
     var numericEntries: UnsafeBufferPointer<TrieEntry>
@@ -20,16 +20,48 @@ struct FrozenField {
     var wantsNumbers: Bool
     var hasFolded: Bool
 
-    /// The entries for numbers equal to `value`.
+    /// Whether a number near `estimate` (within its relative error `1e-15`) may meet
+    /// one of the numeric conditions; when not, the number need not be read exactly.
     @inline(__always)
-    func numericEquals(_ value: Double) -> Range<Int>? {
-        let key = FieldIndex.key(value)
+    func mayMatchNumber(near estimate: Double) -> Bool {
+        let slack = Swift.max(abs(estimate) * 1e-15, 1e-300)
+        let low = estimate - slack
+        let high = estimate + slack
+        if !numericKeys.isEmpty {
+            let position = lowerBound(Self.orderedKey(low))
+            if position < numericKeys.count && numericKeys[position] <= Self.orderedKey(high) { return true }
+        }
+        for range in numericRanges {
+            if range.contains(low) || range.contains(high) { return true }
+            if let lower = range.lower, lower >= low && lower <= high { return true }
+            if let upper = range.upper, upper >= low && upper <= high { return true }
+        }
+        return false
+    }
+
+    /// A key for `value` that sorts as the numbers do.
+    @inline(__always)
+    static func orderedKey(_ value: Double) -> UInt64 {
+        let bits = FieldIndex.key(value)
+        return bits >> 63 == 1 ? ~bits : bits | (UInt64(1) << 63)
+    }
+
+    @inline(__always)
+    private func lowerBound(_ key: UInt64) -> Int {
         var low = 0
         var high = numericKeys.count
         while low < high {
             let middle = (low + high) >> 1
             if numericKeys[middle] < key { low = middle + 1 } else { high = middle }
         }
+        return low
+    }
+
+    /// The entries for numbers equal to `value`.
+    @inline(__always)
+    func numericEquals(_ value: Double) -> Range<Int>? {
+        let key = Self.orderedKey(value)
+        let low = lowerBound(key)
         guard low < numericKeys.count, numericKeys[low] == key else { return nil }
         return Int(numericStart[low])..<Int(numericStart[low + 1])
     }
@@ -94,11 +126,12 @@ struct FrozenWildcards {
 extension FieldIndex {
     /// This index as flat buffers in `arena`.
     func frozen(in arena: RuleArena) -> FrozenField {
-        let sortedKeys = numericEquals.keys.sorted()
+        let sortedKeys = numericEquals.keys.map { FrozenField.orderedKey(Double(bitPattern: $0)) }.sorted()
         var numericStart: [Int32] = [0]
         var numericEntries: [TrieEntry] = []
         for key in sortedKeys {
-            numericEntries.append(contentsOf: numericEquals[key] ?? [])
+            let bits = key >> 63 == 1 ? key & ~(UInt64(1) << 63) : ~key
+            numericEntries.append(contentsOf: numericEquals[bits] ?? [])
             numericStart.append(Int32(numericEntries.count))
         }
         var first: [Int32] = [0]
