@@ -3,7 +3,7 @@
 extension EventScanner {
     @inline(__always)
     private static func isWhitespace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+        JSONSkipper.isWhitespace(byte)
     }
 
     /// Skips one value (of any kind) starting at the current position.

@@ -29,7 +29,7 @@ struct EventScanner {
     mutating func skipWhitespace() {
         while position < bytes.count {
             let byte = bytes[position]
-            guard byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 else { return }
+            guard JSONSkipper.isWhitespace(byte) else { return }
             position += 1
         }
     }
