@@ -68,11 +68,17 @@ extension EventScanner {
         index.pointee.forward.walk(value, reversed: false, firstByte: quote) { apply($0, field: index, string: value) }
         index.pointee.reverse.walk(value, reversed: true, firstByte: nil) { apply($0, field: index, string: value) }
         if index.pointee.hasFolded {
-            CaseFolding.fold(value, into: &scratch.pointee.folded)
-            let folded = scratch.pointee.folded
-            folded.withUnsafeBufferPointer { folded in
+            if CaseFolding.foldASCII(value, into: &scratch.pointee.foldedASCII) {
+                let folded = scratch.pointee.foldedASCII.buffer
                 index.pointee.foldedForward.walk(folded, reversed: false, firstByte: nil) { apply($0, field: index, string: nil) }
                 index.pointee.foldedReverse.walk(folded, reversed: true, firstByte: nil) { apply($0, field: index, string: nil) }
+            } else {
+                CaseFolding.fold(value, into: &scratch.pointee.folded)
+                let folded = scratch.pointee.folded
+                folded.withUnsafeBufferPointer { folded in
+                    index.pointee.foldedForward.walk(folded, reversed: false, firstByte: nil) { apply($0, field: index, string: nil) }
+                    index.pointee.foldedReverse.walk(folded, reversed: true, firstByte: nil) { apply($0, field: index, string: nil) }
+                }
             }
         }
         for entry in index.pointee.stringScans { apply(entry, field: index, string: value) }

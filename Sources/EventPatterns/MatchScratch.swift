@@ -48,6 +48,7 @@ struct MatchBuffers {
     var nextArrayID: UInt32 = 0
     var excluded = ScratchBuffer<Int32>()
     var folded: [UInt8] = []
+    var foldedASCII = ScratchBuffer<UInt8>()
     var keyBuffer: [UInt8] = []
     var stringBuffer: [UInt8] = []
     var skipStack = ScratchBuffer<Bool>()
@@ -97,6 +98,7 @@ struct MatchBuffers {
         skipStack.deallocate()
         results.deallocate()
         searchConditions.deallocate()
+        foldedASCII.deallocate()
         searchCursor.deallocate()
     }
 }

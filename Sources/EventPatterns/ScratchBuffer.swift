@@ -46,6 +46,16 @@ struct ScratchBuffer<Element: BitwiseCopyable>: RandomAccessCollection {
         return base[count]
     }
 
+    /// Makes room for `minimum` elements without changing the count.
+    @inline(__always)
+    mutating func reserve(_ minimum: Int) {
+        if minimum > capacity { grow(to: minimum) }
+    }
+
+    /// Sets the count after elements were written past it through `base`.
+    @inline(__always)
+    mutating func setCount(_ newCount: Int) { count = newCount }
+
     /// Grows to `newCount` elements, new ones set to `value`.
     mutating func resize(to newCount: Int, filling value: Element) {
         guard newCount > count else { return }
