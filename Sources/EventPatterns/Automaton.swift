@@ -7,8 +7,9 @@
 /// a candidate, whose other conditions are then looked up. So a value many rules share
 /// (`"ODD_EVEN": ["E"]`) costs one hit, not one per rule.
 ///
-/// A value type made of arrays: a copy shares storage until it is changed, which lets
-/// ``PatternMatcher`` change rules while readers match against the previous version.
+/// Edited in place by ``PatternMatcher`` as rules come and go; matching reads a flat copy
+/// of it (``FrozenRules``, owned by a ``CompiledRules``) made when the rules are published,
+/// so readers keep matching against the previous version while it changes.
 struct Automaton: Sendable {
     /// A node of the field-path trie: one per distinct path prefix.
     struct PathNode: Sendable {
@@ -33,7 +34,6 @@ struct Automaton: Sendable {
         var users: Int32
         /// A sub-rule anchored on this condition, or -1; more are in `morePrimaries`.
         var primary: Int32 = -1
-        var hasMorePrimaries = false
     }
 
     /// What makes two conditions the same.
@@ -221,7 +221,6 @@ struct Automaton: Sendable {
                     conditions[primary].primary = subRuleID
                 } else {
                     morePrimaries[info.primary, default: []].append(subRuleID)
-                    conditions[primary].hasMorePrimaries = true
                 }
             } else {
                 alwaysCandidates.append(subRuleID)
@@ -271,6 +270,5 @@ struct Automaton: Sendable {
         if morePrimaries[condition]?.isEmpty == true {
             morePrimaries[condition] = nil
         }
-        conditions[index].hasMorePrimaries = morePrimaries[condition] != nil
     }
 }

@@ -54,9 +54,9 @@ public final class PatternMatcher<RuleID: Hashable & Sendable>: Sendable {
 
     private let state = Mutex(State())
     /// The version of the rules matching calls use: built on the first match after a
-    /// change and dropped by the next change (so that a burst of changes edits the
-    /// automaton in place instead of copying it). A lock of its own, of a non-generic
-    /// type, keeps the matching path short.
+    /// change and dropped by the next change (so that a burst of changes is copied into
+    /// matching form once). A lock of its own, of a non-generic type, keeps the matching
+    /// path short.
     private let published = Mutex<CompiledRules?>(nil)
     private let pool = ScratchPool()
 

@@ -147,32 +147,4 @@ struct ValueTrie: Sendable {
             edge = Int(edgeNext[edge])
         }
     }
-
-    /// Walks `value` (optionally preceded by `firstByte`), calling `body` for each entry
-    /// that fires.
-    @inline(__always)
-    func walk(_ value: UnsafeBufferPointer<UInt8>, reversed: Bool, firstByte: UInt8?, _ body: (TrieEntry) -> Void) {
-        var node = 0
-        if let firstByte {
-            guard let next = child(of: 0, byte: firstByte) else { return }
-            node = next
-        }
-        if flags[node] & Self.hasPassing != 0 {
-            for entry in passing[node] { body(entry) }
-        }
-        let count = value.count
-        var position = 0
-        while position < count {
-            let byte = reversed ? value[count - 1 - position] : value[position]
-            guard let next = child(of: node, byte: byte) else { return }
-            node = next
-            if flags[node] & Self.hasPassing != 0 {
-                for entry in passing[node] { body(entry) }
-            }
-            position += 1
-        }
-        if flags[node] & Self.hasExact != 0 {
-            for entry in exact[node] { body(entry) }
-        }
-    }
 }
