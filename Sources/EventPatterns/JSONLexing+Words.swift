@@ -10,6 +10,13 @@ enum JSONWords {
         UInt64(littleEndian: UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self))
     }
 
+    /// The high bit of each byte of `word` that is not an ASCII digit.
+    @inline(__always)
+    static func nonDigits(_ word: UInt64) -> UInt64 {
+        let shifted = word ^ (0x30 &* ones)
+        return (((shifted & ~highs) &+ (0x76 &* ones)) | shifted) & highs
+    }
+
     /// The index of the first byte at or after `start` that is not an ASCII digit.
     @inline(__always)
     static func digitsEnd(_ base: UnsafePointer<UInt8>, from start: Int, count: Int) -> Int {

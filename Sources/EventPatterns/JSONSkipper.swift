@@ -27,13 +27,34 @@ enum JSONSkipper {
                     index &+= 1
                     guard index < count, text[index] &- 0x30 < 10 else { return -1 }
                 }
+                var fractionRead = false
                 if text[index] == UInt8(ascii: "0") {
                     index &+= 1
                     if index < count, text[index] &- 0x30 < 10 { return -1 }
+                } else if index &+ 8 <= count {
+                    // Integer digits, the point and the first fraction digits in one load.
+                    let marks = JSONWords.nonDigits(JSONWords.load(text, index))
+                    if marks == 0 {
+                        index = JSONWords.digitsEnd(text, from: index &+ 8, count: count)
+                    } else {
+                        let point = marks.trailingZeroBitCount >> 3
+                        index &+= point
+                        if text[index] == UInt8(ascii: "."), point < 6 {
+                            // The rest of the word after the point: a digit must follow it.
+                            let after = marks >> UInt64((point &+ 1) << 3)
+                            if after & 0x80 != 0 { return -1 }
+                            fractionRead = true
+                            if after != 0 {
+                                index &+= 1 &+ after.trailingZeroBitCount >> 3
+                            } else {
+                                index = JSONWords.digitsEnd(text, from: index &- point &+ 8, count: count)
+                            }
+                        }
+                    }
                 } else {
                     index = JSONWords.digitsEnd(text, from: index &+ 1, count: count)
                 }
-                if index < count, text[index] == UInt8(ascii: ".") {
+                if !fractionRead, index < count, text[index] == UInt8(ascii: ".") {
                     index &+= 1
                     guard index < count, text[index] &- 0x30 < 10 else { return -1 }
                     index = JSONWords.digitsEnd(text, from: index &+ 1, count: count)

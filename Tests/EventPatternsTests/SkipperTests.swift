@@ -25,6 +25,17 @@ struct SkipperTests {
         }
     }
 
+    @Test("numbers: where they end, and malformed ones", arguments: [
+        ("1.2.3", 3), ("12.5e3,", 6), ("-122.49627558774083, ", 19), ("1234567.8.9", 9), ("12345678.5]", 10),
+        ("1.e5", -1), ("12.", -1), ("12.x", -1), ("-", -1), ("-a", -1), ("01", -1), ("0.5", 3), ("1e+", -1),
+        ("123456.7", 8), ("1.2345678901234567890 ", 21), ("[1.5,2.25]", 10), ("{\"x\": -0.5}", 11),
+    ] as [(String, Int)])
+    func numberEnds(_ text: String, _ end: Int) {
+        let bytes = Array(text.utf8)
+        let found = bytes.withUnsafeBufferPointer { JSONSkipper.skip($0.baseAddress!, count: $0.count, from: 0) }
+        #expect(found == end)
+    }
+
     @Test("agrees with a strict JSON parser on random and mutated values")
     func agreesWithStrictParser() throws {
         var random = SeededGenerator(state: 7)
