@@ -2,7 +2,8 @@
 /// them in place.
 ///
 /// `@unchecked Sendable`: an instance is only ever used by one matching call at a time;
-/// ``ScratchPool`` hands instances out and takes them back under its `Mutex`.
+/// ``ScratchPool`` hands instances out and takes them back under its `Mutex`, or through
+/// its atomic slot (acquiring exchange, releasing compare-exchange).
 final class MatchScratch: @unchecked Sendable {
     let buffers: UnsafeMutablePointer<MatchBuffers>
 
