@@ -91,17 +91,29 @@ extension FrozenRules {
         let count = scratch.searchConditions.count
         if count <= 1 { return true }
         if count <= 8 {
-            var masks: [Int: UInt64] = [:]
+            // One item per value: the conditions it satisfies.
+            scratch.consistencyItems.removeAll()
             for (bit, condition) in scratch.searchConditions.enumerated() {
                 var hit = Int(scratch.conditionStates[Int(condition)].head)
                 while hit >= 0 {
-                    masks[Int(scratch.hitValue[hit]), default: 0] |= UInt64(1) << UInt64(bit)
+                    scratch.consistencyItems.append(ArrayConsistency.Item(value: Int(scratch.hitValue[hit]), mask: UInt64(1) << UInt64(bit)))
                     hit = Int(scratch.hitNext[hit])
+                }
+            }
+            let items = scratch.consistencyItems.mutableBuffer
+            ArrayConsistency.sort(items, 0, items.count) { UInt64(bitPattern: Int64($0.value)) }
+            var merged = 0
+            for index in 0..<items.count {
+                if merged > 0 && items[merged - 1].value == items[index].value {
+                    items[merged - 1].mask |= items[index].mask
+                } else {
+                    items[merged] = items[index]
+                    merged += 1
                 }
             }
             let search = ArrayConsistency(chainArena: scratch.chainArena.buffer, valueStart: scratch.valueStart.buffer,
                                           valueEnd: scratch.valueEnd.buffer, full: (UInt64(1) << UInt64(count)) - 1)
-            return search.satisfiable(masks.map { ArrayConsistency.Item(value: $0.key, mask: $0.value) })
+            return search.satisfiable(UnsafeMutableBufferPointer(rebasing: items[0..<merged]))
         }
         scratch.searchCursor.removeAll()
         scratch.searchCursor.resize(to: count, filling: -1)

@@ -57,6 +57,7 @@ struct MatchBuffers {
     /// Work arrays of the array-consistency search.
     var searchConditions = ScratchBuffer<Int32>()
     var searchCursor = ScratchBuffer<Int32>()
+    var consistencyItems = ScratchBuffer<ArrayConsistency.Item>()
 
     /// Prepares for one event against `rules`.
     mutating func begin(_ rules: FrozenRules) {
@@ -100,6 +101,7 @@ struct MatchBuffers {
         results.deallocate()
         searchConditions.deallocate()
         foldedASCII.deallocate()
+        consistencyItems.deallocate()
         searchCursor.deallocate()
     }
 }
