@@ -1,35 +1,41 @@
-/// An immutable version of an ``Automaton`` that matching calls share by reference.
-final class CompiledRules: Sendable {
-    let automaton: Automaton
+/// An immutable version of an ``Automaton`` that matching calls share by reference,
+/// as flat buffers (``FrozenRules``) so that matching does no reference counting.
+///
+/// `@unchecked Sendable`: the buffers are written only in `init` and read-only after;
+/// no lock is needed.
+final class CompiledRules: @unchecked Sendable {
+    let program: FrozenRules
+    /// `program` at a fixed address, for the scanner to point at.
+    private let programAddress: UnsafeMutablePointer<FrozenRules>
+    private let arena: RuleArena
     /// What the owner publishes with the rules (the rule ids of a ``PatternMatcher``).
     let payload: (any AnyObject & Sendable)?
 
     init(_ automaton: Automaton, slots payload: (any AnyObject & Sendable)? = nil) {
-        self.automaton = automaton
+        let arena = RuleArena()
+        self.program = automaton.frozen(in: arena)
+        self.programAddress = .allocate(capacity: 1)
+        self.programAddress.initialize(to: program)
+        self.arena = arena
         self.payload = payload
     }
 
-    /// Matches `bytes`; the matched rule slots are left in `scratch.buffers.results`.
+    deinit {
+        programAddress.deallocate()
+    }
+
+    /// Matches `bytes`; the matched rule slots are left in `scratch.buffers.pointee.results`.
     func match(_ bytes: UnsafeBufferPointer<UInt8>, scratch: MatchScratch) throws(EventPatternError) {
-        var buffers = MatchBuffers()
-        swap(&buffers, &scratch.buffers)
-        buffers.begin(automaton)
-        var scanner = EventScanner(bytes: bytes, rules: self, scratch: consume buffers)
-        let failure: EventPatternError?
-        do throws(EventPatternError) {
-            try scanner.scan()
-            failure = nil
-        } catch {
-            failure = error
-        }
-        scratch.buffers = scanner.finish()
-        if let failure { throw failure }
-        try automaton.evaluateCandidates(&scratch.buffers)
+        let buffers = scratch.buffers
+        buffers.pointee.begin(program)
+        var scanner = EventScanner(bytes: bytes, program: programAddress, scratch: buffers)
+        try scanner.scan()
+        try program.evaluateCandidates(&buffers.pointee)
     }
 }
 
 /// Combining the hits of one event into matched rules.
-extension Automaton {
+extension FrozenRules {
     /// The most steps the array-consistency search may take for one event.
     static let consistencyBudget = 1_000_000
 
@@ -47,11 +53,13 @@ extension Automaton {
     }
 
     private func evaluate(_ subRule: Int, scratch: inout MatchBuffers, budget: inout Int) throws(EventPatternError) {
-        guard let info = subRules[subRule] else { return }
+        let info = subRules[subRule]
+        guard info.live else { return }
         let generation = scratch.generation
         let slot = Int(info.slot)
         if scratch.slotStamp[slot] == generation { return }
-        for condition in info.conditions {
+        for position in Int(info.conditionStart)..<Int(info.conditionEnd) {
+            let condition = subRuleConditions[position]
             let record = conditions[Int(condition)]
             let hit = scratch.conditionStates[Int(condition)].stamp == generation
             if record.counted {
@@ -61,7 +69,7 @@ extension Automaton {
             let seen = scratch.fieldStamp[Int(record.field)] == generation
             if seen && !(record.hasPositive && hit) { return }
         }
-        if info.conditions.count >= 2 && !scratch.hitValue.isEmpty {
+        if info.conditionEnd - info.conditionStart >= 2 && !scratch.hitValue.isEmpty {
             guard try consistent(info, scratch: &scratch, budget: &budget) else { return }
         }
         scratch.slotStamp[slot] = generation
@@ -70,10 +78,11 @@ extension Automaton {
 
     /// Whether the hit conditions of `info` can all be satisfied by values that agree
     /// on the element of every array they share (values in the same array element).
-    private func consistent(_ info: SubRuleInfo, scratch: inout MatchBuffers, budget: inout Int) throws(EventPatternError) -> Bool {
+    private func consistent(_ info: SubRule, scratch: inout MatchBuffers, budget: inout Int) throws(EventPatternError) -> Bool {
         let generation = scratch.generation
-        scratch.searchConditions.removeAll(keepingCapacity: true)
-        for condition in info.conditions {
+        scratch.searchConditions.removeAll()
+        for position in Int(info.conditionStart)..<Int(info.conditionEnd) {
+            let condition = subRuleConditions[position]
             let id = Int(condition)
             if scratch.conditionStates[id].stamp == generation && scratch.conditionStates[id].freeStamp != generation {
                 scratch.searchConditions.append(condition)
@@ -82,20 +91,32 @@ extension Automaton {
         let count = scratch.searchConditions.count
         if count <= 1 { return true }
         if count <= 8 {
-            var masks: [Int: UInt64] = [:]
+            // One item per value: the conditions it satisfies.
+            scratch.consistencyItems.removeAll()
             for (bit, condition) in scratch.searchConditions.enumerated() {
                 var hit = Int(scratch.conditionStates[Int(condition)].head)
                 while hit >= 0 {
-                    masks[Int(scratch.hitValue[hit]), default: 0] |= UInt64(1) << UInt64(bit)
+                    scratch.consistencyItems.append(ArrayConsistency.Item(value: Int(scratch.hitValue[hit]), mask: UInt64(1) << UInt64(bit)))
                     hit = Int(scratch.hitNext[hit])
                 }
             }
-            let search = ArrayConsistency(chainArena: scratch.chainArena, valueStart: scratch.valueStart,
-                                          valueEnd: scratch.valueEnd, full: (UInt64(1) << UInt64(count)) - 1)
-            return search.satisfiable(masks.map { ArrayConsistency.Item(value: $0.key, mask: $0.value) })
+            let items = scratch.consistencyItems.mutableBuffer
+            ArrayConsistency.sort(items, 0, items.count) { UInt64(bitPattern: Int64($0.value)) }
+            var merged = 0
+            for index in 0..<items.count {
+                if merged > 0 && items[merged - 1].value == items[index].value {
+                    items[merged - 1].mask |= items[index].mask
+                } else {
+                    items[merged] = items[index]
+                    merged += 1
+                }
+            }
+            let search = ArrayConsistency(chainArena: scratch.chainArena.buffer, valueStart: scratch.valueStart.buffer,
+                                          valueEnd: scratch.valueEnd.buffer, full: (UInt64(1) << UInt64(count)) - 1)
+            return search.satisfiable(UnsafeMutableBufferPointer(rebasing: items[0..<merged]))
         }
-        scratch.searchCursor.removeAll(keepingCapacity: true)
-        scratch.searchCursor.append(contentsOf: repeatElement(-1, count: count))
+        scratch.searchCursor.removeAll()
+        scratch.searchCursor.resize(to: count, filling: -1)
         var level = 0
         scratch.searchCursor[0] = scratch.conditionStates[Int(scratch.searchConditions[0])].head
         while level >= 0 {

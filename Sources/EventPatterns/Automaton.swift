@@ -7,8 +7,9 @@
 /// a candidate, whose other conditions are then looked up. So a value many rules share
 /// (`"ODD_EVEN": ["E"]`) costs one hit, not one per rule.
 ///
-/// A value type made of arrays: a copy shares storage until it is changed, which lets
-/// ``PatternMatcher`` change rules while readers match against the previous version.
+/// Edited in place by ``PatternMatcher`` as rules come and go; matching reads a flat copy
+/// of it (``FrozenRules``, owned by a ``CompiledRules``) made when the rules are published,
+/// so readers keep matching against the previous version while it changes.
 struct Automaton: Sendable {
     /// A node of the field-path trie: one per distinct path prefix.
     struct PathNode: Sendable {
@@ -16,6 +17,8 @@ struct Automaton: Sendable {
         var children: [Int32] = []
         /// The field index when some condition names exactly this path, else -1.
         var field: Int32 = -1
+        /// The node one name up (-1 for the root).
+        var parent: Int32 = -1
         /// Whether some rule names a field below this one.
         var hasChildren: Bool { !keys.isEmpty }
     }
@@ -31,7 +34,6 @@ struct Automaton: Sendable {
         var users: Int32
         /// A sub-rule anchored on this condition, or -1; more are in `morePrimaries`.
         var primary: Int32 = -1
-        var hasMorePrimaries = false
     }
 
     /// What makes two conditions the same.
@@ -51,7 +53,12 @@ struct Automaton: Sendable {
     }
 
     var pathNodes: [PathNode] = [PathNode()]
+    var freePathNodes: [Int32] = []
     var fields: [FieldIndex] = []
+    /// Per field: its path node (-1 when the field is free) and how many conditions use it.
+    var fieldNodes: [Int32] = []
+    var fieldUsers: [Int32] = []
+    var freeFields: [Int32] = []
     var conditions: [Condition] = []
     var conditionKeys: [ConditionKey?] = []
     var conditionIDs: [ConditionKey: Int32] = [:]
@@ -80,18 +87,69 @@ struct Automaton: Sendable {
             if let next = pathChild(node, key: key) {
                 node = next
             } else {
-                pathNodes.append(PathNode())
-                let next = pathNodes.count - 1
+                var created = PathNode()
+                created.parent = Int32(node)
+                let next: Int
+                if let free = freePathNodes.popLast() {
+                    next = Int(free)
+                    pathNodes[next] = created
+                } else {
+                    next = pathNodes.count
+                    pathNodes.append(created)
+                }
                 pathNodes[node].keys.append(key)
                 pathNodes[node].children.append(Int32(next))
                 node = next
             }
         }
         if pathNodes[node].field < 0 {
-            fields.append(FieldIndex())
-            pathNodes[node].field = Int32(fields.count - 1)
+            let field: Int
+            if let free = freeFields.popLast() {
+                field = Int(free)
+                fieldNodes[field] = Int32(node)
+            } else {
+                field = fields.count
+                fields.append(FieldIndex())
+                fieldNodes.append(Int32(node))
+                fieldUsers.append(0)
+            }
+            pathNodes[node].field = Int32(field)
         }
         return pathNodes[node].field
+    }
+
+    /// Frees a field no condition uses any more, and the path nodes that lead only to it,
+    /// so that the event reader skips that part of events again.
+    private mutating func releaseField(_ field: Int32) {
+        let index = Int(field)
+        fields[index] = FieldIndex()
+        var node = Int(fieldNodes[index])
+        fieldNodes[index] = -1
+        freeFields.append(field)
+        pathNodes[node].field = -1
+        while node != 0 && pathNodes[node].field < 0 && !pathNodes[node].hasChildren {
+            let parent = Int(pathNodes[node].parent)
+            if let position = pathNodes[parent].children.firstIndex(of: Int32(node)) {
+                pathNodes[parent].children.remove(at: position)
+                pathNodes[parent].keys.remove(at: position)
+            }
+            pathNodes[node] = PathNode()
+            freePathNodes.append(Int32(node))
+            node = parent
+        }
+    }
+
+    /// Counts of the structures in use (path nodes, fields, conditions, sub-rules and
+    /// everything inside the field indexes): what rules cost in memory and what
+    /// removing them must give back.
+    var footprint: Int {
+        var total = pathNodes.count - freePathNodes.count
+        total += conditionIDs.count + morePrimaries.count + alwaysCandidates.count
+        total += subRules.count - freeSubRules.count
+        for field in fields.indices where fieldNodes[field] >= 0 {
+            total += 1 + fields[field].footprint
+        }
+        return total
     }
 
     /// The condition for `condition`, shared if it already exists.
@@ -114,6 +172,7 @@ struct Automaton: Sendable {
             id = Int32(conditions.count - 1)
         }
         conditionIDs[key] = id
+        fieldUsers[Int(key.field)] += 1
         fields[Int(key.field)].add(key.matches, condition: id)
         return id
     }
@@ -162,7 +221,6 @@ struct Automaton: Sendable {
                     conditions[primary].primary = subRuleID
                 } else {
                     morePrimaries[info.primary, default: []].append(subRuleID)
-                    conditions[primary].hasMorePrimaries = true
                 }
             } else {
                 alwaysCandidates.append(subRuleID)
@@ -189,6 +247,8 @@ struct Automaton: Sendable {
                 conditionIDs[key] = nil
                 conditionKeys[Int(id)] = nil
                 freeConditions.append(id)
+                fieldUsers[Int(key.field)] -= 1
+                if fieldUsers[Int(key.field)] == 0 { releaseField(key.field) }
             }
             subRules[Int(subRuleID)] = nil
             freeSubRules.append(subRuleID)
@@ -210,6 +270,5 @@ struct Automaton: Sendable {
         if morePrimaries[condition]?.isEmpty == true {
             morePrimaries[condition] = nil
         }
-        conditions[index].hasMorePrimaries = morePrimaries[condition] != nil
     }
 }

@@ -25,4 +25,34 @@ enum CaseFolding {
         let lowered = String(decoding: bytes, as: UTF8.self).lowercased()
         output.append(contentsOf: lowered.utf8)
     }
+
+    /// Folds `bytes` into `output`, eight ASCII bytes at a time; false (and `output`
+    /// unspecified) when they are not all ASCII, for `fold(_:into:)` to handle.
+    @inline(__always)
+    static func foldASCII(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout ScratchBuffer<UInt8>) -> Bool {
+        output.removeAll()
+        output.reserve(bytes.count + 8)
+        guard let source = bytes.baseAddress else { return true }
+        let target = output.base
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        var index = 0
+        while index + 8 <= bytes.count {
+            let word = JSONWords.load(source, index)
+            if word & (0x80 &* ones) != 0 { return false }
+            // High bit of each byte: at least "A" and at most "Z".
+            let atLeastA = word &+ (0x80 - 0x41) &* ones
+            let aboveZ = word &+ (0x7F - 0x5A) &* ones
+            let upper = atLeastA & ~aboveZ & (0x80 &* ones)
+            UnsafeMutableRawPointer(target + index).storeBytes(of: (word | upper >> 2).littleEndian, as: UInt64.self)
+            index += 8
+        }
+        while index < bytes.count {
+            let byte = source[index]
+            if byte >= 0x80 { return false }
+            target[index] = byte &- 0x41 < 26 ? byte | 0x20 : byte
+            index += 1
+        }
+        output.setCount(bytes.count)
+        return true
+    }
 }

@@ -11,6 +11,6 @@ extension EventPattern {
             Result { () throws(EventPatternError) in try rules.match(buffer, scratch: scratch) }
         }
         try result.get()
-        return !scratch.buffers.results.isEmpty
+        return !scratch.buffers.pointee.results.isEmpty
     }
 }

@@ -3,17 +3,29 @@
 extension EventScanner {
     @inline(__always)
     private static func isWhitespace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+        JSONSkipper.isWhitespace(byte)
     }
 
     /// Skips one value (of any kind) starting at the current position.
     mutating func skipValue() throws(EventPatternError) {
-        let text = bytes
-        let count = text.count
+        guard let text = bytes.baseAddress else { throw failure("Unexpected end-of-input") }
+        let count = bytes.count
+        let skipped = JSONSkipper.skip(text, count: count, from: position)
+        if skipped >= 0 {
+            position = skipped
+            return
+        }
+        try validatingSkip(text, count: count)
+    }
+
+    /// `skipValue` for what the fast skipper leaves: escapes, deep nesting, and errors,
+    /// which it reports precisely.
+    private mutating func validatingSkip(_ text: UnsafePointer<UInt8>, count: Int) throws(EventPatternError) {
         var index = position
-        // Open containers, innermost last: true for an object. Depth is tracked in
-        // `depth`; the stack only needs to know object versus array.
-        scratch.skipStack.removeAll(keepingCapacity: true)
+        // The open containers, innermost in bit 0 (set for an object); levels beyond 64
+        // spill their bit to `skipStack`.
+        var kinds: UInt64 = 0
+        var depth = 0
         var expectKey = false
         while true {
             while index < count, Self.isWhitespace(text[index]) { index += 1 }
@@ -28,12 +40,16 @@ extension EventScanner {
                     throw failure("Expected a double-quote to start a field name")
                 }
                 var escapes = false
-                let end = JSONStringDecoder.end(text, openingQuote: index, hasEscapes: &escapes)
+                let end = JSONStringDecoder.end(bytes, openingQuote: index, hasEscapes: &escapes)
                 guard end >= 0 else {
                     position = index
                     return try stringFailure()
                 }
                 index = end
+                if index < count, text[index] == UInt8(ascii: ":") {
+                    index += 1
+                    continue
+                }
                 while index < count, Self.isWhitespace(text[index]) { index += 1 }
                 guard index < count, text[index] == UInt8(ascii: ":") else {
                     position = index
@@ -44,6 +60,21 @@ extension EventScanner {
             }
             let byte = text[index]
             switch byte {
+            case UInt8(ascii: "\""):
+                var escapes = false
+                let end = JSONStringDecoder.end(bytes, openingQuote: index, hasEscapes: &escapes)
+                guard end >= 0 else {
+                    position = index
+                    return try stringFailure()
+                }
+                index = end
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let end = JSONNumberScanner.end(bytes, from: index)
+                guard end >= 0 else {
+                    position = index
+                    return try numberFailure()
+                }
+                index = end
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 let isObject = byte == UInt8(ascii: "{")
                 index += 1
@@ -51,29 +82,16 @@ extension EventScanner {
                 if index < count, text[index] == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
                     index += 1
                 } else {
-                    guard scratch.skipStack.count < Self.maxDepth else {
+                    guard depth < Self.maxDepth else {
                         position = index
                         throw failure("Event nesting is deeper than \(Self.maxDepth) levels")
                     }
-                    scratch.skipStack.append(isObject)
+                    if depth >= 64 { scratch.pointee.skipStack.append(kinds >> 63 == 1) }
+                    kinds = kinds << 1 | (isObject ? 1 : 0)
+                    depth += 1
                     expectKey = isObject
                     continue
                 }
-            case UInt8(ascii: "\""):
-                var escapes = false
-                let end = JSONStringDecoder.end(text, openingQuote: index, hasEscapes: &escapes)
-                guard end >= 0 else {
-                    position = index
-                    return try stringFailure()
-                }
-                index = end
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                let end = JSONNumberScanner.end(text, from: index)
-                guard end >= 0 else {
-                    position = index
-                    return try numberFailure()
-                }
-                index = end
             default:
                 position = index
                 let length = literalLength()
@@ -81,7 +99,8 @@ extension EventScanner {
                 index += length
             }
             // After a complete value: close containers or move to the next element.
-            while let isObject = scratch.skipStack.last {
+            while depth > 0 {
+                let isObject = kinds & 1 == 1
                 while index < count, Self.isWhitespace(text[index]) { index += 1 }
                 guard index < count else {
                     position = index
@@ -94,13 +113,15 @@ extension EventScanner {
                     break
                 }
                 if next == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
-                    scratch.skipStack.removeLast()
+                    depth -= 1
+                    kinds >>= 1
+                    if depth >= 64, scratch.pointee.skipStack.removeLastElement() { kinds |= UInt64(1) << 63 }
                     continue
                 }
                 position = index - 1
                 throw failure(isObject ? "Expected a comma to separate object entries" : "Expected a comma to separate array entries")
             }
-            if scratch.skipStack.isEmpty && !expectKey {
+            if depth == 0 && !expectKey {
                 position = index
                 return
             }

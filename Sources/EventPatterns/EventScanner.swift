@@ -1,27 +1,24 @@
 /// Reads an event's JSON bytes once, validating them, descending only into the fields
 /// some rule names and checking their leaf values against the rules; everything else is
 /// skipped without being decoded.
-struct EventScanner: ~Copyable {
+struct EventScanner {
     /// The deepest nesting of objects and arrays an event may have.
     static let maxDepth = 256
 
     let bytes: UnsafeBufferPointer<UInt8>
-    /// The compiled rules (a class, so the scanner borrows rather than copies them).
-    let rules: CompiledRules
-    var scratch: MatchBuffers
+    /// The compiled rules, as flat buffers their ``CompiledRules`` owns.
+    let rules: UnsafePointer<FrozenRules>
+    var program: FrozenRules {
+        @inline(__always) _read { yield rules.pointee }
+    }
+    /// The working memory, owned by a ``MatchScratch``.
+    let scratch: UnsafeMutablePointer<MatchBuffers>
     var position = 0
 
-    init(bytes: UnsafeBufferPointer<UInt8>, rules: CompiledRules, scratch: consuming MatchBuffers) {
+    init(bytes: UnsafeBufferPointer<UInt8>, program: UnsafePointer<FrozenRules>, scratch: UnsafeMutablePointer<MatchBuffers>) {
         self.bytes = bytes
-        self.rules = rules
+        self.rules = program
         self.scratch = scratch
-    }
-
-    /// Ends the scan, handing back the working memory.
-    consuming func finish() -> MatchBuffers {
-        var buffers = MatchBuffers()
-        swap(&buffers, &scratch)
-        return buffers
     }
 
     func failure(_ reason: String) -> EventPatternError {
@@ -32,7 +29,7 @@ struct EventScanner: ~Copyable {
     mutating func skipWhitespace() {
         while position < bytes.count {
             let byte = bytes[position]
-            guard byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 else { return }
+            guard JSONSkipper.isWhitespace(byte) else { return }
             position += 1
         }
     }
@@ -57,14 +54,14 @@ struct EventScanner: ~Copyable {
         let byte = try peek()
         switch byte {
         case UInt8(ascii: "{"):
-            if !rules.automaton.pathNodes.withUnsafeBufferPointer({ $0[node].hasChildren }) { return try skipValue() }
+            if !program.hasChildren(node) { return try skipValue() }
             guard depth < Self.maxDepth else { throw failure("Event nesting is deeper than \(Self.maxDepth) levels") }
             try scanObject(node: node, depth: depth + 1)
         case UInt8(ascii: "["):
             guard depth < Self.maxDepth else { throw failure("Event nesting is deeper than \(Self.maxDepth) levels") }
             try scanArray(node: node, depth: depth + 1)
         default:
-            let field = rules.automaton.pathNodes.withUnsafeBufferPointer { Int($0[node].field) }
+            let field = Int(program.nodeField[node])
             guard field >= 0 else { return try skipValue() }
             try scanLeaf(field: field)
         }
@@ -79,17 +76,18 @@ struct EventScanner: ~Copyable {
         while true {
             guard try peek() == UInt8(ascii: "\"") else { throw failure("Expected a double-quote to start a field name") }
             let keyStart = position + 1
-            switch JSONStringDecoder.scan(bytes, openingQuote: position) {
-            case .failure(let reason, let at):
-                position = at
-                throw failure(reason)
-            case .success(let end, let hasEscapes):
-                position = end
-                let child = lookup(node: node, keyStart: keyStart, keyEnd: end - 1, hasEscapes: hasEscapes)
+            var hasEscapes = false
+            let end = JSONStringDecoder.end(bytes, openingQuote: position, hasEscapes: &hasEscapes)
+            if end < 0 { try stringFailure() }
+            position = end
+            let child = lookup(node: node, keyStart: keyStart, keyEnd: end - 1, hasEscapes: hasEscapes)
+            if position < bytes.count && bytes[position] == UInt8(ascii: ":") {
+                position += 1
+            } else {
                 guard try peek() == UInt8(ascii: ":") else { throw failure("Expected a colon to separate field name and value") }
                 position += 1
-                try scanValue(node: child, depth: depth)
             }
+            try scanValue(node: child, depth: depth)
             let next = try peek()
             position += 1
             if next == UInt8(ascii: ",") { continue }
@@ -100,44 +98,33 @@ struct EventScanner: ~Copyable {
     }
 
     private mutating func lookup(node: Int, keyStart: Int, keyEnd: Int, hasEscapes: Bool) -> Int {
+        guard program.hasChildren(node) else { return -1 }
         if hasEscapes {
-            scratch.keyBuffer.removeAll(keepingCapacity: true)
-            JSONStringDecoder.unescape(bytes, from: keyStart, to: keyEnd, into: &scratch.keyBuffer)
-            let key = scratch.keyBuffer
+            scratch.pointee.keyBuffer.removeAll(keepingCapacity: true)
+            JSONStringDecoder.unescape(bytes, from: keyStart, to: keyEnd, into: &scratch.pointee.keyBuffer)
+            let key = scratch.pointee.keyBuffer
             return key.withUnsafeBufferPointer { key in
-                rules.automaton.pathNodes.withUnsafeBufferPointer { Self.find(key, in: $0, node: node) }
+                guard let base = key.baseAddress else { return program.child(of: node, bytes.baseAddress!, length: 0, available: 0) }
+                return program.child(of: node, base, length: key.count, available: key.count)
             }
         }
-        let key = UnsafeBufferPointer(rebasing: bytes[keyStart..<keyEnd])
-        return rules.automaton.pathNodes.withUnsafeBufferPointer { Self.find(key, in: $0, node: node) }
-    }
-
-    private static func find(_ key: UnsafeBufferPointer<UInt8>, in nodes: UnsafeBufferPointer<Automaton.PathNode>, node: Int) -> Int {
-        guard nodes[node].hasChildren else { return -1 }
-        for index in 0..<nodes[node].keys.count {
-            let same = nodes[node].keys[index].withUnsafeBufferPointer { candidate in
-                guard candidate.count == key.count else { return false }
-                for offset in 0..<key.count where candidate[offset] != key[offset] { return false }
-                return true
-            }
-            if same { return Int(nodes[node].children[index]) }
-        }
-        return -1
+        guard let base = bytes.baseAddress else { return -1 }
+        return program.child(of: node, base + keyStart, length: keyEnd - keyStart, available: bytes.count - keyStart)
     }
 
     private mutating func scanArray(node: Int, depth: Int) throws(EventPatternError) {
         position += 1
-        scratch.chain.append(scratch.nextArrayID)
-        scratch.chain.append(0)
-        scratch.nextArrayID &+= 1
-        defer { scratch.chain.removeLast(2) }
+        scratch.pointee.chain.append(scratch.pointee.nextArrayID)
+        scratch.pointee.chain.append(0)
+        scratch.pointee.nextArrayID &+= 1
+        defer { scratch.pointee.chain.removeLast(2) }
         if try peek() == UInt8(ascii: "]") {
             position += 1
             return
         }
         var index: UInt32 = 0
         while true {
-            scratch.chain[scratch.chain.count - 1] = index
+            scratch.pointee.chain[scratch.pointee.chain.count - 1] = index
             try scanValue(node: node, depth: depth)
             let next = try peek()
             position += 1
@@ -154,34 +141,27 @@ struct EventScanner: ~Copyable {
     private mutating func scanLeaf(field: Int) throws(EventPatternError) {
         let start = position
         let byte = bytes[position]
-        scratch.currentValue = -1
-        scratch.fieldStamp[field] = scratch.generation
+        scratch.pointee.currentValue = -1
+        scratch.pointee.fieldStamp[field] = scratch.pointee.generation
         switch byte {
         case UInt8(ascii: "\""):
-            switch JSONStringDecoder.scan(bytes, openingQuote: position) {
-            case .failure(let reason, let at):
-                position = at
-                throw failure(reason)
-            case .success(let end, let hasEscapes):
-                position = end
-                if hasEscapes {
-                    scratch.stringBuffer.removeAll(keepingCapacity: true)
-                    JSONStringDecoder.unescape(bytes, from: start + 1, to: end - 1, into: &scratch.stringBuffer)
-                    let copy = scratch.stringBuffer
-                    copy.withUnsafeBufferPointer { checkString($0, field: field) }
-                } else {
-                    checkString(UnsafeBufferPointer(rebasing: bytes[(start + 1)..<(end - 1)]), field: field)
-                }
+            var hasEscapes = false
+            let end = JSONStringDecoder.end(bytes, openingQuote: position, hasEscapes: &hasEscapes)
+            if end < 0 { try stringFailure() }
+            position = end
+            if hasEscapes {
+                scratch.pointee.stringBuffer.removeAll(keepingCapacity: true)
+                JSONStringDecoder.unescape(bytes, from: start + 1, to: end - 1, into: &scratch.pointee.stringBuffer)
+                let copy = scratch.pointee.stringBuffer
+                copy.withUnsafeBufferPointer { checkString($0, field: field) }
+            } else {
+                checkString(UnsafeBufferPointer(rebasing: bytes[(start + 1)..<(end - 1)]), field: field)
             }
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            switch JSONNumberScanner.scan(bytes, from: position) {
-            case .failure(let reason, let at):
-                position = at
-                throw failure(reason)
-            case .success(let end, _):
-                position = end
-                checkNumber(UnsafeBufferPointer(rebasing: bytes[start..<end]), field: field)
-            }
+            let end = JSONNumberScanner.end(bytes, from: position)
+            if end < 0 { try numberFailure() }
+            position = end
+            checkNumber(UnsafeBufferPointer(rebasing: bytes[start..<end]), field: field)
         default:
             try skipLiteral()
             checkLiteral(UnsafeBufferPointer(rebasing: bytes[start..<position]), field: field)

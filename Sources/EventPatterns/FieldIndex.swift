@@ -24,8 +24,10 @@ struct FieldIndex: Sendable {
     /// anything-but has its own exclusion key (negative, so it never equals a condition).
     var anythingButs: [(condition: Int32, key: Int32)] = []
     private var nextExclusionKey: Int32 = -1
-    /// Wildcard expressions referenced by entries.
+    /// Wildcard expressions referenced by entries, and the condition (or exclusion key)
+    /// owning each; a slot whose owner is `nil` is free for the next wildcard.
     var wildcards: [WildcardPattern] = []
+    private var wildcardOwners: [Int32?] = []
 
     /// Whether numbers must be parsed for this field.
     var wantsNumbers: Bool { !numericEquals.isEmpty || !numericRanges.isEmpty }
@@ -47,8 +49,17 @@ struct FieldIndex: Sendable {
             forward.insert(Self.quoted(pattern.leadingLiteral), TrieEntry(condition: condition, operation: exclude ? .exclude : .hit), passing: false)
             return
         }
-        wildcards.append(pattern)
-        let entry = TrieEntry(condition: condition, operation: exclude ? .wildcardExclude : .wildcardHit, auxiliary: Int32(wildcards.count - 1))
+        let slot: Int
+        if let free = wildcardOwners.firstIndex(of: nil) {
+            slot = free
+            wildcards[slot] = pattern
+            wildcardOwners[slot] = condition
+        } else {
+            slot = wildcards.count
+            wildcards.append(pattern)
+            wildcardOwners.append(condition)
+        }
+        let entry = TrieEntry(condition: condition, operation: exclude ? .wildcardExclude : .wildcardHit, auxiliary: Int32(slot))
         if !pattern.leadingLiteral.isEmpty {
             forward.insert(Self.quoted(pattern.leadingLiteral), entry, passing: true)
         } else if !pattern.trailingLiteral.isEmpty {
@@ -138,5 +149,26 @@ struct FieldIndex: Sendable {
         forward.remove(Self.quoted(pattern.leadingLiteral), condition: condition)
         reverse.remove(pattern.trailingLiteral.reversed(), condition: condition)
         stringScans.removeAll { $0.condition == condition }
+        for slot in wildcardOwners.indices where wildcardOwners[slot] == condition && wildcards[slot] == pattern {
+            wildcardOwners[slot] = nil
+        }
+        while wildcardOwners.last == .some(nil) {
+            wildcardOwners.removeLast()
+            wildcards.removeLast()
+        }
+    }
+
+    /// Whether no condition uses this field any more.
+    var isEmpty: Bool {
+        forward.isEmpty && reverse.isEmpty && foldedForward.isEmpty && foldedReverse.isEmpty && stringScans.isEmpty
+            && numericEquals.isEmpty && numericRanges.isEmpty && ipRanges.isEmpty && exists.isEmpty && anythingButs.isEmpty
+            && wildcards.isEmpty
+    }
+
+    /// The number of structural elements (trie nodes, entries, wildcards), for checking
+    /// that removing rules gives memory back.
+    var footprint: Int {
+        forward.nodeCount + reverse.nodeCount + foldedForward.nodeCount + foldedReverse.nodeCount + stringScans.count
+            + numericEquals.count + numericRanges.count + ipRanges.count + exists.count + anythingButs.count + wildcards.count
     }
 }

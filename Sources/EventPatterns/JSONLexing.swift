@@ -31,31 +31,29 @@ enum JSONNumberScanner {
     /// The end of the valid number starting at `start`, or -1 (then `scan` explains why).
     @inline(__always)
     static func end(_ text: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        guard let base = text.baseAddress else { return -1 }
         var index = start
         let end = text.count
-        if index < end, text[index] == UInt8(ascii: "-") { index += 1 }
+        if index < end, base[index] == UInt8(ascii: "-") { index += 1 }
         guard index < end else { return -1 }
-        if text[index] == UInt8(ascii: "0") {
+        if base[index] == UInt8(ascii: "0") {
             index += 1
-            if index < end, isDigit(text[index]) { return -1 }
-        } else if isDigit(text[index]) {
-            index += 1
-            while index < end, isDigit(text[index]) { index += 1 }
+            if index < end, isDigit(base[index]) { return -1 }
+        } else if isDigit(base[index]) {
+            index = JSONWords.digitsEnd(base, from: index + 1, count: end)
         } else {
             return -1
         }
-        if index < end, text[index] == UInt8(ascii: ".") {
+        if index < end, base[index] == UInt8(ascii: ".") {
             index += 1
-            guard index < end, isDigit(text[index]) else { return -1 }
-            index += 1
-            while index < end, isDigit(text[index]) { index += 1 }
+            guard index < end, isDigit(base[index]) else { return -1 }
+            index = JSONWords.digitsEnd(base, from: index + 1, count: end)
         }
-        if index < end, text[index] | 0x20 == UInt8(ascii: "e") {
+        if index < end, base[index] | 0x20 == UInt8(ascii: "e") {
             index += 1
-            if index < end, text[index] == UInt8(ascii: "+") || text[index] == UInt8(ascii: "-") { index += 1 }
-            guard index < end, isDigit(text[index]) else { return -1 }
-            index += 1
-            while index < end, isDigit(text[index]) { index += 1 }
+            if index < end, base[index] == UInt8(ascii: "+") || base[index] == UInt8(ascii: "-") { index += 1 }
+            guard index < end, isDigit(base[index]) else { return -1 }
+            index = JSONWords.digitsEnd(base, from: index + 1, count: end)
         }
         return index
     }
@@ -111,19 +109,14 @@ enum JSONStringDecoder {
     /// or -1 (then `scan` explains why); sets `hasEscapes`.
     @inline(__always)
     static func end(_ text: UnsafeBufferPointer<UInt8>, openingQuote: Int, hasEscapes: inout Bool) -> Int {
-        var index = openingQuote + 1
-        let end = text.count
-        while index < end {
-            let byte = text[index]
-            if byte == UInt8(ascii: "\"") { return index + 1 }
-            if byte == UInt8(ascii: "\\") || byte < 0x20 {
-                if case .success(let found, _) = scan(text, openingQuote: openingQuote) {
-                    hasEscapes = true
-                    return found
-                }
-                return -1
+        guard let base = text.baseAddress else { return -1 }
+        let index = JSONWords.stringSpecial(base, from: openingQuote + 1, count: text.count)
+        if index < text.count && base[index] == UInt8(ascii: "\"") { return index + 1 }
+        if index < text.count && base[index] == UInt8(ascii: "\\") {
+            if case .success(let found, _) = scan(text, openingQuote: openingQuote) {
+                hasEscapes = true
+                return found
             }
-            index += 1
         }
         return -1
     }
@@ -131,8 +124,11 @@ enum JSONStringDecoder {
     /// Finds the end of the string opening at `openingQuote`, validating escapes.
     @inline(__always)
     static func scan(_ text: UnsafeBufferPointer<UInt8>, openingQuote: Int) -> StringScan {
-        var index = openingQuote + 1
+        guard let base = text.baseAddress else {
+            return .failure(reason: "Unexpected end-of-input: was expecting closing quote for a string value", at: openingQuote)
+        }
         let end = text.endIndex
+        var index = JSONWords.stringSpecial(base, from: openingQuote + 1, count: end)
         var hasEscapes = false
         while index < end {
             let byte = text[index]
@@ -163,7 +159,7 @@ enum JSONStringDecoder {
             if byte < 0x20 {
                 return .failure(reason: "Illegal unquoted character (\(describeJSONByte(byte))): has to be escaped using backslash to be included in string value", at: index)
             }
-            index += 1
+            index = JSONWords.stringSpecial(base, from: index + 1, count: end)
         }
         return .failure(reason: "Unexpected end-of-input: was expecting closing quote for a string value", at: end - 1)
     }

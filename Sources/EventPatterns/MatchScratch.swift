@@ -1,14 +1,26 @@
-/// A reusable holder of ``MatchBuffers``.
+/// A reusable holder of ``MatchBuffers``, at a fixed address so that matching works on
+/// them in place.
 ///
 /// `@unchecked Sendable`: an instance is only ever used by one matching call at a time;
-/// ``ScratchPool`` hands instances out and takes them back under its `Mutex`.
+/// ``ScratchPool`` hands instances out and takes them back under its `Mutex`, or through
+/// its atomic slot (acquiring exchange, releasing compare-exchange).
 final class MatchScratch: @unchecked Sendable {
-    var buffers = MatchBuffers()
+    let buffers: UnsafeMutablePointer<MatchBuffers>
+
+    init() {
+        buffers = .allocate(capacity: 1)
+        buffers.initialize(to: MatchBuffers())
+    }
+
+    deinit {
+        buffers.pointee.deallocate()
+        buffers.deinitialize(count: 1)
+        buffers.deallocate()
+    }
 }
 
 /// Working memory for matching one event, reused from event to event so that matching
-/// allocates nothing once the buffers have grown to size. Matching moves it out of its
-/// ``MatchScratch`` into a local variable, so that the hot loops work on a value.
+/// allocates nothing once the buffers have grown to size.
 struct MatchBuffers {
     /// Per condition: hit in this event (`stamp`), hit by a value outside arrays
     /// (`freeStamp`), and the first of its hits by values inside arrays (`head`).
@@ -19,39 +31,39 @@ struct MatchBuffers {
     }
 
     var generation: UInt32 = 0
-    var conditionStates: [ConditionState] = []
-    var fieldStamp: [UInt32] = []
-    var slotStamp: [UInt32] = []
+    var conditionStates = ScratchBuffer<ConditionState>()
+    var fieldStamp = ScratchBuffer<UInt32>()
+    var slotStamp = ScratchBuffer<UInt32>()
     /// Sub-rules whose anchoring condition was hit.
-    var candidates: [Int32] = []
+    var candidates = ScratchBuffer<Int32>()
     /// Hits by values inside arrays, as linked lists per condition.
-    var hitValue: [Int32] = []
-    var hitNext: [Int32] = []
+    var hitValue = ScratchBuffer<Int32>()
+    var hitNext = ScratchBuffer<Int32>()
     /// The array memberships (array id, index pairs) of values inside arrays.
-    var chainArena: [UInt32] = []
-    var valueStart: [Int32] = []
-    var valueEnd: [Int32] = []
+    var chainArena = ScratchBuffer<UInt32>()
+    var valueStart = ScratchBuffer<Int32>()
+    var valueEnd = ScratchBuffer<Int32>()
     /// The memberships of the value being read.
-    var chain: [UInt32] = []
+    var chain = ScratchBuffer<UInt32>()
     var currentValue: Int32 = -1
     var nextArrayID: UInt32 = 0
-    var excluded: [Int32] = []
+    var excluded = ScratchBuffer<Int32>()
     var folded: [UInt8] = []
+    var foldedASCII = ScratchBuffer<UInt8>()
     var keyBuffer: [UInt8] = []
     var stringBuffer: [UInt8] = []
-    var skipStack: [Bool] = []
-    var results: [Int32] = []
+    var skipStack = ScratchBuffer<Bool>()
+    var results = ScratchBuffer<Int32>()
     /// Work arrays of the array-consistency search.
-    var searchConditions: [Int32] = []
-    var searchCursor: [Int32] = []
+    var searchConditions = ScratchBuffer<Int32>()
+    var searchCursor = ScratchBuffer<Int32>()
+    var consistencyItems = ScratchBuffer<ArrayConsistency.Item>()
 
-    /// Prepares for one event against `automaton`.
-    mutating func begin(_ automaton: Automaton) {
-        if conditionStates.count < automaton.conditions.count {
-            conditionStates.append(contentsOf: repeatElement(ConditionState(), count: automaton.conditions.count - conditionStates.count))
-        }
-        Self.grow(&fieldStamp, to: automaton.fields.count)
-        Self.grow(&slotStamp, to: automaton.slotSubRules.count)
+    /// Prepares for one event against `rules`.
+    mutating func begin(_ rules: FrozenRules) {
+        conditionStates.resize(to: rules.conditions.count, filling: ConditionState())
+        fieldStamp.resize(to: rules.fields.count, filling: 0)
+        slotStamp.resize(to: rules.slotCount, filling: 0)
         generation &+= 1
         if generation == 0 {
             for index in conditionStates.indices { conditionStates[index] = ConditionState() }
@@ -59,20 +71,37 @@ struct MatchBuffers {
             for index in slotStamp.indices { slotStamp[index] = 0 }
             generation = 1
         }
-        candidates.removeAll(keepingCapacity: true)
-        hitValue.removeAll(keepingCapacity: true)
-        hitNext.removeAll(keepingCapacity: true)
-        chainArena.removeAll(keepingCapacity: true)
-        valueStart.removeAll(keepingCapacity: true)
-        valueEnd.removeAll(keepingCapacity: true)
-        chain.removeAll(keepingCapacity: true)
-        results.removeAll(keepingCapacity: true)
+        candidates.removeAll()
+        hitValue.removeAll()
+        hitNext.removeAll()
+        chainArena.removeAll()
+        valueStart.removeAll()
+        valueEnd.removeAll()
+        chain.removeAll()
+        results.removeAll()
+        excluded.removeAll()
+        skipStack.removeAll()
         nextArrayID = 0
     }
 
-    private static func grow(_ array: inout [UInt32], to count: Int) {
-        if array.count < count {
-            array.append(contentsOf: repeatElement(0, count: count - array.count))
-        }
+    /// Frees the buffers (called once, by the owner).
+    func deallocate() {
+        conditionStates.deallocate()
+        fieldStamp.deallocate()
+        slotStamp.deallocate()
+        candidates.deallocate()
+        hitValue.deallocate()
+        hitNext.deallocate()
+        chainArena.deallocate()
+        valueStart.deallocate()
+        valueEnd.deallocate()
+        chain.deallocate()
+        excluded.deallocate()
+        skipStack.deallocate()
+        results.deallocate()
+        searchConditions.deallocate()
+        foldedASCII.deallocate()
+        consistencyItems.deallocate()
+        searchCursor.deallocate()
     }
 }

@@ -4,6 +4,7 @@ extension PatternCompiler {
         guard case .number(let text, _) = token, let value = ComparableNumber.patternValue(text) else {
             throw fail("Value must be a finite number: \(token.text)")
         }
+        guard ComparableNumber.inRange(value) else { throw fail(ComparableNumber.rangeMessage) }
         return value
     }
 

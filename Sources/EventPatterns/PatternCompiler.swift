@@ -119,7 +119,8 @@ struct PatternCompiler {
                     values.append(.exactString(bytes))
                 }
             case .number(let text, _):
-                if let value = ComparableNumber.patternValue(text) {
+                // Outside the numeric range a number matches only by its exact text.
+                if let value = ComparableNumber.patternValue(text), ComparableNumber.inRange(value) {
                     values.append(.numericEquals(value))
                 }
                 values.append(.exactLiteral(Array(text.utf8)))

@@ -1,5 +1,21 @@
 import Synchronization
 
+/// The rule ids of one published version of a ``PatternMatcher``'s rules, by slot:
+/// `ids` holds the ids (of the matcher's `RuleID` type), `live[slot]` says which are set.
+///
+/// `@unchecked Sendable`: immutable after `init`.
+class RuleSlots: @unchecked Sendable {
+    let ids: UnsafeMutableRawPointer
+    let live: UnsafeMutablePointer<Bool>
+    let count: Int
+
+    init(ids: UnsafeMutableRawPointer, live: UnsafeMutablePointer<Bool>, count: Int) {
+        self.ids = ids
+        self.live = live
+        self.count = count
+    }
+}
+
 /// Matches events against many event patterns at once.
 ///
 /// All rules are compiled into one automaton over the event's fields, so the cost of
@@ -7,12 +23,25 @@ import Synchronization
 /// added and removed at any time, also while other threads are matching: each match runs
 /// against a consistent version of the rules.
 public final class PatternMatcher<RuleID: Hashable & Sendable>: Sendable {
-    /// The rule ids by slot, published with the rules they belong to.
-    private final class SlotTable: Sendable {
-        let ids: [RuleID?]
-
+    /// The rule ids by slot, published with the rules they belong to: in a buffer the
+    /// non-generic ``RuleSlots`` points to, so that reading them while matching needs no
+    /// generic type lookups.
+    private final class SlotTable: RuleSlots, @unchecked Sendable {
         init(_ ids: [RuleID?]) {
-            self.ids = ids
+            let storage = UnsafeMutablePointer<RuleID>.allocate(capacity: max(ids.count, 1))
+            let live = UnsafeMutablePointer<Bool>.allocate(capacity: max(ids.count, 1))
+            for (slot, id) in ids.enumerated() {
+                live[slot] = id != nil
+                if let id { (storage + slot).initialize(to: id) }
+            }
+            super.init(ids: UnsafeMutableRawPointer(storage), live: live, count: ids.count)
+        }
+
+        deinit {
+            let storage = ids.assumingMemoryBound(to: RuleID.self)
+            for slot in 0..<count where live[slot] { (storage + slot).deinitialize(count: 1) }
+            storage.deallocate()
+            live.deallocate()
         }
     }
 
@@ -25,9 +54,9 @@ public final class PatternMatcher<RuleID: Hashable & Sendable>: Sendable {
 
     private let state = Mutex(State())
     /// The version of the rules matching calls use: built on the first match after a
-    /// change and dropped by the next change (so that a burst of changes edits the
-    /// automaton in place instead of copying it). A lock of its own, of a non-generic
-    /// type, keeps the matching path short.
+    /// change and dropped by the next change (so that a burst of changes is copied into
+    /// matching form once). A lock of its own, of a non-generic type, keeps the matching
+    /// path short.
     private let published = Mutex<CompiledRules?>(nil)
     private let pool = ScratchPool()
 
@@ -72,6 +101,17 @@ public final class PatternMatcher<RuleID: Hashable & Sendable>: Sendable {
         state.withLock { $0.slotByID.count }
     }
 
+    /// The structures the rules occupy (see ``Automaton/footprint``) and the slots
+    /// allocated for them, free ones included: for tests that removing rules gives
+    /// memory back.
+    var footprint: (live: Int, allocated: Int) {
+        state.withLock { state in
+            let automaton = state.automaton
+            return (automaton.footprint, automaton.pathNodes.count + automaton.fields.count + automaton.conditions.count
+                        + automaton.subRules.count + state.slots.count)
+        }
+    }
+
     private func currentRules() -> CompiledRules {
         if let rules = published.withLock({ $0 }) { return rules }
         return state.withLock { state in
@@ -86,13 +126,14 @@ public final class PatternMatcher<RuleID: Hashable & Sendable>: Sendable {
     public func forEachMatch(eventJSON: UnsafeRawBufferPointer, _ body: (RuleID) -> Void) throws(EventPatternError) {
         let rules = currentRules()
         guard let payload = rules.payload else { return }
-        let slots = unsafeDowncast(payload, to: SlotTable.self)
+        let slots = unsafeDowncast(payload, to: RuleSlots.self)
+        let ids = slots.ids.assumingMemoryBound(to: RuleID.self)
         let bytes = eventJSON.assumingMemoryBound(to: UInt8.self)
         let scratch = pool.acquire()
         defer { pool.release(scratch) }
         try rules.match(bytes, scratch: scratch)
-        for slot in scratch.buffers.results {
-            if let id = slots.ids[Int(slot)] { body(id) }
+        for slot in scratch.buffers.pointee.results where slots.live[Int(slot)] {
+            body(ids[Int(slot)])
         }
     }
 

@@ -33,9 +33,21 @@ struct ValueTrie: Sendable {
     private var edgeByte: [UInt8] = []
     private var edgeTarget: [Int32] = []
     private var edgeNext: [Int32] = []
+    /// Nodes and edges emptied by `remove`, reused by `insert`.
+    private var freeNodes: [Int32] = []
+    private var freeEdges: [Int32] = []
 
-    /// True when nothing was ever inserted.
-    var isEmpty: Bool { firstEdge.count == 1 && flags[0] == 0 }
+    /// True when the trie holds no entry.
+    var isEmpty: Bool { firstEdge[0] < 0 && flags[0] == 0 }
+
+    /// The arrays, for ``frozen(in:)``.
+    var storage: (firstEdge: [Int32], flags: [UInt8], exact: [[TrieEntry]], passing: [[TrieEntry]],
+                  edgeByte: [UInt8], edgeTarget: [Int32], edgeNext: [Int32]) {
+        (firstEdge, flags, exact, passing, edgeByte, edgeTarget, edgeNext)
+    }
+
+    /// Nodes in use, the root included (a trie holding nothing has one).
+    var nodeCount: Int { firstEdge.count - freeNodes.count }
 
     @inline(__always)
     private func child(of node: Int, byte: UInt8) -> Int? {
@@ -55,15 +67,29 @@ struct ValueTrie: Sendable {
                 node = next
                 continue
             }
-            let next = firstEdge.count
-            firstEdge.append(-1)
-            flags.append(0)
-            exact.append([])
-            passing.append([])
-            edgeByte.append(byte)
-            edgeTarget.append(Int32(next))
-            edgeNext.append(firstEdge[node])
-            firstEdge[node] = Int32(edgeByte.count - 1)
+            let next: Int
+            if let free = freeNodes.popLast() {
+                next = Int(free)
+            } else {
+                next = firstEdge.count
+                firstEdge.append(-1)
+                flags.append(0)
+                exact.append([])
+                passing.append([])
+            }
+            let edge: Int
+            if let free = freeEdges.popLast() {
+                edge = Int(free)
+                edgeByte[edge] = byte
+                edgeTarget[edge] = Int32(next)
+                edgeNext[edge] = firstEdge[node]
+            } else {
+                edge = edgeByte.count
+                edgeByte.append(byte)
+                edgeTarget.append(Int32(next))
+                edgeNext.append(firstEdge[node])
+            }
+            firstEdge[node] = Int32(edge)
             node = next
         }
         if isPassing {
@@ -75,43 +101,50 @@ struct ValueTrie: Sendable {
         }
     }
 
-    /// Removes every entry of `condition` at the node for `key`.
+    /// Removes every entry of `condition` at the node for `key`, and the nodes that
+    /// lead to no entry any more (so that add/remove cycles neither grow the trie nor
+    /// leave dead branches for walks to follow).
     mutating func remove(_ key: [UInt8], condition: Int32) {
+        var path: [Int] = [0]
+        path.reserveCapacity(key.count + 1)
         var node = 0
         for byte in key {
             guard let next = child(of: node, byte: byte) else { return }
             node = next
+            path.append(node)
         }
         exact[node].removeAll { $0.condition == condition }
         passing[node].removeAll { $0.condition == condition }
         flags[node] = (exact[node].isEmpty ? 0 : Self.hasExact) | (passing[node].isEmpty ? 0 : Self.hasPassing)
+        var depth = path.count - 1
+        while depth > 0 {
+            let dead = path[depth]
+            guard flags[dead] == 0, firstEdge[dead] < 0 else { return }
+            unlink(dead, from: path[depth - 1])
+            exact[dead] = []
+            passing[dead] = []
+            freeNodes.append(Int32(dead))
+            depth -= 1
+        }
     }
 
-    /// Walks `value` (optionally preceded by `firstByte`), calling `body` for each entry
-    /// that fires.
-    @inline(__always)
-    func walk(_ value: UnsafeBufferPointer<UInt8>, reversed: Bool, firstByte: UInt8?, _ body: (TrieEntry) -> Void) {
-        var node = 0
-        if let firstByte {
-            guard let next = child(of: 0, byte: firstByte) else { return }
-            node = next
-        }
-        if flags[node] & Self.hasPassing != 0 {
-            for entry in passing[node] { body(entry) }
-        }
-        let count = value.count
-        var position = 0
-        while position < count {
-            let byte = reversed ? value[count - 1 - position] : value[position]
-            guard let next = child(of: node, byte: byte) else { return }
-            node = next
-            if flags[node] & Self.hasPassing != 0 {
-                for entry in passing[node] { body(entry) }
+    /// Removes the edge from `parent` to `child` and frees it.
+    private mutating func unlink(_ child: Int, from parent: Int) {
+        var previous = -1
+        var edge = Int(firstEdge[parent])
+        while edge >= 0 {
+            if Int(edgeTarget[edge]) == child {
+                if previous < 0 {
+                    firstEdge[parent] = edgeNext[edge]
+                } else {
+                    edgeNext[previous] = edgeNext[edge]
+                }
+                edgeNext[edge] = -1
+                freeEdges.append(Int32(edge))
+                return
             }
-            position += 1
-        }
-        if flags[node] & Self.hasExact != 0 {
-            for entry in exact[node] { body(entry) }
+            previous = edge
+            edge = Int(edgeNext[edge])
         }
     }
 }

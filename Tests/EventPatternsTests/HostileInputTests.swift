@@ -35,6 +35,22 @@ struct HostileInputTests {
         #expect(try matcher.matches(eventJSON: nestedOK) == [1])
     }
 
+    @Test("skipped values nested past 64 levels keep track of objects and arrays")
+    func deepSkippedMix() throws {
+        let matcher = PatternMatcher<Int>()
+        matcher.add(rule: try EventPattern(json: #"{"a": ["x"]}"#), id: 1)
+        let open = String(repeating: #"[{"k": "#, count: 100)
+        let close = String(repeating: "}]", count: 100)
+        #expect(try matcher.matches(eventJSON: #"{"skip": "# + open + "1" + close + #", "a": "x"}"#) == [1])
+        let withSiblings = String(repeating: #"[0, {"k": "#, count: 100) + "1" + String(repeating: #", "j": 2}, 3]"#, count: 100)
+        #expect(try matcher.matches(eventJSON: #"{"skip": "# + withSiblings + #", "a": "x"}"#) == [1])
+        // One bracket of the wrong kind, 30 levels from the outside (beyond the first 64).
+        var mismatched = Array(close)
+        mismatched.swapAt(60, 61)
+        let bad = #"{"skip": "# + open + "1" + String(mismatched) + #", "a": "x"}"#
+        #expect(throws: EventPatternError.self) { try matcher.matches(eventJSON: bad) }
+    }
+
     @Test("deeply nested patterns are rejected")
     func deepPatterns() {
         let deep = String(repeating: "{\"a\":", count: 10_000) + "[1]" + String(repeating: "}", count: 10_000)

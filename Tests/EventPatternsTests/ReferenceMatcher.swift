@@ -100,9 +100,10 @@ struct ReferenceMatcher {
         return true
     }
 
-    /// Whether a number's text takes part in numeric matching (exactly a double's shortest form).
+    /// Whether a number's text takes part in numeric matching (exactly a double's shortest
+    /// form, within ±5.0e9).
     static func comparable(_ text: String) -> Double? {
-        guard let value = Double(text), value.isFinite else { return nil }
+        guard let value = Double(text), value.isFinite, abs(value) <= 5e9 else { return nil }
         return normalize(text) == normalize(value.description) ? value : nil
     }
 
@@ -132,7 +133,7 @@ struct ReferenceMatcher {
         case .number(let text):
             guard case .number(let actual) = value else { return false }
             if actual == text { return true }
-            if let left = comparable(actual), let right = Double(text) { return left == right }
+            if let left = comparable(actual), let right = Double(text), abs(right) <= 5e9 { return left == right }
             return false
         case .bool, .null:
             return op == value

@@ -41,6 +41,15 @@ struct StringOperatorTests {
     func suffix(_ testCase: MatchCase) throws { try check(testCase) }
 
     static let ignoreCaseCases: [MatchCase] = [
+        // Longer than eight bytes (folded eight at a time), letters' neighbours unchanged.
+        MatchCase(#"{"a": [{"equals-ignore-case": "HELLO World, longer than EIGHT"}]}"#, #"{"a": "hello world, LONGER than eight"}"#, true),
+        MatchCase(#"{"a": [{"equals-ignore-case": "HELLO World, longer than EIGHT"}]}"#, #"{"a": "hello world, LONGER than eigh"}"#, false),
+        MatchCase(#"{"a": [{"equals-ignore-case": "@[`{AZaz09@[`{"}]}"#, #"{"a": "@[`{azAZ09@[`{"}"#, true),
+        MatchCase(#"{"a": [{"equals-ignore-case": "@[`{AZaz09@[`{"}]}"#, #"{"a": "`{@[azAZ09@[`{"}"#, false),
+        MatchCase(#"{"a": [{"equals-ignore-case": "ÜNÏCODE and ascii"}]}"#, #"{"a": "ünïcode AND ASCII"}"#, true),
+        MatchCase(#"{"a": [{"prefix": {"equals-ignore-case": "ABCDEFGHIJ"}}]}"#, #"{"a": "abcdefghijKLM"}"#, true),
+        MatchCase(#"{"a": [{"suffix": {"equals-ignore-case": "xyz end OF IT"}}]}"#, #"{"a": "A LONG VALUE: XYZ END of it"}"#, true),
+        MatchCase(#"{"a": [{"anything-but": {"equals-ignore-case": ["Some Longer Value"]}}]}"#, #"{"a": "SOME LONGER VALUE"}"#, false),
         MatchCase(#"{"name": [{"equals-ignore-case": "alice"}]}"#, #"{"name": "ALICE"}"#, true),
         MatchCase(#"{"name": [{"equals-ignore-case": "alice"}]}"#, #"{"name": "AlIcE"}"#, true),
         MatchCase(#"{"name": [{"equals-ignore-case": "alice"}]}"#, #"{"name": "alicex"}"#, false),

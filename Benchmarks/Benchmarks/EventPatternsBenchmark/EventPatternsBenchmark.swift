@@ -45,6 +45,23 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // Two conditions inside an array of objects: the array-consistency search, which
+    // must not allocate either.
+    let arrayMatcher = PatternMatcher<Int>()
+    if let rule = try? EventPattern(json: #"{"detail": {"items": {"kind": ["disk"], "size": [{"numeric": [">", 100]}]}}}"#) {
+        arrayMatcher.add(rule: rule, id: 1)
+    }
+    let arrayEvent = Array(#"{"detail": {"items": [{"kind": "disk", "size": 50}, {"kind": "nic", "size": 500}, {"kind": "disk", "size": 200}]}}"#.utf8)
+    Benchmark("Arrays of objects (consistency search) events") { benchmark in
+        var matched = 0
+        for _ in benchmark.scaledIterations {
+            try arrayEvent.withUnsafeBytes { bytes in
+                try arrayMatcher.forEachMatch(eventJSON: bytes) { _ in matched += 1 }
+            }
+        }
+        blackHole(matched)
+    }
+
     for ruleCount in [10, 10_000] {
         let matcher = PatternMatcher<Int>()
         var generator = SystemRandomNumberGenerator()
