@@ -562,3 +562,53 @@ def test_stop_logging_delivers_the_backlog_and_a_final_digest_that_lists_it(cair
     assert cp.returncode == 0, cp.stdout + cp.stderr
     found = summary(cp.stdout)
     assert found["log"][0] == found["log"][1] >= 1, cp.stdout
+
+
+def test_the_readme_walkthrough_with_the_aws_cli_finds_the_seed_call_in_a_log_file(srv, tmp_path):
+    """Seed 2 with the real CLI: bucket, policy, trail, the seed's CreateComputeEnvironment, a delivered log file
+    downloaded and gunzipped, then validate-logs."""
+    bucket = unique("cli-trail").lower()
+    name = unique("cli")
+    start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
+    def cli(*args):
+        cp = srv.aws(*args, check=False)
+        assert cp.returncode == 0, cp.stderr
+        return cp.stdout
+
+    cli("s3", "mb", f"s3://{bucket}")
+    cli("s3api", "put-bucket-policy", "--bucket", bucket, "--policy", bucket_policy(bucket))
+    srv.aws("cloudtrail", "create-trail", "--name", name, "--s3-bucket-name", bucket, "--enable-log-file-validation")
+    srv.aws("cloudtrail", "start-logging", "--name", name)
+    ce_name = unique("Test")
+    created = srv.aws(
+        "batch", "create-compute-environment", "--compute-environment-name", ce_name, "--type", "MANAGED",
+        "--state", "ENABLED", "--service-role", "service-role/AWSBatchServiceRole", "--compute-resources",
+        json.dumps({"subnets": ["subnet-5eda8e04"], "tags": {"testBatchTags": "CLI testing CE"}, "desiredvCpus": 0,
+                    "minvCpus": 0, "instanceTypes": ["optimal"], "securityGroupIds": ["sg-aba9e8db"],
+                    "instanceRole": "ecsInstanceRole", "maxvCpus": 128, "type": "EC2"}))
+    assert created["computeEnvironmentName"] == ce_name
+
+    def seed_record():
+        listing = srv.aws("s3", "ls", f"s3://{bucket}/AWSLogs/{ACCOUNT}/CloudTrail/", "--recursive", check=False)
+        for line in listing.stdout.splitlines():
+            key = line.split()[-1]
+            local = tmp_path / key.replace("/", "_")
+            cli("s3", "cp", f"s3://{bucket}/{key}", str(local))
+            for r in json.loads(gzip.decompress(local.read_bytes()))["Records"]:
+                if r["eventName"] == "CreateComputeEnvironment" and r["requestParameters"]["computeEnvironmentName"] == ce_name:
+                    return r
+        return None
+
+    record = wait_for(seed_record)
+    assert record["eventSource"] == "batch.amazonaws.com"
+    assert record["requestParameters"]["computeResources"]["maxvCpus"] == 128
+    assert record["requestParameters"]["serviceRole"] == "service-role/AWSBatchServiceRole"
+    assert record["responseElements"] == {
+        "computeEnvironmentName": ce_name,
+        "computeEnvironmentArn": f"arn:aws:batch:us-east-1:{ACCOUNT}:compute-environment/{ce_name}"}
+    srv.aws("cloudtrail", "stop-logging", "--name", name)
+    time.sleep(2)
+    cp = validate(srv, f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/{name}", start)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    found = summary(cp.stdout)
+    assert found["log"][0] == found["log"][1] >= 1 and found["digest"][0] == found["digest"][1] >= 1, cp.stdout
