@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""AWS Batch benchmark (issue 7): submit 10,000 short jobs; submit rate, time to drain, events delivered.
+
+    python3 Benchmarks/load/batch_bench.py [--binary .build-release/release/cairn] [--jobs 10000] [--runs 2]
+
+Per run, against a fresh release `cairn --batch-runner local`:
+1. an UNMANAGED compute environment with `--vcpus` (64) vCPUs, so capacity is not the limit, a job queue, and a job
+   definition whose command is ["true"] with VCPU 1; two EventBridge rules → SQS: the issue's pattern
+   {"source":["aws.batch"],"detail-type":["Batch Job State Change"]} (every state change) and the same narrowed to
+   status SUCCEEDED (so one queue's depth counts finished jobs without reading 40,000 messages);
+2. SubmitJob `--jobs` times with boto3 from `--procs` processes x `--threads` threads: the submit rate;
+3. poll the SUCCEEDED queue's depth until every job's SUCCEEDED event is receivable: time to drain (from the first
+   submit, and from the last), jobs/s run, the server's CPU seconds over that time (from /proc; steadier than wall
+   time on a shared machine); then ListJobs(jobStatus=SUCCEEDED), paged, must list every job, and the
+   SUCCEEDED messages are read to check they name distinct jobs;
+4. this machine's raw process-start rate, for comparison: `true` spawned 2,000 times from Python (posix_spawn,
+   sequentially and from 2 threads), and the shape Cairn runs (`/bin/sh -c 'cd "$0" && exec "$@"' DIR true`, output
+   to files), so the figures say whether the job rate is limited by process start or by the scheduler.
+
+Prints figures (each run, best and median); asserts nothing about time. No peer runs here: moto_server's Batch
+runs jobs in Docker containers (no Docker daemon on this machine) and its Docker-free `batch_simple` marks jobs
+SUCCEEDED without running anything, so it is not a like-for-like comparison; the process-start rate is the yardstick.
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+import boto3
+from botocore.config import Config
+
+sys.path.insert(0, os.path.dirname(__file__))
+from cairn_server import CairnServer  # noqa: E402
+
+REGION = "us-east-1"
+ALL = {"source": ["aws.batch"], "detail-type": ["Batch Job State Change"]}
+SUCCEEDED = {"source": ["aws.batch"], "detail-type": ["Batch Job State Change"], "detail": {"status": ["SUCCEEDED"]}}
+
+
+def client(endpoint, key, secret, service, pool=32):
+    cfg = Config(retries={"max_attempts": 3}, max_pool_connections=pool)
+    return boto3.client(service, endpoint_url=endpoint, region_name=REGION, aws_access_key_id=key,
+                        aws_secret_access_key=secret, config=cfg)
+
+
+def submit_slice(args):
+    """Runs in a worker process: SubmitJob lo..hi-1 from `threads` threads; returns (job ids, first-submit time)."""
+    endpoint, key, secret, queue, definition, lo, hi, threads = args
+    batch = client(endpoint, key, secret, "batch", pool=threads + 2)
+    t0 = time.time()
+    with ThreadPoolExecutor(threads) as ex:
+        ids = list(ex.map(lambda i: batch.submit_job(jobName="bench-%d" % i, jobQueue=queue,
+                                                      jobDefinition=definition)["jobId"], range(lo, hi)))
+    return ids, t0
+
+
+def cpu_seconds(pid):
+    """User + system CPU time the process has used so far (Linux /proc): a figure less swayed than wall time by
+    other work on a shared machine."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def depth(sqs, url):
+    a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages",
+                                                               "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    return int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
+
+
+def rule(events, sqs, name, pattern):
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name=name, EventPattern=json.dumps(pattern))
+    events.put_targets(Rule=name, Targets=[{"Id": "q", "Arn": arn}])
+    return url
+
+
+def run_once(args, run):
+    server = CairnServer(args.binary, extra_args=["--batch-runner", "local"]).start()
+    try:
+        key, secret = server.credentials()
+        batch = client(server.endpoint, key, secret, "batch")
+        sqs = client(server.endpoint, key, secret, "sqs")
+        events = client(server.endpoint, key, secret, "events")
+        batch.create_compute_environment(computeEnvironmentName="bench", type="UNMANAGED", state="ENABLED",
+                                         unmanagedvCpus=args.vcpus)
+        for _ in range(100):
+            ce = batch.describe_compute_environments(computeEnvironments=["bench"])["computeEnvironments"][0]
+            if ce["status"] == "VALID":
+                break
+            time.sleep(0.1)
+        batch.create_job_queue(jobQueueName="bench", state="ENABLED", priority=1,
+                               computeEnvironmentOrder=[{"order": 1, "computeEnvironment": "bench"}])
+        batch.register_job_definition(jobDefinitionName="true", type="container", containerProperties={
+            "image": "busybox", "command": ["true"],
+            "resourceRequirements": [{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "128"}]})
+        all_url = rule(events, sqs, "batch-all", ALL)
+        done_url = rule(events, sqs, "batch-succeeded", SUCCEEDED)
+
+        n = args.jobs
+        step = (n + args.procs * 4 - 1) // (args.procs * 4)
+        slices = [(server.endpoint, key, secret, "bench", "true", lo, min(lo + step, n), args.threads)
+                  for lo in range(0, n, step)]
+        cpu0 = cpu_seconds(server.proc.pid)
+        t0 = time.time()
+        ids = []
+        with ProcessPoolExecutor(args.procs) as ex:
+            firsts = []
+            for got, first in ex.map(submit_slice, slices):
+                ids += got
+                firsts.append(first)
+        t_submitted = time.time()
+        t_first = min(firsts)
+        submit_s = t_submitted - t_first
+        print("  submit: %d jobs in %.2f s = %.0f jobs/s (boto3, %d procs x %d threads)"
+              % (len(ids), submit_s, len(ids) / submit_s, args.procs, args.threads), flush=True)
+
+        done_at = None
+        last = -1
+        while time.time() - t0 < args.timeout:
+            d = depth(sqs, done_url)
+            if d >= n:
+                done_at = time.time()
+                break
+            if d != last:
+                last = d
+            time.sleep(args.poll)
+        if done_at is None:
+            raise RuntimeError("only %d of %d jobs SUCCEEDED within %d s" % (last, n, args.timeout))
+        cpu = cpu_seconds(server.proc.pid) - cpu0
+        drain_s = done_at - t_first
+        after_submit_s = done_at - t_submitted
+        print("  all %d SUCCEEDED events receivable %.2f s after the first submit (%.2f s after the last): "
+              "%.0f jobs/s scheduled and run" % (n, drain_s, after_submit_s, n / drain_s), flush=True)
+        print("  server CPU from the first submit to the last SUCCEEDED event: %.1f s (%.2f ms per job, submit included; "
+              "the jobs' processes not counted)" % (cpu, 1000 * cpu / n), flush=True)
+
+        listed = 0
+        token = None
+        while True:
+            kw = dict(jobQueue="bench", jobStatus="SUCCEEDED", maxResults=1000)
+            if token:
+                kw["nextToken"] = token
+            r = batch.list_jobs(**kw)
+            listed += len(r["jobSummaryList"])
+            token = r.get("nextToken")
+            if not token:
+                break
+        total_events = depth(sqs, all_url)
+        seen = set()
+        lock = threading.Lock()
+
+        def read():
+            c = client(server.endpoint, key, secret, "sqs")
+            while True:
+                msgs = c.receive_message(QueueUrl=done_url, MaxNumberOfMessages=10, VisibilityTimeout=600,
+                                         WaitTimeSeconds=0).get("Messages", [])
+                if not msgs:
+                    return
+                with lock:
+                    seen.update(json.loads(m["Body"])["detail"]["jobId"] for m in msgs)
+
+        readers = [threading.Thread(target=read) for _ in range(4)]
+        for t in readers:
+            t.start()
+        for t in readers:
+            t.join()
+        print("  ListJobs(SUCCEEDED) lists %d of %d; SUCCEEDED events name %d distinct submitted jobs; "
+              "all state-change events: %d (%.1f per job: RUNNABLE, STARTING, RUNNING, SUCCEEDED)"
+              % (listed, n, len(seen & set(ids)), total_events, total_events / n), flush=True)
+        return dict(submit_per_s=len(ids) / submit_s, drain_s=drain_s, run_per_s=n / drain_s, after_submit_s=after_submit_s,
+                    listed_ok=listed == n, cpu_s=cpu, events_ok=len(seen & set(ids)) == n, total_events=total_events)
+    finally:
+        server.stop()
+
+
+def spawn_rate(count, threads, shell):
+    """Processes started and reaped per second from Python with posix_spawn (the call Cairn makes)."""
+    d = tempfile.mkdtemp(prefix="spawn-bench-")
+    true = "/bin/true" if os.path.exists("/bin/true") else "/usr/bin/true"
+    if shell:
+        argv = ["/bin/sh", "-c", 'cd "$0" && exec "$@"', d, "true"]
+        actions = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+                   (os.POSIX_SPAWN_OPEN, 1, d + "/stdout", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+                   (os.POSIX_SPAWN_OPEN, 2, d + "/stderr", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)]
+    else:
+        argv, actions = [true], []
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+
+    def work(k):
+        for _ in range(k):
+            pid = os.posix_spawn(argv[0], argv, env, file_actions=actions, setpgroup=0)
+            os.waitpid(pid, 0)
+
+    t0 = time.time()
+    ts = [threading.Thread(target=work, args=(count // threads,)) for _ in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return (count // threads * threads) / (time.time() - t0)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    ap.add_argument("--binary", default=os.environ.get("CAIRN_BIN", os.path.join(root, ".build-release/release/cairn")))
+    ap.add_argument("--jobs", type=int, default=10_000)
+    ap.add_argument("--runs", type=int, default=2)
+    ap.add_argument("--vcpus", type=int, default=64, help="the UNMANAGED compute environment's vCPUs")
+    ap.add_argument("--procs", type=int, default=3, help="submitting processes")
+    ap.add_argument("--threads", type=int, default=8, help="submitting threads per process")
+    ap.add_argument("--poll", type=float, default=0.1)
+    ap.add_argument("--spawns", type=int, default=2000)
+    ap.add_argument("--timeout", type=int, default=1200)
+    args = ap.parse_args()
+    print("load before: %s" % os.popen("uptime").read().strip(), flush=True)
+    print("== this machine's process-start rate (%d spawns each, from Python, posix_spawn + waitpid)" % args.spawns)
+    spawn = {}
+    for label, threads, shell in (("true, 1 thread", 1, False), ("true, 2 threads", 2, False),
+                                  ("sh -c 'cd DIR && exec true' >files, 1 thread", 1, True),
+                                  ("sh -c 'cd DIR && exec true' >files, 2 threads", 2, True)):
+        spawn[label] = spawn_rate(args.spawns, threads, shell)
+        print("  %-48s %6.0f processes/s" % (label, spawn[label]), flush=True)
+    results = []
+    for run in range(args.runs):
+        print("== run %d of %d: %d jobs, command [\"true\"], VCPU 1, UNMANAGED %d vCPUs"
+              % (run + 1, args.runs, args.jobs, args.vcpus), flush=True)
+        results.append(run_once(args, run))
+    print("load after: %s" % os.popen("uptime").read().strip())
+    if results:
+        sub = [r["submit_per_s"] for r in results]
+        ran = [r["run_per_s"] for r in results]
+        dr = [r["drain_s"] for r in results]
+        print("== summary over %d runs" % len(results))
+        print("  submit jobs/s: best %.0f, median %.0f" % (max(sub), statistics.median(sub)))
+        print("  scheduled and run jobs/s (first submit -> all SUCCEEDED events): best %.0f, median %.0f   [goal >= 500]"
+              % (max(ran), statistics.median(ran)))
+        cpu = [r["cpu_s"] for r in results]
+        print("  server CPU seconds for the run: best %.1f, median %.1f" % (min(cpu), statistics.median(cpu)))
+        print("  time to drain, s: best %.2f, median %.2f" % (min(dr), statistics.median(dr)))
+        shape = spawn["sh -c 'cd DIR && exec true' >files, 2 threads"]
+        print("  process-start ceiling here (Cairn's shape, 2 threads): %.0f/s -> Cairn reaches %.0f%% of it"
+              % (shape, 100 * max(ran) / shape))
+        print("  every job listed SUCCEEDED and its SUCCEEDED event delivered in every run: %s"
+              % all(r["listed_ok"] and r["events_ok"] for r in results))
+
+
+if __name__ == "__main__":
+    main()
