@@ -57,12 +57,13 @@ extension BatchScheduler {
         }
     }
 
-    /// Collects finished processes, and stops those past their timeout or terminated.
-    func reap() async throws {
+    /// Collects finished processes, and stops those past their timeout or terminated; returns whether any ended.
+    func reap() async throws -> Bool {
         let current = running.withLock { $0 }
-        guard !current.isEmpty else { return }
+        guard !current.isEmpty else { return false }
         let rows = try await store.jobs(ids: Array(current.keys))
         let now = nowMs()
+        var ended: [(job: BatchJob, run: Running, exitCode: Int32, reason: String?)] = []
         for row in rows {
             guard let run = current[row.jobId] else { continue }
             let job = BatchJob(row)
@@ -76,8 +77,10 @@ extension BatchScheduler {
             }
             guard let exit = reason != nil ? waitBriefly(run.process) : run.process.poll() else { continue }
             running.withLock { _ = $0.removeValue(forKey: row.jobId) }
-            try await finish(job, run, exitCode: exit.exitCode, reason: reason)
+            ended.append((job, run, exit.exitCode, reason))
         }
+        try await concurrently(ended) { e in try await self.finish(e.job, e.run, exitCode: e.exitCode, reason: e.reason) }
+        return !ended.isEmpty
     }
 
     /// After a SIGKILL the process is gone at once; give the kernel a moment to report it.

@@ -19,6 +19,9 @@ public final class BatchScheduler: Service, Sendable {
     let tick: Duration
     /// Processes this server started, by job id.
     let running = Mutex<[String: Running]>([:])
+    /// The active jobs as last read, parsed, by job id: a pass re-reads only the jobs whose version changed, so
+    /// 10,000 queued jobs are not read and parsed every 50 ms.
+    let parsed = Mutex<[String: BatchJob]>([:])
     private let wakeups: AsyncStream<Void>
     private let wakeContinuation: AsyncStream<Void>.Continuation
 
@@ -50,7 +53,11 @@ public final class BatchScheduler: Service, Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [wakeups] in
                 for await _ in wakeups.cancelOnGracefulShutdown() {
-                    do { try await self.pass() } catch { self.logger.error("batch scheduler pass failed: \(error)") }
+                    do {
+                        // A pass that started or finished jobs is followed at once by another: short jobs are
+                        // reaped and their capacity reused without waiting for the tick.
+                        if try await self.pass() { self.wake() }
+                    } catch { self.logger.error("batch scheduler pass failed: \(error)") }
                 }
             }
             group.addTask {
@@ -67,30 +74,87 @@ public final class BatchScheduler: Service, Sendable {
 
     func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded()) }
 
-    /// One scheduling pass.
-    func pass() async throws {
-        try await reap()
-        let active = try await store.activeJobs()
-        guard !active.isEmpty else { return }
+    /// One scheduling pass; returns whether it started or finished any job.
+    @discardableResult
+    func pass() async throws -> Bool {
+        let reaped = try await reap()
+        let active = try await activeJobs()
+        guard !active.isEmpty else { return reaped }
         var byId: [String: BatchJobRow] = [:]
-        for j in active { byId[j.jobId] = j }
+        for j in active { byId[j.row.jobId] = j.row }
         var runnable: [BatchJob] = []
-        for row in active {
-            let job = BatchJob(row)
+        var waiting: [BatchJob] = []
+        for job in active {
+            let row = job.row
             switch row.status {
-            case "SUBMITTED", "PENDING":
-                if job.value("isArrayParent")?.boolValue == true {
-                    try await advanceParent(job)
-                } else {
-                    try await resolveDependencies(job, active: byId)
-                }
+            case "SUBMITTED", "PENDING": waiting.append(job)
             case "RUNNABLE": runnable.append(job)
             case "STARTING", "RUNNING":
                 if running.withLock({ $0[row.jobId] }) == nil { try await orphaned(job) }
             default: break
             }
         }
-        if !runnable.isEmpty { try await place(runnable, active: active) }
+        // Each job's moves stay in order; different jobs move side by side (each move waits on the store and the bus).
+        let known = byId
+        try await concurrently(waiting) { job in
+            if job.value("isArrayParent")?.boolValue == true {
+                try await self.advanceParent(job)
+            } else {
+                try await self.resolveDependencies(job, active: known)
+            }
+        }
+        let started = runnable.isEmpty ? false : try await place(runnable, active: active)
+        return reaped || started
+    }
+
+    /// Runs `body` for every item, at most `limit` at a time; rethrows the first error once all have ended.
+    func concurrently<Item: Sendable>(_ items: [Item], limit: Int = 16,
+                                      _ body: @escaping @Sendable (Item) async throws -> Void) async throws {
+        if items.count == 1 { return try await body(items[0]) }
+        guard !items.isEmpty else { return }
+        let failure: (any Error)? = await withTaskGroup(of: (any Error)?.self) { group in
+            var next = 0
+            var first: (any Error)?
+            while next < min(limit, items.count) {
+                let item = items[next]
+                group.addTask { do { try await body(item); return nil } catch { return error } }
+                next += 1
+            }
+            for await error in group {
+                if first == nil, let error { first = error }
+                if next < items.count {
+                    let item = items[next]
+                    group.addTask { do { try await body(item); return nil } catch { return error } }
+                    next += 1
+                }
+            }
+            return first
+        }
+        if let failure { throw failure }
+    }
+
+    /// Jobs not yet SUCCEEDED or FAILED, oldest first, parsed: from the cache where the stored version is the one
+    /// cached, read from the store otherwise.
+    func activeJobs() async throws -> [BatchJob] {
+        let versions = try await store.activeJobVersions()
+        let cached = parsed.withLock { $0 }
+        var current: [String: BatchJob] = [:]
+        current.reserveCapacity(versions.count)
+        var stale: [String] = []
+        for v in versions {
+            if let job = cached[v.jobId], job.row.updatedAt == v.updatedAt, job.row.status == v.status {
+                current[v.jobId] = job
+            } else {
+                stale.append(v.jobId)
+            }
+        }
+        for start in stride(from: 0, to: stale.count, by: 500) {
+            for row in try await store.jobs(ids: Array(stale[start..<min(start + 500, stale.count)])) {
+                current[row.jobId] = BatchJob(row)
+            }
+        }
+        parsed.withLock { $0 = current }
+        return versions.compactMap { current[$0.jobId] }.filter { $0.status != "SUCCEEDED" && $0.status != "FAILED" }
     }
 
     // MARK: Dependencies and array parents
@@ -142,14 +206,15 @@ public final class BatchScheduler: Service, Sendable {
         var enabled: Bool
     }
 
-    func place(_ runnable: [BatchJob], active: [BatchJobRow]) async throws {
+    /// Starts the runnable jobs that fit; returns whether it started any.
+    func place(_ runnable: [BatchJob], active: [BatchJob]) async throws -> Bool {
         guard let logDirectory else {
             for job in runnable where job.detail["statusReason"]?.stringValue != Self.notRunning {
                 var marked = job
                 marked.set([("statusReason", .string(Self.notRunning))])
                 _ = try await jobs.save(marked)
             }
-            return
+            return false
         }
         var queues: [String: JSONValue] = [:]
         var environments: [String: Environment] = [:]
@@ -168,7 +233,7 @@ public final class BatchScheduler: Service, Sendable {
                 ? Double(doc["computeResources"]?["maxvCpus"]?.intValue ?? 0)
                 : Double(doc["unmanagedvCpus"]?.intValue ?? Int64(ProcessInfo.processInfo.activeProcessorCount))
             let used = active.filter { ["STARTING", "RUNNING"].contains($0.status) }
-                .map(BatchJob.init).filter { $0.value("ce")?.stringValue == arn }
+                .filter { $0.value("ce")?.stringValue == arn }
                 .reduce(0.0) { $0 + ($1.value("vcpus")?.doubleValue ?? 1) }
             let e = Environment(arn: arn, name: row.name, capacity: capacity, used: used,
                                 enabled: doc["state"]?.stringValue == "ENABLED")
@@ -182,6 +247,7 @@ public final class BatchScheduler: Service, Sendable {
             ordered.append((q["priority"]?.intValue ?? 0, job))
         }
         ordered.sort { $0.priority != $1.priority ? $0.priority > $1.priority : $0.job.row.createdAt < $1.job.row.createdAt }
+        var starts: [(job: BatchJob, environment: Environment, queueName: String)] = []
         for (_, job) in ordered {
             guard let q = try await queue(job.row.queueArn), q["state"]?.stringValue == "ENABLED" else { continue }
             let vcpus = job.value("vcpus")?.doubleValue ?? 1
@@ -203,7 +269,12 @@ public final class BatchScheduler: Service, Sendable {
             }
             ce.used += vcpus
             environments[ce.arn] = ce
-            try await start(job, environment: ce, queueName: q["jobQueueName"]?.stringValue ?? "", logDirectory: logDirectory)
+            starts.append((job, ce, q["jobQueueName"]?.stringValue ?? ""))
         }
+        // Placement above is decided in order; the starts themselves run side by side.
+        try await concurrently(starts) { s in
+            try await self.start(s.job, environment: s.environment, queueName: s.queueName, logDirectory: logDirectory)
+        }
+        return !starts.isEmpty
     }
 }

@@ -58,6 +58,20 @@ public struct BatchJobRow: Sendable, Equatable {
     }
 }
 
+/// Which version of a job is stored: `updatedAt` grows with every write of the job, so a reader holding the job
+/// with the same `updatedAt` holds the stored document.
+public struct BatchJobVersion: Sendable, Equatable {
+    public var jobId: String
+    public var status: String
+    public var updatedAt: Int64
+
+    public init(jobId: String, status: String, updatedAt: Int64) {
+        self.jobId = jobId
+        self.status = status
+        self.updatedAt = updatedAt
+    }
+}
+
 /// AWS Batch's resources and jobs.
 public protocol BatchStore: Sendable {
     /// Throws `StoreError.duplicate` when the ARN exists.
@@ -71,10 +85,13 @@ public protocol BatchStore: Sendable {
     func insertJobs(_ jobs: [BatchJobRow]) async throws
     func job(id: String) async throws -> BatchJobRow?
     func jobs(ids: [String]) async throws -> [BatchJobRow]
-    /// Writes the job if its stored status is still `ifStatus`; returns whether it did.
+    /// Writes the job if its stored status is still `ifStatus`; returns whether it did. The stored `updatedAt` is
+    /// the job's, or one more than the previous write's when that is not earlier (two writes in one millisecond).
     func updateJob(_ job: BatchJobRow, ifStatus: String) async throws -> Bool
     /// Jobs not yet SUCCEEDED or FAILED, oldest first.
     func activeJobs() async throws -> [BatchJobRow]
+    /// The versions of the jobs `activeJobs()` returns, in its order, without their documents.
+    func activeJobVersions() async throws -> [BatchJobVersion]
     func jobs(accountId: String, region: String, queueArn: String?, parentId: String?) async throws -> [BatchJobRow]
     func children(parentId: String) async throws -> [BatchJobRow]
 }
@@ -177,15 +194,15 @@ public struct SQLBatchStore: BatchStore {
     }
 
     public func updateJob(_ j: BatchJobRow, ifStatus: String) async throws -> Bool {
+        // One statement (the status check in its WHERE) instead of a read and a write: every job makes four of
+        // these. updated_at strictly grows, so (job_id, updated_at) names one stored document (the scheduler's cache).
         try await store.write { db in
-            let current = try await db.raw("SELECT status FROM batch_job WHERE job_id = \(bind: j.jobId)").first()
-                .map { try $0.decode(column: "status", as: String.self) }
-            guard current == ifStatus else { return false }
             try await db.raw("""
-                UPDATE batch_job SET status = \(bind: j.status), document = \(bind: j.document), updated_at = \(bind: j.updatedAt)
-                WHERE job_id = \(bind: j.jobId)
-                """).run()
-            return true
+                UPDATE batch_job SET status = \(bind: j.status), document = \(bind: j.document),
+                    updated_at = MAX(\(bind: j.updatedAt), updated_at + 1)
+                WHERE job_id = \(bind: j.jobId) AND status = \(bind: ifStatus)
+                RETURNING job_id
+                """).first() != nil
         }
     }
 
@@ -194,6 +211,18 @@ public struct SQLBatchStore: BatchStore {
             try await db.raw("""
                 SELECT * FROM batch_job WHERE status NOT IN ('SUCCEEDED', 'FAILED') ORDER BY created_at, job_id
                 """).all().map(Self.decodeJob)
+        }
+    }
+
+    public func activeJobVersions() async throws -> [BatchJobVersion] {
+        try await store.read { db in
+            try await db.raw("""
+                SELECT job_id, status, updated_at FROM batch_job WHERE status NOT IN ('SUCCEEDED', 'FAILED') ORDER BY created_at, job_id
+                """).all().map {
+                    BatchJobVersion(jobId: try $0.decode(column: "job_id", as: String.self),
+                                    status: try $0.decode(column: "status", as: String.self),
+                                    updatedAt: try $0.decode(column: "updated_at", as: Int64.self))
+                }
         }
     }
 
