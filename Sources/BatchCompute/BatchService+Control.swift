@@ -49,11 +49,10 @@ extension BatchService {
             guard let row = try await store.job(id: id), row.accountId == context.accountId else {
                 throw Self.client("Resource \(arn) does not exist.")
             }
-            var job = BatchJob(row)
+            let job = BatchJob(row)
             let updated = try Self.retag(job.detail["tags"] ?? .object([]), body: body, request: request, mode: mode)
             if mode == .list { return ["tags": updated] }
-            job.set([("tags", updated)])
-            guard try await jobs.save(job) else { throw Self.client("Job \(id) changed meanwhile; try again.") }
+            try await store.setJobTags(Self.text(updated), jobId: id, at: nowMs())
             return .object([])
         }
         guard let row = try await store.resource(arn: arn), row.accountId == context.accountId else {

@@ -88,6 +88,9 @@ public protocol BatchStore: Sendable {
     /// Writes the job if its stored status is still `ifStatus`; returns whether it did. The stored `updatedAt` is
     /// the job's, or one more than the previous write's when that is not earlier (two writes in one millisecond).
     func updateJob(_ job: BatchJobRow, ifStatus: String) async throws -> Bool
+    /// Replaces a job's tags (a JSON object) whatever its status; status changes keep the stored tags, so neither
+    /// write loses the other's.
+    func setJobTags(_ tags: String, jobId: String, at time: Int64) async throws
     /// Jobs not yet SUCCEEDED or FAILED, oldest first.
     func activeJobs() async throws -> [BatchJobRow]
     /// The versions of the jobs `activeJobs()` returns, in its order, without their documents.
@@ -198,11 +201,22 @@ public struct SQLBatchStore: BatchStore {
         // these. updated_at strictly grows, so (job_id, updated_at) names one stored document (the scheduler's cache).
         try await store.write { db in
             try await db.raw("""
-                UPDATE batch_job SET status = \(bind: j.status), document = \(bind: j.document),
+                UPDATE batch_job SET status = \(bind: j.status),
+                    document = json_set(\(bind: j.document), '$.tags', json(COALESCE(json_extract(document, '$.tags'), '{}'))),
                     updated_at = MAX(\(bind: j.updatedAt), updated_at + 1)
                 WHERE job_id = \(bind: j.jobId) AND status = \(bind: ifStatus)
                 RETURNING job_id
                 """).first() != nil
+        }
+    }
+
+    public func setJobTags(_ tags: String, jobId: String, at time: Int64) async throws {
+        try await store.write { db in
+            try await db.raw("""
+                UPDATE batch_job SET document = json_set(document, '$.tags', json(\(bind: tags))),
+                    updated_at = MAX(\(bind: time), updated_at + 1)
+                WHERE job_id = \(bind: jobId)
+                """).run()
         }
     }
 

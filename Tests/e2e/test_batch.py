@@ -974,10 +974,6 @@ def test_list_jobs_created_at_filters(srv, batch):
     wait_status(batch, first), wait_status(batch, second)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "TagResource on a job whose status changes during the call fails with ClientException 'Job <id> changed "
-    "meanwhile; try again.' (tagResource saves with ifStatus and never retries); AWS accepts tags on a job in any "
-    "state. The same status-only compare-and-set lets a scheduler move based on an older read drop the new tags"))
 def test_tagging_a_job_while_it_changes_state(srv, batch):
     q, _ = make_queue(batch)
     jd = make_definition(batch, sh("exit 1"))
