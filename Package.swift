@@ -33,7 +33,10 @@ let package = Package(
         // Shared domain: accounts, ARNs, principals, CloudTrail records, ids, clock, JSON.
         .target(
             name: "CairnCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         // AWS protocols, SigV4, AWS-shaped errors.

@@ -47,7 +47,6 @@ extension BatchScheduler {
             if $0.detail["startedAt"] == nil { $0.set([("startedAt", .int(now))]) }
             $0.set([("container", BatchService.setting($0.detail["container"] ?? .object([]), [
                 ("logStreamName", .string("\(definitionName)/default/\(taskId)")),
-                ("taskArn", .string("arn:aws:ecs:\(job.row.region):\(job.row.accountId):task/\(ce.name)/\(taskId)")),
             ]))])
             $0.setInternal([("pid", .int(Int64(process.pid))), ("attempt", .int(attempt))])
         }
@@ -109,7 +108,6 @@ extension BatchScheduler {
         var container: [(String, JSONValue?)] = [
             ("exitCode", exitCode.map { .int(Int64($0)) }), ("reason", reason.map(JSONValue.string)),
             ("logStreamName", job.detail["container"]?["logStreamName"]),
-            ("taskArn", job.detail["container"]?["taskArn"]),
         ]
         container.removeAll { $0.1 == nil }
         let attempt: JSONValue = [

@@ -22,8 +22,7 @@ public final class BatchScheduler: Service, Sendable {
     /// The active jobs as last read, parsed, by job id: a pass re-reads only the jobs whose version changed, so
     /// 10,000 queued jobs are not read and parsed every 50 ms.
     let parsed = Mutex<[String: BatchJob]>([:])
-    private let wakeups: AsyncStream<Void>
-    private let wakeContinuation: AsyncStream<Void>.Continuation
+    private let signal = WakeSignal()
 
     struct Running: Sendable {
         var process: LocalProcess
@@ -44,31 +43,19 @@ public final class BatchScheduler: Service, Sendable {
         self.logger = logger
         self.logDirectory = logDirectory
         self.tick = tick
-        (wakeups, wakeContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
-    public func wake() { wakeContinuation.yield() }
+    public func wake() { signal.wake() }
 
     public func run() async throws {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [wakeups] in
-                for await _ in wakeups.cancelOnGracefulShutdown() {
-                    do {
-                        // A pass that started or finished jobs is followed at once by another: short jobs are
-                        // reaped and their capacity reused without waiting for the tick.
-                        if try await self.pass() { self.wake() }
-                    } catch { self.logger.error("batch scheduler pass failed: \(error)") }
-                }
+        await signal.run(every: tick) {
+            do {
+                // A pass that started or finished jobs is followed at once by another: short jobs are
+                // reaped and their capacity reused without waiting for the tick.
+                if try await self.pass() { self.wake() }
+            } catch {
+                self.logger.error("batch scheduler pass failed: \(error)")
             }
-            group.addTask {
-                while !Task.isCancelled, !Task.isShuttingDownGracefully {
-                    try? await Task.sleep(for: self.tick)
-                    self.wakeContinuation.yield()
-                }
-                self.wakeContinuation.finish()
-            }
-            await group.next()
-            group.cancelAll()
         }
     }
 

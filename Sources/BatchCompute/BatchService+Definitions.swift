@@ -84,7 +84,7 @@ extension BatchService {
             ("status", "ACTIVE"), ("type", "container"), ("parameters", .object(try Self.stringMap(body["parameters"]))),
             ("retryStrategy", retry), ("containerProperties", container), ("timeout", timeout),
             ("tags", .object(try Self.stringMap(body["tags"]))), ("propagateTags", .bool(body["propagateTags"]?.boolValue ?? false)),
-            ("platformCapabilities", body["platformCapabilities"] ?? ["EC2"]), ("containerOrchestrationType", "ECS"),
+            ("platformCapabilities", body["platformCapabilities"] ?? ["EC2"]),
             ("schedulingPriority", body["schedulingPriority"]),
         ])
         try await store.putResource(BatchResourceRow(arn: arn, accountId: context.accountId, region: context.region,

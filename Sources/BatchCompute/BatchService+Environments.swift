@@ -47,8 +47,7 @@ extension BatchService {
             ("computeEnvironmentName", .string(name)), ("computeEnvironmentArn", .string(arn)), ("type", .string(type)),
             ("state", .string(state)), ("status", "VALID"), ("statusReason", "ComputeEnvironment Healthy"),
             ("serviceRole", body["serviceRole"]), ("tags", .object(try Self.stringMap(body["tags"]))),
-            ("ecsClusterArn", .string("arn:aws:ecs:\(context.region):\(context.accountId):cluster/\(name)_Batch")),
-            ("containerOrchestrationType", "ECS"), ("uuid", .string(Identifiers.uuid().lowercased())),
+            ("uuid", .string(Identifiers.uuid().lowercased())),
         ]
         if type == "MANAGED" {
             guard let resources = body["computeResources"] else { throw Self.client("computeResources is required for a MANAGED compute environment.") }
@@ -60,15 +59,19 @@ extension BatchService {
                 doc.append(("unmanagedvCpus", .int(n)))
             }
         }
-        if try await store.resource(arn: arn) != nil { throw Self.client("Object already exists") }
+        try await insert(kind: "compute-environment", name: name, arn: arn, document: .compact(doc), context)
+        return ["computeEnvironmentName": .string(name), "computeEnvironmentArn": .string(arn)]
+    }
+
+    /// A new compute environment or job queue; the ARN's uniqueness in the store decides "already exists".
+    func insert(kind: String, name: String, arn: String, document: JSONValue, _ context: CallContext) async throws {
         do {
-            try await store.putResource(BatchResourceRow(arn: arn, accountId: context.accountId, region: context.region,
-                                                         kind: "compute-environment", name: name, revision: 0, status: "VALID",
-                                                         document: Self.text(.compact(doc)), createdAt: nowMs()))
+            try await store.putResource(BatchResourceRow(arn: arn, accountId: context.accountId, region: context.region, kind: kind,
+                                                         name: name, revision: 0, status: "VALID", document: Self.text(document),
+                                                         createdAt: nowMs()))
         } catch let e as StoreError where e.isDuplicate {
             throw Self.client("Object already exists")
         }
-        return ["computeEnvironmentName": .string(name), "computeEnvironmentArn": .string(arn)]
     }
 
     func describeComputeEnvironments(_ body: JSONValue, _ context: CallContext) async throws -> JSONValue {
@@ -157,19 +160,12 @@ extension BatchService {
         guard state == "ENABLED" || state == "DISABLED" else { throw Self.client("state must be ENABLED or DISABLED.") }
         let order = try await environmentOrder(body["computeEnvironmentOrder"], context)
         let arn = Self.arn("job-queue", name, context)
-        if try await store.resource(arn: arn) != nil { throw Self.client("Object already exists") }
         let doc: JSONValue = [
             "jobQueueName": .string(name), "jobQueueArn": .string(arn), "state": .string(state), "status": "VALID",
             "statusReason": "JobQueue Healthy", "priority": .int(priority), "computeEnvironmentOrder": order,
             "tags": .object(try Self.stringMap(body["tags"])), "jobStateTimeLimitActions": [],
         ]
-        do {
-            try await store.putResource(BatchResourceRow(arn: arn, accountId: context.accountId, region: context.region, kind: "job-queue",
-                                                         name: name, revision: 0, status: "VALID", document: Self.text(doc),
-                                                         createdAt: nowMs()))
-        } catch let e as StoreError where e.isDuplicate {
-            throw Self.client("Object already exists")
-        }
+        try await insert(kind: "job-queue", name: name, arn: arn, document: doc, context)
         return ["jobQueueName": .string(name), "jobQueueArn": .string(arn)]
     }
 

@@ -103,7 +103,7 @@ extension JobRunner {
                                  reason: "Manifest line \(lineNumber) has \(columns.count) columns; the manifest's Fields name \(fields.count).")
             }
             let bucket = String(columns[bucketColumn])
-            guard let key = S3KeyDecoding.decode(columns[keyColumn]), !bucket.isEmpty, !key.isEmpty else {
+            guard let key = S3Service.decodeKey(columns[keyColumn]), !bucket.isEmpty, !key.isEmpty else {
                 throw JobFailure(code: "ManifestMalformed", reason: "Manifest line \(lineNumber) has an empty or badly encoded bucket or key.")
             }
             let version = versionColumn.flatMap { $0 < columns.count ? String(columns[$0]) : nil }.flatMap { $0.isEmpty ? nil : $0 }
@@ -165,7 +165,7 @@ extension JobRunner {
         let prefix = generator["ManifestOutputLocation"]?["ManifestPrefix"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
         let base = (prefix.map { $0.hasSuffix("/") ? $0 : $0 + "/" } ?? "") + "job-\(job.jobId)/"
         var csv = ""
-        for t in tasks { csv += "\(t.bucket),\(S3KeyDecoding.encode(t.key))\n" }
+        for t in tasks { csv += "\(t.bucket),\(S3Service.urlEncode(t.key))\n" }
         let dataKey = base + "data/manifest.csv"
         let data = try await s3.storeObject(bucket: output, key: dataKey, bytes: Array(csv.utf8), contentType: "text/csv", metadata: [:])
         let manifest: JSONValue = [
@@ -177,10 +177,4 @@ extension JobRunner {
                                             contentType: "application/json", metadata: [:])
         return (tasks, ("arn:aws:s3:::\(output)/\(base)manifest.json", json.etag))
     }
-}
-
-/// Keys in manifests and reports are URL-encoded.
-enum S3KeyDecoding {
-    static func decode(_ s: Substring) -> String? { S3Service.decodeKey(s) }
-    static func encode(_ key: String) -> String { SigV4.percentEncode(key, keepSlash: true) }
 }

@@ -154,7 +154,7 @@ extension JobRunner {
         while true {
             let tasks = try await store.finishedTasks(jobId: job.jobId, failedOnly: failedOnly, after: after, limit: 5000)
             for t in tasks {
-                let line = [t.bucket, S3KeyDecoding.encode(t.key), t.versionId ?? "", t.result ?? "",
+                let line = [t.bucket, S3Service.urlEncode(t.key), t.versionId ?? "", t.result ?? "",
                             t.httpStatus.map(String.init) ?? "", t.errorCode ?? "", Self.csvField(t.message ?? "")]
                     .joined(separator: ",") + "\n"
                 if t.result == "succeeded" { succeededCSV += line } else { failedCSV += line }

@@ -19,8 +19,7 @@ public final class JobRunner: Service, Sendable {
     let batchSize: Int
     /// AWS fails a job once at least this many tasks were attempted and more than half of them failed.
     let failureThresholdMinimum: Int64
-    private let wakeups: AsyncStream<Void>
-    private let wakeContinuation: AsyncStream<Void>.Continuation
+    private let signal = WakeSignal()
 
     public init(store: any JobStore, transitions: JobTransitions, s3: S3Service, clock: any WallClock, logger: Logger,
                 batchSize: Int = 1000, failureThresholdMinimum: Int64 = 1000) {
@@ -31,34 +30,19 @@ public final class JobRunner: Service, Sendable {
         self.logger = logger
         self.batchSize = batchSize
         self.failureThresholdMinimum = failureThresholdMinimum
-        (wakeups, wakeContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Something changed (a new job, a confirmation, a cancel): look soon.
-    public func wake() { wakeContinuation.yield() }
+    public func wake() { signal.wake() }
 
     public func run() async throws {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [wakeups] in
-                for await _ in wakeups.cancelOnGracefulShutdown() {
-                    do {
-                        // Batch after batch while there is work, stopping between batches on shutdown.
-                        while !Task.isShuttingDownGracefully, !Task.isCancelled, try await self.pass() {}
-                    } catch {
-                        self.logger.error("batch operations pass failed: \(error)")
-                    }
-                }
+        await signal.run(every: .milliseconds(500)) {
+            do {
+                // Batch after batch while there is work, stopping between batches on shutdown.
+                while !Task.isShuttingDownGracefully, !Task.isCancelled, try await self.pass() {}
+            } catch {
+                self.logger.error("batch operations pass failed: \(error)")
             }
-            group.addTask {
-                // A tick covers anything a wake missed.
-                while !Task.isCancelled, !Task.isShuttingDownGracefully {
-                    try? await Task.sleep(for: .milliseconds(500))
-                    self.wakeContinuation.yield()
-                }
-                self.wakeContinuation.finish()
-            }
-            await group.next()
-            group.cancelAll()
         }
     }
 

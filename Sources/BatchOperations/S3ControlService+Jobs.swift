@@ -92,7 +92,7 @@ extension S3ControlService {
         }
         var w = XMLWriter(declaration: true)
         w.open("DescribeJobResult", xmlns: Self.namespace)
-        XMLShape.write("Job", .compact(members), to: &w)
+        w.value("Job", .compact(members))
         w.close("DescribeJobResult")
         return RESTResult(.xml(w))
     }
@@ -140,7 +140,7 @@ extension S3ControlService {
                 ("ProgressSummary", progress(job, state: state)),
             ])
         }
-        XMLShape.write("Jobs", .array(jobs), to: &w)
+        w.value("Jobs", .array(jobs))
         w.close("ListJobsResult")
         return RESTResult(.xml(w))
     }

@@ -56,7 +56,8 @@ public struct S3ControlService: RESTService {
             return .failure(AWSError(code: "InvalidRequest", status: 400,
                                      message: "Cairn serves the S3 Control Batch Operations job calls only (\(request.method) \(request.rawPath))."))
         }
-        return .success(RESTRoute(operation: operation, requestParameters: .object(parameters)))
+        return .success(RESTRoute(operation: operation, pathParameters: s.count >= 2 ? ["id": s[1]] : [:],
+                                  requestParameters: .object(parameters)))
     }
 
     public func handle(_ route: RESTRoute, request: RESTRequest, context: CallContext) async throws -> RESTResult {
@@ -66,13 +67,12 @@ public struct S3ControlService: RESTService {
         guard account == context.accountId else {
             throw AWSError(code: "AccessDenied", status: 403, message: "Access Denied: the caller belongs to account \(context.accountId), not \(account).")
         }
-        let s = Self.segments(request.rawPath)
         switch route.operation {
         case "CreateJob": return try await createJob(request, context: context)
         case "ListJobs": return try await listJobs(request, context: context)
         default: break
         }
-        let job = try await ownJob(s[1], context: context)
+        let job = try await ownJob(route.pathParameters["id"] ?? "", context: context)
         switch route.operation {
         case "DescribeJob": return try describeJob(job)
         case "UpdateJobPriority": return try await updatePriority(job, request: request)
@@ -80,7 +80,7 @@ public struct S3ControlService: RESTService {
         case "GetJobTagging":
             var w = XMLWriter(declaration: true)
             w.open("GetJobTaggingResult", xmlns: Self.namespace)
-            XMLShape.write("Tags", Self.tagList(job.tags), to: &w)
+            w.value("Tags", Self.tagList(job.tags))
             w.close("GetJobTaggingResult")
             return RESTResult(.xml(w))
         case "PutJobTagging":

@@ -70,6 +70,18 @@ public enum Timestamp {
                       c.second, c.hour < 12 ? "AM" : "PM")
     }
 
+    /// An HTTP date (RFC 1123, RFC 850 or asctime, as RFC 9110 asks servers to accept), or ISO-8601.
+    public static func parseHTTPDate(_ text: String) -> Date? {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "GMT")
+        for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
+            f.dateFormat = format
+            if let d = f.date(from: text) { return d }
+        }
+        return parseISO8601(text)
+    }
+
     /// RFC 1123, for HTTP headers.
     public static func rfc1123(_ date: Date) -> String {
         let c = utcComponents(date)

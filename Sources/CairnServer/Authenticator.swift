@@ -57,22 +57,10 @@ struct Authenticator: Sendable {
             let sign = date < now ? "-" : "+"
             throw .skewed("Signature expired: \(amzDate) is now \(relation) than \(Timestamp.amzDate(bound)) (\(Timestamp.amzDate(now)) \(sign) 15 min.)")
         }
-        let resolved: ResolvedCredential?
-        do {
-            resolved = try await directory.resolve(accessKeyId: authorization.accessKeyId, now: now)
-        } catch {
-            throw .unknownKey
-        }
-        guard let credential = resolved else { throw .unknownKey }
+        let credential = try await credential(authorization.accessKeyId,
+                                              token: presigned?.securityToken ?? request.headers["x-amz-security-token"]?.first, now: now)
         if credential.unverified {
             return Authenticated(principal: credential.principal, accountId: credential.accountId)
-        }
-        if let expected = credential.sessionToken {
-            guard let sent = presigned?.securityToken ?? request.headers["x-amz-security-token"]?.first,
-                  SigV4.constantTimeEquals(sent, expected) else {
-                throw .invalidToken
-            }
-            if let expires = credential.expiresAt, expires < now { throw .expiredToken }
         }
         guard authorization.signedHeaders.contains("host") else {
             throw .incomplete("'Host' must be a signed header.")
@@ -92,6 +80,16 @@ struct Authenticator: Sendable {
     func authenticateV2(accessKeyId: String, signature: String, stringToSign: String, expires: Date, securityToken: String?,
                         now: Date) async throws(AuthenticationError) -> Authenticated {
         if now > expires { throw .expiredURL }
+        let credential = try await credential(accessKeyId, token: securityToken, now: now)
+        if credential.unverified { return Authenticated(principal: credential.principal, accountId: credential.accountId) }
+        let mac = HMAC<Insecure.SHA1>.authenticationCode(for: Array(stringToSign.utf8), using: SymmetricKey(data: Array(credential.secret.utf8)))
+        guard SigV4.constantTimeEquals(Data(mac).base64EncodedString(), signature) else { throw .badSignature }
+        return Authenticated(principal: credential.principal, accountId: credential.accountId)
+    }
+
+    /// The credential of an access key, with its session token (for temporary keys) checked: both signature
+    /// versions need this before they check the signature itself.
+    private func credential(_ accessKeyId: String, token: String?, now: Date) async throws(AuthenticationError) -> ResolvedCredential {
         let resolved: ResolvedCredential?
         do {
             resolved = try await directory.resolve(accessKeyId: accessKeyId, now: now)
@@ -99,22 +97,15 @@ struct Authenticator: Sendable {
             throw .unknownKey
         }
         guard let credential = resolved else { throw .unknownKey }
-        if credential.unverified { return Authenticated(principal: credential.principal, accountId: credential.accountId) }
-        if let expected = credential.sessionToken {
-            guard let securityToken, SigV4.constantTimeEquals(securityToken, expected) else { throw .invalidToken }
-            if let e = credential.expiresAt, e < now { throw .expiredToken }
+        if !credential.unverified, let expected = credential.sessionToken {
+            guard let token, SigV4.constantTimeEquals(token, expected) else { throw .invalidToken }
+            if let expires = credential.expiresAt, expires < now { throw .expiredToken }
         }
-        let mac = HMAC<Insecure.SHA1>.authenticationCode(for: Array(stringToSign.utf8), using: SymmetricKey(data: Array(credential.secret.utf8)))
-        guard SigV4.constantTimeEquals(Data(mac).base64EncodedString(), signature) else { throw .badSignature }
-        return Authenticated(principal: credential.principal, accountId: credential.accountId)
+        return credential
     }
 
     /// `Date:` in RFC 1123 form, turned into `YYYYMMDDTHHMMSSZ`.
     static func httpDate(_ text: String) -> String? {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "GMT")
-        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return f.date(from: text).map(Timestamp.amzDate)
+        Timestamp.parseHTTPDate(text).map(Timestamp.amzDate)
     }
 }

@@ -13,7 +13,8 @@ import Glibc
 enum RESTCredentials {
     case header(SigV4Authorization)
     case presignedV4(SigV4Authorization, Authenticator.Presigned)
-    case presignedV2(accessKeyId: String, signature: String, expires: Date, securityToken: String?)
+    /// `expires` as the URL carries it (epoch seconds): the string to sign takes the text, the check its value.
+    case presignedV2(accessKeyId: String, signature: String, expires: String, securityToken: String?)
 }
 
 extension Gateway {
@@ -51,10 +52,10 @@ extension Gateway {
             }
         }
         if let key = form["AWSAccessKeyId"] {
-            guard let signature = form["Signature"], let expires = form["Expires"].flatMap(Double.init) else {
+            guard let signature = form["Signature"], let expires = form["Expires"], Double(expires) != nil else {
                 return .failure(.incomplete("Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters"))
             }
-            return .success(.presignedV2(accessKeyId: key, signature: signature, expires: Date(timeIntervalSince1970: expires),
+            return .success(.presignedV2(accessKeyId: key, signature: signature, expires: expires,
                                          securityToken: form["x-amz-security-token"]))
         }
         return nil
@@ -161,11 +162,11 @@ extension Gateway {
                                            headers: headers, payloadHash: "UNSIGNED-PAYLOAD")
                 caller = try await authenticator.authenticate(signed, authorization: authorization, now: now, presigned: presigned)
             case .presignedV2(let key, let signature, let expires, let token):
-                let expiresText = QueryForm(encoded: query)["Expires"] ?? ""
                 let toSign = Self.sigV2StringToSign(method: request.method.rawValue, path: path, query: query, headers: headers,
-                                                    expires: expiresText)
+                                                    expires: expires)
                 caller = try await authenticator.authenticateV2(accessKeyId: key, signature: signature, stringToSign: toSign,
-                                                                expires: expires, securityToken: token, now: now)
+                                                                expires: Date(timeIntervalSince1970: Double(expires) ?? 0),
+                                                                securityToken: token, now: now)
             }
         } catch let error as AuthenticationError {
             return render(wireProtocol.encodeError(error.awsError(for: wireProtocol), requestId: requestId, isHead: isHead))

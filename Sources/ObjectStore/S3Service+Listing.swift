@@ -144,7 +144,7 @@ extension S3Service {
 
     /// Percent-encodes as S3 does for `encoding-type=url`: everything but unreserved characters and `/`;
     /// botocore decodes with `unquote_plus`, so `+` and spaces must be escaped too.
-    static func urlEncode(_ s: String) -> String {
+    public static func urlEncode(_ s: String) -> String {
         SigV4.percentEncode(s, keepSlash: true)
     }
 }

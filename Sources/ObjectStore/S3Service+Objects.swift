@@ -110,16 +110,7 @@ extension S3Service {
         }
     }
 
-    static func httpDate(_ text: String) -> Date? {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "GMT")
-        for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
-            f.dateFormat = format
-            if let d = f.date(from: text) { return d }
-        }
-        return Timestamp.parseISO8601(text)
-    }
+    static func httpDate(_ text: String) -> Date? { Timestamp.parseHTTPDate(text) }
 
     /// One `bytes=` range, clamped to the object. nil means "serve the whole object" (a syntax S3 ignores).
     static func parseRange(_ header: String, size: Int64) throws -> ClosedRange<Int64>? {

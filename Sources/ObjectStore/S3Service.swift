@@ -62,8 +62,11 @@ public struct S3Service: RESTService {
         for (name, value) in request.query.fields where !name.hasPrefix("X-Amz-") && !["AWSAccessKeyId", "Signature", "Expires"].contains(name) {
             parameters.append((name, .string(value)))
         }
+        var path: [String: String] = [:]
+        if let bucket = target.bucket { path["bucket"] = bucket }
+        if let key = target.key { path["key"] = key }
         return Self.operation(method: request.method, target: target, request: request).map {
-            RESTRoute(operation: $0, requestParameters: .object(parameters), resources: resources)
+            RESTRoute(operation: $0, pathParameters: path, requestParameters: .object(parameters), resources: resources)
         }
     }
 
@@ -129,10 +132,9 @@ public struct S3Service: RESTService {
     }
 
     public func handle(_ route: RESTRoute, request: RESTRequest, context: CallContext) async throws -> RESTResult {
-        let target = try S3Target.parse(host: context.host, rawPath: request.rawPath).get()
-        let bucketName = target.bucket ?? ""
-        let key = target.key ?? ""
-        if let key = target.key, key.utf8.count > 1024 { throw S3Error.keyTooLong(key.utf8.count) }
+        let bucketName = route.pathParameters["bucket"] ?? ""
+        let key = route.pathParameters["key"] ?? ""
+        if key.utf8.count > 1024 { throw S3Error.keyTooLong(key.utf8.count) }
         switch route.operation {
         case "ListBuckets": return try await listBuckets(request, context: context)
         case "CreateBucket": return try await createBucket(bucketName, request: request, context: context)

@@ -121,12 +121,16 @@ public struct RESTResponse: Sendable {
 /// Which operation a REST request is, and what CloudTrail records as its parameters.
 public struct RESTRoute: Sendable {
     public var operation: String
+    /// What routing read from the path (bucket and key, job id), so the handler need not read it again.
+    public var pathParameters: [String: String]
     public var requestParameters: JSONValue
     /// Resources the record names even if the call fails.
     public var resources: [CloudTrailRecord.Resource]
 
-    public init(operation: String, requestParameters: JSONValue = .null, resources: [CloudTrailRecord.Resource] = []) {
+    public init(operation: String, pathParameters: [String: String] = [:], requestParameters: JSONValue = .null,
+                resources: [CloudTrailRecord.Resource] = []) {
         self.operation = operation
+        self.pathParameters = pathParameters
         self.requestParameters = requestParameters
         self.resources = resources
     }

@@ -28,7 +28,7 @@ extension AWSProtocol {
             w.open("\(operation)Response", xmlns: xmlns)
             if case .object(let members) = output, !members.isEmpty {
                 w.open("\(operation)Result")
-                for (key, value) in members { Self.writeQueryXML(key, value, to: &w) }
+                for (key, value) in members { w.value(key, value) }
                 w.close("\(operation)Result")
             }
             w.open("ResponseMetadata")
@@ -38,29 +38,6 @@ extension AWSProtocol {
             return WireResponse(headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestId)], body: w.bytes)
         case .restXML:
             return WireResponse(headers: [("x-amz-request-id", requestId)], body: [])
-        }
-    }
-
-    /// Query-protocol XML for one member: objects nest, lists use `<member>`, timestamps are ISO-8601.
-    static func writeQueryXML(_ name: String, _ value: JSONValue, to w: inout XMLWriter) {
-        switch value {
-        case .null: return
-        case .object(let members):
-            w.open(name)
-            for (k, v) in members { writeQueryXML(k, v, to: &w) }
-            w.close(name)
-        case .array(let items) where name == "entry":
-            // Maps: `<Name><entry><key/><value/></entry>...</Name>`, written as `Name: {entry: [...]}`.
-            for item in items { writeQueryXML("entry", item, to: &w) }
-        case .array(let items):
-            w.open(name)
-            for item in items { writeQueryXML("member", item, to: &w) }
-            w.close(name)
-        case .string(let s): w.element(name, s)
-        case .bool(let b): w.element(name, b ? "true" : "false")
-        case .int(let i): w.element(name, String(i))
-        case .double(let d): w.element(name, String(d))
-        case .timestamp(let date): w.element(name, Timestamp.iso8601(date))
         }
     }
 

@@ -1,3 +1,5 @@
+import CairnCore
+
 /// A small XML writer for query and rest-xml responses.
 ///
 /// Written by hand: responses are built from `JSONValue` shapes by fixed AWS rules (lists as `<member>`),
@@ -44,6 +46,29 @@ public struct XMLWriter: Sendable {
             case 0x0D: bytes.append(contentsOf: "&#xD;".utf8)
             default: bytes.append(b)
             }
+        }
+    }
+
+    /// One member as AWS's XML protocols write it (query and rest-xml): objects nest, lists are `<member>` items,
+    /// timestamps are ISO-8601. A list named `entry` holds map entries, written one `<entry>` each.
+    public mutating func value(_ name: String, _ value: JSONValue) {
+        switch value {
+        case .null: return
+        case .object(let members):
+            open(name)
+            for (k, v) in members { self.value(k, v) }
+            close(name)
+        case .array(let items) where name == "entry":
+            for item in items { self.value("entry", item) }
+        case .array(let items):
+            open(name)
+            for item in items { self.value("member", item) }
+            close(name)
+        case .string(let s): element(name, s)
+        case .bool(let b): element(name, b ? "true" : "false")
+        case .int(let i): element(name, String(i))
+        case .double(let d): element(name, String(d))
+        case .timestamp(let date): element(name, Timestamp.iso8601(date))
         }
     }
 }

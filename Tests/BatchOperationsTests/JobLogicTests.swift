@@ -119,7 +119,7 @@ struct JobRequestTests {
         #expect(json["L"]?.arrayValue?.count == 2)
         #expect(json["O"]?["K"]?.stringValue == "v")
         var w = XMLWriter()
-        XMLShape.write("A", json, to: &w)
+        w.value("A", json)
         #expect(String(decoding: w.bytes, as: UTF8.self) == "<A><L><member>1</member><member>2</member></L><O><K>v</K></O></A>")
     }
 }

@@ -79,6 +79,18 @@ def http(method: str, url: str, body: Any = None, headers: dict[str, str] | None
     return HTTPResponse(r)
 
 
+def wait_for(predicate, timeout: float = 30, interval: float = 0.2, what: str = "condition"):
+    """Polls until `predicate()` returns something truthy, and returns it; fails the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not met within {timeout}s")
+        time.sleep(interval)
+
+
 def unique(prefix: str) -> str:
     """A name no other test uses, valid for IAM users and roles."""
     return f"{prefix}-{uuid.uuid4().hex[:10]}"

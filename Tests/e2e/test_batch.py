@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ServerFactory, unique
+from conftest import ServerFactory, unique, wait_for
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -82,17 +82,6 @@ def assert_client_exception(call, **kwargs) -> dict:
     assert err["Error"]["Code"] == "ClientException", err
     assert err["ResponseMetadata"]["HTTPStatusCode"] == 400, err
     return err
-
-
-def wait_for(predicate, timeout: float = 30, interval: float = 0.2, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not met within {timeout}s")
-        time.sleep(interval)
 
 
 def make_ce(batch, max_vcpus: int = 4, **kw) -> str:

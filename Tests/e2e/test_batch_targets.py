@@ -6,7 +6,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import unique
+from conftest import unique, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -15,16 +15,6 @@ def runner(tmp_path_factory):
     factory = ServerFactory(tmp_path_factory.mktemp("batch-targets"))
     yield factory.new("--batch-runner", "local")
     factory.close()
-
-
-def wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.2)
 
 
 def test_a_rule_targeting_a_job_queue_submits_a_job_with_the_event_as_parameters(runner):

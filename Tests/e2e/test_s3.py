@@ -31,7 +31,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from conftest import NO_RETRY, Creds, HTTPResponse, http, unique
+from conftest import NO_RETRY, Creds, HTTPResponse, http, unique, wait_for
 
 ACCOUNT = "000000000000"
 MiB = 1024 * 1024
@@ -175,15 +175,6 @@ def read_response_head(sock: socket.socket, pending: bytes = b"") -> tuple[int, 
 def blob_files(srv) -> list[Path]:
     root = srv.data_dir / "objects" / "blobs"
     return [p for p in root.rglob("*") if p.is_file()]
-
-
-def wait_for(predicate, timeout: float = 5.0, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
 
 
 def cli(server, *args: str, check: bool = True, timeout: float = 120):
@@ -1280,7 +1271,7 @@ def test_concurrent_overwrites_leave_one_intact_object_and_one_blob(cairn_factor
     data = got["Body"].read()
     assert got["ETag"] == f'"{md5_hex(data)}"'
     assert bodies.get(md5_hex(data)) == data
-    blobs = wait_for(lambda: len(blob_files(srv)) == 1 and blob_files(srv))
+    blobs = wait_for(lambda: len(blob_files(srv)) == 1 and blob_files(srv), 5.0, 0.05)
     assert blobs, [p.name for p in blob_files(srv)]
     assert blobs[0].read_bytes() == data
     assert not [p for p in (srv.data_dir / "objects" / "tmp").iterdir()]
@@ -1360,7 +1351,7 @@ def test_blob_files_match_live_objects_after_every_kind_of_write(cairn_factory):
 
     live = {k: body_of(s3, bucket, k) for k in all_keys_v2(s3, bucket)}
     assert live == {"a": b"22", "copy": p1 + b"end"}
-    files = wait_for(lambda: len(blob_files(srv)) == len(live) and blob_files(srv))
+    files = wait_for(lambda: len(blob_files(srv)) == len(live) and blob_files(srv), 5.0, 0.05)
     assert files, sorted(str(p.relative_to(srv.data_dir)) for p in blob_files(srv))
     assert sorted(p.read_bytes() for p in files) == sorted(live.values())
     assert not list((srv.data_dir / "objects" / "tmp").iterdir())

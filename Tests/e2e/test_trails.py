@@ -14,7 +14,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import unique
+from conftest import unique, wait_for
 
 ACCOUNT = "000000000000"
 LOG_KEY = re.compile(
@@ -51,17 +51,6 @@ def trail_bucket(srv, prefix: str | None = None) -> str:
     s3.create_bucket(Bucket=bucket)
     s3.put_bucket_policy(Bucket=bucket, Policy=bucket_policy(bucket, prefix))
     return bucket
-
-
-def wait_for(predicate, timeout: float = 30, interval: float = 0.3):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        time.sleep(interval)
 
 
 def keys(srv, bucket: str, prefix: str = "") -> list[str]:

@@ -23,8 +23,7 @@ public final class TrailWriter: Service, Sendable {
     let digestInterval: TimeInterval
     /// Records per log file at most.
     let recordsPerFile: Int
-    private let wakeups: AsyncStream<Void>
-    private let wakeContinuation: AsyncStream<Void>.Continuation
+    private let signal = WakeSignal()
 
     public init(store: any TrailStore, buckets: any TrailBucketAccess, notifier: (any TrailNotifier)?, keys: TrailSigningKeys,
                 clock: any WallClock, logger: Logger, deliveryInterval: Duration, digestInterval: TimeInterval,
@@ -38,28 +37,13 @@ public final class TrailWriter: Service, Sendable {
         self.deliveryInterval = deliveryInterval
         self.digestInterval = digestInterval
         self.recordsPerFile = recordsPerFile
-        (wakeups, wakeContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Runs a pass soon (StopLogging's final digest, a new trail).
-    public func wake() { wakeContinuation.yield() }
+    public func wake() { signal.wake() }
 
     public func run() async throws {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [wakeups] in
-                // Wakeups and the delivery tick both lead to a pass.
-                for await _ in wakeups.cancelOnGracefulShutdown() { await self.passSafely() }
-            }
-            group.addTask {
-                while !Task.isCancelled, !Task.isShuttingDownGracefully {
-                    try? await Task.sleep(for: self.deliveryInterval)
-                    self.wakeContinuation.yield()
-                }
-                self.wakeContinuation.finish()
-            }
-            await group.next()
-            group.cancelAll()
-        }
+        await signal.run(every: deliveryInterval) { await self.passSafely() }
     }
 
     func passSafely() async {
