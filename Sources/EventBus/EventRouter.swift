@@ -101,12 +101,13 @@ public final class EventRouter: AuditRecordRouter, Sendable {
     }
 
     /// The deliveries an event on a bus causes. `readOnlyManagement` marks read-only CloudTrail management calls,
-    /// which only rules in ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS receive.
+    /// which only rules in ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS receive. `eventJSON` is valid JSON — Cairn
+    /// serialized it, or parsed it before — so the matcher skips what no rule names by structure alone.
     func deliveries(accountId: String, region: String, bus: String, event: @autoclosure () -> JSONValue, eventJSON: String,
                     eventId: String, readOnlyManagement: Bool = false) async throws -> [EventDelivery] {
         let table = try await table(BusKey(accountId: accountId, region: region, bus: bus))
         guard table.matcher.ruleCount > 0 else { return [] }
-        let matched = try table.matcher.matches(eventJSON: eventJSON)
+        let matched = try table.matcher.matches(eventJSON: eventJSON, validation: .assumeValid)
         guard !matched.isEmpty else { return [] }
         let event = event()
         let routes = table.routes.withLock { r in matched.compactMap { r[$0] } }

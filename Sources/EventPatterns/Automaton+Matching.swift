@@ -25,10 +25,11 @@ final class CompiledRules: @unchecked Sendable {
     }
 
     /// Matches `bytes`; the matched rule slots are left in `scratch.buffers.pointee.results`.
-    func match(_ bytes: UnsafeBufferPointer<UInt8>, scratch: MatchScratch) throws(EventPatternError) {
+    func match(_ bytes: UnsafeBufferPointer<UInt8>, scratch: MatchScratch,
+               validation: EventValidation = .full) throws(EventPatternError) {
         let buffers = scratch.buffers
         buffers.pointee.begin(program)
-        var scanner = EventScanner(bytes: bytes, program: programAddress, scratch: buffers)
+        var scanner = EventScanner(bytes: bytes, program: programAddress, scratch: buffers, validation: validation)
         try scanner.scan()
         try program.evaluateCandidates(&buffers.pointee)
     }

@@ -10,6 +10,20 @@ extension EventScanner {
     mutating func skipValue() throws(EventPatternError) {
         guard let text = bytes.baseAddress else { throw failure("Unexpected end-of-input") }
         let count = bytes.count
+        if validation == .assumeValid {
+            skipWhitespace()
+            guard position < count else { throw failure("Unexpected end-of-input") }
+            let byte = text[position]
+            if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
+                let end = StructuralSkipper.skipContainer(text, count: count, from: position)
+                guard end >= 0 else {
+                    position = count
+                    throw failure("Unexpected end-of-input")
+                }
+                position = end
+                return
+            }
+        }
         let skipped = JSONSkipper.skip(text, count: count, from: position)
         if skipped >= 0 {
             position = skipped

@@ -13,12 +13,16 @@ struct EventScanner {
     }
     /// The working memory, owned by a ``MatchScratch``.
     let scratch: UnsafeMutablePointer<MatchBuffers>
+    /// How much of the parts no rule names is checked.
+    let validation: EventValidation
     var position = 0
 
-    init(bytes: UnsafeBufferPointer<UInt8>, program: UnsafePointer<FrozenRules>, scratch: UnsafeMutablePointer<MatchBuffers>) {
+    init(bytes: UnsafeBufferPointer<UInt8>, program: UnsafePointer<FrozenRules>, scratch: UnsafeMutablePointer<MatchBuffers>,
+         validation: EventValidation = .full) {
         self.bytes = bytes
         self.rules = program
         self.scratch = scratch
+        self.validation = validation
     }
 
     func failure(_ reason: String) -> EventPatternError {

@@ -123,7 +123,8 @@ public final class PatternMatcher<RuleID: Hashable & Sendable>: Sendable {
 
     /// Calls `body` with the id of every rule the event matches, each once, without
     /// allocating in the steady state.
-    public func forEachMatch(eventJSON: UnsafeRawBufferPointer, _ body: (RuleID) -> Void) throws(EventPatternError) {
+    public func forEachMatch(eventJSON: UnsafeRawBufferPointer, validation: EventValidation = .full,
+                             _ body: (RuleID) -> Void) throws(EventPatternError) {
         let rules = currentRules()
         guard let payload = rules.payload else { return }
         let slots = unsafeDowncast(payload, to: RuleSlots.self)
@@ -131,37 +132,39 @@ public final class PatternMatcher<RuleID: Hashable & Sendable>: Sendable {
         let bytes = eventJSON.assumingMemoryBound(to: UInt8.self)
         let scratch = pool.acquire()
         defer { pool.release(scratch) }
-        try rules.match(bytes, scratch: scratch)
+        try rules.match(bytes, scratch: scratch, validation: validation)
         for slot in scratch.buffers.pointee.results where slots.live[Int(slot)] {
             body(ids[Int(slot)])
         }
     }
 
     /// The ids of the rules the event matches.
-    public func matches(eventJSON: UnsafeRawBufferPointer) throws(EventPatternError) -> [RuleID] {
+    public func matches(eventJSON: UnsafeRawBufferPointer, validation: EventValidation = .full) throws(EventPatternError) -> [RuleID] {
         var result: [RuleID] = []
-        try forEachMatch(eventJSON: eventJSON) { result.append($0) }
+        try forEachMatch(eventJSON: eventJSON, validation: validation) { result.append($0) }
         return result
     }
 
     /// The ids of the rules the event (UTF-8 JSON bytes) matches.
-    public func matches(eventJSON: some Collection<UInt8>) throws(EventPatternError) -> [RuleID] {
+    public func matches(eventJSON: some Collection<UInt8>, validation: EventValidation = .full) throws(EventPatternError) -> [RuleID] {
         let outcome: Result<[RuleID], EventPatternError>? = eventJSON.withContiguousStorageIfAvailable { buffer in
-            Result { () throws(EventPatternError) -> [RuleID] in try matches(eventJSON: UnsafeRawBufferPointer(buffer)) }
+            Result { () throws(EventPatternError) -> [RuleID] in try matches(eventJSON: UnsafeRawBufferPointer(buffer), validation: validation) }
         }
         if let outcome { return try outcome.get() }
         let copy = Array(eventJSON)
         let result: Result<[RuleID], EventPatternError> = copy.withUnsafeBytes { buffer in
-            Result { () throws(EventPatternError) -> [RuleID] in try matches(eventJSON: buffer) }
+            Result { () throws(EventPatternError) -> [RuleID] in try matches(eventJSON: buffer, validation: validation) }
         }
         return try result.get()
     }
 
     /// The ids of the rules the event (JSON text) matches.
-    public func matches(eventJSON: String) throws(EventPatternError) -> [RuleID] {
+    public func matches(eventJSON: String, validation: EventValidation = .full) throws(EventPatternError) -> [RuleID] {
         var text = eventJSON
         let result: Result<[RuleID], EventPatternError> = text.withUTF8 { buffer in
-            Result { () throws(EventPatternError) -> [RuleID] in try matches(eventJSON: UnsafeRawBufferPointer(buffer)) }
+            Result { () throws(EventPatternError) -> [RuleID] in
+                try matches(eventJSON: UnsafeRawBufferPointer(buffer), validation: validation)
+            }
         }
         return try result.get()
     }

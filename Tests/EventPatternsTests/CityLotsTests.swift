@@ -75,13 +75,16 @@ struct CityLotsTests {
         let lines = try CityLotsData.eventLines()
         #expect(lines.count == 213_068)
         var counts = [Int](repeating: 0, count: names.count)
+        var assumingValid = [Int](repeating: 0, count: names.count)
         for line in lines {
             try line.withUnsafeBytes { bytes in
                 try matcher.forEachMatch(eventJSON: bytes) { counts[$0] += 1 }
+                try matcher.forEachMatch(eventJSON: bytes, validation: .assumeValid) { assumingValid[$0] += 1 }
             }
         }
         for index in names.indices {
             #expect(counts[index] == expected[index], "\(names[index])")
+            #expect(assumingValid[index] == expected[index], "\(names[index]) with assumeValid")
         }
     }
 }

@@ -117,6 +117,7 @@ struct DifferentialFuzzTests {
                     let event = vocabulary.eventObject(depth: 0)
                     let text = event.serialized
                     let actual = Set(try matcher.matches(eventJSON: text))
+                    #expect(Set(try matcher.matches(eventJSON: text, validation: .assumeValid)) == actual, "assumeValid: \(text)")
                     for (index, pattern) in patterns.enumerated() where !removed.contains(index) {
                         let expected = ReferenceMatcher.matches(pattern: pattern, event: event)
                         #expect(actual.contains(index) == expected, "pattern \(pattern.serialized) event \(text)")
