@@ -10,10 +10,17 @@ extension EventScanner {
     mutating func skipValue() throws(EventPatternError) {
         guard let text = bytes.baseAddress else { throw failure("Unexpected end-of-input") }
         let count = bytes.count
-        if validation == .assumeValid {
-            skipWhitespace()
-            guard position < count else { throw failure("Unexpected end-of-input") }
-            let byte = text[position]
+        skipWhitespace()
+        guard position < count else { throw failure("Unexpected end-of-input") }
+        let byte = text[position]
+        if byte == UInt8(ascii: "\"") {
+            // Most skipped values are plain strings: find the closing quote directly.
+            let special = JSONWords.stringSpecial(text, from: position + 1, count: count)
+            if special < count && text[special] == UInt8(ascii: "\"") {
+                position = special + 1
+                return
+            }
+        } else if validation == .assumeValid {
             if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
                 let end = StructuralSkipper.skipContainer(text, count: count, from: position)
                 guard end >= 0 else {

@@ -146,6 +146,17 @@ enum StructuralSkipper {
         return masks
     }
 
+    /// One bit per byte of the 16 at `text` that is a double quote, a backslash or a
+    /// control character: where a string's plain content stops.
+    @inline(__always)
+    static func stringSpecials(_ text: UnsafePointer<UInt8>) -> UInt32 {
+        let bytes = unsafeBitCast(UnsafeRawPointer(text).loadUnaligned(as: SIMD16<UInt8>.self), to: __m128i.self)
+        let controls = _mm_cmpeq_epi8(_mm_min_epu8(bytes, _mm_set1_epi8(0x1F)), bytes)
+        let quotes = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(0x22))
+        let backslashes = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(0x5C))
+        return UInt32(UInt16(truncatingIfNeeded: _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(controls, quotes), backslashes))))
+    }
+
     @inline(__always)
     private static func bits(_ comparison: __m128i) -> UInt64 {
         UInt64(UInt16(truncatingIfNeeded: _mm_movemask_epi8(comparison)))
