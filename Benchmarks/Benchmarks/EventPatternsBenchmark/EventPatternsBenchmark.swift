@@ -32,21 +32,11 @@ let benchmarks: @Sendable () -> Void = {
     // Each suite twice: checking every byte (`.full`, the default), and skipping the parts
     // no rule names by structure alone (`.assumeValid`, what the event bus uses for the
     // envelopes it serializes itself).
+    let validations: [(String, EventValidation)] = [("", .full), (" assumeValid", .assumeValid)]
     for (name, banks) in suites {
         let matcher = CityLots.matcher(banks: banks)
-        for (label, validation) in [("", EventValidation.full), (" assumeValid", .assumeValid)] {
-            Benchmark("CityLots2 \(name)\(label) events") { benchmark in
-                var matched = 0
-                var index = 0
-                for _ in benchmark.scaledIterations {
-                    try events[index].withUnsafeBytes { bytes in
-                        try matcher.forEachMatch(eventJSON: bytes, validation: validation) { _ in matched += 1 }
-                    }
-                    index += 1
-                    if index == events.count { index = 0 }
-                }
-                blackHole(matched)
-            }
+        for (label, validation) in validations {
+            matchingBenchmark("CityLots2 \(name)\(label) events", matcher, events, validation)
         }
     }
 
@@ -82,17 +72,24 @@ let benchmarks: @Sendable () -> Void = {
                 matcher.add(rule: compiled, id: id)
             }
         }
-        Benchmark("Matching with \(ruleCount) rules") { benchmark in
-            var matched = 0
-            var index = 0
-            for _ in benchmark.scaledIterations {
-                try events[index].withUnsafeBytes { bytes in
-                    try matcher.forEachMatch(eventJSON: bytes) { _ in matched += 1 }
-                }
-                index += 1
-                if index == events.count { index = 0 }
-            }
-            blackHole(matched)
+        for (label, validation) in validations {
+            matchingBenchmark("Matching with \(ruleCount) rules\(label)", matcher, events, validation)
         }
+    }
+}
+
+/// A benchmark matching the events in turn, one per scaled iteration.
+private func matchingBenchmark(_ name: String, _ matcher: PatternMatcher<Int>, _ events: [[UInt8]], _ validation: EventValidation) {
+    Benchmark(name) { benchmark in
+        var matched = 0
+        var index = 0
+        for _ in benchmark.scaledIterations {
+            try events[index].withUnsafeBytes { bytes in
+                try matcher.forEachMatch(eventJSON: bytes, validation: validation) { _ in matched += 1 }
+            }
+            index += 1
+            if index == events.count { index = 0 }
+        }
+        blackHole(matched)
     }
 }
