@@ -138,6 +138,28 @@ def test_only_matching_events_are_delivered(events, sqs):
     assert_no_messages(sqs, url)
 
 
+def test_fields_after_large_skipped_parts_of_the_detail_are_matched(events, sqs):
+    """The bus skips what no rule names by its structure: strings holding brackets, quotes and
+    backslashes, nested arrays and long text before the named field must not throw it off."""
+    src = unique("skip")
+    url, arn = new_queue(sqs, "skip")
+    rule_to(events, {"source": [src], "detail": {"after": {"name": [{"prefix": "want"}]}}},
+            [{"Id": "q", "Arn": arn}])
+    tricky = {
+        "text": 'a "quoted" } ] { [ string with \\ backslashes \\" and more' * 3,
+        "nested": [[{"k": "]}"}, {"k": "\\\\"}], [1, 2.5, -3e2, True, None]] * 4,
+        "unicode": "é ✓ \u2028 \t tab",
+    }
+    ids = []
+    for name in ["wanted", "unwanted", "want"]:
+        ids.append(put(events, src, {"skipped": tricky, "before": ["]", "}", "\""],
+                                     "after": {"name": name, "pad": tricky["nested"]}}))
+    got = wait_messages(sqs, url, 2)
+    assert sorted(json.loads(m["Body"])["id"] for m in got) == sorted([ids[0], ids[2]])
+    assert json.loads(got[0]["Body"])["detail"]["skipped"] == tricky
+    assert_no_messages(sqs, url)
+
+
 def test_disabled_rule_never_fires_and_enabling_it_resumes(events, sqs):
     src = unique("dis")
     off_url, off_arn = new_queue(sqs, "off")
