@@ -22,14 +22,14 @@ enum QuickDecimal {
     static func read(significand: UInt64, digits: Int, scale: Int) -> Outcome {
         guard scale >= 1, scale <= 19, significand != 0 else { return .undecided }
         let power = powers.withUnsafeBufferPointer { $0[scale] }
-        var guess = Double(significand) / Double(power)
-        // The guess is within an ulp or so: step to the double whose rounding interval
+        var guess = Double(significand) * ComparableNumber.reciprocalPowers.withUnsafeBufferPointer { $0[scale] }
+        // The guess is within two ulps or so: step to the double whose rounding interval
         // holds the decimal. Scaled by 2^shift × 10^scale, the decimal is significand << shift
         // and the double's midpoints are (2m ± 1) × 10^scale.
         var attempts = 0
         while true {
             attempts += 1
-            guard attempts <= 3, guess.isNormal else { return .undecided }
+            guard attempts <= 4, guess.isNormal else { return .undecided }
             let mantissa = guess.significandBitPattern | (UInt64(1) << 52)
             let shift = 1 - (Int(guess.exponent) - 52)
             guard shift >= 2, shift + (64 - significand.leadingZeroBitCount) <= 126 else { return .undecided }
