@@ -1,3 +1,7 @@
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
+
 /// Finding the end of digit runs and plain string content eight bytes at a time (SWAR):
 /// most of an event is skipped, and most of what is skipped is digits and string text.
 enum JSONWords {
@@ -40,7 +44,7 @@ enum JSONWords {
         #if arch(x86_64)
         // Sixteen bytes a step while they last: most strings end within the first.
         while index + 16 <= count {
-            let marks = StructuralSkipper.stringSpecials(base + index)
+            let marks = stringSpecials(base + index)
             if marks != 0 { return index + marks.trailingZeroBitCount }
             index += 16
         }
@@ -61,4 +65,17 @@ enum JSONWords {
         }
         return count
     }
+
+    #if arch(x86_64)
+    /// One bit per byte of the 16 at `text` that is a double quote, a backslash or a
+    /// control character: where a string's plain content stops.
+    @inline(__always)
+    static func stringSpecials(_ text: UnsafePointer<UInt8>) -> UInt32 {
+        let bytes = unsafeBitCast(UnsafeRawPointer(text).loadUnaligned(as: SIMD16<UInt8>.self), to: __m128i.self)
+        let controls = _mm_cmpeq_epi8(_mm_min_epu8(bytes, _mm_set1_epi8(0x1F)), bytes)
+        let quotes = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(0x22))
+        let backslashes = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(0x5C))
+        return UInt32(UInt16(truncatingIfNeeded: _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(controls, quotes), backslashes))))
+    }
+    #endif
 }

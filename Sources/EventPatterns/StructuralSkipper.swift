@@ -95,9 +95,9 @@ enum StructuralSkipper {
         return value
     }
 
-    /// The masks of the last, partial block, the `count` bytes at `text + index`: the
-    /// block that ends with the input, shifted, when there is one; missing bytes count
-    /// as spaces.
+    /// The masks of the last, partial block (the bytes from `index` to `count`): those of
+    /// the 64 bytes that end the input, shifted, when there are 64; otherwise missing
+    /// bytes count as spaces.
     @inline(__always)
     static func tailMasks(_ text: UnsafePointer<UInt8>, from index: Int, count: Int) -> Masks {
         guard count >= 64 else { return copiedMasks(text + index, count: count - index) }
@@ -144,17 +144,6 @@ enum StructuralSkipper {
             masks.closes |= bits(_mm_cmpeq_epi8(folded, close)) << shift
         }
         return masks
-    }
-
-    /// One bit per byte of the 16 at `text` that is a double quote, a backslash or a
-    /// control character: where a string's plain content stops.
-    @inline(__always)
-    static func stringSpecials(_ text: UnsafePointer<UInt8>) -> UInt32 {
-        let bytes = unsafeBitCast(UnsafeRawPointer(text).loadUnaligned(as: SIMD16<UInt8>.self), to: __m128i.self)
-        let controls = _mm_cmpeq_epi8(_mm_min_epu8(bytes, _mm_set1_epi8(0x1F)), bytes)
-        let quotes = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(0x22))
-        let backslashes = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(0x5C))
-        return UInt32(UInt16(truncatingIfNeeded: _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(controls, quotes), backslashes))))
     }
 
     @inline(__always)

@@ -36,6 +36,29 @@ struct SkipperTests {
         #expect(found == end)
     }
 
+    @Test("string contents stop at a quote, backslash or control character at every offset")
+    func stringSpecialsAtEveryOffset() throws {
+        let matcher = PatternMatcher<Int>()
+        matcher.add(rule: try EventPattern(json: #"{"b": [{"prefix": "x"}]}"#), id: 1)
+        for offset in 0..<48 {
+            let before = String(repeating: "a", count: offset)
+            let after = String(repeating: "z", count: 47 - offset)
+            for validation in [EventValidation.full, .assumeValid] {
+                // In a skipped value: a control character is an error, an escape is not.
+                #expect(throws: EventPatternError.self) {
+                    try matcher.matches(eventJSON: "{\"a\": \"\(before)\u{1}\(after)\", \"b\": \"x\"}", validation: validation)
+                }
+                #expect(try matcher.matches(eventJSON: "{\"a\": \"\(before)\\\"\(after)\", \"b\": \"x\"}", validation: validation) == [1])
+                #expect(try matcher.matches(eventJSON: "{\"a\": \"\(before)\", \"b\": \"x\(after)\"}", validation: validation) == [1])
+                // In a named value and a key.
+                #expect(throws: EventPatternError.self) {
+                    try matcher.matches(eventJSON: "{\"b\": \"x\(before)\u{1}\(after)\"}", validation: validation)
+                }
+                #expect(try matcher.matches(eventJSON: "{\"\(before)\(after)\": 1, \"b\": \"x\(before)\\\"\"}", validation: validation) == [1])
+            }
+        }
+    }
+
     @Test("agrees with a strict JSON parser on random and mutated values")
     func agreesWithStrictParser() throws {
         var random = SeededGenerator(state: 7)
