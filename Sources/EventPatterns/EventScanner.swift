@@ -180,26 +180,8 @@ struct EventScanner {
 
     /// The length of the `true`, `false` or `null` at the current position, or 0.
     func literalLength() -> Int {
-        let remaining = bytes.count - position
-        let first = bytes[position]
-        let length: Int
-        if first == UInt8(ascii: "t"), remaining >= 4, bytes[position + 1] == UInt8(ascii: "r"),
-           bytes[position + 2] == UInt8(ascii: "u"), bytes[position + 3] == UInt8(ascii: "e") {
-            length = 4
-        } else if first == UInt8(ascii: "n"), remaining >= 4, bytes[position + 1] == UInt8(ascii: "u"),
-                  bytes[position + 2] == UInt8(ascii: "l"), bytes[position + 3] == UInt8(ascii: "l") {
-            length = 4
-        } else if first == UInt8(ascii: "f"), remaining >= 5, bytes[position + 1] == UInt8(ascii: "a"),
-                  bytes[position + 2] == UInt8(ascii: "l"), bytes[position + 3] == UInt8(ascii: "s"),
-                  bytes[position + 4] == UInt8(ascii: "e") {
-            length = 5
-        } else {
-            return 0
-        }
-        if position + length < bytes.count {
-            let after = bytes[position + length]
-            if JSONNumberScanner.isDigit(after) || (after | 0x20) &- 0x61 < 26 { return 0 }
-        }
-        return length
+        guard let base = bytes.baseAddress else { return 0 }
+        let end = JSONSkipper.literalEnd(base, count: bytes.count, from: position)
+        return end < 0 ? 0 : end - position
     }
 }

@@ -31,31 +31,9 @@ enum JSONNumberScanner {
     /// The end of the valid number starting at `start`, or -1 (then `scan` explains why).
     @inline(__always)
     static func end(_ text: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
-        guard let base = text.baseAddress else { return -1 }
-        var index = start
-        let end = text.count
-        if index < end, base[index] == UInt8(ascii: "-") { index += 1 }
-        guard index < end else { return -1 }
-        if base[index] == UInt8(ascii: "0") {
-            index += 1
-            if index < end, isDigit(base[index]) { return -1 }
-        } else if isDigit(base[index]) {
-            index = JSONWords.digitsEnd(base, from: index + 1, count: end)
-        } else {
-            return -1
-        }
-        if index < end, base[index] == UInt8(ascii: ".") {
-            index += 1
-            guard index < end, isDigit(base[index]) else { return -1 }
-            index = JSONWords.digitsEnd(base, from: index + 1, count: end)
-        }
-        if index < end, base[index] | 0x20 == UInt8(ascii: "e") {
-            index += 1
-            if index < end, base[index] == UInt8(ascii: "+") || base[index] == UInt8(ascii: "-") { index += 1 }
-            guard index < end, isDigit(base[index]) else { return -1 }
-            index = JSONWords.digitsEnd(base, from: index + 1, count: end)
-        }
-        return index
+        guard let base = text.baseAddress, start < text.count,
+              base[start] == UInt8(ascii: "-") || isDigit(base[start]) else { return -1 }
+        return JSONSkipper.numberEnd(base, count: text.count, from: start)
     }
 
     /// Scans the number starting at `start` (a minus sign or a digit).

@@ -22,47 +22,9 @@ enum JSONSkipper {
             guard index < count else { return -1 }
             let byte = text[index]
             if byte &- 0x30 < 10 || byte == UInt8(ascii: "-") {
-                // A number, inline: most skipped values are numbers.
-                if byte == UInt8(ascii: "-") {
-                    index &+= 1
-                    guard index < count, text[index] &- 0x30 < 10 else { return -1 }
-                }
-                var fractionRead = false
-                if text[index] == UInt8(ascii: "0") {
-                    index &+= 1
-                    if index < count, text[index] &- 0x30 < 10 { return -1 }
-                } else if index &+ 8 <= count {
-                    // Integer digits, the point and the first fraction digits in one load.
-                    let marks = JSONWords.nonDigits(JSONWords.load(text, index))
-                    if marks == 0 {
-                        index = JSONWords.digitsEnd(text, from: index &+ 8, count: count)
-                    } else {
-                        let point = marks.trailingZeroBitCount >> 3
-                        index &+= point
-                        if text[index] == UInt8(ascii: "."), point < 6 {
-                            // The rest of the word after the point: a digit must follow it.
-                            let after = marks >> UInt64((point &+ 1) << 3)
-                            if after & 0x80 != 0 { return -1 }
-                            fractionRead = true
-                            if after != 0 {
-                                index &+= 1 &+ after.trailingZeroBitCount >> 3
-                            } else {
-                                index = JSONWords.digitsEnd(text, from: index &- point &+ 8, count: count)
-                            }
-                        }
-                    }
-                } else {
-                    index = JSONWords.digitsEnd(text, from: index &+ 1, count: count)
-                }
-                if !fractionRead, index < count, text[index] == UInt8(ascii: ".") {
-                    index &+= 1
-                    guard index < count, text[index] &- 0x30 < 10 else { return -1 }
-                    index = JSONWords.digitsEnd(text, from: index &+ 1, count: count)
-                }
-                if index < count, text[index] | 0x20 == UInt8(ascii: "e") {
-                    index = exponentEnd(text, count: count, from: index &+ 1)
-                    if index < 0 { return -1 }
-                }
+                // Most skipped values are numbers.
+                index = numberEnd(text, count: count, from: index)
+                if index < 0 { return -1 }
             } else if byte == UInt8(ascii: "\"") {
                 index = stringEnd(text, count: count, from: index &+ 1)
                 if index < 0 { return -1 }
@@ -110,6 +72,52 @@ enum JSONSkipper {
         }
     }
 
+    /// The end of the valid number starting at `start` (a minus sign or a digit), or -1:
+    /// the integer digits, the point and the first fraction digits in one 8-byte load.
+    @inline(__always)
+    static func numberEnd(_ text: UnsafePointer<UInt8>, count: Int, from start: Int) -> Int {
+        var index = start
+        if text[index] == UInt8(ascii: "-") {
+            index &+= 1
+            guard index < count, text[index] &- 0x30 < 10 else { return -1 }
+        }
+        var fractionRead = false
+        if text[index] == UInt8(ascii: "0") {
+            index &+= 1
+            if index < count, text[index] &- 0x30 < 10 { return -1 }
+        } else if index &+ 8 <= count {
+            let marks = JSONWords.nonDigits(JSONWords.load(text, index))
+            if marks == 0 {
+                index = JSONWords.digitsEnd(text, from: index &+ 8, count: count)
+            } else {
+                let point = marks.trailingZeroBitCount >> 3
+                index &+= point
+                if text[index] == UInt8(ascii: "."), point < 6 {
+                    // The rest of the word after the point: a digit must follow it.
+                    let after = marks >> UInt64((point &+ 1) << 3)
+                    if after & 0x80 != 0 { return -1 }
+                    fractionRead = true
+                    if after != 0 {
+                        index &+= 1 &+ after.trailingZeroBitCount >> 3
+                    } else {
+                        index = JSONWords.digitsEnd(text, from: index &- point &+ 8, count: count)
+                    }
+                }
+            }
+        } else {
+            index = JSONWords.digitsEnd(text, from: index &+ 1, count: count)
+        }
+        if !fractionRead, index < count, text[index] == UInt8(ascii: ".") {
+            index &+= 1
+            guard index < count, text[index] &- 0x30 < 10 else { return -1 }
+            index = JSONWords.digitsEnd(text, from: index &+ 1, count: count)
+        }
+        if index < count, text[index] | 0x20 == UInt8(ascii: "e") {
+            index = exponentEnd(text, count: count, from: index &+ 1)
+        }
+        return index
+    }
+
     /// Past `"name" :` starting at the quote at `start` (whitespace before the colon
     /// allowed), or -1.
     @inline(__always)
@@ -142,7 +150,7 @@ enum JSONSkipper {
     /// Past the `true`, `false` or `null` at `start` (not followed by a letter or
     /// digit), or -1.
     @inline(__always)
-    private static func literalEnd(_ text: UnsafePointer<UInt8>, count: Int, from start: Int) -> Int {
+    static func literalEnd(_ text: UnsafePointer<UInt8>, count: Int, from start: Int) -> Int {
         let remaining = count - start
         let length: Int
         if remaining >= 4, text[start] == UInt8(ascii: "t"), text[start + 1] == UInt8(ascii: "r"),
