@@ -1233,11 +1233,6 @@ def test_unsigned_request_is_access_denied(s3, server):
     assert body_of(s3, bucket, "k") == b"private"
 
 
-def test_another_accounts_user_cannot_read_the_bucket(server):
-    pytest.skip("a Cairn server has exactly one account (--account-id); there is no way to "
-                "create a second account's user to test cross-account access")
-
-
 # -- concurrency and durability ------------------------------------------------------------
 
 def test_concurrent_overwrites_leave_one_intact_object_and_one_blob(cairn_factory):
