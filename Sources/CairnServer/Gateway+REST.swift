@@ -259,10 +259,18 @@ extension Gateway {
                 while position < end {
                     let want = Int(min(Int64(256 * 1024), end - position))
                     buffer.clear()
+                    var failure: Int32 = 0
                     let n = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { raw in
-                        max(0, pread(file.descriptor, raw.baseAddress!, want, off_t(position)))
+                        while true {
+                            let n = pread(file.descriptor, raw.baseAddress!, want, off_t(position))
+                            if n < 0, errno == EINTR { continue }
+                            if n < 0 { failure = errno }
+                            return max(0, n)
+                        }
                     }
-                    if n == 0 { break }
+                    // Content-Length is already sent: a read error or a file shorter than promised fails the
+                    // connection rather than ending a truncated body as if it were complete.
+                    guard n > 0 else { throw POSIXError(POSIXErrorCode(rawValue: failure) ?? .EIO) }
                     position += Int64(n)
                     try await writer.write(buffer)
                 }

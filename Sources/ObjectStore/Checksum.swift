@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Wire
 
 /// The additional checksums S3 accepts on uploads (`x-amz-checksum-*`), computed while a body streams.
 public enum ChecksumAlgorithm: String, Sendable, CaseIterable {
@@ -70,12 +71,12 @@ struct BodyDigests: Sendable {
         var md5: [UInt8]
         var sha256Hex: String?
         var checksumBase64: String?
-        var md5Hex: String { md5.map { String(format: "%02x", $0) }.joined() }
+        var md5Hex: String { SigV4.hex(md5) }
     }
 
     func finalize() -> Final {
         Final(size: size, md5: Array(md5.finalize()),
-              sha256Hex: sha256.map { Array($0.finalize()).map { String(format: "%02x", $0) }.joined() },
+              sha256Hex: sha256.map { SigV4.hex(Array($0.finalize())) },
               checksumBase64: checksum.map { Data($0.digest).base64EncodedString() })
     }
 }

@@ -14,7 +14,7 @@ extension S3Service {
     public func storeObject(bucket: String, key: String, bytes: [UInt8], contentType: String,
                             metadata: [String: String]) async throws -> ObjectRecord {
         let blob = try await blobs.write(bytes: bytes)
-        let etag = Insecure.MD5.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let etag = SigV4.hex(Array(Insecure.MD5.hash(data: bytes)))
         let object = ObjectRecord(bucket: bucket, key: key, blob: blob, size: Int64(bytes.count), etag: etag,
                                   lastModified: nowMillis(), contentType: contentType, metadata: metadata)
         try await commit(object)
@@ -56,11 +56,6 @@ extension S3Service {
         if let tags { object.tags = tags }
         try await commit(object)
         return object
-    }
-
-    /// Tag rules S3 applies (at most 10, key and value lengths).
-    public static func checkTags(_ pairs: [(String, String)]) throws -> [String: String] {
-        try validateTags(pairs)
     }
 }
 

@@ -83,9 +83,10 @@ extension S3Service {
                                                                  lastModified: nowMillis())) {
                 blobs.delete([replaced])
             }
-        } catch let e as StoreError where e.isNotFound {
+        } catch {
             blobs.delete([received.blob])
-            throw S3Error.noSuchUpload(upload.uploadId)
+            if let e = error as? StoreError, e.isNotFound { throw S3Error.noSuchUpload(upload.uploadId) }
+            throw error
         }
         var headers: [(String, String)] = [("ETag", "\"\(received.etag)\"")]
         if let algorithm = received.checksumAlgorithm, let value = received.digests.checksumBase64 {
@@ -121,16 +122,17 @@ extension S3Service {
         let blob = try await blobs.concatenate(chosen.map { ($0.blob, $0.size) })
         var md5 = Insecure.MD5()
         for part in chosen { md5.update(data: Self.hexBytes(part.md5)) }
-        let etag = Array(md5.finalize()).map { String(format: "%02x", $0) }.joined() + "-\(chosen.count)"
+        let etag = SigV4.hex(Array(md5.finalize())) + "-\(chosen.count)"
         let object = ObjectRecord(bucket: bucket.name, key: key, blob: blob, size: chosen.reduce(0) { $0 + $1.size }, etag: etag,
                                   lastModified: nowMillis(), contentType: template.contentType, headers: template.headers,
                                   metadata: template.metadata, tags: template.tags)
         let unused: [String]
         do {
-            unused = try await catalog.finishUpload(id: upload.uploadId, object: object, keepBlobs: [])
-        } catch let e as StoreError where e.isNotFound {
+            unused = try await catalog.finishUpload(id: upload.uploadId, object: object)
+        } catch {
             blobs.delete([blob])
-            throw S3Error.noSuchUpload(upload.uploadId)
+            if let e = error as? StoreError, e.isNotFound { throw S3Error.noSuchUpload(upload.uploadId) }
+            throw error
         }
         blobs.delete(unused)
         var w = XMLWriter(declaration: true)
@@ -146,14 +148,14 @@ extension S3Service {
     static func hexBytes(_ hex: String) -> [UInt8] {
         var out: [UInt8] = []
         var it = Array(hex.utf8)[...]
-        while it.count >= 2, let h = S3Target.hex(it.removeFirst()), let l = S3Target.hex(it.removeFirst()) { out.append(h << 4 | l) }
+        while it.count >= 2, let h = SigV4.hexValue(it.removeFirst()), let l = SigV4.hexValue(it.removeFirst()) { out.append(h << 4 | l) }
         return out
     }
 
     func abortUpload(_ bucket: BucketRecord, key: String, request: RESTRequest) async throws -> RESTResult {
         let upload = try await upload(request, bucket: bucket, key: key)
         do {
-            blobs.delete(try await catalog.finishUpload(id: upload.uploadId, object: nil, keepBlobs: []))
+            blobs.delete(try await catalog.finishUpload(id: upload.uploadId, object: nil))
         } catch let e as StoreError where e.isNotFound {
             throw S3Error.noSuchUpload(upload.uploadId)
         }

@@ -59,7 +59,7 @@ extension S3Service {
         for (name, value) in object.metadata.sorted(by: { $0.key < $1.key }) { headers.append(("x-amz-meta-" + name, value)) }
         if !object.tags.isEmpty { headers.append(("x-amz-tagging-count", String(object.tags.count))) }
 
-        try Self.checkConditions(object, request: request, lastModified: lastModified, headers: headers)
+        try Self.checkConditions(object, request: request, lastModified: lastModified)
 
         var status = 200
         var offset: Int64 = 0
@@ -83,8 +83,7 @@ extension S3Service {
     }
 
     /// `If-Match`, `If-Unmodified-Since` (412) and `If-None-Match`, `If-Modified-Since` (304), in RFC 7232's order.
-    static func checkConditions(_ object: ObjectRecord, request: RESTRequest, lastModified: Date,
-                                headers: [(String, String)]) throws {
+    static func checkConditions(_ object: ObjectRecord, request: RESTRequest, lastModified: Date) throws {
         let seconds = floor(lastModified.timeIntervalSince1970)
         if let ifMatch = request.header("if-match") {
             if !etagMatches(ifMatch, object.etag) { throw S3Error.preconditionFailed }
@@ -93,13 +92,13 @@ extension S3Service {
                            extra: [("Condition", "If-Unmodified-Since")])
         }
         if let ifNoneMatch = request.header("if-none-match") {
-            if etagMatches(ifNoneMatch, object.etag) { throw notModified(object) }
+            if etagMatches(ifNoneMatch, object.etag) { throw notModified() }
         } else if let since = request.header("if-modified-since").flatMap(httpDate), seconds <= since.timeIntervalSince1970 {
-            throw notModified(object)
+            throw notModified()
         }
     }
 
-    static func notModified(_ object: ObjectRecord) -> AWSError {
+    static func notModified() -> AWSError {
         AWSError(code: "NotModified", status: 304, message: "Not Modified")
     }
 
@@ -142,16 +141,20 @@ extension S3Service {
         let objects = doc.children("Object")
         guard !objects.isEmpty, objects.count <= 1000 else { throw S3Error.malformedXML }
         let quiet = doc.text("Quiet") == "true"
+        let keys = try objects.map { o -> String in
+            guard let key = o.text("Key"), !key.isEmpty else { throw S3Error.malformedXML }
+            return key
+        }
+        // One transaction for the whole request; the blobs go once it is committed.
+        blobs.delete(try await catalog.deleteObjects(bucket: bucket.name, keys: keys.filter { $0.utf8.count <= 1024 }))
         var w = XMLWriter(declaration: true)
         w.open("DeleteResult", xmlns: Self.namespace)
-        for o in objects {
-            guard let key = o.text("Key"), !key.isEmpty else { throw S3Error.malformedXML }
+        for key in keys {
             if key.utf8.count > 1024 {
                 w.open("Error"); w.element("Key", key); w.element("Code", "KeyTooLongError")
                 w.element("Message", "Your key is too long"); w.close("Error")
                 continue
             }
-            if let blob = try await catalog.deleteObject(bucket: bucket.name, key: key) { blobs.delete([blob]) }
             if !quiet { w.open("Deleted"); w.element("Key", key); w.close("Deleted") }
         }
         w.close("DeleteResult")

@@ -37,7 +37,7 @@ extension S3Service {
             throw S3Error.notImplemented("signed aws-chunked uploads (\(declared)); send UNSIGNED-PAYLOAD, a hex SHA-256 or STREAMING-UNSIGNED-PAYLOAD-TRAILER")
         }
         let chunked = request.header("content-encoding")?.contains("aws-chunked") == true || declared?.hasPrefix("STREAMING-") == true
-        let verifySHA = declared.map { $0.count == 64 && $0.utf8.allSatisfy { S3Target.hex($0) != nil } } ?? false
+        let verifySHA = declared.map { $0.count == 64 && $0.utf8.allSatisfy { SigV4.hexValue($0) != nil } } ?? false
         let algorithm = try Self.requestedChecksum(request)
         var expectedMD5: [UInt8]?
         if let md5 = request.header("content-md5") {

@@ -23,7 +23,7 @@ public struct S3Service: RESTService {
 
     public let descriptor = ServiceDescriptor(
         signingName: "s3", eventSource: "s3.amazonaws.com", wireProtocol: .restXML(xmlNamespace: S3Service.namespace),
-        readOnlyOperations: ["HeadBucket", "HeadObject"], dataEventOperations: S3Service.dataEvents)
+        dataEventOperations: S3Service.dataEvents)
 
     let catalog: any ObjectCatalog
     let blobs: BlobStore
@@ -73,7 +73,6 @@ public struct S3Service: RESTService {
     /// Method + bucket/key + sub-resource → operation name.
     static func operation(method: String, target: S3Target, request: RESTRequest) -> Result<String, AWSError> {
         for name in unsupportedSubresources where request.hasSubresource(name) {
-            if name == "versioning" { break }
             return .failure(S3Error.notImplemented("the '\(name)' sub-resource"))
         }
         guard target.bucket != nil else {

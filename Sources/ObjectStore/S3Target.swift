@@ -43,7 +43,7 @@ struct S3Target: Sendable, Equatable {
         var it = Array(s.utf8)[...]
         while let b = it.popFirst() {
             if b == UInt8(ascii: "%") {
-                guard it.count >= 2, let h = hex(it[it.startIndex]), let l = hex(it[it.startIndex + 1]) else { return nil }
+                guard it.count >= 2, let h = SigV4.hexValue(it[it.startIndex]), let l = SigV4.hexValue(it[it.startIndex + 1]) else { return nil }
                 out.append(h << 4 | l)
                 it = it.dropFirst(2)
             } else {
@@ -52,15 +52,6 @@ struct S3Target: Sendable, Equatable {
         }
         guard !out.contains(0), let text = String(validating: out, as: UTF8.self) else { return nil }
         return text
-    }
-
-    static func hex(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - 48
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - 87
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - 55
-        default: return nil
-        }
     }
 
     /// S3's bucket naming rules: 3–63 characters of lower-case letters, digits, dots and hyphens, starting and ending

@@ -113,6 +113,8 @@ public protocol ObjectCatalog: Sendable {
     func object(bucket: String, key: String) async throws -> ObjectRecord?
     /// Returns the deleted object's blob, or nil when there was none.
     func deleteObject(bucket: String, key: String) async throws -> String?
+    /// Deletes many objects of one bucket in one transaction; returns the blobs of those that existed.
+    func deleteObjects(bucket: String, keys: [String]) async throws -> [String]
     /// Objects whose keys start with `prefix` and sort after `after` (UTF-8 byte order), at most `limit`.
     func objects(bucket: String, prefix: String, after: String?, limit: Int) async throws -> [ObjectRecord]
     /// Returns false when the object does not exist.
@@ -126,6 +128,6 @@ public protocol ObjectCatalog: Sendable {
     func putPart(_ part: PartRecord) async throws -> String?
     func parts(uploadId: String) async throws -> [PartRecord]
     /// Ends an upload: writes `object` (when given) and drops the upload and its parts. Returns the blobs
-    /// no longer referenced: the replaced object's and every part's not named in `keepBlobs`.
-    func finishUpload(id: String, object: ObjectRecord?, keepBlobs: Set<String>) async throws -> [String]
+    /// no longer referenced: the replaced object's and every part's.
+    func finishUpload(id: String, object: ObjectRecord?) async throws -> [String]
 }

@@ -105,14 +105,22 @@ public struct SQLObjectCatalog: ObjectCatalog {
     }
 
     public func deleteObject(bucket: String, key: String) async throws -> String? {
+        try await deleteObjects(bucket: bucket, keys: [key]).first
+    }
+
+    public func deleteObjects(bucket: String, keys: [String]) async throws -> [String] {
         try await store.write { db in
-            let blob = try await db.raw("""
-                SELECT blob FROM s3_object WHERE bucket = \(bind: bucket) AND object_key = \(bind: key)
-                """).first().map { try $0.decode(column: "blob", as: String.self) }
-            if blob != nil {
-                try await db.raw("DELETE FROM s3_object WHERE bucket = \(bind: bucket) AND object_key = \(bind: key)").run()
+            var removed: [String] = []
+            for key in keys {
+                let blob = try await db.raw("""
+                    SELECT blob FROM s3_object WHERE bucket = \(bind: bucket) AND object_key = \(bind: key)
+                    """).first().map { try $0.decode(column: "blob", as: String.self) }
+                if let blob {
+                    try await db.raw("DELETE FROM s3_object WHERE bucket = \(bind: bucket) AND object_key = \(bind: key)").run()
+                    removed.append(blob)
+                }
             }
-            return blob
+            return removed
         }
     }
 
@@ -137,18 +145,7 @@ public struct SQLObjectCatalog: ObjectCatalog {
     }
 
     public func setObjectTags(_ tags: [String: String], bucket: String, key: String) async throws -> Bool {
-        try await store.write { db in
-            let found = try await db.raw("""
-                SELECT 1 AS found FROM s3_object WHERE bucket = \(bind: bucket) AND object_key = \(bind: key)
-                """).first() != nil
-            if found {
-                try await db.raw("""
-                    UPDATE s3_object SET tags = \(bind: StringMapColumn.encode(tags))
-                    WHERE bucket = \(bind: bucket) AND object_key = \(bind: key)
-                    """).run()
-            }
-            return found
-        }
+        try await setObjectTags([(bucket: bucket, key: key, tags: tags)]).first ?? false
     }
 
     public func setObjectTags(_ items: [(bucket: String, key: String, tags: [String: String])]) async throws -> [Bool] {
@@ -223,14 +220,13 @@ public struct SQLObjectCatalog: ObjectCatalog {
         }
     }
 
-    public func finishUpload(id: String, object: ObjectRecord?, keepBlobs: Set<String>) async throws -> [String] {
+    public func finishUpload(id: String, object: ObjectRecord?) async throws -> [String] {
         try await store.write { db in
             guard try await db.raw("SELECT 1 AS found FROM s3_upload WHERE upload_id = \(bind: id)").first() != nil else {
                 throw StoreError.notFound("The specified upload does not exist.")
             }
             var unused = try await db.raw("SELECT blob FROM s3_part WHERE upload_id = \(bind: id)").all()
                 .map { try $0.decode(column: "blob", as: String.self) }
-                .filter { !keepBlobs.contains($0) }
             if let object, let replaced = try await Self.put(object, in: db) { unused.append(replaced) }
             try await db.raw("DELETE FROM s3_part WHERE upload_id = \(bind: id)").run()
             try await db.raw("DELETE FROM s3_upload WHERE upload_id = \(bind: id)").run()

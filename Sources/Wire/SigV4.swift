@@ -234,7 +234,7 @@ public enum SigV4 {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func hexValue(_ c: UInt8) -> UInt8? {
+    public static func hexValue(_ c: UInt8) -> UInt8? {
         switch c {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - 48
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - 87

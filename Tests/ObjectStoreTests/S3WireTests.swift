@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import Testing
 import Wire
 @testable import ObjectStore
@@ -114,6 +115,33 @@ struct S3ObjectLogicTests {
         #expect(op("DELETE", "b", "k", "tagging") == "DeleteObjectTagging")
         #expect(op("GET", "b", "k", "acl") == "NotImplemented")
         #expect(op("PATCH", "b", "k") == "MethodNotAllowed")
+        #expect(op("GET", "b", nil, "versioning") == "GetBucketVersioning")
+        #expect(op("PUT", "b", nil, "versioning") == "NotImplemented")
+    }
+
+    @Test("If-Match fails with 412 and If-None-Match answers 304, If-Match first")
+    func conditions() throws {
+        let object = ObjectRecord(bucket: "b", key: "k", blob: "x", size: 0, etag: "abc", lastModified: 0,
+                                  contentType: "text/plain")
+        func code(_ headers: [String: [String]]) -> String? {
+            let request = RESTRequest(method: "GET", rawPath: "/b/k", rawQuery: "", headers: headers, body: .bytes([]))
+            do {
+                try S3Service.checkConditions(object, request: request, lastModified: Date(timeIntervalSince1970: 0))
+                return nil
+            } catch let e as AWSError { return "\(e.status) \(e.code)" } catch { return "\(error)" }
+        }
+        #expect(code([:]) == nil)
+        #expect(code(["if-match": ["\"abc\""]]) == nil)
+        #expect(code(["if-match": ["\"other\""]]) == "412 PreconditionFailed")
+        #expect(code(["if-none-match": ["\"abc\""]]) == "304 NotModified")
+        #expect(code(["if-match": ["\"other\""], "if-none-match": ["\"abc\""]]) == "412 PreconditionFailed")
+    }
+
+    @Test("hex digests parse back to their bytes, in either case")
+    func hexBytes() {
+        #expect(S3Service.hexBytes("00ff10Ab") == [0x00, 0xFF, 0x10, 0xAB])
+        #expect(SigV4.hex(S3Service.hexBytes("5eb63bbbe01eeed093cb22bb8f5acdc3")) == "5eb63bbbe01eeed093cb22bb8f5acdc3")
+        #expect(S3Target.decode("%2b%2B") == "++")
     }
 }
 
