@@ -13,33 +13,45 @@ struct S3TrailBuckets: TrailBucketAccess {
     let recorder: AuditRecorder
     let clock: any WallClock
 
-    func deliveryProblem(bucket: String, prefix: String?, accountId: String) async -> (code: String, message: String)? {
+    func deliveryTarget(bucket: String, prefix: String?, accountId: String) async -> Result<TrailBucketTarget, TrailDeliveryProblem> {
         guard let record = try? await s3.bucket(named: bucket) else {
-            return ("NoSuchBucket", "The specified bucket does not exist")
+            return .failure(TrailDeliveryProblem(code: "NoSuchBucket", message: "The specified bucket does not exist"))
         }
         let objectPath = "arn:aws:s3:::\(bucket)/" + (prefix.map { $0 + "/" } ?? "") + "AWSLogs/\(accountId)/"
         guard let text = record.policy, let policy = try? JSONValue.parse(Array(text.utf8)),
               Self.allows(policy, action: "s3:PutObject", resource: objectPath + "CloudTrail/x.json.gz"),
               Self.allows(policy, action: "s3:GetBucketAcl", resource: "arn:aws:s3:::\(bucket)")
         else {
-            return ("InsufficientS3BucketPolicyException", "Incorrect S3 bucket policy is detected for bucket: \(bucket)")
+            return .failure(TrailDeliveryProblem(code: "InsufficientS3BucketPolicyException",
+                                                 message: "Incorrect S3 bucket policy is detected for bucket: \(bucket)"))
         }
-        return nil
+        return .success(TrailBucketTarget(bucket: bucket, accountId: record.accountId, region: record.region))
     }
 
-    /// Whether some Allow statement lets the CloudTrail service principal do `action` on `resource`.
+    /// Whether some Allow statement lets the CloudTrail service principal do `action` on `resource` and no Deny
+    /// statement covering the same principal, action and resource forbids it (an explicit Deny wins).
     static func allows(_ policy: JSONValue, action: String, resource: String) -> Bool {
         let statements = policy["Statement"]?.arrayValue ?? (policy["Statement"].map { [$0] } ?? [])
-        return statements.contains { s in
-            guard s["Effect"]?.stringValue == "Allow" else { return false }
-            let principal = s["Principal"]
-            let services = strings(principal?["Service"])
-            guard services.contains(Self.principal) || principal?.stringValue == "*" || strings(principal?["AWS"]).contains("*") else {
-                return false
+        var allowed = false
+        for s in statements where applies(s, action: action, resource: resource) {
+            switch s["Effect"]?.stringValue {
+            case "Deny": return false
+            case "Allow": allowed = true
+            default: continue
             }
-            guard strings(s["Action"]).contains(where: { glob($0.lowercased(), action.lowercased()) }) else { return false }
-            return strings(s["Resource"]).contains { glob($0, resource) }
         }
+        return allowed
+    }
+
+    /// Whether statement `s` names the CloudTrail service principal (or everyone), `action` and `resource`.
+    static func applies(_ s: JSONValue, action: String, resource: String) -> Bool {
+        let principal = s["Principal"]
+        let services = strings(principal?["Service"])
+        guard services.contains(Self.principal) || principal?.stringValue == "*" || strings(principal?["AWS"]).contains("*") else {
+            return false
+        }
+        guard strings(s["Action"]).contains(where: { glob($0.lowercased(), action.lowercased()) }) else { return false }
+        return strings(s["Resource"]).contains { glob($0, resource) }
     }
 
     static func strings(_ v: JSONValue?) -> [String] {
@@ -66,13 +78,13 @@ struct S3TrailBuckets: TrailBucketAccess {
         return pi == p.count
     }
 
-    func put(bucket: String, key: String, bytes: [UInt8], metadata: [String: String], trailAccountId: String, region: String) async throws {
+    func put(into target: TrailBucketTarget, key: String, bytes: [UInt8], metadata: [String: String]) async throws {
+        let bucket = target.bucket
         let object = try await s3.storeObject(bucket: bucket, key: key, bytes: bytes, contentType: "application/json",
                                               metadata: metadata)
-        let owner = try await s3.bucket(named: bucket)
-        var record = CloudTrailRecord(
+        let record = CloudTrailRecord(
             eventTime: clock.now(), eventSource: "s3.amazonaws.com", eventName: "PutObject",
-            awsRegion: owner?.region ?? region, recipientAccountId: owner?.accountId ?? trailAccountId,
+            awsRegion: target.region, recipientAccountId: target.accountId,
             principal: .awsService(Self.principal), sourceIPAddress: Self.principal, userAgent: Self.principal,
             requestParameters: ["bucketName": .string(bucket), "key": .string(key), "Host": .string("\(bucket).s3.amazonaws.com")],
             responseElements: .null,
@@ -80,7 +92,6 @@ struct S3TrailBuckets: TrailBucketAccess {
             requestID: Identifiers.uuid(), readOnly: false, category: .data,
             resources: [.init(type: "AWS::S3::Object", name: "arn:aws:s3:::\(bucket)/\(key)", arn: "arn:aws:s3:::\(bucket)/\(key)"),
                         .init(type: "AWS::S3::Bucket", name: bucket, arn: "arn:aws:s3:::\(bucket)")])
-        record.responseElements = .null
         try await recorder.record(record)
     }
 }

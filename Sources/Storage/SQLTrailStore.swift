@@ -54,10 +54,6 @@ public struct SQLTrailStore: TrailStore {
         }
     }
 
-    public func loggingTrails() async throws -> [TrailRow] {
-        try await store.read { db in try await db.raw("SELECT * FROM trail WHERE is_logging = 1 ORDER BY arn").all().map(Self.decodeTrail) }
-    }
-
     public func allTrails() async throws -> [TrailRow] {
         try await store.read { db in try await db.raw("SELECT * FROM trail ORDER BY arn").all().map(Self.decodeTrail) }
     }

@@ -138,7 +138,6 @@ public protocol TrailStore: Sendable {
     func trail(arn: String) async throws -> TrailRow?
     /// Every trail of the account, all regions.
     func trails(accountId: String) async throws -> [TrailRow]
-    func loggingTrails() async throws -> [TrailRow]
     /// Every trail of every account.
     func allTrails() async throws -> [TrailRow]
     func updateTrail(arn: String, definition: String, tags: [String: String]) async throws

@@ -106,6 +106,13 @@ struct TrailPolicyTests {
         #expect(!S3TrailBuckets.allows(Self.policy, action: "s3:PutObject", resource: "arn:aws:s3:::logs/prefix/AWSLogs/000000000000/x"))
         #expect(!S3TrailBuckets.allows(Self.policy, action: "s3:DeleteObject", resource: "arn:aws:s3:::logs/AWSLogs/000000000000/x"))
         #expect(!S3TrailBuckets.allows(["Statement": []], action: "s3:GetBucketAcl", resource: "arn:aws:s3:::logs"))
+        // The Deny on another path leaves the delivery path alone; a Deny covering it wins over the Allow.
+        #expect(!S3TrailBuckets.allows(Self.policy, action: "s3:PutObject", resource: "arn:aws:s3:::logs/secret/x"))
+        var statements = Self.policy["Statement"]?.arrayValue ?? []
+        statements.append(["Effect": "Deny", "Principal": "*", "Action": "s3:Put*", "Resource": "arn:aws:s3:::logs/AWSLogs/*"])
+        let denied: JSONValue = ["Statement": .array(statements)]
+        #expect(!S3TrailBuckets.allows(denied, action: "s3:PutObject", resource: "arn:aws:s3:::logs/AWSLogs/000000000000/CloudTrail/x"))
+        #expect(S3TrailBuckets.allows(denied, action: "s3:GetBucketAcl", resource: "arn:aws:s3:::logs"))
     }
 
     @Test("IAM wildcards", arguments: [("a*c", "abbbc", true), ("a?c", "abc", true), ("a?c", "abbc", false), ("*", "", true),

@@ -38,6 +38,34 @@ struct TrailStoreTests {
         await sql.close()
     }
 
+    @Test("a time before the first key gets a key that covers it, up to the first key, created once")
+    func keyBeforeFirst() async throws {
+        let dir = TemporaryDirectory()
+        let sql = try await makeStore(dir)
+        let store = SQLTrailStore(store: sql)
+        let clock = TestClock(Date(timeIntervalSince1970: 1_800_000_000))
+        let keys = TrailSigningKeys(store: store, rotation: 10, clock: clock)
+        let t0: Int64 = 1_800_000_000_000
+        let first = try await keys.signingKey(accountId: "000000000000", region: "us-east-1", at: t0)
+        let early = t0 - 25_000
+        let key = try await keys.signingKey(accountId: "000000000000", region: "us-east-1", at: early)
+        #expect(key.fingerprint != first.fingerprint)
+        var rows = try await store.signingKeys(accountId: "000000000000", region: "us-east-1")
+        #expect(rows.count == 2)
+        let row = try #require(rows.first { $0.fingerprint == key.fingerprint })
+        #expect(row.validFrom <= early && early < row.validTo)
+        #expect(row.validTo == t0)
+        // Asking again reuses it; nothing more is created.
+        let again = try await keys.signingKey(accountId: "000000000000", region: "us-east-1", at: early + 1_000)
+        #expect(again.fingerprint == key.fingerprint)
+        rows = try await store.signingKeys(accountId: "000000000000", region: "us-east-1")
+        #expect(rows.count == 2)
+        // The later key is still the one for later times.
+        let later = try await keys.signingKey(accountId: "000000000000", region: "us-east-1", at: t0 + 1_000)
+        #expect(later.fingerprint == first.fingerprint)
+        await sql.close()
+    }
+
     @Test("planned log files move the cursor atomically and stay undelivered until marked")
     func planning() async throws {
         let dir = TemporaryDirectory()

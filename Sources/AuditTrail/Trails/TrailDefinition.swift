@@ -10,9 +10,6 @@ struct TrailDefinition: Sendable, Equatable {
     var includeGlobalServiceEvents = true
     var multiRegion = false
     var logFileValidation = false
-    var kmsKeyId: String?
-    var cloudWatchLogsLogGroupArn: String?
-    var cloudWatchLogsRoleArn: String?
     /// `EventSelectors` as the client sent them (validated), or nil for the default.
     var eventSelectors: JSONValue?
     var advancedEventSelectors: JSONValue?
@@ -21,9 +18,7 @@ struct TrailDefinition: Sendable, Equatable {
         .compact([
             ("bucket", .string(bucket)), ("prefix", prefix.map(JSONValue.string)), ("snsTopicName", snsTopicName.map(JSONValue.string)),
             ("includeGlobalServiceEvents", .bool(includeGlobalServiceEvents)), ("multiRegion", .bool(multiRegion)),
-            ("logFileValidation", .bool(logFileValidation)), ("kmsKeyId", kmsKeyId.map(JSONValue.string)),
-            ("cloudWatchLogsLogGroupArn", cloudWatchLogsLogGroupArn.map(JSONValue.string)),
-            ("cloudWatchLogsRoleArn", cloudWatchLogsRoleArn.map(JSONValue.string)),
+            ("logFileValidation", .bool(logFileValidation)),
             ("eventSelectors", eventSelectors), ("advancedEventSelectors", advancedEventSelectors),
         ])
     }
@@ -40,9 +35,6 @@ struct TrailDefinition: Sendable, Equatable {
         includeGlobalServiceEvents = v["includeGlobalServiceEvents"]?.boolValue ?? true
         multiRegion = v["multiRegion"]?.boolValue ?? false
         logFileValidation = v["logFileValidation"]?.boolValue ?? false
-        kmsKeyId = v["kmsKeyId"]?.stringValue
-        cloudWatchLogsLogGroupArn = v["cloudWatchLogsLogGroupArn"]?.stringValue
-        cloudWatchLogsRoleArn = v["cloudWatchLogsRoleArn"]?.stringValue
         eventSelectors = v["eventSelectors"].flatMap { $0.isNull ? nil : $0 }
         advancedEventSelectors = v["advancedEventSelectors"].flatMap { $0.isNull ? nil : $0 }
     }
@@ -164,13 +156,66 @@ struct TrailStatus: Sendable, Equatable {
     }
 }
 
+/// A bucket CloudTrail may deliver to, with its owner (the account and region its writes are recorded in).
+public struct TrailBucketTarget: Sendable, Equatable {
+    public var bucket: String
+    public var accountId: String
+    public var region: String
+
+    public init(bucket: String, accountId: String, region: String) {
+        self.bucket = bucket
+        self.accountId = accountId
+        self.region = region
+    }
+}
+
+/// Why CloudTrail may not deliver to a bucket: `NoSuchBucket` or `InsufficientS3BucketPolicyException`.
+public struct TrailDeliveryProblem: Error, Sendable, Equatable {
+    public var code: String
+    public var message: String
+
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+}
+
 /// Where trails write: the object store, seen from CloudTrail. Implemented by the application over S3.
 public protocol TrailBucketAccess: Sendable {
+    /// The bucket and its owner when CloudTrail may deliver to `bucket` under `prefix` for `accountId`; else the problem.
+    func deliveryTarget(bucket: String, prefix: String?, accountId: String) async -> Result<TrailBucketTarget, TrailDeliveryProblem>
+    /// Writes an object into a checked bucket as `cloudtrail.amazonaws.com` (recorded as that service's data event).
+    func put(into target: TrailBucketTarget, key: String, bytes: [UInt8], metadata: [String: String]) async throws
+}
+
+extension TrailBucketAccess {
     /// nil when CloudTrail may deliver to `bucket` under `prefix` for `accountId`; else the error code and message
     /// (`NoSuchBucket`, `InsufficientS3BucketPolicyException`).
-    func deliveryProblem(bucket: String, prefix: String?, accountId: String) async -> (code: String, message: String)?
-    /// Writes an object as `cloudtrail.amazonaws.com` (recorded as that service's data event).
-    func put(bucket: String, key: String, bytes: [UInt8], metadata: [String: String], trailAccountId: String, region: String) async throws
+    public func deliveryProblem(bucket: String, prefix: String?, accountId: String) async -> (code: String, message: String)? {
+        guard case .failure(let problem) = await deliveryTarget(bucket: bucket, prefix: prefix, accountId: accountId) else { return nil }
+        return (problem.code, problem.message)
+    }
+}
+
+/// Delivery checks made once per trail per pass: each bucket is looked up and its policy parsed once, not per file.
+struct TrailDeliveryChecks {
+    let buckets: any TrailBucketAccess
+    let prefix: String?
+    let accountId: String
+    private var results: [String: Result<TrailBucketTarget, TrailDeliveryProblem>] = [:]
+
+    init(buckets: any TrailBucketAccess, prefix: String?, accountId: String) {
+        self.buckets = buckets
+        self.prefix = prefix
+        self.accountId = accountId
+    }
+
+    mutating func target(_ bucket: String) async -> Result<TrailBucketTarget, TrailDeliveryProblem> {
+        if let known = results[bucket] { return known }
+        let result = await buckets.deliveryTarget(bucket: bucket, prefix: prefix, accountId: accountId)
+        results[bucket] = result
+        return result
+    }
 }
 
 /// Where trails announce delivered files: SNS, seen from CloudTrail.

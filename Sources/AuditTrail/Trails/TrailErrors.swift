@@ -32,9 +32,6 @@ enum TrailError {
     static func combination(_ message: String) -> AWSError {
         AWSError(code: "InvalidParameterCombinationException", status: 400, message: message)
     }
-    static func invalidParameter(_ message: String) -> AWSError {
-        AWSError(code: "InvalidParameterException", status: 400, message: message)
-    }
     static func invalidTimeRange(_ message: String) -> AWSError {
         AWSError(code: "InvalidTimeRangeException", status: 400, message: message)
     }

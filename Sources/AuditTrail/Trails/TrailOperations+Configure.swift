@@ -256,14 +256,10 @@ extension TrailOperations {
     }
 
     func listPublicKeys(_ body: JSONValue, context: CallContext) async throws -> OperationResult {
-        func time(_ v: JSONValue?) -> Int64? {
-            if let d = v?.doubleValue { return Int64(d * 1000) }
-            if let s = v?.stringValue, let date = Timestamp.parseISO8601(s) { return Int64(date.timeIntervalSince1970 * 1000) }
-            return nil
-        }
         let nowMs = now()
-        let end = time(body["EndTime"]) ?? nowMs
-        let start = time(body["StartTime"]) ?? nowMs
+        // Same parsing as LookupEvents: a malformed time is an InvalidTimeRangeException, not "now".
+        let end = try LookupEventsRequest.time(body["EndTime"], member: "EndTime") ?? nowMs
+        let start = try LookupEventsRequest.time(body["StartTime"], member: "StartTime") ?? nowMs
         guard start <= end else { throw TrailError.invalidTimeRange("Start time must be earlier than end time.") }
         let keys = try await keys.keys(accountId: context.accountId, region: context.region, from: start, to: end)
         return OperationResult(output: ["PublicKeyList": .array(keys.map { k in

@@ -21,14 +21,22 @@ public final class TrailSigningKeys: Sendable {
 
     func nowMs() -> Int64 { Int64(clock.now().timeIntervalSince1970 * 1000) }
 
-    /// The key valid at `time` (ms), creating the current one when there is none.
+    /// The key valid at `time` (ms), creating one that covers `time` when there is none.
+    ///
+    /// A time before an existing key (a digest for a period older than the first key, or in a gap between keys)
+    /// gets a key valid from `time` up to that next key's start, so keys never overlap and later calls reuse it.
     func signingKey(accountId: String, region: String, at time: Int64) async throws -> TrailSigningKey {
         var rows = try await store.signingKeys(accountId: accountId, region: region)
         if !rows.contains(where: { $0.validFrom <= time && time < $0.validTo }) {
-            try await create(accountId: accountId, region: region, from: max(time, rows.last?.validTo ?? time))
+            if let next = rows.lazy.map(\.validFrom).filter({ $0 > time }).min() {
+                try await create(accountId: accountId, region: region, from: time, to: next)
+            } else {
+                let from = max(time, rows.map(\.validTo).max() ?? time)
+                try await create(accountId: accountId, region: region, from: from, to: from + Int64(rotation * 1000))
+            }
             rows = try await store.signingKeys(accountId: accountId, region: region)
         }
-        guard let row = rows.last(where: { $0.validFrom <= time && time < $0.validTo }) ?? rows.last else {
+        guard let row = rows.last(where: { $0.validFrom <= time && time < $0.validTo }) else {
             throw StoreError.notFound("no digest signing key for \(accountId) in \(region)")
         }
         if let cached = cache.withLock({ $0[row.fingerprint] }) { return cached }
@@ -43,10 +51,10 @@ public final class TrailSigningKeys: Sendable {
         return try await store.signingKeys(accountId: accountId, region: region).filter { $0.validFrom <= to && $0.validTo >= from }
     }
 
-    private func create(accountId: String, region: String, from: Int64) async throws {
+    private func create(accountId: String, region: String, from: Int64, to: Int64) async throws {
         let key = try TrailSigningKey.generate()
         let row = TrailSigningKeyRow(accountId: accountId, region: region, fingerprint: key.fingerprint, privateKey: key.privateKeyDER,
-                                     publicKey: key.publicKeyDER, validFrom: from, validTo: from + Int64(rotation * 1000))
+                                     publicKey: key.publicKeyDER, validFrom: from, validTo: to)
         try await store.addSigningKey(row)
         cache.withLock { $0[key.fingerprint] = key }
     }

@@ -55,22 +55,26 @@ public final class TrailWriter: Service, Sendable {
     /// One pass over every trail that is logging or still has a final digest to write.
     public func pass() async throws {
         let latest = try await store.latestEventSeq()
-        var trails = try await store.loggingTrails()
-        for t in try await stoppedWithPendingWork() where !trails.contains(where: { $0.arn == t.arn }) { trails.append(t) }
+        let all = try await store.allTrails()
+        let trails = try await all.filter(\.isLogging) + stoppedWithPendingWork(all.filter { !$0.isLogging })
         for trail in trails {
             do {
-                try await deliver(trail, through: latest)
-                try await digest(trail)
+                // Bucket and policy are checked once per trail per pass, shared by its log files and digests.
+                var checks = TrailDeliveryChecks(buckets: buckets, prefix: TrailDefinition(decoding: trail.definition).prefix,
+                                                 accountId: trail.accountId)
+                try await deliver(trail, through: latest, checks: &checks)
+                try await digest(trail, checks: &checks)
             } catch {
                 logger.error("trail \(trail.arn): \(error)")
             }
         }
     }
 
-    /// Trails stopped since their last digest or with files still to write: they owe their last files and final digest.
-    func stoppedWithPendingWork() async throws -> [TrailRow] {
+    /// Of the `notLogging` trails, those stopped since their last digest or with files still to write: they owe their last
+    /// files and final digest.
+    func stoppedWithPendingWork(_ notLogging: [TrailRow]) async throws -> [TrailRow] {
         var out: [TrailRow] = []
-        for t in try await store.allTrails() where !t.isLogging {
+        for t in notLogging {
             let status = TrailStatus(decoding: t.status)
             guard let stopped = status.stopLogging else { continue }
             if t.cursorSeq < (status.stopSeq ?? 0) { out.append(t); continue }
@@ -88,7 +92,7 @@ public final class TrailWriter: Service, Sendable {
     /// batch, new files are planned (one transaction with the cursor) and written from the events just read, so each
     /// event is read once. While one file is being stored, the next one is built (JSON, SHA-256, gzip) on another
     /// task, and the next batch of events is read.
-    func deliver(_ trail: TrailRow, through latest: Int64) async throws {
+    func deliver(_ trail: TrailRow, through latest: Int64, checks: inout TrailDeliveryChecks) async throws {
         let definition = TrailDefinition(decoding: trail.definition)
         var status = TrailStatus(decoding: trail.status)
         var touched = false
@@ -96,12 +100,12 @@ public final class TrailWriter: Service, Sendable {
         if !planned.isEmpty {
             touched = true
             let ok = try await write(planned.map { file in { try await self.rebuild(file, trail: trail, definition: definition) } },
-                                     planned, trail: trail, definition: definition, status: &status)
+                                     planned, trail: trail, definition: definition, status: &status, checks: &checks)
             guard ok else { return }
         }
         var cursor = trail.cursorSeq
         // Events up to StopLogging still belong to the trail; after it, nothing more is planned.
-        let through = trail.isLogging ? latest : min(latest, TrailStatus(decoding: trail.status).stopSeq ?? cursor)
+        let through = trail.isLogging ? latest : min(latest, status.stopSeq ?? cursor)
         let limit = recordsPerFile * 4
         var next: Task<[TrailSourceEvent], any Error>? = cursor < through
             ? Task { [store, cursor] in try await store.events(after: cursor, through: through, limit: limit) } : nil
@@ -142,7 +146,7 @@ public final class TrailWriter: Service, Sendable {
             // The planned files hold exactly these events (same account, region and selectors), so they are built
             // from memory; a rebuild after a restart reads the same events back.
             let ok = try await write(parts.map { part in { try Self.build(part) } }, files, trail: trail, definition: definition,
-                                     status: &status)
+                                     status: &status, checks: &checks)
             guard ok else { return }
         }
         if touched { try await store.updateStatus(arn: trail.arn, status: status.encoded) }
@@ -176,14 +180,17 @@ public final class TrailWriter: Service, Sendable {
     /// Writes planned files in order, each built by its `builds` entry; the build of the next file runs while the
     /// current one is stored. Returns false at the first failure (status saved; the rest stay planned).
     func write(_ builds: [@Sendable () async throws -> LogFile?], _ files: [TrailLogFile], trail: TrailRow,
-               definition: TrailDefinition, status: inout TrailStatus) async throws -> Bool {
+               definition: TrailDefinition, status: inout TrailStatus, checks: inout TrailDeliveryChecks) async throws -> Bool {
         var pending: Task<LogFile?, any Error>? = builds.first.map { b in Task { try await b() } }
         defer { pending?.cancel() }
         for (i, file) in files.enumerated() {
             let log = try await pending!.value
             pending = i + 1 < builds.count ? { let b = builds[i + 1]; return Task { try await b() } }() : nil
             status.latestDeliveryAttempt = nowMs()
-            if let problem = await buckets.deliveryProblem(bucket: file.bucket, prefix: definition.prefix, accountId: trail.accountId) {
+            let target: TrailBucketTarget
+            switch await checks.target(file.bucket) {
+            case .success(let t): target = t
+            case .failure(let problem):
                 status.latestDeliveryError = problem.code
                 try await store.updateStatus(arn: trail.arn, status: status.encoded)
                 return false
@@ -197,8 +204,7 @@ public final class TrailWriter: Service, Sendable {
                 continue
             }
             do {
-                try await buckets.put(bucket: file.bucket, key: file.key, bytes: log.gzipped, metadata: [:],
-                                      trailAccountId: trail.accountId, region: file.region)
+                try await buckets.put(into: target, key: file.key, bytes: log.gzipped, metadata: [:])
             } catch {
                 status.latestDeliveryError = "\(error)"
                 try await store.updateStatus(arn: trail.arn, status: status.encoded)
@@ -232,7 +238,7 @@ public final class TrailWriter: Service, Sendable {
     }
 
     /// Writes the digests that are due: one per region per digest period, and a final one after StopLogging.
-    func digest(_ trail: TrailRow) async throws {
+    func digest(_ trail: TrailRow, checks: inout TrailDeliveryChecks) async throws {
         let definition = TrailDefinition(decoding: trail.definition)
         guard definition.logFileValidation else { return }
         var status = TrailStatus(decoding: trail.status)
@@ -285,14 +291,16 @@ public final class TrailWriter: Service, Sendable {
                 })
             let signingKey = try await keys.signingKey(accountId: trail.accountId, region: region, at: end)
             let file = try builder.build(signingKey: signingKey)
-            if let problem = await buckets.deliveryProblem(bucket: definition.bucket, prefix: definition.prefix, accountId: trail.accountId) {
+            let target: TrailBucketTarget
+            switch await checks.target(definition.bucket) {
+            case .success(let t): target = t
+            case .failure(let problem):
                 status.latestDigestError = problem.code
                 try await store.updateStatus(arn: trail.arn, status: status.encoded)
                 return
             }
             do {
-                try await buckets.put(bucket: definition.bucket, key: key, bytes: file.gzipped, metadata: file.objectMetadata,
-                                      trailAccountId: trail.accountId, region: region)
+                try await buckets.put(into: target, key: key, bytes: file.gzipped, metadata: file.objectMetadata)
             } catch {
                 status.latestDigestError = "\(error)"
                 try await store.updateStatus(arn: trail.arn, status: status.encoded)
