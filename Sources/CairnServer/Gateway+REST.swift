@@ -140,14 +140,9 @@ extension Gateway {
                 } catch {
                     return render(wireProtocol.encodeError(Self.tooLarge(maxBodyBytes), requestId: requestId))
                 }
-                let computed = SigV4.hexSHA256(body)
-                if let declared = headers["x-amz-content-sha256"]?.first, declared.count == 64, declared.lowercased() != computed {
-                    throw AuthenticationError.payloadHashMismatch
-                }
                 rest.body = .bytes(body)
                 rest.bodyBytes = body
-                let signed = SigV4.Request(method: request.method.rawValue, rawPath: path, rawQuery: query, headers: headers,
-                                           payloadHash: headers["x-amz-content-sha256"]?.first ?? computed)
+                let signed = try Self.signedRequest(method: request.method.rawValue, path: path, query: query, headers: headers, body: body)
                 caller = try await authenticator.authenticate(signed, authorization: authorization, now: now)
             case .header(let authorization):
                 guard let declared = headers["x-amz-content-sha256"]?.first else {
@@ -168,10 +163,8 @@ extension Gateway {
                                                                 expires: Date(timeIntervalSince1970: Double(expires) ?? 0),
                                                                 securityToken: token, now: now)
             }
-        } catch let error as AuthenticationError {
-            return render(wireProtocol.encodeError(error.awsError(for: wireProtocol), requestId: requestId, isHead: isHead))
         } catch {
-            return render(wireProtocol.encodeError(.internalFailure(requestId: requestId), requestId: requestId, isHead: isHead))
+            return render(wireProtocol.encodeError(error.awsError(for: wireProtocol), requestId: requestId, isHead: isHead))
         }
         let region: String
         switch credentials {
@@ -192,50 +185,19 @@ extension Gateway {
 
     /// Runs a REST operation, commits its record, then answers.
     func runREST(service: any RESTService, route: RESTRoute, request: RESTRequest, call: CallContext, isHead: Bool) async -> Response {
-        let descriptor = service.descriptor
-        let wireProtocol = descriptor.wireProtocol
-        var record = CloudTrailRecord(
-            eventTime: clock.now(), eventSource: descriptor.eventSource, eventName: route.operation,
-            awsRegion: descriptor.recordRegion ?? call.region, recipientAccountId: call.accountId,
-            principal: call.principal, sourceIPAddress: call.sourceIPAddress, userAgent: call.userAgent,
-            requestParameters: route.requestParameters, requestID: call.requestId,
-            readOnly: descriptor.isReadOnly(route.operation),
-            category: descriptor.dataEventOperations.contains(route.operation) ? .data : .management)
-        record.resources = route.resources
-        var response: RESTResponse
-        do {
+        let wireProtocol = service.descriptor.wireProtocol
+        let response = await recordedCall(service.descriptor, operation: route.operation,
+                                          requestParameters: route.requestParameters, resources: route.resources, call: call) {
             let result = try await service.handle(route, request: request, context: call)
-            record.responseElements = result.audit.responseElements
-            if !result.audit.resources.isEmpty { record.resources = result.audit.resources }
-            record.additionalEventData = result.audit.additionalEventData
-            if let readOnly = result.audit.readOnly { record.readOnly = readOnly }
-            response = result.response
+            var response = result.response
             response.headers.append(("x-amz-request-id", call.requestId))
             response.headers.append(("x-amz-id-2", call.requestId))
-        } catch {
-            let failure: OperationFailure
-            switch error {
-            case let f as OperationFailure: failure = f
-            case let e as AWSError: failure = OperationFailure(e)
-            case let e as Wire.RequestBody.BodyTooLarge:
-                failure = OperationFailure(AWSError(code: "MaxMessageLengthExceeded", status: 400,
-                                                    message: "Your request was too big (more than \(e.limit) bytes)."))
-            default:
-                logger.error("\(descriptor.signingName):\(route.operation) failed: \(error)", metadata: ["request-id": "\(call.requestId)"])
-                failure = OperationFailure(.internalFailure(requestId: call.requestId))
-            }
-            record.errorCode = failure.error.code
-            record.errorMessage = failure.error.message
-            if !failure.resources.isEmpty { record.resources = failure.resources }
-            let wire = wireProtocol.encodeError(failure.error, requestId: call.requestId,
-                                                isHead: isHead || failure.error.status == 304)
-            response = RESTResponse(status: wire.status, headers: wire.headers, payload: .bytes(wire.body))
+            return (response, result.audit)
+        } failed: { error in
+            let wire = wireProtocol.encodeError(error, requestId: call.requestId, isHead: isHead || error.status == 304)
+            return RESTResponse(status: wire.status, headers: wire.headers, payload: .bytes(wire.body))
         }
-        record.eventTime = clock.now()
-        do {
-            try await recorder.record(record)
-        } catch {
-            logger.error("could not record \(route.operation): \(error)", metadata: ["request-id": "\(call.requestId)"])
+        guard let response else {
             return render(wireProtocol.encodeError(.internalFailure(requestId: call.requestId), requestId: call.requestId, isHead: isHead))
         }
         return render(response, isHead: isHead)

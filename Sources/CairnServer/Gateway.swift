@@ -116,14 +116,9 @@ public struct Gateway: HTTPResponder {
 
         // 3. Who is calling.
         let now = clock.now()
-        let payloadHash = SigV4.hexSHA256(body)
-        if let declared = headers["x-amz-content-sha256"]?.first, declared.count == 64, declared.lowercased() != payloadHash {
-            return render(wireProtocol.encodeError(AuthenticationError.payloadHashMismatch.awsError(for: wireProtocol), requestId: requestId))
-        }
-        let signed = SigV4.Request(method: request.method.rawValue, rawPath: path, rawQuery: query, headers: headers,
-                                   payloadHash: headers["x-amz-content-sha256"]?.first ?? payloadHash)
         let caller: Authenticator.Authenticated
         do {
+            let signed = try Self.signedRequest(method: request.method.rawValue, path: path, query: query, headers: headers, body: body)
             caller = try await authenticator.authenticate(signed, authorization: authorization, now: now)
         } catch {
             // Authentication failures are answered but not recorded, as in AWS.
@@ -159,49 +154,80 @@ public struct Gateway: HTTPResponder {
 
     /// Runs the operation, commits its record, then answers.
     func run(service: any AWSService, operation: String, input: OperationInput, call: CallContext) async -> Response {
-        let descriptor = service.descriptor
-        let wireProtocol = descriptor.wireProtocol
+        let wireProtocol = service.descriptor.wireProtocol
+        let response = await recordedCall(service.descriptor, operation: operation, requestParameters: input.requestParameters,
+                                          resources: [], call: call) {
+            let result = try await service.handle(operation: operation, input: input, context: call)
+            return (wireProtocol.encodeOutput(result.output, operation: operation, requestId: call.requestId), result.audit)
+        } failed: { error in
+            wireProtocol.encodeError(error, requestId: call.requestId)
+        }
+        return render(response ?? wireProtocol.encodeError(.internalFailure(requestId: call.requestId), requestId: call.requestId))
+    }
+
+    /// Runs one operation and commits its CloudTrail record before anything is answered: the record holds the
+    /// request, then the result's audit details or the failure. Nil when the record could not be committed: a call
+    /// whose record is not committed must not look successful.
+    func recordedCall<Answer>(_ descriptor: ServiceDescriptor, operation: String, requestParameters: JSONValue,
+                              resources: [CloudTrailRecord.Resource], call: CallContext,
+                              perform: () async throws -> (Answer, AuditDetails),
+                              failed: (AWSError) -> Answer) async -> Answer? {
         var record = CloudTrailRecord(
             eventTime: clock.now(), eventSource: descriptor.eventSource, eventName: operation,
             awsRegion: descriptor.recordRegion ?? call.region, recipientAccountId: call.accountId,
             principal: call.principal, sourceIPAddress: call.sourceIPAddress, userAgent: call.userAgent,
-            requestParameters: input.requestParameters, requestID: call.requestId,
+            requestParameters: requestParameters, requestID: call.requestId,
             readOnly: descriptor.isReadOnly(operation),
             category: descriptor.dataEventOperations.contains(operation) ? .data : .management)
-        let response: WireResponse
+        record.resources = resources
+        let answer: Answer
         do {
-            let result = try await service.handle(operation: operation, input: input, context: call)
-            record.responseElements = result.audit.responseElements
-            record.resources = result.audit.resources
-            record.additionalEventData = result.audit.additionalEventData
-            if let readOnly = result.audit.readOnly { record.readOnly = readOnly }
-            response = wireProtocol.encodeOutput(result.output, operation: operation, requestId: call.requestId)
+            let (result, audit) = try await perform()
+            record.responseElements = audit.responseElements
+            if !audit.resources.isEmpty { record.resources = audit.resources }
+            record.additionalEventData = audit.additionalEventData
+            if let readOnly = audit.readOnly { record.readOnly = readOnly }
+            answer = result
         } catch {
             let failure: OperationFailure
             switch error {
             case let f as OperationFailure: failure = f
             case let e as AWSError: failure = OperationFailure(e)
+            case let e as Wire.RequestBody.BodyTooLarge:
+                failure = OperationFailure(AWSError(code: "MaxMessageLengthExceeded", status: 400,
+                                                    message: "Your request was too big (more than \(e.limit) bytes)."))
             default:
                 logger.error("\(descriptor.signingName):\(operation) failed: \(error)", metadata: ["request-id": "\(call.requestId)"])
                 failure = OperationFailure(.internalFailure(requestId: call.requestId))
             }
             record.errorCode = failure.error.code
             record.errorMessage = failure.error.message
-            record.resources = failure.resources
-            response = wireProtocol.encodeError(failure.error, requestId: call.requestId)
+            if !failure.resources.isEmpty { record.resources = failure.resources }
+            answer = failed(failure.error)
         }
         record.eventTime = clock.now()
         do {
             try await recorder.record(record)
         } catch {
-            // A call whose record is not committed must not look successful.
             logger.error("could not record \(operation): \(error)", metadata: ["request-id": "\(call.requestId)"])
-            return render(wireProtocol.encodeError(.internalFailure(requestId: call.requestId), requestId: call.requestId))
+            return nil
         }
-        return render(response)
+        return answer
     }
 
     // MARK: Helpers
+
+    /// The request as SigV4 signed it, when its whole body is at hand: signed by the body's SHA-256, which the
+    /// client may also declare in `x-amz-content-sha256` (a declared hash that differs is a mismatch).
+    static func signedRequest(method: String, path: String, query: String, headers: [String: [String]],
+                              body: [UInt8]) throws(AuthenticationError) -> SigV4.Request {
+        let computed = SigV4.hexSHA256(body)
+        let declared = headers["x-amz-content-sha256"]?.first
+        if let declared, declared.count == 64, declared.lowercased() != computed {
+            throw AuthenticationError.payloadHashMismatch
+        }
+        return SigV4.Request(method: method, rawPath: path, rawQuery: query, headers: headers, payloadHash: declared ?? computed)
+    }
 
     static func tooLarge(_ max: Int) -> AWSError {
         AWSError(code: "RequestEntityTooLarge", status: 413, message: "The request body exceeds the maximum of \(max) bytes.")
