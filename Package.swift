@@ -136,6 +136,7 @@ let package = Package(
         .target(
             name: "TrailIntegrity",
             dependencies: [
+                "CairnCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "CompressNIO", package: "compress-nio"),
@@ -170,11 +171,11 @@ let package = Package(
         ),
         .testTarget(
             name: "TrailIntegrityTests",
-            dependencies: ["TrailIntegrity", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+            dependencies: ["TrailIntegrity", "CairnCore", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .testTarget(name: "BatchComputeTests", dependencies: ["BatchCompute", "Wire", "CairnCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BatchOperationsTests", dependencies: ["BatchOperations", "Storage", "Wire", "CairnCore"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Wire"], swiftSettings: swiftSettings),
+        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Wire", "CairnCore"], swiftSettings: swiftSettings),
         .testTarget(name: "EventPatternsTests", dependencies: ["EventPatterns"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WireTests", dependencies: ["Wire", "CairnCore"], resources: [.copy("Fixtures")],

@@ -92,10 +92,10 @@ public enum Timestamp {
                       c.hour, c.minute, c.second)
     }
 
-    struct UTC { var year, month, day, hour, minute, second: Int }
+    public struct UTC: Equatable, Sendable { public var year, month, day, hour, minute, second: Int }
 
     /// Civil-from-days (Howard Hinnant's algorithm): no Calendar, no locale, no allocation.
-    static func utcComponents(_ date: Date) -> UTC {
+    public static func utcComponents(_ date: Date) -> UTC {
         let secs = Int64(floor(date.timeIntervalSince1970))
         var days = secs / 86400
         var rem = secs % 86400

@@ -1,3 +1,4 @@
+import CairnCore
 import Crypto
 import Foundation
 import Wire
@@ -11,39 +12,6 @@ public enum ChecksumAlgorithm: String, Sendable, CaseIterable {
 
     /// The header that carries it: `x-amz-checksum-crc32`.
     public var headerName: String { "x-amz-checksum-" + rawValue.lowercased() }
-}
-
-/// A table-driven, reflected CRC-32 (IEEE 802.3 or Castagnoli). Written by hand: 20 lines, no library offers both.
-struct CRC32: Sendable {
-    private static let ieeeTable = makeTable(0xEDB8_8320)
-    private static let castagnoliTable = makeTable(0x82F6_3B78)
-
-    private let table: [UInt32]
-    private var value: UInt32 = 0xFFFF_FFFF
-
-    init(castagnoli: Bool) { table = castagnoli ? Self.castagnoliTable : Self.ieeeTable }
-
-    static func makeTable(_ polynomial: UInt32) -> [UInt32] {
-        (0..<256).map { n -> UInt32 in
-            var c = UInt32(n)
-            for _ in 0..<8 { c = c & 1 != 0 ? polynomial ^ (c >> 1) : c >> 1 }
-            return c
-        }
-    }
-
-    mutating func update(_ bytes: some Collection<UInt8>) {
-        var v = value
-        table.withUnsafeBufferPointer { t in
-            for b in bytes { v = t[Int((v ^ UInt32(b)) & 0xFF)] ^ (v >> 8) }
-        }
-        value = v
-    }
-
-    /// Big-endian bytes of the final value, as S3 base64-encodes them.
-    var digest: [UInt8] {
-        let f = value ^ 0xFFFF_FFFF
-        return [UInt8(f >> 24), UInt8(f >> 16 & 0xFF), UInt8(f >> 8 & 0xFF), UInt8(f & 0xFF)]
-    }
 }
 
 /// Everything computed over one body in a single pass: size, MD5 (for the ETag and Content-MD5), SHA-256 when the

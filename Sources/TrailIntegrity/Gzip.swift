@@ -1,3 +1,4 @@
+internal import CairnCore
 internal import CompressNIO
 internal import NIOCore
 
@@ -37,7 +38,9 @@ public enum Gzip {
         func littleEndian(_ slice: ArraySlice<UInt8>) -> UInt32 {
             slice.reversed().reduce(0) { $0 << 8 | UInt32($1) }
         }
-        guard littleEndian(trailer.prefix(4)) == CRC32.checksum(output),
+        var crc = CRC32(castagnoli: false)
+        crc.update(output)
+        guard littleEndian(trailer.prefix(4)) == crc.checksum,
               littleEndian(trailer.suffix(4)) == UInt32(truncatingIfNeeded: output.count)
         else {
             throw TrailIntegrityError(.compressionFailed, "gzip stream is truncated or corrupt (trailer mismatch)")

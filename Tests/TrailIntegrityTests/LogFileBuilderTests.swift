@@ -1,3 +1,4 @@
+import CairnCore
 import Foundation
 import Testing
 @testable import TrailIntegrity
@@ -58,8 +59,13 @@ import Testing
 
 @Suite struct GzipTests {
     @Test func crc32MatchesTheStandardCheckValue() {
-        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
-        #expect(CRC32.checksum([]) == 0)
+        func checksum(_ bytes: [UInt8]) -> UInt32 {
+            var crc = CRC32(castagnoli: false)
+            crc.update(bytes)
+            return crc.checksum
+        }
+        #expect(checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(checksum([]) == 0)
     }
 
     @Test func everyTruncationIsDetected() throws {
