@@ -60,7 +60,7 @@ public struct BatchJobs: Sendable {
         change(&moved)
         moved.row.status = status
         moved.row.updatedAt = nowMs()
-        moved.row.document = BatchService.text(moved.detail)
+        moved.row.document = moved.detail.jsonString()
         guard try await store.updateJob(moved.row, ifStatus: job.row.status) else { return nil }
         try await events.jobStateChanged(accountId: moved.row.accountId, region: moved.row.region, jobArn: moved.arn,
                                          detail: moved.publicDetail, time: clock.now())
@@ -70,7 +70,7 @@ public struct BatchJobs: Sendable {
     /// Saves bookkeeping without a status change (no event).
     func save(_ job: BatchJob) async throws -> Bool {
         var j = job
-        j.row.document = BatchService.text(j.detail)
+        j.row.document = j.detail.jsonString()
         j.row.updatedAt = nowMs()
         return try await store.updateJob(j.row, ifStatus: job.row.status)
     }

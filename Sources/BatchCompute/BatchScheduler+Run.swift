@@ -8,7 +8,7 @@ extension BatchScheduler {
         let attempt = Int64((job.detail["attempts"]?.arrayValue?.count ?? 0) + 1)
         guard let starting = try await jobs.move(job, to: "STARTING", change: {
             $0.set([("statusReason", nil)])
-            $0.setInternal([("ce", .string(ce.arn)), ("ceName", .string(ce.name))])
+            $0.setInternal([("ce", .string(ce.arn))])
         }) else { return }
         let taskId = Identifiers.uuid().replacingOccurrences(of: "-", with: "").lowercased()
         let directory = "\(logDirectory)/\(job.row.jobId)/\(attempt)"
@@ -35,12 +35,11 @@ extension BatchScheduler {
             process = try LocalProcess.spawn(command: command, environment: env, directory: directory,
                                              stdout: directory + "/stdout", stderr: directory + "/stderr")
         } catch {
-            let run = Running(process: LocalProcess(pid: 0), attempt: attempt, startedAt: now, deadline: nil, taskId: taskId)
-            try await finish(starting, run, exitCode: nil, reason: "CannotStartContainerError: \(error)")
+            try await finish(starting, startedAt: now, exitCode: nil, reason: "CannotStartContainerError: \(error)")
             return
         }
         let timeout = job.detail["timeout"]?["attemptDurationSeconds"]?.intValue
-        let run = Running(process: process, attempt: attempt, startedAt: now, deadline: timeout.map { now + $0 * 1000 }, taskId: taskId)
+        let run = Running(process: process, startedAt: now, deadline: timeout.map { now + $0 * 1000 })
         running.withLock { $0[job.row.jobId] = run }
         let definitionName = job.value("definitionName")?.stringValue ?? "job"
         let moved = try await jobs.move(starting, to: "RUNNING") {
@@ -48,7 +47,7 @@ extension BatchScheduler {
             $0.set([("container", BatchService.setting($0.detail["container"] ?? .object([]), [
                 ("logStreamName", .string("\(definitionName)/default/\(taskId)")),
             ]))])
-            $0.setInternal([("pid", .int(Int64(process.pid))), ("attempt", .int(attempt))])
+            $0.setInternal([("pid", .int(Int64(process.pid)))])
         }
         if moved == nil {
             // Cancelled or terminated between STARTING and RUNNING: stop what was started.
@@ -62,7 +61,7 @@ extension BatchScheduler {
         guard !current.isEmpty else { return false }
         let rows = try await store.jobs(ids: Array(current.keys))
         let now = nowMs()
-        var ended: [(job: BatchJob, run: Running, exitCode: Int32, reason: String?)] = []
+        var ended: [(job: BatchJob, startedAt: Int64, exitCode: Int32, reason: String?)] = []
         for row in rows {
             guard let run = current[row.jobId] else { continue }
             let job = BatchJob(row)
@@ -74,35 +73,26 @@ extension BatchScheduler {
                 run.process.killGroup()
                 reason = "Job attempt duration exceeded timeout"
             }
-            guard let exit = reason != nil ? waitBriefly(run.process) : run.process.poll() else { continue }
+            // A killed process usually is reported at once; one not yet reaped stays RUNNING, and the next pass
+            // (which kills it again, harmlessly) collects its real exit status.
+            guard let exit = run.process.poll() else { continue }
             running.withLock { _ = $0.removeValue(forKey: row.jobId) }
-            ended.append((job, run, exit.exitCode, reason))
+            ended.append((job, run.startedAt, exit.exitCode, reason))
         }
-        try await concurrently(ended) { e in try await self.finish(e.job, e.run, exitCode: e.exitCode, reason: e.reason) }
+        try await concurrently(ended) { e in try await self.finish(e.job, startedAt: e.startedAt, exitCode: e.exitCode, reason: e.reason) }
         return !ended.isEmpty
-    }
-
-    /// After a SIGKILL the process is gone at once; give the kernel a moment to report it.
-    func waitBriefly(_ process: LocalProcess) -> (exitCode: Int32, signal: Int32?)? {
-        for _ in 0..<200 {
-            if let exit = process.poll() { return exit }
-            usleep(5000)
-        }
-        return (137, 9)
     }
 
     /// A job this server did not start is STARTING or RUNNING: the server restarted under it. Its process (if
     /// still alive) is stopped and the attempt ends with a reason saying so.
     func orphaned(_ job: BatchJob) async throws {
         if let pid = job.value("pid")?.intValue { LocalProcess.killGroup(pid_t(pid)) }
-        let run = Running(process: LocalProcess(pid: 0), attempt: job.value("attempt")?.intValue ?? 1,
-                          startedAt: job.detail["startedAt"]?.intValue ?? nowMs(), deadline: nil, taskId: "")
-        try await finish(job, run, exitCode: nil,
+        try await finish(job, startedAt: job.detail["startedAt"]?.intValue ?? nowMs(), exitCode: nil,
                          reason: "Cairn restarted while this attempt was running; its process was stopped and its outcome is unknown.")
     }
 
     /// Records the attempt and moves the job to SUCCEEDED, back to RUNNABLE for a retry, or to FAILED.
-    func finish(_ job: BatchJob, _ run: Running, exitCode: Int32?, reason: String?) async throws {
+    func finish(_ job: BatchJob, startedAt: Int64, exitCode: Int32?, reason: String?) async throws {
         let now = nowMs()
         let statusReason = reason ?? "Essential container in task exited"
         var container: [(String, JSONValue?)] = [
@@ -111,7 +101,7 @@ extension BatchScheduler {
         ]
         container.removeAll { $0.1 == nil }
         let attempt: JSONValue = [
-            "container": .compact(container), "startedAt": .int(run.startedAt), "stoppedAt": .int(now),
+            "container": .compact(container), "startedAt": .int(startedAt), "stoppedAt": .int(now),
             "statusReason": .string(statusReason),
         ]
         let attempts = (job.detail["attempts"]?.arrayValue ?? []) + [attempt]

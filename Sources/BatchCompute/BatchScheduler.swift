@@ -26,10 +26,8 @@ public final class BatchScheduler: Service, Sendable {
 
     struct Running: Sendable {
         var process: LocalProcess
-        var attempt: Int64
         var startedAt: Int64
         var deadline: Int64?
-        var taskId: String
     }
 
     static let notRunning = "Cairn runs Batch jobs only when started with --batch-runner local (CAIRN_BATCH_RUNNER=local)."
@@ -83,9 +81,11 @@ public final class BatchScheduler: Service, Sendable {
         }
         // Each job's moves stay in order; different jobs move side by side (each move waits on the store and the bus).
         let known = byId
+        // Array parents with a child still active cannot finish: their children are not read this pass.
+        let busyParents = Set(active.compactMap(\.row.parentId))
         try await concurrently(waiting) { job in
             if job.value("isArrayParent")?.boolValue == true {
-                try await self.advanceParent(job)
+                try await self.advanceParent(job, busy: busyParents.contains(job.row.jobId))
             } else {
                 try await self.resolveDependencies(job, active: known)
             }
@@ -167,11 +167,13 @@ public final class BatchScheduler: Service, Sendable {
         }
     }
 
-    func advanceParent(_ job: BatchJob) async throws {
+    /// `busy`: a child of this parent is still active (known from the pass's active jobs), so it stays PENDING.
+    func advanceParent(_ job: BatchJob, busy: Bool) async throws {
         if job.status == "SUBMITTED" {
             try await jobs.move(job, to: "PENDING")
             return
         }
+        guard !busy else { return }
         let children = try await store.children(parentId: job.row.jobId)
         guard !children.isEmpty, children.allSatisfy({ $0.status == "SUCCEEDED" || $0.status == "FAILED" }) else { return }
         let failed = children.contains { $0.status == "FAILED" }

@@ -52,7 +52,7 @@ extension BatchService {
             let job = BatchJob(row)
             let updated = try Self.retag(job.detail["tags"] ?? .object([]), body: body, request: request, mode: mode)
             if mode == .list { return ["tags": updated] }
-            try await store.setJobTags(Self.text(updated), jobId: id, at: nowMs())
+            try await store.setJobTags(updated.jsonString(), jobId: id, at: nowMs())
             return .object([])
         }
         guard let row = try await store.resource(arn: arn), row.accountId == context.accountId else {
@@ -62,7 +62,7 @@ extension BatchService {
         let doc = Self.document(row)
         let updated = try Self.retag(doc["tags"] ?? .object([]), body: body, request: request, mode: mode)
         if mode == .list { return ["tags": updated] }
-        resource.document = Self.text(Self.setting(doc, [("tags", updated)]))
+        resource.document = Self.setting(doc, [("tags", updated)]).jsonString()
         try await store.updateResource(resource)
         return .object([])
     }

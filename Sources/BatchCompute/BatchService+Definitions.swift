@@ -89,7 +89,7 @@ extension BatchService {
         ])
         try await store.putResource(BatchResourceRow(arn: arn, accountId: context.accountId, region: context.region,
                                                      kind: "job-definition", name: name, revision: revision, status: "ACTIVE",
-                                                     document: Self.text(doc), createdAt: nowMs()))
+                                                     document: doc.jsonString(), createdAt: nowMs()))
         return ["jobDefinitionName": .string(name), "jobDefinitionArn": .string(arn), "revision": .int(revision)]
     }
 
@@ -109,7 +109,7 @@ extension BatchService {
               var row = try await jobDefinition(ref, context, activeOnly: false)
         else { throw Self.client("Job definition \(body["jobDefinition"]?.stringValue ?? "") does not exist; give name:revision or an ARN.") }
         row.status = "INACTIVE"
-        row.document = Self.text(Self.setting(Self.document(row), [("status", "INACTIVE")]))
+        row.document = Self.setting(Self.document(row), [("status", "INACTIVE")]).jsonString()
         try await store.updateResource(row)
         return .object([])
     }

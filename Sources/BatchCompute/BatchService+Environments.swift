@@ -40,8 +40,7 @@ extension BatchService {
         guard let type = body["type"]?.stringValue, type == "MANAGED" || type == "UNMANAGED" else {
             throw Self.client("type must be MANAGED or UNMANAGED.")
         }
-        let state = body["state"]?.stringValue ?? "ENABLED"
-        guard state == "ENABLED" || state == "DISABLED" else { throw Self.client("state must be ENABLED or DISABLED.") }
+        let state = try Self.checkedState(body["state"]?.stringValue ?? "ENABLED")
         let arn = Self.arn("compute-environment", name, context)
         var doc: [(String, JSONValue?)] = [
             ("computeEnvironmentName", .string(name)), ("computeEnvironmentArn", .string(arn)), ("type", .string(type)),
@@ -67,7 +66,7 @@ extension BatchService {
     func insert(kind: String, name: String, arn: String, document: JSONValue, _ context: CallContext) async throws {
         do {
             try await store.putResource(BatchResourceRow(arn: arn, accountId: context.accountId, region: context.region, kind: kind,
-                                                         name: name, revision: 0, status: "VALID", document: Self.text(document),
+                                                         name: name, revision: 0, status: "VALID", document: document.jsonString(),
                                                          createdAt: nowMs()))
         } catch let e as StoreError where e.isDuplicate {
             throw Self.client("Object already exists")
@@ -75,22 +74,36 @@ extension BatchService {
     }
 
     func describeComputeEnvironments(_ body: JSONValue, _ context: CallContext) async throws -> JSONValue {
-        var rows = try await store.resources(accountId: context.accountId, region: context.region, kind: "compute-environment")
-        if let wanted = body["computeEnvironments"]?.arrayValue?.compactMap(\.stringValue), !wanted.isEmpty {
+        try await describe("compute-environment", body, key: "computeEnvironments", context)
+    }
+
+    /// Describe*: the account's compute environments or job queues in the region, those named (by name or ARN)
+    /// under `key` if any are, paged.
+    func describe(_ kind: String, _ body: JSONValue, key: String, _ context: CallContext) async throws -> JSONValue {
+        var rows = try await store.resources(accountId: context.accountId, region: context.region, kind: kind)
+        if let wanted = body[key]?.arrayValue?.compactMap(\.stringValue), !wanted.isEmpty {
             rows = rows.filter { wanted.contains($0.name) || wanted.contains($0.arn) }
         }
-        return try Self.page(rows.map(Self.document), body, key: "computeEnvironments")
+        return try Self.page(rows.map(Self.document), body, key: key)
+    }
+
+    /// A compute environment or job queue by name or ARN; AWS's "does not exist" if there is none.
+    func existing(_ kind: String, _ nameOrArn: String?, _ context: CallContext) async throws -> BatchResourceRow {
+        guard let row = try await find(kind, nameOrArn, context) else {
+            throw Self.client("\(kind == "job-queue" ? "Job queue" : "Compute environment") \(nameOrArn ?? "") does not exist.")
+        }
+        return row
+    }
+
+    static func checkedState(_ state: String) throws -> String {
+        guard state == "ENABLED" || state == "DISABLED" else { throw client("state must be ENABLED or DISABLED.") }
+        return state
     }
 
     func updateComputeEnvironment(_ body: JSONValue, _ context: CallContext) async throws -> JSONValue {
-        guard var row = try await find("compute-environment", body["computeEnvironment"]?.stringValue, context) else {
-            throw Self.client("Compute environment \(body["computeEnvironment"]?.stringValue ?? "") does not exist.")
-        }
+        var row = try await existing("compute-environment", body["computeEnvironment"]?.stringValue, context)
         var doc = Self.document(row)
-        if let state = body["state"]?.stringValue {
-            guard state == "ENABLED" || state == "DISABLED" else { throw Self.client("state must be ENABLED or DISABLED.") }
-            doc = Self.setting(doc, [("state", .string(state))])
-        }
+        if let state = body["state"]?.stringValue { doc = Self.setting(doc, [("state", .string(try Self.checkedState(state)))]) }
         if let resources = body["computeResources"] {
             guard doc["type"]?.stringValue == "MANAGED" else { throw Self.client("Only MANAGED compute environments have computeResources.") }
             doc = Self.setting(doc, [("computeResources", try Self.computeResources(resources, existing: doc["computeResources"]))])
@@ -102,16 +115,14 @@ extension BatchService {
             doc = Self.setting(doc, [("unmanagedvCpus", .int(n))])
         }
         if let role = body["serviceRole"] { doc = Self.setting(doc, [("serviceRole", role)]) }
-        row.document = Self.text(doc)
+        row.document = doc.jsonString()
         try await store.updateResource(row)
         wake()
         return ["computeEnvironmentName": .string(row.name), "computeEnvironmentArn": .string(row.arn)]
     }
 
     func deleteComputeEnvironment(_ body: JSONValue, _ context: CallContext) async throws -> JSONValue {
-        guard let row = try await find("compute-environment", body["computeEnvironment"]?.stringValue, context) else {
-            throw Self.client("Compute environment \(body["computeEnvironment"]?.stringValue ?? "") does not exist.")
-        }
+        let row = try await existing("compute-environment", body["computeEnvironment"]?.stringValue, context)
         guard Self.document(row)["state"]?.stringValue == "DISABLED" else {
             throw Self.client("Cannot delete, found existing JobQueue relationship or the compute environment is not DISABLED.")
         }
@@ -136,9 +147,7 @@ extension BatchService {
             guard let order = e["order"]?.intValue, let ce = e["computeEnvironment"]?.stringValue else {
                 throw Self.client("Each computeEnvironmentOrder entry needs order and computeEnvironment.")
             }
-            guard let row = try await find("compute-environment", ce, context) else {
-                throw Self.client("Compute environment \(ce) does not exist.")
-            }
+            let row = try await existing("compute-environment", ce, context)
             guard seenOrders.insert(order).inserted, seenArns.insert(row.arn).inserted else {
                 throw Self.client("computeEnvironmentOrder entries must have distinct orders and compute environments.")
             }
@@ -156,8 +165,7 @@ extension BatchService {
         guard let priority = body["priority"]?.intValue, (0...1000).contains(priority) else {
             throw Self.client("priority is required and must be between 0 and 1000.")
         }
-        let state = body["state"]?.stringValue ?? "ENABLED"
-        guard state == "ENABLED" || state == "DISABLED" else { throw Self.client("state must be ENABLED or DISABLED.") }
+        let state = try Self.checkedState(body["state"]?.stringValue ?? "ENABLED")
         let order = try await environmentOrder(body["computeEnvironmentOrder"], context)
         let arn = Self.arn("job-queue", name, context)
         let doc: JSONValue = [
@@ -170,22 +178,13 @@ extension BatchService {
     }
 
     func describeJobQueues(_ body: JSONValue, _ context: CallContext) async throws -> JSONValue {
-        var rows = try await store.resources(accountId: context.accountId, region: context.region, kind: "job-queue")
-        if let wanted = body["jobQueues"]?.arrayValue?.compactMap(\.stringValue), !wanted.isEmpty {
-            rows = rows.filter { wanted.contains($0.name) || wanted.contains($0.arn) }
-        }
-        return try Self.page(rows.map(Self.document), body, key: "jobQueues")
+        try await describe("job-queue", body, key: "jobQueues", context)
     }
 
     func updateJobQueue(_ body: JSONValue, _ context: CallContext) async throws -> JSONValue {
-        guard var row = try await find("job-queue", body["jobQueue"]?.stringValue, context) else {
-            throw Self.client("Job queue \(body["jobQueue"]?.stringValue ?? "") does not exist.")
-        }
+        var row = try await existing("job-queue", body["jobQueue"]?.stringValue, context)
         var doc = Self.document(row)
-        if let state = body["state"]?.stringValue {
-            guard state == "ENABLED" || state == "DISABLED" else { throw Self.client("state must be ENABLED or DISABLED.") }
-            doc = Self.setting(doc, [("state", .string(state))])
-        }
+        if let state = body["state"]?.stringValue { doc = Self.setting(doc, [("state", .string(try Self.checkedState(state)))]) }
         if let p = body["priority"] {
             guard let priority = p.intValue, (0...1000).contains(priority) else { throw Self.client("priority must be between 0 and 1000.") }
             doc = Self.setting(doc, [("priority", .int(priority))])
@@ -193,16 +192,14 @@ extension BatchService {
         if body["computeEnvironmentOrder"] != nil {
             doc = Self.setting(doc, [("computeEnvironmentOrder", try await environmentOrder(body["computeEnvironmentOrder"], context))])
         }
-        row.document = Self.text(doc)
+        row.document = doc.jsonString()
         try await store.updateResource(row)
         wake()
         return ["jobQueueName": .string(row.name), "jobQueueArn": .string(row.arn)]
     }
 
     func deleteJobQueue(_ body: JSONValue, _ context: CallContext) async throws -> JSONValue {
-        guard let row = try await find("job-queue", body["jobQueue"]?.stringValue, context) else {
-            throw Self.client("Job queue \(body["jobQueue"]?.stringValue ?? "") does not exist.")
-        }
+        let row = try await existing("job-queue", body["jobQueue"]?.stringValue, context)
         guard Self.document(row)["state"]?.stringValue == "DISABLED" else {
             throw Self.client("Job queue \(row.name) must be DISABLED before it is deleted.")
         }

@@ -34,9 +34,7 @@ extension BatchService {
             throw Self.client("jobName is required and must start with a letter or number.")
         }
         try Self.validName(name, what: "jobName")
-        guard let queue = try await find("job-queue", body["jobQueue"]?.stringValue, context) else {
-            throw Self.client("Job queue \(body["jobQueue"]?.stringValue ?? "") does not exist.")
-        }
+        let queue = try await existing("job-queue", body["jobQueue"]?.stringValue, context)
         guard Self.document(queue)["state"]?.stringValue == "ENABLED" else {
             throw Self.client("Job queue \(queue.name) is DISABLED; it does not accept jobs.")
         }
@@ -64,8 +62,6 @@ extension BatchService {
         let requirements = container["resourceRequirements"]?.arrayValue ?? []
         let vcpus = requirements.first { $0["type"]?.stringValue == "VCPU" }?["value"]?.stringValue.flatMap(Double.init)
             ?? container["vcpus"]?.doubleValue ?? 1
-        let memory = requirements.first { $0["type"]?.stringValue == "MEMORY" }?["value"]?.stringValue.flatMap(Int.init)
-            ?? container["memory"]?.intValue.map(Int.init) ?? 2048
 
         var parameters = try Self.stringMap(definition["parameters"])
         for (k, v) in try Self.stringMap(body["parameters"]) {
@@ -112,7 +108,6 @@ extension BatchService {
         let jobId = Identifiers.uuid().lowercased()
         let tags = try Self.stringMap(body["tags"])
         let propagate = body["propagateTags"]?.boolValue ?? definition["propagateTags"]?.boolValue ?? false
-        let ceOrder = Self.document(queue)["computeEnvironmentOrder"] ?? []
         func detail(id: String, index: Int64?, deps: [JSONValue]) -> JSONValue {
             .compact([
                 ("jobArn", .string(Self.arn("job", id, context))), ("jobName", .string(name)), ("jobId", .string(id)),
@@ -122,14 +117,13 @@ extension BatchService {
                 ("arrayProperties", size.map { s in index.map { ["index": .int($0)] } ?? ["size": .int(s)] }),
                 ("tags", .object(tags)), ("propagateTags", .bool(propagate)),
                 ("platformCapabilities", definition["platformCapabilities"] ?? ["EC2"]), ("isCancelled", false), ("isTerminated", false),
-                ("_cairn", .compact([("vcpus", .double(vcpus)), ("memory", .int(Int64(memory))), ("ceOrder", ceOrder),
-                                     ("jqName", .string(queue.name)), ("definitionName", .string(definitionRow.name)),
+                ("_cairn", .compact([("vcpus", .double(vcpus)), ("definitionName", .string(definitionRow.name)),
                                      ("arrayIndex", index.map(JSONValue.int)), ("isArrayParent", .bool(size != nil && index == nil))])),
             ])
         }
         var rows = [BatchJobRow(jobId: jobId, accountId: context.accountId, region: context.region, queueArn: queue.arn,
                                 parentId: nil, status: "SUBMITTED", jobName: name,
-                                document: Self.text(detail(id: jobId, index: nil, deps: dependsOn)), createdAt: now, updatedAt: now)]
+                                document: detail(id: jobId, index: nil, deps: dependsOn).jsonString(), createdAt: now, updatedAt: now)]
         if let size {
             for i in 0..<size {
                 var childDeps: [JSONValue] = []
@@ -146,7 +140,7 @@ extension BatchService {
                 let childId = "\(jobId):\(i)"
                 rows.append(BatchJobRow(jobId: childId, accountId: context.accountId, region: context.region, queueArn: queue.arn,
                                         parentId: jobId, status: "SUBMITTED", jobName: name,
-                                        document: Self.text(detail(id: childId, index: i, deps: childDeps)), createdAt: now, updatedAt: now))
+                                        document: detail(id: childId, index: i, deps: childDeps).jsonString(), createdAt: now, updatedAt: now))
             }
         }
         try await store.insertJobs(rows)
@@ -190,7 +184,7 @@ extension BatchService {
         }
         var queueArn: String?
         if let queueRef {
-            guard let queue = try await find("job-queue", queueRef, context) else { throw Self.client("Job queue \(queueRef) does not exist.") }
+            let queue = try await existing("job-queue", queueRef, context)
             queueArn = queue.arn
         }
         var rows = try await store.jobs(accountId: context.accountId, region: context.region, queueArn: queueArn, parentId: arrayId)

@@ -13,6 +13,8 @@ public struct BatchService: RESTService {
         "RegisterJobDefinition", "DeregisterJobDefinition", "DescribeJobDefinitions",
         "SubmitJob", "DescribeJobs", "ListJobs", "CancelJob", "TerminateJob",
     ].map { ("/v1/" + $0.lowercased(), $0) })
+    /// The operations whose requestParameters (from `route`) are the parsed body; the tag operations' are not.
+    static let bodyOperations = Set(operations.values)
 
     let store: any BatchStore
     let jobs: BatchJobs
@@ -54,13 +56,22 @@ public struct BatchService: RESTService {
     }
 
     public func handle(_ route: RESTRoute, request: RESTRequest, context: CallContext) async throws -> RESTResult {
-        let bodyBytes = try await request.body.collect(limit: 1024 * 1024)
+        let limit = 1024 * 1024
         var body: JSONValue = .object([])
-        if !bodyBytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
-            guard let parsed = try? JSONValue.parse(bodyBytes), case .object = parsed else {
-                throw Self.client("The request body is not a JSON object.")
+        // Over the limit, `collect` below refuses the body as before.
+        let withinLimit = (request.bodyBytes?.count ?? 0) <= limit
+        if withinLimit, Self.bodyOperations.contains(route.operation), case .object(let members) = route.requestParameters, !members.isEmpty {
+            // `route` has parsed the body already (a non-empty object): not parsed a second time.
+            body = route.requestParameters
+        } else {
+            let bodyBytes: [UInt8]
+            if withinLimit, let read = request.bodyBytes { bodyBytes = read } else { bodyBytes = try await request.body.collect(limit: limit) }
+            if !bodyBytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+                guard let parsed = try? JSONValue.parse(bodyBytes), case .object = parsed else {
+                    throw Self.client("The request body is not a JSON object.")
+                }
+                body = parsed
             }
-            body = parsed
         }
         let output: JSONValue
         var responseElements: JSONValue = .null
@@ -122,8 +133,6 @@ public struct BatchService: RESTService {
     }
 
     static func document(_ row: BatchResourceRow) -> JSONValue { (try? JSONValue.parse(Array(row.document.utf8))) ?? .object([]) }
-
-    static func text(_ v: JSONValue) -> String { String(decoding: v.serialized(), as: UTF8.self) }
 
     /// Replaces or adds members of a JSON object.
     static func setting(_ object: JSONValue, _ changes: [(String, JSONValue?)]) -> JSONValue {

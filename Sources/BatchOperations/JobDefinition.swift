@@ -1,5 +1,6 @@
 import CairnCore
 import Foundation
+import Storage
 import Wire
 
 /// A CreateJob request, validated: the parts the runner needs, and the request as submitted (DescribeJob
@@ -53,6 +54,12 @@ struct JobDefinition: Sendable {
         request = stored
         self.confirmationRequired = confirmationRequired
         operationName = stored["Operation"]?.objectValue?.first?.0 ?? ""
+    }
+
+    /// A stored job's definition (its request as submitted), with the confirmation its run state records.
+    init(job: JobRow, state: JobRunState) {
+        self.init(stored: (try? JSONValue.parse(Array(job.definition.utf8))) ?? .object([]),
+                  confirmationRequired: state.confirmationRequired)
     }
 
     /// Validates a `CreateJobRequest` document. `defaultConfirmation` applies when `ConfirmationRequired` is absent.

@@ -14,8 +14,7 @@ extension JobRunner {
             job = preparing
         }
         let state = JobRunState(decoding: job.state)
-        let definition = JobDefinition(stored: (try? JSONValue.parse(Array(job.definition.utf8))) ?? .object([]),
-                                       confirmationRequired: state.confirmationRequired)
+        let definition = JobDefinition(job: job, state: state)
         var generated: (arn: String, etag: String)?
         if job.totalTasks == 0 {
             let tasks: [JobTask]

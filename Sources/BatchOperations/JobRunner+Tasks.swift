@@ -14,8 +14,7 @@ extension JobRunner {
             return true
         }
         let state = JobRunState(decoding: job.state)
-        let definition = JobDefinition(stored: (try? JSONValue.parse(Array(job.definition.utf8))) ?? .object([]),
-                                       confirmationRequired: state.confirmationRequired)
+        let definition = JobDefinition(job: job, state: state)
         let results = try await apply(definition, tasks, accountId: job.accountId)
         let succeeded = Int64(results.filter { $0.result == "succeeded" }.count)
         try await store.completeTasks(results, jobId: job.jobId, succeeded: succeeded, failed: Int64(results.count) - succeeded)
@@ -132,8 +131,7 @@ extension JobRunner {
     /// Completing → (report written) → Complete.
     func complete(_ job: JobRow) async throws {
         let state = JobRunState(decoding: job.state)
-        let definition = JobDefinition(stored: (try? JSONValue.parse(Array(job.definition.utf8))) ?? .object([]),
-                                       confirmationRequired: state.confirmationRequired)
+        let definition = JobDefinition(job: job, state: state)
         if definition.reportEnabled, let bucket = definition.reportBucket {
             do {
                 try await writeReport(job, bucket: bucket, prefix: definition.reportPrefix, failedOnly: definition.reportFailedOnly)

@@ -63,8 +63,7 @@ extension S3ControlService {
 
     func describeJob(_ job: JobRow) throws -> RESTResult {
         let state = JobRunState(decoding: job.state)
-        let d = JobDefinition(stored: (try? JSONValue.parse(Array(job.definition.utf8))) ?? .object([]),
-                              confirmationRequired: state.confirmationRequired)
+        let d = JobDefinition(job: job, state: state)
         var members: [(String, JSONValue?)] = [
             ("JobId", .string(job.jobId)), ("ConfirmationRequired", .bool(state.confirmationRequired)),
             ("Description", d.description.map(JSONValue.string)), ("JobArn", .string(JobTransitions.arn(job))),
@@ -130,8 +129,7 @@ extension S3ControlService {
         }
         let jobs: [JSONValue] = page.map { job in
             let state = JobRunState(decoding: job.state)
-            let d = JobDefinition(stored: (try? JSONValue.parse(Array(job.definition.utf8))) ?? .object([]),
-                                  confirmationRequired: state.confirmationRequired)
+            let d = JobDefinition(job: job, state: state)
             return .compact([
                 ("JobId", .string(job.jobId)), ("Description", d.description.map(JSONValue.string)),
                 ("Operation", .string(d.operationName)), ("Priority", .int(job.priority)), ("Status", .string(job.status)),

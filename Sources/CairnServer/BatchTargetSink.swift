@@ -29,7 +29,7 @@ final class BatchTargetSink: BatchJobSink {
         var body: [(String, JSONValue?)] = [
             ("jobName", batchParameters["JobName"]), ("jobQueue", .string(queueArn)), ("jobDefinition", batchParameters["JobDefinition"]),
             ("parameters", event["Parameters"].flatMap { $0.objectValue != nil ? $0 : nil }),
-            ("containerOverrides", Self.lowerCamel(event["ContainerOverrides"])),
+            ("containerOverrides", event["ContainerOverrides"].flatMap { $0.objectValue != nil ? $0.lowerCamelKeys : nil }),
         ]
         if let size = batchParameters["ArrayProperties"]?["Size"] { body.append(("arrayProperties", ["size": size])) }
         if let attempts = batchParameters["RetryStrategy"]?["Attempts"] { body.append(("retryStrategy", ["attempts": attempts])) }
@@ -56,20 +56,5 @@ final class BatchTargetSink: BatchJobSink {
             throw DeliveryError(code: "INTERNAL_ERROR", message: "could not record the SubmitJob: \(error)")
         }
         if let failure { throw failure }
-    }
-
-    /// ContainerOverrides as the target input spells them (`Command`, `Environment`) → SubmitJob's shape.
-    static func lowerCamel(_ v: JSONValue?) -> JSONValue? {
-        guard let v, case .object(let members) = v else { return nil }
-        return .object(members.map { key, value in
-            let k = key.prefix(1).lowercased() + key.dropFirst()
-            if case .array(let items) = value {
-                return (k, .array(items.map { item in
-                    if case .object = item { return lowerCamel(item) ?? item }
-                    return item
-                }))
-            }
-            return (k, value)
-        })
     }
 }

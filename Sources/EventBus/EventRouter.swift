@@ -167,6 +167,8 @@ public final class EventRouter: AuditRecordRouter, Sendable {
     /// the matched deliveries are committed to the outbox before this returns, so they survive a crash.
     public func emit(accountId: String, region: String, source: String, detailType: String, resources: [String],
                      detail: JSONValue, time: Date) async throws {
+        // No rule on the default bus: nothing to match, so the event is neither built nor serialized.
+        guard try await table(BusKey(accountId: accountId, region: region, bus: "default")).matcher.ruleCount > 0 else { return }
         let id = Identifiers.uuid()
         let event = Self.envelope(id: id, detailType: detailType, source: source, account: accountId, time: time, region: region,
                                   resources: resources, detail: detail)
