@@ -185,6 +185,7 @@ let package = Package(
             dependencies: [
                 "CairnServer", "Storage", "AuditTrail", "Identity", "Queues", "Topics", "EventBus", "Wire", "CairnCore",
                 "ObjectStore", "TrailIntegrity",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

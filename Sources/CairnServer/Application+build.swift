@@ -35,10 +35,16 @@ public func buildApplication(
 ) async throws -> CairnApplication {
     var logger = Logger(label: "cairn")
     logger.logLevel = configuration.logLevel
-    try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+    try DataDirectory.prepare(configuration.dataDirectory, logger: logger)
 
     let store = try await SQLStore.openSQLite(path: configuration.databasePath, logger: logger)
-    let identities = SQLIdentityStore(store: store)
+    let identities = SQLIdentityStore(store: store, secrets: try SecretBox.loadOrCreate(path: configuration.secretKeyPath))
+    do {
+        let sealed = try await identities.sealStoredSecrets()
+        if sealed > 0 { logger.notice("sealed \(sealed) access-key secrets an earlier version stored in plaintext") }
+    } catch let e as SecretBox.WrongKey {
+        throw StartupError("\(configuration.secretKeyPath) does not open the secrets in \(configuration.databasePath) (\(e)): restore the key file this data directory was created with")
+    }
     let events = SQLAuditEventStore(store: store)
     let bootstrap = Bootstrap(identities: identities, configuration: configuration, clock: clock, logger: logger)
     if let written = try await bootstrap.run() {
@@ -59,7 +65,7 @@ public func buildApplication(
     let delivery = DeliveryService(
         store: buses, router: router, queues: SQSQueueSink(delivery: QueueDelivery(store: queues, waiters: waiters, clock: clock)),
         topics: SNSTopicSink(publisher: publisher), batch: batchTargets, clock: clock, logger: logger,
-        retryBase: configuration.deliveryRetryBase)
+        retryBase: configuration.deliveryRetryBase, outboundPolicy: configuration.outboundPolicy)
     wake.connect(delivery)
     let s3 = S3Service(catalog: SQLObjectCatalog(store: store),
                        blobs: try BlobStore(directory: (configuration.dataDirectory as NSString).appendingPathComponent("objects")),
@@ -91,8 +97,9 @@ public func buildApplication(
         STSService(store: identities, clock: clock),
         CloudTrailService(events: events, retentionDays: configuration.eventRetentionDays, clock: clock, trails: trailOperations),
         SQSService(store: queues, waiters: waiters, clock: clock),
-        EventBridgeService(store: buses, router: router, clock: clock),
-        SNSService(topics: SQLTopicStore(store: store), publisher: publisher, clock: clock),
+        EventBridgeService(store: buses, router: router, clock: clock, outboundPolicy: configuration.outboundPolicy),
+        SNSService(topics: SQLTopicStore(store: store), publisher: publisher, clock: clock,
+                   outboundPolicy: configuration.outboundPolicy),
     ], rest: [s3Control, s3, batch])
     let gateway = Gateway(
         registry: registry,
@@ -104,7 +111,10 @@ public func buildApplication(
     // so on shutdown requests drain before the recorder stops and the store closes.
     let application = Application(
         responder: gateway,
-        server: .http1(configuration: .init(additionalChannelHandlers: [ContinueHandler()])),
+        // A connection that sends nothing for the idle timeout mid-request (or between requests) is closed, so a
+        // client trickling a body cannot hold a connection open for ever.
+        server: .http1(configuration: .init(additionalChannelHandlers: [ContinueHandler()],
+                                            idleTimeout: .milliseconds(Int64(configuration.connectionIdleTimeout * 1000)))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Cairn"),
         services: [
             StoreService(store: store),

@@ -12,6 +12,9 @@ enum AuthenticationError: Error {
     case payloadHashMismatch
     /// A presigned URL past its expiry.
     case expiredURL
+    /// Refused whoever signed it (a browser-sendable request with unverified credentials, an unsigned body where
+    /// only a signed one is accepted, a URL dated in the future); the text says why.
+    case refused(String)
 
     func awsError(for wireProtocol: AWSProtocol) -> AWSError {
         let invalidToken = "The security token included in the request is invalid."
@@ -28,6 +31,7 @@ enum AuthenticationError: Error {
             case .payloadHashMismatch:
                 return AWSError(code: "InvalidSignatureException", status: 400, message: "The provided 'x-amz-content-sha256' header does not match what was computed.")
             case .expiredURL: return AWSError(code: "AccessDeniedException", status: 403, message: "Request has expired")
+            case .refused(let m): return AWSError(code: "AccessDeniedException", status: 403, message: m)
             }
         case .query:
             switch self {
@@ -39,6 +43,7 @@ enum AuthenticationError: Error {
             case .skewed(let m): return AWSError(code: "SignatureDoesNotMatch", status: 403, message: m)
             case .payloadHashMismatch: return AWSError(code: "SignatureDoesNotMatch", status: 403, message: mismatch)
             case .expiredURL: return AWSError(code: "AccessDenied", status: 403, message: "Request has expired")
+            case .refused(let m): return AWSError(code: "AccessDenied", status: 403, message: m)
             }
         case .restXML:
             switch self {
@@ -51,6 +56,7 @@ enum AuthenticationError: Error {
             case .skewed: return AWSError(code: "RequestTimeTooSkewed", status: 403, message: "The difference between the request time and the current time is too large.")
             case .payloadHashMismatch: return AWSError(code: "XAmzContentSHA256Mismatch", status: 400, message: "The provided 'x-amz-content-sha256' header does not match what was computed.")
             case .expiredURL: return AWSError(code: "AccessDenied", status: 403, message: "Request has expired")
+            case .refused(let m): return AWSError(code: "AccessDenied", status: 403, message: m)
             }
         }
     }

@@ -30,6 +30,8 @@ struct Authenticator: Sendable {
     struct Authenticated {
         var principal: Principal
         var accountId: String
+        /// Accepted by `--accept-any-credentials` without a signature check.
+        var unverified: Bool = false
     }
 
     /// How a presigned URL carries what the header form puts in headers.
@@ -39,9 +41,22 @@ struct Authenticator: Sendable {
         var securityToken: String?
     }
 
+    /// What the headers alone establish: a date within the allowed skew (or an unexpired presigned URL) and a
+    /// known, current credential. Checked before any body byte is read.
+    struct Identified {
+        var credential: ResolvedCredential
+        var amzDate: String
+    }
+
     func authenticate(_ request: SigV4.Request, authorization: SigV4Authorization, now: Date,
                       presigned: Presigned? = nil) async throws(AuthenticationError) -> Authenticated {
-        guard let amzDate = presigned?.amzDate ?? request.headers["x-amz-date"]?.first ?? request.headers["date"]?.first.flatMap(Self.httpDate),
+        let identified = try await identify(headers: request.headers, authorization: authorization, now: now, presigned: presigned)
+        return try verify(request, authorization: authorization, identified: identified)
+    }
+
+    func identify(headers: [String: [String]], authorization: SigV4Authorization, now: Date,
+                  presigned: Presigned? = nil) async throws(AuthenticationError) -> Identified {
+        guard let amzDate = presigned?.amzDate ?? headers["x-amz-date"]?.first ?? headers["date"]?.first.flatMap(Self.httpDate),
               let date = Timestamp.parseAmzDate(amzDate)
         else {
             throw .incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
@@ -51,6 +66,8 @@ struct Authenticator: Sendable {
         }
         if let presigned {
             if now > date.addingTimeInterval(presigned.expires) { throw .expiredURL }
+            // A URL dated ahead of the clock would stay valid for longer than it says.
+            if date.timeIntervalSince(now) > maxClockSkew { throw .refused("Request is not valid yet") }
         } else if abs(date.timeIntervalSince(now)) > maxClockSkew {
             let bound = date < now ? now.addingTimeInterval(-maxClockSkew) : now.addingTimeInterval(maxClockSkew)
             let relation = date < now ? "earlier" : "later"
@@ -58,16 +75,24 @@ struct Authenticator: Sendable {
             throw .skewed("Signature expired: \(amzDate) is now \(relation) than \(Timestamp.amzDate(bound)) (\(Timestamp.amzDate(now)) \(sign) 15 min.)")
         }
         let credential = try await credential(authorization.accessKeyId,
-                                              token: presigned?.securityToken ?? request.headers["x-amz-security-token"]?.first, now: now)
+                                              token: presigned?.securityToken ?? headers["x-amz-security-token"]?.first, now: now)
+        if credential.unverified, presigned != nil { throw Self.unverifiedPresigned }
+        return Identified(credential: credential, amzDate: amzDate)
+    }
+
+    /// Checks the signature of a request whose credential `identify` found.
+    func verify(_ request: SigV4.Request, authorization: SigV4Authorization,
+                identified: Identified) throws(AuthenticationError) -> Authenticated {
+        let credential = identified.credential
         if credential.unverified {
-            return Authenticated(principal: credential.principal, accountId: credential.accountId)
+            return Authenticated(principal: credential.principal, accountId: credential.accountId, unverified: true)
         }
         guard authorization.signedHeaders.contains("host") else {
             throw .incomplete("'Host' must be a signed header.")
         }
         let canonical = SigV4.canonicalRequest(request, signedHeaders: authorization.signedHeaders,
                                                service: authorization.scope.service)
-        let toSign = SigV4.stringToSign(canonicalRequest: canonical, amzDate: amzDate, scope: authorization.scope)
+        let toSign = SigV4.stringToSign(canonicalRequest: canonical, amzDate: identified.amzDate, scope: authorization.scope)
         let key = signingKeys.key(accessKeyId: authorization.accessKeyId, secret: credential.secret, scope: authorization.scope)
         guard SigV4.constantTimeEquals(SigV4.signature(signingKey: key, stringToSign: toSign), authorization.signature) else {
             throw .badSignature
@@ -75,13 +100,18 @@ struct Authenticator: Sendable {
         return Authenticated(principal: credential.principal, accountId: credential.accountId)
     }
 
+    /// `--accept-any-credentials` takes unknown keys from the Authorization header only: a browser can put a URL
+    /// (and so query-string credentials) in any page, but cannot send that header cross-origin without a preflight.
+    static let unverifiedPresigned = AuthenticationError.refused(
+        "Query-string credentials must be signed by a known access key: --accept-any-credentials accepts unknown keys only in the Authorization header.")
+
     /// A legacy SigV2 presigned URL (boto3's default for `generate_presigned_url` in most regions, `aws-wire.md` §3.4):
     /// HMAC-SHA1 of the string to sign, base64.
     func authenticateV2(accessKeyId: String, signature: String, stringToSign: String, expires: Date, securityToken: String?,
                         now: Date) async throws(AuthenticationError) -> Authenticated {
         if now > expires { throw .expiredURL }
         let credential = try await credential(accessKeyId, token: securityToken, now: now)
-        if credential.unverified { return Authenticated(principal: credential.principal, accountId: credential.accountId) }
+        if credential.unverified { throw Self.unverifiedPresigned }
         let mac = HMAC<Insecure.SHA1>.authenticationCode(for: Array(stringToSign.utf8), using: SymmetricKey(data: Array(credential.secret.utf8)))
         guard SigV4.constantTimeEquals(Data(mac).base64EncodedString(), signature) else { throw .badSignature }
         return Authenticated(principal: credential.principal, accountId: credential.accountId)

@@ -16,7 +16,13 @@ struct Bootstrap {
     /// Creates what is missing. Returns the credentials path when it was written now.
     func run() async throws -> String? {
         let fm = FileManager.default
-        try fm.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        // One account per data directory: started with another id, the old account's keys would go on working
+        // beside the new account's.
+        if let other = try await identities.accountIds().first(where: { $0 != configuration.accountId }) {
+            throw StartupError("The data directory \(configuration.dataDirectory) belongs to account \(other), but Cairn was "
+                + "started with --account-id \(configuration.accountId). Start it with --account-id \(other), or give the new "
+                + "account its own --data-dir.")
+        }
         _ = try await identities.ensureAccount(configuration.accountId, at: clock.now())
         if try await identities.user(accountId: configuration.accountId, userName: Self.administratorName) == nil {
             try await identities.createUser(IAMUserRecord(
@@ -61,4 +67,10 @@ struct Bootstrap {
         }
         guard rename(tmp, path) == 0 else { throw StoreError.unavailable("Cannot move \(tmp) to \(path)") }
     }
+}
+
+/// Why Cairn cannot start with this configuration; the message says what to change.
+public struct StartupError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -1,3 +1,4 @@
+import CairnCore
 import Foundation
 import Logging
 
@@ -18,7 +19,12 @@ public struct CairnConfiguration: Sendable {
     public var maxRequestBodyBytes: Int = 16 * 1024 * 1024
     /// Allowed clock skew between a request's `X-Amz-Date` and the server's clock.
     public var maxClockSkew: TimeInterval = 15 * 60
+    /// Seconds a connection may stay silent (mid-request or between requests) before it is closed.
+    public var connectionIdleTimeout: Double = 60
     public var logLevel: Logger.Level = .info
+    /// Where API destinations and SNS http(s) subscriptions may not send requests (`--http-target-deny`, added to
+    /// the link-local and metadata ranges that are always denied).
+    public var outboundPolicy = OutboundPolicy()
     /// First retry delay of a failed event delivery; later ones double (with jitter) up to five minutes.
     public var deliveryRetryBase: Duration = .seconds(1)
     /// Seconds between trail log file deliveries.
@@ -37,6 +43,8 @@ public struct CairnConfiguration: Sendable {
 
     /// `<data-dir>/cairn.sqlite`.
     public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("cairn.sqlite") }
+    /// `<data-dir>/master.key`, the key that seals access-key secrets in the database (kept apart from it).
+    public var secretKeyPath: String { (dataDirectory as NSString).appendingPathComponent("master.key") }
     /// `<data-dir>/credentials`, the administrator's key in the shared-credentials format.
     public var credentialsPath: String { (dataDirectory as NSString).appendingPathComponent("credentials") }
     /// `<data-dir>/config`, an AWS config file with the region and endpoint.

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import ObjectStore
 import Wire
 #if canImport(Glibc)
 import Glibc
@@ -26,6 +27,14 @@ extension Gateway {
         "response-content-encoding", "delete", "lifecycle", "tagging", "restore", "storageClass", "notification",
         "replication", "analytics", "metrics", "inventory", "select", "select-type", "object-lock",
     ]
+
+    /// The operations whose body may go unsigned, as S3 allows for object data.
+    static let unsignedPayloadOperations: Set<String> = ["PutObject", "UploadPart"]
+
+    /// Whether the request has body bytes (a length above zero, or chunked framing).
+    static func hasBody(_ headers: [String: [String]]) -> Bool {
+        headers["transfer-encoding"] != nil || (headers["content-length"]?.first.flatMap(Int.init) ?? 0) > 0
+    }
 
     /// Credentials carried in the query string of a presigned URL, if any.
     static func presignedCredentials(query: String) -> Result<RESTCredentials, AuthenticationError>? {
@@ -52,7 +61,10 @@ extension Gateway {
             }
         }
         if let key = form["AWSAccessKeyId"] {
-            guard let signature = form["Signature"], let expires = form["Expires"], Double(expires) != nil else {
+            // Expires is epoch seconds as plain digits: no sign, fraction, exponent, `inf` or `nan`.
+            guard let signature = form["Signature"], let expires = form["Expires"], (1...19).contains(expires.utf8.count),
+                  expires.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), Int64(expires) != nil
+            else {
                 return .failure(.incomplete("Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters"))
             }
             return .success(.presignedV2(accessKeyId: key, signature: signature, expires: expires,
@@ -67,6 +79,8 @@ extension Gateway {
     }
 
     /// SigV2's string to sign for a presigned URL.
+    /// The canonical resource starts with the virtual-hosted bucket (`bkt.localhost/key` is `/bkt/key`), so a URL signed
+    /// for one bucket names it whichever way it is addressed.
     static func sigV2StringToSign(method: String, path: String, query: String, headers: [String: [String]], expires: String) -> String {
         var s = method + "\n"
         s += (headers["content-md5"]?.first ?? "") + "\n"
@@ -87,6 +101,7 @@ extension Gateway {
             }
         }
         for name in amz.keys.sorted() { s += "\(name):\(amz[name]!)\n" }
+        if let host = headers["host"]?.first, let bucket = S3Addressing.virtualHostBucket(host) { s += "/" + bucket }
         s += path
         if !resource.isEmpty {
             resource.sort { $0.0 < $1.0 }
@@ -124,15 +139,23 @@ extension Gateway {
         }
         let wireProtocol = service.descriptor.wireProtocol
 
+        if let e = Self.ambiguousQuery(query, wireProtocol) {
+            return render(wireProtocol.encodeError(e, requestId: requestId, isHead: isHead))
+        }
         let now = clock.now()
         let caller: Authenticator.Authenticated
-        do {
+        /// Whether the signature leaves the body unsigned (presigned URLs, `UNSIGNED-PAYLOAD`, unsigned aws-chunked).
+        var unsignedBody = false
+        do throws(AuthenticationError) {
             switch credentials {
             case .header(let authorization) where wireProtocol == .restJSON:
-                // rest-json bodies are small and signed by their SHA-256, which clients need not send: read, then verify.
+                // rest-json bodies are small and signed by their SHA-256, which clients need not send: identify the
+                // caller from the headers, read the body, then verify.
                 if let length = headers["content-length"]?.first.flatMap(Int.init), length > maxBodyBytes {
                     return render(wireProtocol.encodeError(Self.tooLarge(maxBodyBytes), requestId: requestId))
                 }
+                let identified = try await authenticator.identify(headers: headers, authorization: authorization, now: now)
+                if identified.credential.unverified { try Self.refuseBrowserSendable(headers: headers, wireProtocol: wireProtocol) }
                 let body: [UInt8]
                 do {
                     // Through the one iterator the request has: a Hummingbird body can be iterated only once.
@@ -143,7 +166,7 @@ extension Gateway {
                 rest.body = .bytes(body)
                 rest.bodyBytes = body
                 let signed = try Self.signedRequest(method: request.method.rawValue, path: path, query: query, headers: headers, body: body)
-                caller = try await authenticator.authenticate(signed, authorization: authorization, now: now)
+                caller = try authenticator.verify(signed, authorization: authorization, identified: identified)
             case .header(let authorization):
                 guard let declared = headers["x-amz-content-sha256"]?.first else {
                     let e = AWSError(code: "InvalidRequest", status: 400, message: "Missing required header for this request: x-amz-content-sha256")
@@ -152,15 +175,27 @@ extension Gateway {
                 let signed = SigV4.Request(method: request.method.rawValue, rawPath: path, rawQuery: query, headers: headers,
                                            payloadHash: declared)
                 caller = try await authenticator.authenticate(signed, authorization: authorization, now: now)
+                if SigV4.isHexSHA256(declared) {
+                    // The signature covers the declared hash; the body is checked against it as the service reads it.
+                    rest.body = rest.body.verifyingSHA256(
+                        expectedHex: declared, mismatch: AuthenticationError.payloadHashMismatch.awsError(for: wireProtocol))
+                } else {
+                    unsignedBody = true
+                }
             case .presignedV4(let authorization, let presigned):
+                guard authorization.scope.service == "s3" else {
+                    throw AuthenticationError.refused("Query-string authentication is accepted for S3 only.")
+                }
+                unsignedBody = true
                 let signed = SigV4.Request(method: request.method.rawValue, rawPath: path, rawQuery: Self.queryWithoutSignature(query),
                                            headers: headers, payloadHash: "UNSIGNED-PAYLOAD")
                 caller = try await authenticator.authenticate(signed, authorization: authorization, now: now, presigned: presigned)
             case .presignedV2(let key, let signature, let expires, let token):
+                unsignedBody = true
                 let toSign = Self.sigV2StringToSign(method: request.method.rawValue, path: path, query: query, headers: headers,
                                                     expires: expires)
                 caller = try await authenticator.authenticateV2(accessKeyId: key, signature: signature, stringToSign: toSign,
-                                                                expires: Date(timeIntervalSince1970: Double(expires) ?? 0),
+                                                                expires: Date(timeIntervalSince1970: Double(Int64(expires) ?? 0)),
                                                                 securityToken: token, now: now)
             }
         } catch {
@@ -179,6 +214,11 @@ extension Gateway {
         switch service.route(rest, context: call) {
         case .success(let r): route = r
         case .failure(let e): return render(wireProtocol.encodeError(e, requestId: requestId, isHead: isHead))
+        }
+        if unsignedBody, !Self.unsignedPayloadOperations.contains(route.operation), Self.hasBody(headers) {
+            let e = AuthenticationError.refused(
+                "\(route.operation) takes a signed body: send its SHA-256 in x-amz-content-sha256 and sign it. Unsigned payloads are accepted for object data only (PutObject, UploadPart).")
+            return render(wireProtocol.encodeError(e.awsError(for: wireProtocol), requestId: requestId, isHead: isHead))
         }
         return await runREST(service: service, route: route, request: rest, call: call, isHead: isHead)
     }

@@ -54,7 +54,10 @@ public struct Gateway: HTTPResponder {
                     requestId: requestId, principal: .anonymous, accountId: topic.accountId, region: topic.region,
                     sourceIPAddress: context.remoteAddress, userAgent: headers["user-agent"]?.first ?? "",
                     host: headers["host"]?.first ?? "localhost", receivedAt: clock.now())
-                return await run(service: sns, operation: "ConfirmSubscription", input: .query(form), call: call)
+                // Anyone can send this request: only a confirmation whose token matches a pending subscription is
+                // recorded, so the unauthenticated cannot write to the audit trail.
+                return await run(service: sns, operation: "ConfirmSubscription", input: .query(form), call: call,
+                                 recordFailure: false)
             }
         }
 
@@ -102,10 +105,22 @@ public struct Gateway: HTTPResponder {
         }
         wireProtocol = service.descriptor.wireProtocol
 
-        // 2. The body, bounded.
+        if let e = Self.ambiguousQuery(query, wireProtocol) { return render(wireProtocol.encodeError(e, requestId: requestId)) }
+
+        // 2. Who is calling, as far as the headers tell (date, key, session token): before any body byte is read.
         if let length = headers["content-length"]?.first.flatMap(Int.init), length > maxBodyBytes {
             return render(wireProtocol.encodeError(Self.tooLarge(maxBodyBytes), requestId: requestId))
         }
+        let now = clock.now()
+        let identified: Authenticator.Identified
+        do {
+            identified = try await authenticator.identify(headers: headers, authorization: authorization, now: now)
+            if identified.credential.unverified { try Self.refuseBrowserSendable(headers: headers, wireProtocol: wireProtocol) }
+        } catch {
+            return render(wireProtocol.encodeError(error.awsError(for: wireProtocol), requestId: requestId))
+        }
+
+        // 3. The body, bounded, and the signature over it.
         let body: [UInt8]
         do {
             var buffer = try await request.body.collect(upTo: maxBodyBytes)
@@ -113,13 +128,10 @@ public struct Gateway: HTTPResponder {
         } catch is NIOTooManyBytesError {
             return render(wireProtocol.encodeError(Self.tooLarge(maxBodyBytes), requestId: requestId))
         }
-
-        // 3. Who is calling.
-        let now = clock.now()
         let caller: Authenticator.Authenticated
         do {
             let signed = try Self.signedRequest(method: request.method.rawValue, path: path, query: query, headers: headers, body: body)
-            caller = try await authenticator.authenticate(signed, authorization: authorization, now: now)
+            caller = try authenticator.verify(signed, authorization: authorization, identified: identified)
         } catch {
             // Authentication failures are answered but not recorded, as in AWS.
             return render(wireProtocol.encodeError(error.awsError(for: wireProtocol), requestId: requestId))
@@ -153,10 +165,11 @@ public struct Gateway: HTTPResponder {
     }
 
     /// Runs the operation, commits its record, then answers.
-    func run(service: any AWSService, operation: String, input: OperationInput, call: CallContext) async -> Response {
+    func run(service: any AWSService, operation: String, input: OperationInput, call: CallContext,
+             recordFailure: Bool = true) async -> Response {
         let wireProtocol = service.descriptor.wireProtocol
         let response = await recordedCall(service.descriptor, operation: operation, requestParameters: input.requestParameters,
-                                          resources: [], call: call) {
+                                          resources: [], call: call, recordFailure: recordFailure) {
             let result = try await service.handle(operation: operation, input: input, context: call)
             return (wireProtocol.encodeOutput(result.output, operation: operation, requestId: call.requestId), result.audit)
         } failed: { error in
@@ -169,7 +182,7 @@ public struct Gateway: HTTPResponder {
     /// request, then the result's audit details or the failure. Nil when the record could not be committed: a call
     /// whose record is not committed must not look successful.
     func recordedCall<Answer>(_ descriptor: ServiceDescriptor, operation: String, requestParameters: JSONValue,
-                              resources: [CloudTrailRecord.Resource], call: CallContext,
+                              resources: [CloudTrailRecord.Resource], call: CallContext, recordFailure: Bool = true,
                               perform: () async throws -> (Answer, AuditDetails),
                               failed: (AWSError) -> Answer) async -> Answer? {
         var record = CloudTrailRecord(
@@ -204,6 +217,7 @@ public struct Gateway: HTTPResponder {
             record.errorMessage = failure.error.message
             if !failure.resources.isEmpty { record.resources = failure.resources }
             answer = failed(failure.error)
+            if !recordFailure { return answer }
         }
         record.eventTime = clock.now()
         do {
@@ -218,15 +232,61 @@ public struct Gateway: HTTPResponder {
     // MARK: Helpers
 
     /// The request as SigV4 signed it, when its whole body is at hand: signed by the body's SHA-256, which the
-    /// client may also declare in `x-amz-content-sha256` (a declared hash that differs is a mismatch).
+    /// client may also declare in `x-amz-content-sha256`. Any other declaration (a different hash, `UNSIGNED-PAYLOAD`)
+    /// is a mismatch: these services take signed bodies only.
     static func signedRequest(method: String, path: String, query: String, headers: [String: [String]],
                               body: [UInt8]) throws(AuthenticationError) -> SigV4.Request {
         let computed = SigV4.hexSHA256(body)
-        let declared = headers["x-amz-content-sha256"]?.first
-        if let declared, declared.count == 64, declared.lowercased() != computed {
+        if let declared = headers["x-amz-content-sha256"]?.first, declared.lowercased() != computed {
             throw AuthenticationError.payloadHashMismatch
         }
-        return SigV4.Request(method: method, rawPath: path, rawQuery: query, headers: headers, payloadHash: declared ?? computed)
+        return SigV4.Request(method: method, rawPath: path, rawQuery: query, headers: headers, payloadHash: computed)
+    }
+
+    /// Media types a web page may send to any origin without a CORS preflight (the Fetch standard's CORS-safelisted
+    /// `Content-Type` values). JSON services never receive them from an SDK.
+    static let browserSendableTypes: Set<String> = ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]
+
+    /// With `--accept-any-credentials`, a JSON or rest-json request whose body a browser could send cross-origin is
+    /// refused: nothing but a signature would show it came from a client rather than a web page.
+    static func refuseBrowserSendable(headers: [String: [String]], wireProtocol: AWSProtocol) throws(AuthenticationError) {
+        switch wireProtocol {
+        case .json, .restJSON: break
+        case .query, .restXML: return
+        }
+        let mediaType = headers["content-type"]?.first.map {
+            $0.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        }
+        let hasBody = headers["transfer-encoding"] != nil || (headers["content-length"]?.first.flatMap(Int.init) ?? 0) > 0
+        if let mediaType, browserSendableTypes.contains(mediaType) {
+            throw .refused("Content-Type \(mediaType) is not accepted from unverified credentials: a web page can send it cross-origin. Send the protocol's JSON type.")
+        }
+        if mediaType == nil, hasBody {
+            throw .refused("A body without a Content-Type is not accepted from unverified credentials: a web page can send it cross-origin.")
+        }
+    }
+
+    /// A query string that names a parameter twice is refused where the parser reads one value per name (query and
+    /// JSON services, and every REST service's `X-Amz-*` authentication parameters): which value counts would be the
+    /// parser's guess while the signature covers both. REST lists (S3 Control's `jobStatuses`) repeat names by design.
+    static func ambiguousQuery(_ query: String, _ wireProtocol: AWSProtocol) -> AWSError? {
+        guard !query.isEmpty else { return nil }
+        var seen = Set<String>()
+        let singular: (String) -> Bool
+        switch wireProtocol {
+        case .json, .query: singular = { _ in true }
+        case .restJSON, .restXML: singular = { $0.lowercased().hasPrefix("x-amz-") || $0 == "AWSAccessKeyId" || $0 == "Signature" || $0 == "Expires" }
+        }
+        for (name, _) in QueryForm(encoded: query).fields where singular(name) && !seen.insert(name).inserted {
+            let code: String
+            switch wireProtocol {
+            case .json, .restJSON: code = "ValidationException"
+            case .query: code = "MalformedQueryString"
+            case .restXML: code = "InvalidArgument"
+            }
+            return AWSError(code: code, status: 400, message: "The query parameter '\(name)' is given more than once.")
+        }
+        return nil
     }
 
     static func tooLarge(_ max: Int) -> AWSError {

@@ -10,12 +10,12 @@ import Synchronization
 /// invocation rate limit, a 5-second timeout as in EventBridge.
 final class APIDestinationInvoker: Sendable {
     let store: any EventBusStore
-    let client: HTTPClient
+    let outbound: OutboundHTTP
     private let buckets = Mutex<[String: (tokens: Double, at: ContinuousClock.Instant)]>([:])
 
-    init(store: any EventBusStore, client: HTTPClient = .shared) {
+    init(store: any EventBusStore, outbound: OutboundHTTP) {
         self.store = store
-        self.client = client
+        self.outbound = outbound
     }
 
     func invoke(destinationArn: String, payload: String, parameters: JSONValue?) async throws(DeliveryError) {
@@ -24,7 +24,7 @@ final class APIDestinationInvoker: Sendable {
         do {
             guard let d = try await store.apiResource(arn: destinationArn), d.kind == .destination,
                   let def = try? JSONValue.parse(d.definition), let connArn = def["ConnectionArn"]?.stringValue,
-                  let c = try await store.apiResource(arn: connArn)
+                  let c = try await store.apiResource(arn: connArn), c.kind == .connection, c.accountId == d.accountId
             else {
                 throw DeliveryError(code: "RESOURCE_NOT_FOUND", message: "API destination \(destinationArn) or its connection does not exist.",
                                     retryable: false)
@@ -64,14 +64,7 @@ final class APIDestinationInvoker: Sendable {
         }
         if method != "GET", method != "HEAD" { request.body = .bytes(ByteBuffer(string: payload)) }
 
-        let status: UInt
-        do {
-            let response = try await client.execute(request, timeout: .seconds(5))
-            _ = try? await response.body.collect(upTo: 1 << 20)
-            status = response.status.code
-        } catch {
-            throw DeliveryError(code: "CONNECTION_ERROR", message: "\(endpoint): \(error)")
-        }
+        let status = try await outbound.send(request, url: endpoint, timeout: .seconds(5))
         guard (200..<300).contains(status) else {
             // EventBridge retries 401, 407, 409, 429 and 5xx; other answers are final.
             let retryable = [401, 407, 409, 429].contains(status) || status >= 500
@@ -93,14 +86,7 @@ final class APIDestinationInvoker: Sendable {
             request.headers.add(name: "x-amz-sns-subscription-arn", value: subscriptionArn)
         }
         request.body = .bytes(ByteBuffer(string: payload))
-        let status: UInt
-        do {
-            let response = try await client.execute(request, timeout: .seconds(15))
-            _ = try? await response.body.collect(upTo: 1 << 20)
-            status = response.status.code
-        } catch {
-            throw DeliveryError(code: "CONNECTION_ERROR", message: "\(url): \(error)")
-        }
+        let status = try await outbound.send(request, url: url, timeout: .seconds(15))
         guard (200..<300).contains(status) else {
             throw DeliveryError(code: "HTTP_STATUS_\(status)", message: "POST \(url) answered \(status).")
         }

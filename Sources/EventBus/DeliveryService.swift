@@ -61,7 +61,8 @@ public final class DeliveryService: Service, Sendable {
 
     public init(store: any EventBusStore, router: EventRouter, queues: any QueueSink, topics: any TopicSink,
                 batch: (any BatchJobSink)? = nil, clock: any WallClock, logger: Logger,
-                retryBase: Duration = .seconds(1), maxBackoff: Duration = .seconds(300), concurrency: Int = 32) {
+                retryBase: Duration = .seconds(1), maxBackoff: Duration = .seconds(300), concurrency: Int = 32,
+                outboundPolicy: OutboundPolicy = OutboundPolicy(), resolver: any HostResolver = SystemResolver()) {
         self.store = store
         self.router = router
         self.queues = queues
@@ -72,7 +73,7 @@ public final class DeliveryService: Service, Sendable {
         self.retryBase = retryBase
         self.maxBackoff = maxBackoff
         self.concurrency = concurrency
-        self.http = APIDestinationInvoker(store: store)
+        self.http = APIDestinationInvoker(store: store, outbound: OutboundHTTP(policy: outboundPolicy, resolver: resolver))
         (wakeups, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 

@@ -62,13 +62,18 @@ extension EventBridgeService {
         let name = try Self.required(body, "Name")
         guard Self.validName(name) else { throw Self.validation("API destination name \(name) is not valid.") }
         let connection = try Self.required(body, "ConnectionArn")
-        guard try await store.apiResource(arn: connection) != nil else {
+        // Only the caller's own account's connections: a connection's secrets go wherever its destination points.
+        guard let found = try await store.apiResource(arn: connection), found.kind == .connection,
+              found.accountId == ctx.accountId else {
             throw Self.notFound("Connection \(connection) does not exist.")
         }
         let endpoint = try Self.required(body, "InvocationEndpoint")
         guard let url = URL(string: endpoint.replacingOccurrences(of: "*", with: "x")), url.scheme == "http" || url.scheme == "https",
               url.host != nil else {
             throw Self.validation("InvocationEndpoint must be an http(s) URL.")
+        }
+        if let refusal = outboundPolicy.refusal(forURL: endpoint.replacingOccurrences(of: "*", with: "x")) {
+            throw Self.validation(refusal)
         }
         let method = try Self.required(body, "HttpMethod")
         guard ["POST", "GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"].contains(method) else {

@@ -9,11 +9,14 @@ public struct EventBridgeService: AWSService {
     let store: any EventBusStore
     let router: EventRouter
     let clock: any WallClock
+    let outboundPolicy: OutboundPolicy
 
-    public init(store: any EventBusStore, router: EventRouter, clock: any WallClock) {
+    public init(store: any EventBusStore, router: EventRouter, clock: any WallClock,
+                outboundPolicy: OutboundPolicy = OutboundPolicy()) {
         self.store = store
         self.router = router
         self.clock = clock
+        self.outboundPolicy = outboundPolicy
     }
 
     public let descriptor = ServiceDescriptor(

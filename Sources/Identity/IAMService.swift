@@ -147,7 +147,9 @@ public struct IAMService: AWSService {
 
     // MARK: Access keys
 
-    /// The user an access-key call is about: the named one, else the caller.
+    /// The user an access-key call is about: the named one, else the caller; nil for the account's root.
+    /// Only a user or root can mean itself: a role session (or any other principal) must name the user, as in AWS,
+    /// or it could mint long-term keys nobody asked for.
     func targetUser(_ form: QueryForm, _ ctx: CallContext) async throws -> IAMUserRecord? {
         if let name = form["UserName"] {
             guard let user = try await store.user(accountId: ctx.accountId, userName: name) else {
@@ -155,21 +157,29 @@ public struct IAMService: AWSService {
             }
             return user
         }
-        if case .iamUser(_, let caller, _, _, _) = ctx.principal {
+        switch ctx.principal {
+        case .iamUser(_, let caller, _, _, _):
             return try await store.user(accountId: ctx.accountId, userName: caller)
+        case .root:
+            return nil
+        default:
+            throw AWSError(code: "ValidationError", status: 400,
+                           message: "Must specify userName when calling with non-User credentials")
         }
-        return nil  // root: keys of the root identity
+    }
+
+    /// The access keys of a user, or of the account's root when `user` is nil.
+    func keys(of user: IAMUserRecord?, _ ctx: CallContext) async throws -> [CredentialRecord] {
+        if let user { return try await store.credentials(accountId: ctx.accountId, userName: user.userName) }
+        return try await store.rootCredentials(accountId: ctx.accountId)
     }
 
     func createAccessKey(_ form: QueryForm, _ ctx: CallContext) async throws -> OperationResult {
         let user = try await targetUser(form, ctx)
-        if let user {
-            let existing = try await store.credentials(accountId: ctx.accountId, userName: user.userName)
-            if existing.count >= 2 {
-                throw OperationFailure(AWSError(code: "LimitExceeded", status: 409,
-                                                message: "Cannot exceed quota for AccessKeysPerUser: 2"),
-                                       resources: Self.userResource(user.userName))
-            }
+        if try await keys(of: user, ctx).count >= 2 {
+            throw OperationFailure(AWSError(code: "LimitExceeded", status: 409,
+                                            message: "Cannot exceed quota for AccessKeysPerUser: 2"),
+                                   resources: user.map { Self.userResource($0.userName) } ?? [])
         }
         let now = clock.now()
         let key = CredentialRecord(accessKeyId: Identifiers.awsId(prefix: "AKIA"), secret: Identifiers.secretAccessKey(),
@@ -187,16 +197,18 @@ public struct IAMService: AWSService {
     }
 
     func listAccessKeys(_ form: QueryForm, _ ctx: CallContext) async throws -> OperationResult {
-        guard let user = try await targetUser(form, ctx) else {
-            return OperationResult(output: ["AccessKeyMetadata": [], "IsTruncated": false])
-        }
-        let keys = try await store.credentials(accountId: ctx.accountId, userName: user.userName)
-        let shapes: [JSONValue] = keys.map {
-            ["UserName": .string(user.userName), "AccessKeyId": .string($0.accessKeyId), "Status": .string($0.status),
-             "CreateDate": .timestamp($0.createdAt)]
+        let user = try await targetUser(form, ctx)
+        let keys = try await keys(of: user, ctx)
+        // Root's keys are listed without a UserName, as AWS lists them.
+        let shapes: [JSONValue] = keys.map { key in
+            var shape: [(String, JSONValue)] = []
+            if let user { shape.append(("UserName", .string(user.userName))) }
+            shape += [("AccessKeyId", .string(key.accessKeyId)), ("Status", .string(key.status)),
+                      ("CreateDate", .timestamp(key.createdAt))]
+            return .object(shape)
         }
         return OperationResult(output: ["AccessKeyMetadata": .array(shapes), "IsTruncated": false],
-                               audit: AuditDetails(resources: Self.userResource(user.userName)))
+                               audit: AuditDetails(resources: user.map { Self.userResource($0.userName) } ?? []))
     }
 
     func deleteAccessKey(_ form: QueryForm, _ ctx: CallContext) async throws -> OperationResult {

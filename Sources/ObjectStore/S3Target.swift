@@ -68,3 +68,9 @@ struct S3Target: Sendable, Equatable {
         return true
     }
 }
+
+/// How S3 requests name their bucket, for the wire layer's SigV2 check.
+public enum S3Addressing {
+    /// The bucket a virtual-hosted request's `Host` names, if it names one.
+    public static func virtualHostBucket(_ host: String) -> String? { S3Target.virtualHostBucket(host) }
+}

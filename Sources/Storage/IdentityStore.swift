@@ -82,6 +82,8 @@ public protocol IdentityStore: Sendable {
     /// Creates the account if it does not exist; true when it was created.
     func ensureAccount(_ accountId: String, at: Date) async throws -> Bool
     func accountExists(_ accountId: String) async throws -> Bool
+    /// Every account the store holds.
+    func accountIds() async throws -> [String]
 
     func createUser(_ user: IAMUserRecord) async throws
     func user(accountId: String, userName: String) async throws -> IAMUserRecord?
@@ -97,6 +99,8 @@ public protocol IdentityStore: Sendable {
     func createCredential(_ credential: CredentialRecord) async throws
     func credential(accessKeyId: String) async throws -> CredentialRecord?
     func credentials(accountId: String, userName: String) async throws -> [CredentialRecord]
+    /// The account root's own access keys.
+    func rootCredentials(accountId: String) async throws -> [CredentialRecord]
     func deleteCredential(accessKeyId: String) async throws
     /// Removes temporary credentials that expired before `date`.
     func deleteExpiredSessions(before date: Date) async throws -> Int

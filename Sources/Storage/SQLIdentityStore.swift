@@ -1,11 +1,41 @@
+import CairnCore
 import Foundation
 import SQLKit
 
-/// `IdentityStore` over SQL.
+/// `IdentityStore` over SQL. Access-key secrets and session tokens are stored sealed by `secrets`.
 public struct SQLIdentityStore: IdentityStore {
     let store: SQLStore
+    let secrets: SecretBox
 
-    public init(store: SQLStore) { self.store = store }
+    public init(store: SQLStore, secrets: SecretBox) {
+        self.store = store
+        self.secrets = secrets
+    }
+
+    /// Seals secrets stored in plaintext by an earlier version, and checks that the key opens the sealed ones
+    /// (a data directory given the wrong key file must not start and turn every key away). Returns how many it sealed.
+    public func sealStoredSecrets() async throws -> Int {
+        try await store.write { db in
+            let rows = try await db.raw("SELECT access_key_id, secret, session_token FROM access_key").all()
+            var sealed = 0
+            for row in rows {
+                let id = try row.decode(column: "access_key_id", as: String.self)
+                let secret = try row.decode(column: "secret", as: String.self)
+                let token = try row.decode(column: "session_token", as: String?.self)
+                _ = try secrets.open(secret)
+                if let token { _ = try secrets.open(token) }
+                let plaintext = !secret.hasPrefix(SecretBox.prefix) || token.map { !$0.hasPrefix(SecretBox.prefix) } == true
+                guard plaintext else { continue }
+                try await db.raw("""
+                    UPDATE access_key SET secret = \(bind: try secrets.seal(secrets.open(secret))),
+                    session_token = \(bind: try token.map { try secrets.seal(secrets.open($0)) })
+                    WHERE access_key_id = \(bind: id)
+                    """).run()
+                sealed += 1
+            }
+            return sealed
+        }
+    }
 
     static func ms(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded()) }
     static func date(_ ms: Int64) -> Date { Date(timeIntervalSince1970: Double(ms) / 1000) }
@@ -23,6 +53,14 @@ public struct SQLIdentityStore: IdentityStore {
     public func accountExists(_ accountId: String) async throws -> Bool {
         try await store.read { db in
             try await db.raw("SELECT account_id FROM account WHERE account_id = \(bind: accountId)").first() != nil
+        }
+    }
+
+    public func accountIds() async throws -> [String] {
+        try await store.read { db in
+            try await db.raw("SELECT account_id FROM account ORDER BY account_id").all().map {
+                try $0.decode(column: "account_id", as: String.self)
+            }
         }
     }
 
@@ -145,25 +183,26 @@ public struct SQLIdentityStore: IdentityStore {
             try await db.raw("""
                 INSERT INTO access_key (access_key_id, secret, account_id, kind, user_name, status, created_at, session_token,
                                         expires_at, role_name, role_id, role_path, session_name)
-                VALUES (\(bind: c.accessKeyId), \(bind: c.secret), \(bind: c.accountId), \(bind: c.kind.rawValue),
-                        \(bind: c.userName), \(bind: c.status), \(bind: Self.ms(c.createdAt)), \(bind: c.sessionToken),
+                VALUES (\(bind: c.accessKeyId), \(bind: try secrets.seal(c.secret)), \(bind: c.accountId), \(bind: c.kind.rawValue),
+                        \(bind: c.userName), \(bind: c.status), \(bind: Self.ms(c.createdAt)),
+                        \(bind: try c.sessionToken.map(secrets.seal)),
                         \(bind: c.expiresAt.map(Self.ms)), \(bind: c.roleName), \(bind: c.roleId), \(bind: c.rolePath),
                         \(bind: c.sessionName))
                 """).run()
         }
     }
 
-    static func decodeCredential(_ row: any SQLRow) throws -> CredentialRecord {
+    func decodeCredential(_ row: any SQLRow) throws -> CredentialRecord {
         CredentialRecord(
             accessKeyId: try row.decode(column: "access_key_id", as: String.self),
-            secret: try row.decode(column: "secret", as: String.self),
+            secret: try secrets.open(row.decode(column: "secret", as: String.self)),
             accountId: try row.decode(column: "account_id", as: String.self),
             kind: CredentialRecord.Kind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .user,
             userName: try row.decode(column: "user_name", as: String?.self),
             status: try row.decode(column: "status", as: String.self),
-            createdAt: date(try row.decode(column: "created_at", as: Int64.self)),
-            sessionToken: try row.decode(column: "session_token", as: String?.self),
-            expiresAt: try row.decode(column: "expires_at", as: Int64?.self).map(date),
+            createdAt: Self.date(try row.decode(column: "created_at", as: Int64.self)),
+            sessionToken: try row.decode(column: "session_token", as: String?.self).map { try secrets.open($0) },
+            expiresAt: try row.decode(column: "expires_at", as: Int64?.self).map(Self.date),
             roleName: try row.decode(column: "role_name", as: String?.self),
             roleId: try row.decode(column: "role_id", as: String?.self),
             rolePath: try row.decode(column: "role_path", as: String?.self),
@@ -173,7 +212,7 @@ public struct SQLIdentityStore: IdentityStore {
     public func credential(accessKeyId: String) async throws -> CredentialRecord? {
         try await store.read { db in
             try await db.raw("SELECT * FROM access_key WHERE access_key_id = \(bind: accessKeyId)").first()
-                .map(Self.decodeCredential)
+                .map(decodeCredential)
         }
     }
 
@@ -182,7 +221,16 @@ public struct SQLIdentityStore: IdentityStore {
             try await db.raw("""
                 SELECT * FROM access_key WHERE account_id = \(bind: accountId) AND kind = 'user'
                 AND lower(user_name) = \(bind: userName.lowercased()) ORDER BY created_at, access_key_id
-                """).all().map(Self.decodeCredential)
+                """).all().map(decodeCredential)
+        }
+    }
+
+    public func rootCredentials(accountId: String) async throws -> [CredentialRecord] {
+        try await store.read { db in
+            try await db.raw("""
+                SELECT * FROM access_key WHERE account_id = \(bind: accountId) AND kind = 'root'
+                ORDER BY created_at, access_key_id
+                """).all().map(decodeCredential)
         }
     }
 

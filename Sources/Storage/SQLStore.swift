@@ -50,9 +50,10 @@ public final class SQLStore: Sendable {
             throw StoreError.unavailable("Cannot open the database at \(path): \(error)")
         }
         let writer = connections[0].sql(queryLogLevel: nil)
-        // WAL: readers never block the writer; NORMAL sync: a commit survives a process kill (not a power cut).
+        // WAL: readers never block the writer. FULL sync: the WAL is fsynced at every commit, so a call whose
+        // response the client saw survives a power cut as well as a process kill (NORMAL only syncs at checkpoints).
         try await writer.raw("PRAGMA journal_mode = WAL").run()
-        try await writer.raw("PRAGMA synchronous = NORMAL").run()
+        try await writer.raw("PRAGMA synchronous = FULL").run()
         // Checkpoints run in the background (`checkpoint()`), never inside a commit a caller is waiting for.
         try await writer.raw("PRAGMA wal_autocheckpoint = 0").run()
         try await writer.raw("PRAGMA foreign_keys = ON").run()

@@ -37,6 +37,9 @@ extension SNSService {
             guard let url = URL(string: endpoint), url.scheme == proto, url.host != nil else {
                 throw Self.invalidParameter("Invalid parameter: Endpoint must match the specified protocol")
             }
+            if let refusal = outboundPolicy.refusal(forURL: endpoint) {
+                throw Self.invalidParameter("Invalid parameter: Endpoint Reason: \(refusal)")
+            }
         case "email", "email-json", "sms", "lambda", "application", "firehose":
             throw Self.invalidParameter("Protocol Reason: Cairn delivers SNS messages to sqs, http and https subscriptions; \(proto) is not served")
         default:
@@ -69,7 +72,10 @@ extension SNSService {
         let topic = try await topic(arn: try Self.required(form, "TopicArn"), ctx)
         let token = try Self.required(form, "Token")
         let subs = try await topics.subscriptions(topicArn: topic.arn, after: nil, limit: 100_000)
-        guard var sub = subs.first(where: { $0.token == token }) else {
+        // The unsigned SubscribeURL form confirms a pending subscription only; a signed call may repeat a confirmation.
+        var anonymous = false
+        if case .anonymous = ctx.principal { anonymous = true }
+        guard var sub = subs.first(where: { $0.token == token && !(anonymous && $0.confirmed) }) else {
             throw Self.invalidParameter("Token")
         }
         sub.confirmed = true

@@ -10,11 +10,14 @@ public struct SNSService: AWSService {
     let topics: any TopicStore
     let publisher: TopicPublisher
     let clock: any WallClock
+    let outboundPolicy: OutboundPolicy
 
-    public init(topics: any TopicStore, publisher: TopicPublisher, clock: any WallClock) {
+    public init(topics: any TopicStore, publisher: TopicPublisher, clock: any WallClock,
+                outboundPolicy: OutboundPolicy = OutboundPolicy()) {
         self.topics = topics
         self.publisher = publisher
         self.clock = clock
+        self.outboundPolicy = outboundPolicy
     }
 
     public let descriptor = ServiceDescriptor(

@@ -1,4 +1,5 @@
 import CairnCore
+import Crypto
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -156,4 +157,25 @@ public protocol RESTService: Sendable {
     func route(_ request: RESTRequest, context: CallContext) -> Result<RESTRoute, AWSError>
     /// Runs the operation. Throws `OperationFailure` (or `AWSError`) for AWS-shaped failures.
     func handle(_ route: RESTRoute, request: RESTRequest, context: CallContext) async throws -> RESTResult
+}
+
+extension RequestBody {
+    /// This body, hashed as it is read: at its end, a SHA-256 other than `expectedHex` throws `mismatch` instead of
+    /// ending, so no operation completes on bytes the signature did not cover.
+    public func verifyingSHA256(expectedHex: String, mismatch: AWSError) -> RequestBody {
+        let state = Mutex<SHA256?>(SHA256())
+        let expected = expectedHex.lowercased()
+        return RequestBody {
+            if let chunk = try await self.next() {
+                state.withLock { $0?.update(data: chunk) }
+                return chunk
+            }
+            let digest = state.withLock { hasher -> String? in
+                defer { hasher = nil }
+                return hasher.map { SigV4.hex(Array($0.finalize())) }
+            }
+            if let digest, digest != expected { throw mismatch }
+            return nil
+        }
+    }
 }

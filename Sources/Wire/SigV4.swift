@@ -69,6 +69,10 @@ public enum SigV4 {
     }
 
     /// The canonical query: pairs decoded, re-encoded with the unreserved set, sorted. `X-Amz-Signature` is left out.
+    static func plusAsSpace(_ s: Substring) -> Substring {
+        s.utf8.contains(UInt8(ascii: "+")) ? Substring(s.replacingOccurrences(of: "+", with: " ")) : s
+    }
+
     public static func canonicalQuery(rawQuery: String) -> String {
         guard !rawQuery.isEmpty else { return "" }
         var pairs: [(String, String)] = []
@@ -82,9 +86,10 @@ public enum SigV4 {
                 key = part
                 value = ""
             }
-            let k = percentEncode(percentDecode(key), keepSlash: false)
+            // `+` is a space, as the query parser reads it: what is signed is what is parsed.
+            let k = percentEncode(percentDecode(plusAsSpace(key)), keepSlash: false)
             if k == "X-Amz-Signature" { continue }
-            pairs.append((k, percentEncode(percentDecode(value), keepSlash: false)))
+            pairs.append((k, percentEncode(percentDecode(plusAsSpace(value)), keepSlash: false)))
         }
         pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
         return pairs.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
@@ -163,6 +168,11 @@ public enum SigV4 {
     static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Lower-case hex.
+    /// Whether `text` is a SHA-256 in hex (64 hex digits), as opposed to `UNSIGNED-PAYLOAD` or a streaming marker.
+    public static func isHexSHA256(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { hexValue($0) != nil }
+    }
+
     public static func hex(_ bytes: [UInt8]) -> String {
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 2)

@@ -19,9 +19,13 @@ public struct XMLElement: Sendable {
     /// The text of the first child with this name.
     public func text(_ name: String) -> String? { child(name)?.text }
 
-    /// Parses a document; nil when it is not well-formed XML. Rejects DTDs (no entity expansion).
+    /// Parses a document; nil when it is not well-formed XML. Rejects DTDs (no entity expansion) wherever they
+    /// stand: the body must be UTF-8 (no other declared encoding, no UTF-16), so a DTD is the literal bytes `<!DOCTYPE`
+    /// or `<!ENTITY`, looked for in the whole body.
     public static func parse(_ bytes: [UInt8]) -> XMLElement? {
-        if bytes.count > 0, String(decoding: bytes.prefix(4096), as: UTF8.self).contains("<!DOCTYPE") { return nil }
+        guard String(validating: bytes, as: UTF8.self) != nil, !bytes.contains(0),
+              !contains(bytes, "<!DOCTYPE"), !contains(bytes, "<!ENTITY"), declaresOnlyUTF8(bytes)
+        else { return nil }
         let parser = XMLParser(data: Data(bytes))
         let delegate = TreeBuilder()
         parser.delegate = delegate
@@ -29,6 +33,32 @@ public struct XMLElement: Sendable {
         parser.shouldResolveExternalEntities = false
         guard parser.parse(), let root = delegate.root else { return nil }
         return root
+    }
+}
+
+extension XMLElement {
+    static func contains(_ bytes: [UInt8], _ needle: String) -> Bool {
+        let n = Array(needle.utf8)
+        guard bytes.count >= n.count else { return false }
+        var i = 0
+        while i <= bytes.count - n.count {
+            if bytes[i] == n[0], bytes[i..<(i + n.count)].elementsEqual(n) { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// An XML declaration may name UTF-8 (or its subset US-ASCII) only.
+    static func declaresOnlyUTF8(_ bytes: [UInt8]) -> Bool {
+        var start = bytes[...]
+        if start.starts(with: [0xEF, 0xBB, 0xBF]) { start = start.dropFirst(3) }
+        guard start.starts(with: Array("<?xml".utf8)) else { return true }
+        let end = start.firstIndex(of: UInt8(ascii: ">")) ?? start.endIndex
+        let declaration = String(decoding: start[..<end], as: UTF8.self).lowercased()
+        guard let r = declaration.range(of: "encoding") else { return true }
+        let value = declaration[r.upperBound...].drop { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "'" }
+            .prefix { $0 != "\"" && $0 != "'" }
+        return value == "utf-8" || value == "utf8" || value == "us-ascii"
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CairnCore
 import CairnServer
 import Foundation
 import Logging
@@ -41,6 +42,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("batch-runner"),
             help: "How AWS Batch jobs run: 'none' (they wait in RUNNABLE) or 'local' (their commands run as local processes; only for trusted callers) (CAIRN_BATCH_RUNNER, default none).")
     var batchRunner: String?
+    @Option(name: .customLong("http-target-deny"), parsing: .singleValue,
+            help: "A CIDR block API destinations and SNS http(s) subscriptions may not reach, besides the link-local and metadata ranges that are always denied; repeatable (CAIRN_HTTP_TARGET_DENY, comma-separated).")
+    var httpTargetDeny: [String] = []
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (CAIRN_LOG_LEVEL, default info).")
     var logLevel: String?
 
@@ -89,6 +93,16 @@ struct Serve: AsyncParsableCommand {
             }
             c.batchRunner = runner
         }
+        let deny = httpTargetDeny.isEmpty
+            ? (env["CAIRN_HTTP_TARGET_DENY"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            : httpTargetDeny
+        let ranges = try deny.filter { !$0.isEmpty }.map { text in
+            guard let range = AddressRange(cidr: text) else {
+                throw ValidationError("--http-target-deny takes a CIDR block such as 10.0.0.0/8 or fd00::/8, got '\(text)'.")
+            }
+            return range
+        }
+        c.outboundPolicy = OutboundPolicy(extraDenied: ranges)
         if let text = logLevel ?? env["CAIRN_LOG_LEVEL"] {
             guard let level = Logger.Level(rawValue: text) else { throw ValidationError("Unknown log level '\(text)'.") }
             c.logLevel = level

@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import SQLKit
 import Testing
 @testable import Identity
 @testable import Storage
@@ -8,7 +10,7 @@ struct IdentityStoreTests {
     @Test func usersAreUniqueCaseInsensitivelyAndNeedKeysGoneBeforeDelete() async throws {
         let dir = TemporaryDirectory()
         let store = try await makeStore(dir)
-        let ids = SQLIdentityStore(store: store)
+        let ids = SQLIdentityStore(store: store, secrets: SecretBox(key: .init(size: .bits256)))
         #expect(try await ids.ensureAccount("000000000000", at: Date()))
         #expect(try await !ids.ensureAccount("000000000000", at: Date()))
         let alice = IAMUserRecord(accountId: "000000000000", userName: "Alice", userId: "AIDA1", path: "/", createdAt: Date())
@@ -34,7 +36,7 @@ struct IdentityStoreTests {
     @Test func directoryResolvesEachKindOfCaller() async throws {
         let dir = TemporaryDirectory()
         let store = try await makeStore(dir)
-        let ids = SQLIdentityStore(store: store)
+        let ids = SQLIdentityStore(store: store, secrets: SecretBox(key: .init(size: .bits256)))
         let now = Date()
         try await ids.createUser(IAMUserRecord(accountId: "111122223333", userName: "dev", userId: "AIDADEV", path: "/", createdAt: now))
         try await ids.createCredential(CredentialRecord(accessKeyId: "AKIADEV", secret: "s1", accountId: "111122223333",
@@ -55,6 +57,49 @@ struct IdentityStoreTests {
         let any = try #require(try await lenient.resolve(accessKeyId: "test", now: now))
         #expect(any.unverified)
         #expect(any.principal == .root(accountId: "000000000000", accessKeyId: "test"))
+        await store.close()
+    }
+}
+
+struct SecretSealingTests {
+    @Test func secretsAndTokensAreStoredSealedAndOpenOnlyWithTheirKey() async throws {
+        let dir = TemporaryDirectory()
+        let store = try await makeStore(dir)
+        let box = SecretBox(key: .init(size: .bits256))
+        let ids = SQLIdentityStore(store: store, secrets: box)
+        try await ids.createCredential(CredentialRecord(accessKeyId: "ASIATMP", secret: "the-secret", accountId: "111122223333",
+                                                        kind: .session, createdAt: Date(), sessionToken: "the-token",
+                                                        expiresAt: Date() + 900, roleName: "r", roleId: "AROAR", rolePath: "/",
+                                                        sessionName: "sess"))
+        let raw = try await store.read { db in try await db.raw("SELECT secret, session_token FROM access_key").all() }
+        let secret = try raw[0].decode(column: "secret", as: String.self)
+        let token = try raw[0].decode(column: "session_token", as: String.self)
+        #expect(secret.hasPrefix(SecretBox.prefix) && !secret.contains("the-secret"))
+        #expect(token.hasPrefix(SecretBox.prefix) && !token.contains("the-token"))
+        let read = try #require(try await ids.credential(accessKeyId: "ASIATMP"))
+        #expect(read.secret == "the-secret" && read.sessionToken == "the-token")
+        // Another key opens nothing, and says so at start.
+        let other = SQLIdentityStore(store: store, secrets: SecretBox(key: .init(size: .bits256)))
+        await #expect(throws: SecretBox.WrongKey.self) { try await other.credential(accessKeyId: "ASIATMP") }
+        await #expect(throws: SecretBox.WrongKey.self) { try await other.sealStoredSecrets() }
+        await store.close()
+    }
+
+    @Test func plaintextSecretsOfAnEarlierVersionAreSealedAtStart() async throws {
+        let dir = TemporaryDirectory()
+        let store = try await makeStore(dir)
+        try await store.write { db in
+            try await db.raw("""
+                INSERT INTO access_key (access_key_id, secret, account_id, kind, user_name, status, created_at)
+                VALUES ('AKIAOLD', 'old-plain', '000000000000', 'root', NULL, 'Active', 0)
+                """).run()
+        }
+        let ids = SQLIdentityStore(store: store, secrets: SecretBox(key: .init(size: .bits256)))
+        #expect(try await ids.sealStoredSecrets() == 1)
+        #expect(try await ids.sealStoredSecrets() == 0)
+        let stored = try await store.read { db in try await db.raw("SELECT secret FROM access_key").first()! }
+        #expect(try stored.decode(column: "secret", as: String.self).hasPrefix(SecretBox.prefix))
+        #expect(try await ids.credential(accessKeyId: "AKIAOLD")?.secret == "old-plain")
         await store.close()
     }
 }
