@@ -4,18 +4,23 @@ import Storage
 
 extension BatchScheduler {
     /// RUNNABLE → STARTING → RUNNING: the command runs as a local process with Batch's environment variables.
-    func start(_ job: BatchJob, environment ce: Environment, queueName: String, logDirectory: String) async throws {
+    func start(_ job: BatchJob, environment ce: Environment, queueName: String, runner: LocalRunner) async throws {
         let attempt = Int64((job.detail["attempts"]?.arrayValue?.count ?? 0) + 1)
         guard let starting = try await jobs.move(job, to: "STARTING", change: {
             $0.set([("statusReason", nil)])
             $0.setInternal([("ce", .string(ce.arn))])
         }) else { return }
         let taskId = Identifiers.uuid().replacingOccurrences(of: "-", with: "").lowercased()
-        let directory = "\(logDirectory)/\(job.row.jobId)/\(attempt)"
+        let logs = "\(runner.logDirectory)/\(job.row.jobId)/\(attempt)"
         let command = (job.detail["container"]?["command"]?.arrayValue ?? []).compactMap(\.stringValue)
         var env: [String: String] = [:]
         let inherited = ProcessInfo.processInfo.environment
         for key in ["PATH", "HOME", "LANG", "TMPDIR", "USER"] { if let v = inherited[key] { env[key] = v } }
+        if let user = runner.runAs {
+            env["HOME"] = user.home
+            env["USER"] = user.name
+            env["LOGNAME"] = user.name
+        }
         for e in job.detail["container"]?["environment"]?.arrayValue ?? [] {
             if let name = e["name"]?.stringValue { env[name] = e["value"]?.stringValue ?? "" }
         }
@@ -31,9 +36,10 @@ extension BatchScheduler {
             guard !command.isEmpty else {
                 throw LocalProcess.SpawnError(description: "the job has no command: Cairn runs the container's command as a local process and does not pull or run images")
             }
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+            let directory = try runner.makeWorkDirectory(jobId: job.row.jobId, attempt: attempt)
             process = try LocalProcess.spawn(command: command, environment: env, directory: directory,
-                                             stdout: directory + "/stdout", stderr: directory + "/stderr")
+                                             stdout: logs + "/stdout", stderr: logs + "/stderr", runAs: runner.runAs)
         } catch {
             try await finish(starting, startedAt: now, exitCode: nil, reason: "CannotStartContainerError: \(error)")
             return
@@ -47,7 +53,8 @@ extension BatchScheduler {
             $0.set([("container", BatchService.setting($0.detail["container"] ?? .object([]), [
                 ("logStreamName", .string("\(definitionName)/default/\(taskId)")),
             ]))])
-            $0.setInternal([("pid", .int(Int64(process.pid)))])
+            $0.setInternal([("pid", .int(Int64(process.pid))),
+                            ("pidIdentity", LocalProcess.identity(of: process.pid).map(JSONValue.string))])
         }
         if moved == nil {
             // Cancelled or terminated between STARTING and RUNNING: stop what was started.
@@ -79,6 +86,8 @@ extension BatchScheduler {
             running.withLock { _ = $0.removeValue(forKey: row.jobId) }
             ended.append((job, run.startedAt, exit.exitCode, reason))
         }
+        // Jobs' background children whose parent has exited are ours to reap (Cairn is their subreaper).
+        LocalProcess.reapOrphans()
         try await concurrently(ended) { e in try await self.finish(e.job, startedAt: e.startedAt, exitCode: e.exitCode, reason: e.reason) }
         return !ended.isEmpty
     }
@@ -86,7 +95,10 @@ extension BatchScheduler {
     /// A job this server did not start is STARTING or RUNNING: the server restarted under it. Its process (if
     /// still alive) is stopped and the attempt ends with a reason saying so.
     func orphaned(_ job: BatchJob) async throws {
-        if let pid = job.value("pid")?.intValue { LocalProcess.killGroup(pid_t(pid)) }
+        if let pid = job.value("pid")?.intValue,
+           !LocalProcess.killGroup(pid_t(pid), identity: job.value("pidIdentity")?.stringValue) {
+            logger.info("job \(job.row.jobId)'s process \(pid) is gone (or the pid now belongs to another process): nothing to stop")
+        }
         try await finish(job, startedAt: job.detail["startedAt"]?.intValue ?? nowMs(), exitCode: nil,
                          reason: "Cairn restarted while this attempt was running; its process was stopped and its outcome is unknown.")
     }
@@ -110,7 +122,7 @@ extension BatchScheduler {
             j.set([("attempts", .array(attempts)),
                    ("container", BatchService.setting(j.detail["container"] ?? .object([]),
                                                       [("exitCode", exitCode.map { .int(Int64($0)) }), ("reason", reason.map(JSONValue.string))]))])
-            j.setInternal([("pid", nil), ("terminate", nil)])
+            j.setInternal([("pid", nil), ("pidIdentity", nil), ("terminate", nil)])
         }
         if succeeded {
             try await jobs.move(job, to: "SUCCEEDED", reason: statusReason) { record(&$0); $0.set([("stoppedAt", .int(now))]) }

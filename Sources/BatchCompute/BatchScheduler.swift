@@ -15,7 +15,8 @@ public final class BatchScheduler: Service, Sendable {
     let clock: any WallClock
     let logger: Logger
     /// nil: jobs are not run (they wait in RUNNABLE with a reason saying so).
-    let logDirectory: String?
+    /// How jobs run; nil when they do not run (`--batch-runner none`).
+    let runner: LocalRunner?
     let tick: Duration
     /// Processes this server started, by job id.
     let running = Mutex<[String: Running]>([:])
@@ -33,13 +34,13 @@ public final class BatchScheduler: Service, Sendable {
     static let notRunning = "Cairn runs Batch jobs only when started with --batch-runner local (CAIRN_BATCH_RUNNER=local)."
     static let tooLarge = "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - The job resource requirement (vCPU/memory/GPU) is higher than that can be met by the CE(s) attached to the job queue."
 
-    public init(store: any BatchStore, jobs: BatchJobs, clock: any WallClock, logger: Logger, logDirectory: String?,
+    public init(store: any BatchStore, jobs: BatchJobs, clock: any WallClock, logger: Logger, runner: LocalRunner?,
                 tick: Duration = .milliseconds(50)) {
         self.store = store
         self.jobs = jobs
         self.clock = clock
         self.logger = logger
-        self.logDirectory = logDirectory
+        self.runner = runner
         self.tick = tick
     }
 
@@ -197,7 +198,7 @@ public final class BatchScheduler: Service, Sendable {
 
     /// Starts the runnable jobs that fit; returns whether it started any.
     func place(_ runnable: [BatchJob], active: [BatchJob]) async throws -> Bool {
-        guard let logDirectory else {
+        guard let runner else {
             for job in runnable where job.detail["statusReason"]?.stringValue != Self.notRunning {
                 var marked = job
                 marked.set([("statusReason", .string(Self.notRunning))])
@@ -262,7 +263,7 @@ public final class BatchScheduler: Service, Sendable {
         }
         // Placement above is decided in order; the starts themselves run side by side.
         try await concurrently(starts) { s in
-            try await self.start(s.job, environment: s.environment, queueName: s.queueName, logDirectory: logDirectory)
+            try await self.start(s.job, environment: s.environment, queueName: s.queueName, runner: runner)
         }
         return !starts.isEmpty
     }

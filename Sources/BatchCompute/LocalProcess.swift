@@ -13,12 +13,17 @@ struct LocalProcess: Sendable {
 
     /// The command runs in `directory`: `/bin/sh -c 'cd "$0" && exec "$@"'` sets it, because Glibc here does not
     /// offer posix_spawn_file_actions_addchdir_np.
+    /// With `runAs`, `setpriv` (util-linux) drops to that user, its group and supplementary groups before the
+    /// shell starts; stdout and stderr are opened by Cairn first, so the job writes them without reaching the data
+    /// directory.
     static func spawn(command: [String], environment: [String: String], directory: String, stdout: String,
-                      stderr: String) throws -> LocalProcess {
-        let command = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory] + command
-        guard let executable = command.first, !executable.isEmpty, command.count > 4 else {
-            throw SpawnError(description: "the command is empty")
+                      stderr: String, runAs: LocalRunner.User? = nil) throws -> LocalProcess {
+        guard !command.isEmpty else { throw SpawnError(description: "the command is empty") }
+        var command = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory] + command
+        if let runAs {
+            command = ["setpriv", "--reuid=\(runAs.uid)", "--regid=\(runAs.gid)", "--init-groups", "--"] + command
         }
+        let executable = command[0]
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -67,6 +72,53 @@ struct LocalProcess: Sendable {
     /// Kills the whole process group.
     func killGroup() { kill(-pid, SIGKILL) }
 
-    /// Kills a process group left by an earlier server process, if it still exists.
-    static func killGroup(_ pid: pid_t) { if pid > 1 { kill(-pid, SIGKILL) } }
+    /// What identifies this process beyond its pid, which the system reuses: the boot and the start time in clock
+    /// ticks since boot (`/proc/<pid>/stat` field 22). Nil when the process is gone.
+    static func identity(of pid: pid_t) -> String? {
+        guard pid > 1, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        // Fields after the command name (which may hold spaces and parentheses) start at field 3.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 19 else { return nil }
+        let boot = (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        return boot + ":" + fields[19]
+    }
+
+    /// Kills a process group left by an earlier server process, only if its leader is still the process that server
+    /// started (same boot, same start time): a recycled pid is someone else's process.
+    static func killGroup(_ pid: pid_t, identity: String?) -> Bool {
+        guard pid > 1, let identity, Self.identity(of: pid) == identity else { return false }
+        return kill(-pid, SIGKILL) == 0
+    }
+
+    /// Makes this process the reaper of its descendants' orphans (a job's background children whose parent exited),
+    /// so none is left a zombie under a container's init that does not reap.
+    /// (`prctl` is variadic in C, so Swift cannot import it: it is looked up and called with its fixed arguments.)
+    @discardableResult
+    static func becomeSubreaper() -> Bool {
+        typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
+        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "prctl") else { return false }
+        let prSetChildSubreaper: Int32 = 36  // <linux/prctl.h>
+        return unsafeBitCast(symbol, to: Prctl.self)(prSetChildSubreaper, 1, 0, 0, 0) == 0
+    }
+
+    /// Reaps ended orphans: children that are not process-group leaders (every job's own process leads its group,
+    /// and is collected by `poll`). Returns how many it reaped.
+    @discardableResult
+    static func reapOrphans(limit: Int = 1000) -> Int {
+        var reaped = 0
+        while reaped < limit {
+            var info = siginfo_t()
+            guard waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0 else { break }
+            let pid = info._sifields._sigchld.si_pid
+            guard pid > 0 else { break }
+            // A job's leader (pid == pgid) is left for its own poll.
+            guard getpgid(pid) != pid else { break }
+            var status: Int32 = 0
+            guard waitpid(pid, &status, WNOHANG) == pid else { break }
+            reaped += 1
+        }
+        return reaped
+    }
 }

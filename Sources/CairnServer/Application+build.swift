@@ -70,6 +70,8 @@ public func buildApplication(
     let s3 = S3Service(catalog: SQLObjectCatalog(store: store),
                        blobs: try BlobStore(directory: (configuration.dataDirectory as NSString).appendingPathComponent("objects")),
                        clock: clock)
+    let orphans = try await s3.sweepOrphanBlobs()
+    if orphans > 0 { logger.notice("deleted \(orphans) object blobs no object refers to (left by a stop between a write and its commit)") }
     let trailStore = SQLTrailStore(store: store)
     let trailBuckets = S3TrailBuckets(s3: s3, recorder: recorder, clock: clock)
     let trailNotifier = SNSTrailNotifier(topics: SQLTopicStore(store: store), publisher: publisher)
@@ -89,7 +91,7 @@ public func buildApplication(
     let batchJobs = BatchJobs(store: batchStore, events: BusBatchEvents(router: router), clock: clock)
     let batchScheduler = BatchScheduler(
         store: batchStore, jobs: batchJobs, clock: clock, logger: logger,
-        logDirectory: configuration.batchRunner == .local ? configuration.batchLogDirectory : nil)
+        runner: try localRunner(configuration, logger: logger))
     let batch = BatchService(store: batchStore, jobs: batchJobs, clock: clock, wake: { batchScheduler.wake() })
     batchTargets.connect(batch: batch, recorder: recorder, clock: clock)
     let registry = ServiceRegistry([
@@ -130,4 +132,17 @@ public func buildApplication(
         logger: logger)
     return CairnApplication(application: application, store: store, recorder: recorder, identities: identities,
                             events: events)
+}
+
+/// The local Batch runner when `--batch-runner local` asks for it.
+func localRunner(_ configuration: CairnConfiguration, logger: Logger) throws -> LocalRunner? {
+    guard configuration.batchRunner == .local else { return nil }
+    do {
+        let runner = try LocalRunner(logDirectory: configuration.batchLogDirectory, workDirectory: configuration.batchWorkDirectory,
+                                     runAs: configuration.batchRunAs)
+        logger.info("batch jobs run in \(runner.workDirectory)\(runner.runAs.map { " as \($0.name)" } ?? "")")
+        return runner
+    } catch let e as LocalRunner.RefusedError {
+        throw StartupError(e.description)
+    }
 }

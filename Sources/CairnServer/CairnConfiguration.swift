@@ -1,3 +1,4 @@
+import BatchCompute
 import CairnCore
 import Foundation
 import Logging
@@ -34,6 +35,10 @@ public struct CairnConfiguration: Sendable {
     /// How AWS Batch jobs run: not at all (they wait in RUNNABLE), or as local processes.
     public enum BatchRunner: String, Sendable { case none, local }
     public var batchRunner: BatchRunner = .none
+    /// Where job commands run (one directory per attempt), outside the data directory.
+    public var batchWorkDirectory: String = LocalRunner.defaultWorkDirectory
+    /// The unprivileged user job commands run as; required when Cairn runs as root.
+    public var batchRunAs: String?
     /// Where job attempts keep their stdout and stderr.
     public var batchLogDirectory: String { (dataDirectory as NSString).appendingPathComponent("batch-logs") }
     /// Whether an S3 Batch Operations job whose CreateJob omits `ConfirmationRequired` waits in Suspended.

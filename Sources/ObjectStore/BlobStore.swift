@@ -152,6 +152,15 @@ public struct BlobStore: Sendable {
         }
     }
 
+    /// Every blob on disk.
+    func allBlobs() -> [String] {
+        var names: [String] = []
+        for i in 0..<256 {
+            names += (try? FileManager.default.contentsOfDirectory(atPath: root + "/" + String(format: "%02x", i))) ?? []
+        }
+        return names
+    }
+
     /// Deletes blobs no metadata refers to any more. Missing files are fine.
     func delete(_ blobs: [String]) {
         for blob in blobs { unlink(path(blob)) }

@@ -14,37 +14,32 @@ public enum ChecksumAlgorithm: String, Sendable, CaseIterable {
     public var headerName: String { "x-amz-checksum-" + rawValue.lowercased() }
 }
 
-/// Everything computed over one body in a single pass: size, MD5 (for the ETag and Content-MD5), SHA-256 when the
-/// signature declared one, and the additional checksum the client asked for.
+/// Everything computed over one body in a single pass: size, MD5 (for the ETag and Content-MD5) and the additional
+/// checksum the client asked for. (A signed SHA-256 is checked by the wire layer as the body is read.)
 struct BodyDigests: Sendable {
     private var md5 = Insecure.MD5()
-    private var sha256: SHA256?
     private var checksum: Checksummer?
     private(set) var size: Int64 = 0
 
-    init(sha256: Bool, checksum: ChecksumAlgorithm?) {
-        self.sha256 = sha256 ? SHA256() : nil
+    init(checksum: ChecksumAlgorithm?) {
         self.checksum = checksum.map(Checksummer.init)
     }
 
     mutating func update(_ bytes: [UInt8]) {
         size += Int64(bytes.count)
         md5.update(data: bytes)
-        sha256?.update(data: bytes)
         checksum?.update(bytes)
     }
 
     struct Final: Sendable {
         var size: Int64
         var md5: [UInt8]
-        var sha256Hex: String?
         var checksumBase64: String?
         var md5Hex: String { SigV4.hex(md5) }
     }
 
     func finalize() -> Final {
         Final(size: size, md5: Array(md5.finalize()),
-              sha256Hex: sha256.map { SigV4.hex(Array($0.finalize())) },
               checksumBase64: checksum.map { Data($0.digest).base64EncodedString() })
     }
 }

@@ -59,9 +59,6 @@ public enum S3Error {
     public static func badDigest(_ message: String = "The Content-MD5 you specified did not match what we received.") -> AWSError {
         AWSError(code: "BadDigest", status: 400, message: message)
     }
-    public static let contentSHA256Mismatch = AWSError(
-        code: "XAmzContentSHA256Mismatch", status: 400,
-        message: "The provided 'x-amz-content-sha256' header does not match what was computed.")
     public static let preconditionFailed = AWSError(
         code: "PreconditionFailed", status: 412, message: "At least one of the pre-conditions you specified did not hold",
         extra: [("Condition", "If-Match")])

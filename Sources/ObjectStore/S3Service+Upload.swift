@@ -29,22 +29,22 @@ extension S3Service {
         return algorithm
     }
 
-    /// Streams the request body into a new blob, removing `aws-chunked` framing and checking the declared SHA-256,
-    /// `Content-MD5` and additional checksum. Nothing is left behind when a check fails.
+    /// Streams the request body into a new blob, removing `aws-chunked` framing and checking `Content-MD5` and the
+    /// additional checksum (the gateway checks a declared SHA-256 as the body is read). Nothing is left behind when a
+    /// check fails.
     func receive(_ request: RESTRequest, maxSize: Int64) async throws -> ReceivedBody {
         let declared = request.header("x-amz-content-sha256")
         if let declared, declared.hasPrefix("STREAMING-AWS4-HMAC-SHA256") || declared.hasPrefix("STREAMING-AWS4-ECDSA") {
             throw S3Error.notImplemented("signed aws-chunked uploads (\(declared)); send UNSIGNED-PAYLOAD, a hex SHA-256 or STREAMING-UNSIGNED-PAYLOAD-TRAILER")
         }
         let chunked = request.header("content-encoding")?.contains("aws-chunked") == true || declared?.hasPrefix("STREAMING-") == true
-        let verifySHA = declared.map { $0.count == 64 && $0.utf8.allSatisfy { SigV4.hexValue($0) != nil } } ?? false
         let algorithm = try Self.requestedChecksum(request)
         var expectedMD5: [UInt8]?
         if let md5 = request.header("content-md5") {
             guard let data = Data(base64Encoded: md5), data.count == 16 else { throw S3Error.invalidDigest() }
             expectedMD5 = Array(data)
         }
-        var digests = BodyDigests(sha256: verifySHA, checksum: algorithm)
+        var digests = BodyDigests(checksum: algorithm)
         var decoder = chunked ? AWSChunkedDecoder(request.body) : nil
         let body = request.body
         let blob: String
@@ -68,7 +68,6 @@ extension S3Service {
                 throw AWSError(code: "IncompleteBody", status: 400,
                                message: "You did not provide the number of bytes specified by the X-Amz-Decoded-Content-Length HTTP header.")
             }
-            if verifySHA, let declared, final.sha256Hex != declared.lowercased() { throw S3Error.contentSHA256Mismatch }
             if let expectedMD5, expectedMD5 != final.md5 { throw S3Error.badDigest() }
             if let algorithm {
                 let sent = request.header(algorithm.headerName) ?? decoder?.trailers[algorithm.headerName]

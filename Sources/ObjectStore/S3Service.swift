@@ -29,6 +29,15 @@ public struct S3Service: RESTService {
     let blobs: BlobStore
     let clock: any WallClock
 
+    /// Deletes blobs no object or part refers to: written by an upload whose commit a crash prevented. Runs at start,
+    /// before any request, when no upload is between its blob and its commit. Returns how many it deleted.
+    public func sweepOrphanBlobs() async throws -> Int {
+        let referenced = try await catalog.referencedBlobs()
+        let orphans = blobs.allBlobs().filter { !referenced.contains($0) }
+        blobs.delete(orphans)
+        return orphans.count
+    }
+
     public init(catalog: any ObjectCatalog, blobs: BlobStore, clock: any WallClock) {
         self.catalog = catalog
         self.blobs = blobs

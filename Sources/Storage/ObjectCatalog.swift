@@ -130,4 +130,6 @@ public protocol ObjectCatalog: Sendable {
     /// Ends an upload: writes `object` (when given) and drops the upload and its parts. Returns the blobs
     /// no longer referenced: the replaced object's and every part's.
     func finishUpload(id: String, object: ObjectRecord?) async throws -> [String]
+    /// Every blob an object or an uploaded part refers to.
+    func referencedBlobs() async throws -> Set<String>
 }

@@ -220,6 +220,14 @@ public struct SQLObjectCatalog: ObjectCatalog {
         }
     }
 
+    public func referencedBlobs() async throws -> Set<String> {
+        try await store.read { db in
+            Set(try await db.raw("SELECT blob FROM s3_object UNION SELECT blob FROM s3_part").all().map {
+                try $0.decode(column: "blob", as: String.self)
+            })
+        }
+    }
+
     public func finishUpload(id: String, object: ObjectRecord?) async throws -> [String] {
         try await store.write { db in
             guard try await db.raw("SELECT 1 AS found FROM s3_upload WHERE upload_id = \(bind: id)").first() != nil else {

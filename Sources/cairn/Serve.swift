@@ -42,6 +42,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("batch-runner"),
             help: "How AWS Batch jobs run: 'none' (they wait in RUNNABLE) or 'local' (their commands run as local processes; only for trusted callers) (CAIRN_BATCH_RUNNER, default none).")
     var batchRunner: String?
+    @Option(name: .customLong("batch-work-dir"),
+            help: "Where local Batch job commands run, one directory per attempt; outside the data directory (CAIRN_BATCH_WORK_DIR, default <temp>/cairn-batch-<uid>).")
+    var batchWorkDir: String?
+    @Option(name: .customLong("batch-run-as"),
+            help: "The unprivileged user local Batch job commands run as; required when Cairn runs as root (CAIRN_BATCH_RUN_AS).")
+    var batchRunAs: String?
     @Option(name: .customLong("http-target-deny"), parsing: .singleValue,
             help: "A CIDR block API destinations and SNS http(s) subscriptions may not reach, besides the link-local and metadata ranges that are always denied; repeatable (CAIRN_HTTP_TARGET_DENY, comma-separated).")
     var httpTargetDeny: [String] = []
@@ -93,6 +99,8 @@ struct Serve: AsyncParsableCommand {
             }
             c.batchRunner = runner
         }
+        c.batchWorkDirectory = batchWorkDir ?? env["CAIRN_BATCH_WORK_DIR"] ?? c.batchWorkDirectory
+        c.batchRunAs = batchRunAs ?? env["CAIRN_BATCH_RUN_AS"]
         let deny = httpTargetDeny.isEmpty
             ? (env["CAIRN_HTTP_TARGET_DENY"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             : httpTargetDeny

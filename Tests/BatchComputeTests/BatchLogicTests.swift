@@ -89,10 +89,75 @@ struct BatchRetryTests {
         #expect(out.contains(dir))
         let sleeper = try LocalProcess.spawn(command: ["sh", "-c", "sleep 30 & sleep 30"], environment: ["PATH": "/usr/bin:/bin"],
                                              directory: dir, stdout: dir + "/o2", stderr: dir + "/e2")
+        // The background `sleep` is orphaned when its shell dies: as its subreaper this process must reap it, or it
+        // stays a zombie in the group (a container's init may never reap it).
+        #expect(LocalProcess.becomeSubreaper())
         sleeper.killGroup()
         var killed: (exitCode: Int32, signal: Int32?)?
-        for _ in 0..<400 where killed == nil { killed = sleeper.poll(); if killed == nil { usleep(5000) } }
+        for _ in 0..<2000 where killed == nil { killed = sleeper.poll(); if killed == nil { usleep(5000) } }
         #expect(killed?.signal == 9)
-        #expect(kill(-sleeper.pid, 0) != 0, "the whole process group is gone")
+        var gone = false
+        for _ in 0..<2000 where !gone {
+            LocalProcess.reapOrphans()
+            gone = kill(-sleeper.pid, 0) != 0
+            if !gone { usleep(5000) }
+        }
+        #expect(gone, "the whole process group is gone, its orphan reaped")
+    }
+
+    @Test("a recovered job's group is killed only while its leader is the process that was started")
+    func identityGuardsKills() throws {
+        let dir = NSTemporaryDirectory() + "cairn-batch-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let p = try LocalProcess.spawn(command: ["sleep", "30"], environment: ["PATH": "/usr/bin:/bin"],
+                                       directory: dir, stdout: dir + "/o", stderr: dir + "/e")
+        let identity = try #require(LocalProcess.identity(of: p.pid))
+        #expect(!LocalProcess.killGroup(p.pid, identity: identity + "0"), "another start time: not ours to kill")
+        #expect(!LocalProcess.killGroup(p.pid, identity: nil))
+        #expect(kill(p.pid, 0) == 0)
+        #expect(LocalProcess.killGroup(p.pid, identity: identity))
+        var ended: (exitCode: Int32, signal: Int32?)?
+        for _ in 0..<2000 where ended == nil { ended = p.poll(); if ended == nil { usleep(5000) } }
+        #expect(ended?.signal == 9)
+        #expect(LocalProcess.identity(of: p.pid) == nil)
+    }
+
+    @Test("the runner refuses a work directory inside the data directory, and as root requires an unprivileged user")
+    func runnerSettings() throws {
+        let data = NSTemporaryDirectory() + "cairn-data-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let runAs: String? = geteuid() == 0 ? "nobody" : nil
+        #expect(throws: LocalRunner.RefusedError.self) {
+            try LocalRunner(logDirectory: data + "/batch-logs", workDirectory: data + "/work", runAs: runAs)
+        }
+        if geteuid() == 0 {
+            #expect(throws: LocalRunner.RefusedError.self) {
+                try LocalRunner(logDirectory: data + "/batch-logs", workDirectory: data + "-work", runAs: nil)
+            }
+            #expect(throws: LocalRunner.RefusedError.self) {
+                try LocalRunner(logDirectory: data + "/batch-logs", workDirectory: data + "-work", runAs: "root")
+            }
+        }
+        let work = data + "-work"
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let runner = try LocalRunner(logDirectory: data + "/batch-logs", workDirectory: work, runAs: runAs)
+        var info = stat()
+        #expect(lstat(work, &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o700)
+        #expect(info.st_uid == (runner.runAs?.uid ?? geteuid()))
+        if let user = runner.runAs {
+            // The job runs as that user, in its own directory, and cannot read a file only Cairn's user may.
+            let dir = try runner.makeWorkDirectory(jobId: "job", attempt: 1)
+            let secret = data + "/secret"
+            FileManager.default.createFile(atPath: secret, contents: Data("x".utf8), attributes: [.posixPermissions: 0o600])
+            let p = try LocalProcess.spawn(command: ["sh", "-c", "id -u; cat \(secret) || echo denied"], environment: ["PATH": "/usr/bin:/bin"],
+                                           directory: dir, stdout: data + "/out", stderr: data + "/err", runAs: user)
+            var ended: (exitCode: Int32, signal: Int32?)?
+            for _ in 0..<2000 where ended == nil { ended = p.poll(); if ended == nil { usleep(5000) } }
+            let out = (try? String(contentsOfFile: data + "/out", encoding: .utf8)) ?? ""
+            #expect(out == "\(user.uid)\ndenied\n")
+        }
     }
 }
