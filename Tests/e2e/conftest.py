@@ -91,6 +91,20 @@ def wait_for(predicate, timeout: float = 30, interval: float = 0.2, what: str = 
         time.sleep(interval)
 
 
+def in_ci() -> bool:
+    """True when the environment variable CI is set (CI runs with CI=true)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def skip_or_fail_in_ci(reason: str) -> None:
+    """Skips the test locally when something it needs is missing; in CI a skip would hide a test that never ran,
+    so there it fails, loudly."""
+    if in_ci():
+        pytest.fail(f"{reason}: CI is set, and in CI a missing prerequisite is a failure, not a skip",
+                    pytrace=False)
+    pytest.skip(reason)
+
+
 def unique(prefix: str) -> str:
     """A name no other test uses, valid for IAM users and roles."""
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
@@ -163,6 +177,9 @@ class CairnServer:
         self.stdout_path = self.log_dir / f"stdout.{self.starts}.log"
         self.stderr_path = self.log_dir / f"stderr.{self.starts}.log"
         env = clean_env(**self.extra_env)
+        if os.geteuid() == 0:
+            # As root, Cairn runs local Batch jobs only as an unprivileged user (ignored by servers without the runner).
+            env.setdefault("CAIRN_BATCH_RUN_AS", "nobody")
         if self.settings_from_env:
             # The same settings through CAIRN_* variables instead of flags.
             cmd = [str(CAIRN_BIN), "serve", *self.extra_args]
@@ -462,7 +479,7 @@ def server():
 def aws_cli():
     path = shutil.which("aws")
     if not path:
-        pytest.skip("aws CLI not installed")
+        skip_or_fail_in_ci("aws CLI not installed")
     return path
 
 
@@ -479,18 +496,18 @@ def pytest_runtest_makereport(item, call):
 def clock_shim(tmp_path_factory):
     """Build support/clockshift.c, an LD_PRELOAD library that moves a server's wall clock.
 
-    Returns a function giving the env for a server whose clock follows a file, and a setter.
-    Skips when no C compiler is installed.
+    Returns the path of the built library. Skips when no C compiler is installed or the build fails; in CI
+    (CI set) that fails instead, so the expired-token and retention tests can never be dropped silently.
     """
     cc = shutil.which("cc") or shutil.which("clang") or shutil.which("gcc")
     if not cc:
-        pytest.skip("no C compiler to build the clock shim")
+        skip_or_fail_in_ci("no C compiler (cc, clang or gcc) to build the clock shim")
     out = tmp_path_factory.mktemp("clockshift") / "clockshift.so"
     src = Path(__file__).parent / "support" / "clockshift.c"
     cp = subprocess.run([cc, "-shared", "-fPIC", "-O2", "-o", str(out), str(src), "-ldl"],
                         capture_output=True, text=True)
     if cp.returncode != 0:
-        pytest.skip(f"could not build the clock shim: {cp.stderr[-500:]}")
+        skip_or_fail_in_ci(f"could not build the clock shim: {cp.stderr[-500:]}")
     return out
 
 
