@@ -102,9 +102,10 @@ struct LookupEventsRequest {
     /// Epoch seconds (number) or ISO-8601 text, to milliseconds. Lookups are second-granular: the end is inclusive.
     static func time(_ v: JSONValue?, member: String) throws(AWSError) -> Int64? {
         guard let v, !v.isNull else { return nil }
-        if let d = v.doubleValue { return Int64((d * 1000).rounded(.down)) }
-        if let s = v.stringValue, let date = Timestamp.parseISO8601(s) ?? Double(s).map(Date.init(timeIntervalSince1970:)) {
-            return Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        if let d = v.doubleValue, let ms = Timestamp.epochMilliseconds(d) { return ms }
+        if let s = v.stringValue, let seconds = Timestamp.parseISO8601(s)?.timeIntervalSince1970 ?? Double(s),
+           let ms = Timestamp.epochMilliseconds(seconds) {
+            return ms
         }
         throw AWSError(code: "InvalidTimeRangeException", message: "\(member) is not a valid timestamp.")
     }

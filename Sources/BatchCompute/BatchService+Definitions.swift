@@ -44,8 +44,8 @@ extension BatchService {
     /// AWS's minimum attempt duration is 60 seconds.
     static func timeout(_ v: JSONValue?) throws -> JSONValue? {
         guard let v, !v.isNull else { return nil }
-        guard let seconds = v["attemptDurationSeconds"]?.intValue, seconds >= 60 else {
-            throw client("timeout.attemptDurationSeconds must be at least 60 seconds.")
+        guard let seconds = v["attemptDurationSeconds"]?.intValue, (60...Int64(Int32.max)).contains(seconds) else {
+            throw client("timeout.attemptDurationSeconds must be between 60 and 2147483647.")
         }
         return ["attemptDurationSeconds": .int(seconds)]
     }

@@ -26,8 +26,9 @@ public struct OutboundPolicy: Sendable {
 
     /// Why a URL's host may not be called, when the host is an IP literal in a denied range; nil otherwise.
     public func refusal(forURL text: String) -> String? {
-        guard let host = URL(string: text)?.host else { return nil }
-        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        guard let host = URLComponents(string: text)?.host else { return nil }
+        var bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        bare = bare.removingPercentEncoding ?? bare
         guard let range = denyingRange(bare) else { return nil }
         return "The endpoint's address \(bare) is in \(range.text), which Cairn does not send requests to (link-local and metadata addresses, and --http-target-deny ranges)."
     }
@@ -62,18 +63,29 @@ public struct AddressRange: Sendable, Equatable {
         return true
     }
 
-    /// The bytes of an IPv4 (4) or IPv6 (16) literal; an IPv4-mapped IPv6 address gives its 4 IPv4 bytes.
+    /// The bytes of an IPv4 (4) or IPv6 (16) literal, in every spelling a resolver accepts: IPv4 in dotted, decimal,
+    /// hex or octal form (`inet_aton`'s), a trailing dot, an IPv6 zone (`%eth0`). IPv6 addresses that carry an IPv4
+    /// address (IPv4-mapped `::ffff:a.b.c.d`, IPv4-compatible `::a.b.c.d`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`)
+    /// give those 4 IPv4 bytes, so a range of IPv4 addresses covers each way of writing them.
     public static func bytes(of address: String) -> [UInt8]? {
+        var text = address
+        if text.hasSuffix("."), !text.contains(":") { text.removeLast() }
+        if let zone = text.firstIndex(of: "%"), text.contains(":") { text = String(text[..<zone]) }
         var v4 = in_addr()
-        if inet_pton(AF_INET, address, &v4) == 1 {
+        if !text.contains(":"), !text.isEmpty, text.utf8.allSatisfy({ $0 == 0x2E || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x78 || $0 == 0x58
+                                                      || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) }),
+           inet_aton(text, &v4) != 0 {
             return withUnsafeBytes(of: &v4) { Array($0) }
         }
         var v6 = in6_addr()
-        if inet_pton(AF_INET6, address, &v6) == 1 {
-            let bytes = withUnsafeBytes(of: &v6) { Array($0) }
-            if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF { return Array(bytes[12...]) }
-            return bytes
-        }
-        return nil
+        guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
+        let bytes = withUnsafeBytes(of: &v6) { Array($0) }
+        let zeroTen = bytes[0..<10].allSatisfy { $0 == 0 }
+        if zeroTen, bytes[10] == 0xFF, bytes[11] == 0xFF { return Array(bytes[12...]) }
+        if zeroTen, bytes[10] == 0, bytes[11] == 0, bytes[12...].contains(where: { $0 != 0 }),
+           !(bytes[12...14].allSatisfy { $0 == 0 } && bytes[15] <= 1) { return Array(bytes[12...]) }
+        if bytes[0..<12].elementsEqual([0x00, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0]) { return Array(bytes[12...]) }
+        if bytes[0] == 0x20, bytes[1] == 0x02 { return Array(bytes[2..<6]) }
+        return bytes
     }
 }

@@ -92,6 +92,16 @@ public enum Timestamp {
                       c.hour, c.minute, c.second)
     }
 
+    /// Epoch seconds of the years 0001 through 9999: the timestamps a request may carry. Outside it (or NaN) a
+    /// conversion to milliseconds or to calendar fields would overflow.
+    public static let requestRange: ClosedRange<Double> = -62_135_596_800...253_402_300_799
+
+    /// Epoch milliseconds of `seconds`, or nil when it is NaN or outside `requestRange`.
+    public static func epochMilliseconds(_ seconds: Double) -> Int64? {
+        guard requestRange.contains(seconds) else { return nil }
+        return Int64((seconds * 1000).rounded(.down))
+    }
+
     public struct UTC: Equatable, Sendable { public var year, month, day, hour, minute, second: Int }
 
     /// Civil-from-days (Howard Hinnant's algorithm): no Calendar, no locale, no allocation.

@@ -38,11 +38,28 @@ public func buildApplication(
     try DataDirectory.prepare(configuration.dataDirectory, logger: logger)
 
     let store = try await SQLStore.openSQLite(path: configuration.databasePath, logger: logger)
+    do {
+        return try await assemble(configuration, store: store, clock: clock, metrics: metrics, logger: logger,
+                                  onServerRunning: onServerRunning)
+    } catch {
+        // Refused to start (or failed to): the store closes before the error is reported.
+        await store.close()
+        throw error
+    }
+}
+
+func assemble(
+    _ configuration: CairnConfiguration, store: SQLStore, clock: any WallClock, metrics: PrometheusCollectorRegistry?,
+    logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void
+) async throws -> CairnApplication {
+    let keyExisted = FileManager.default.fileExists(atPath: configuration.secretKeyPath)
     let identities = SQLIdentityStore(store: store, secrets: try SecretBox.loadOrCreate(path: configuration.secretKeyPath))
     do {
         let sealed = try await identities.sealStoredSecrets()
         if sealed > 0 { logger.notice("sealed \(sealed) access-key secrets an earlier version stored in plaintext") }
     } catch let e as SecretBox.WrongKey {
+        // A key made just now opens nothing sealed before: leave no new key file behind to hide the loss.
+        if !keyExisted { try? FileManager.default.removeItem(atPath: configuration.secretKeyPath) }
         throw StartupError("\(configuration.secretKeyPath) does not open the secrets in \(configuration.databasePath) (\(e)): restore the key file this data directory was created with")
     }
     let events = SQLAuditEventStore(store: store)

@@ -54,9 +54,21 @@ final class APIDestinationInvoker: Sendable {
         request.method = HTTPMethod(rawValue: method)
         request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
         request.headers.add(name: "User-Agent", value: "Amazon/EventBridge/ApiDestinations")
-        for (k, v) in parameters?["HeaderParameters"]?.objectValue ?? [] { request.headers.add(name: k, value: v.stringValue ?? "") }
+        for (k, v) in parameters?["HeaderParameters"]?.objectValue ?? [] {
+            // PutTargets checks these; targets stored before it did are checked here.
+            guard HTTPHeaderName.isToken(k), let text = v.stringValue, HTTPHeaderName.isFieldValue(text) else {
+                throw DeliveryError(code: "INVALID_HEADER", message: "The target's header parameter \(k) is not a valid HTTP header.",
+                                    retryable: false)
+            }
+            request.headers.add(name: k, value: text)
+        }
         let auth = conn["AuthParameters"] ?? .null
         if let key = auth["ApiKeyAuthParameters"], let name = key["ApiKeyName"]?.stringValue, let value = key["ApiKeyValue"]?.stringValue {
+            guard HTTPHeaderName.isToken(name), HTTPHeaderName.isFieldValue(value) else {
+                // The secret is not named: the message goes to logs and dead-letter attributes.
+                throw DeliveryError(code: "INVALID_HEADER", message: "The connection's API key cannot be sent as an HTTP header.",
+                                    retryable: false)
+            }
             request.headers.replaceOrAdd(name: name, value: value)
         }
         if let basic = auth["BasicAuthParameters"], let user = basic["Username"]?.stringValue, let pass = basic["Password"]?.stringValue {

@@ -113,6 +113,14 @@ struct CompiledTarget: Sendable {
         }
         messageGroupId = entry["SqsParameters"]?["MessageGroupId"]?.stringValue
         httpParameters = entry["HttpParameters"]
+        for (name, value) in httpParameters?["HeaderParameters"]?.objectValue ?? [] {
+            guard HTTPHeaderName.isToken(name) else {
+                throw AWSError(code: "ValidationException", message: "1 validation error detected: Value at 'targets.member.httpParameters.headerParameters' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: ^[!#$%&'*+-.^_`|~0-9a-zA-Z]+$]")
+            }
+            guard let text = value.stringValue, HTTPHeaderName.isFieldValue(text) else {
+                throw AWSError(code: "ValidationException", message: "1 validation error detected: Value at 'targets.member.httpParameters.headerParameters' failed to satisfy constraint: Map value must be printable ASCII text.")
+            }
+        }
         deadLetterArn = entry["DeadLetterConfig"]?["Arn"]?.stringValue
         if let dlq = deadLetterArn, ARN(dlq)?.service != "sqs" {
             throw AWSError(code: "ValidationException", message: "DeadLetterConfig Arn must be an SQS queue ARN.")

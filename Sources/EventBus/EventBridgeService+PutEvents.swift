@@ -18,8 +18,10 @@ extension EventBridgeService {
 
     static func time(_ v: JSONValue?, default now: Date) -> Date? {
         guard let v, !v.isNull else { return now }
-        if let d = v.doubleValue { return Date(timeIntervalSince1970: d) }
-        if let s = v.stringValue { return Timestamp.parseISO8601(s) }
+        // Years 0001–9999 only: a time outside them cannot be written as the event's ISO-8601 `time`.
+        if let d = v.doubleValue { return Timestamp.requestRange.contains(d) ? Date(timeIntervalSince1970: d) : nil }
+        if let s = v.stringValue, let date = Timestamp.parseISO8601(s),
+           Timestamp.requestRange.contains(date.timeIntervalSince1970) { return date }
         return nil
     }
 

@@ -162,10 +162,19 @@ extension S3Service {
         return RESTResult(RESTResponse(status: 204))
     }
 
+    /// A query integer that must be 0 through 2^31-1, as S3 takes them; anything else is `InvalidArgument`.
+    static func nonNegative(_ query: QueryForm, _ name: String) throws -> Int? {
+        guard let text = query[name] else { return nil }
+        guard let n = Int32(text), n >= 0 else {
+            throw S3Error.invalidArgument("Argument \(name) must be an integer between 0 and 2147483647", name: name, value: text)
+        }
+        return Int(n)
+    }
+
     func listParts(_ bucket: BucketRecord, key: String, request: RESTRequest) async throws -> RESTResult {
         let upload = try await upload(request, bucket: bucket, key: key)
-        let marker = request.query["part-number-marker"].flatMap(Int.init) ?? 0
-        let maxParts = min(request.query["max-parts"].flatMap(Int.init) ?? 1000, 1000)
+        let marker = try Self.nonNegative(request.query, "part-number-marker") ?? 0
+        let maxParts = min(try Self.nonNegative(request.query, "max-parts") ?? 1000, 1000)
         let all = try await catalog.parts(uploadId: upload.uploadId).filter { $0.partNumber > marker }
         let parts = all.prefix(maxParts)
         var w = XMLWriter(declaration: true)

@@ -56,6 +56,9 @@ public struct QueryForm: Sendable {
         return items.keys.sorted().compactMap { items[$0] }
     }
 
+    /// How many dotted levels a parameter name may nest in `requestParameters`.
+    static let maxNesting = 16
+
     /// The request parameters CloudTrail records: member names with a lower-case first letter,
     /// `.member.N` lists as arrays, nested structures as objects. `Action` and `Version` are left out.
     public var requestParameters: JSONValue {
@@ -81,7 +84,14 @@ public struct QueryForm: Sendable {
         let root = Node()
         for (k, v) in fields where k != "Action" && k != "Version" {
             var node = root
-            for part in k.split(separator: ".") { node = node.child(String(part)) }
+            let parts = k.split(separator: ".")
+            // No query shape nests deeper than a handful of levels: a deeper name stays one flat member, so the
+            // tree (and the recursion that renders it) stays shallow whatever a request sends.
+            if parts.count > Self.maxNesting {
+                node = root.child(k)
+            } else {
+                for part in parts { node = node.child(String(part)) }
+            }
             node.value = v
         }
         if root.children.isEmpty { return .null }

@@ -31,7 +31,7 @@ public struct XMLElement: Sendable {
         parser.delegate = delegate
         parser.shouldProcessNamespaces = true
         parser.shouldResolveExternalEntities = false
-        guard parser.parse(), let root = delegate.root else { return nil }
+        guard parser.parse(), !delegate.tooDeep, let root = delegate.root else { return nil }
         return root
     }
 }
@@ -63,11 +63,20 @@ extension XMLElement {
 }
 
 private final class TreeBuilder: NSObject, XMLParserDelegate {
+    /// No request shape nests deeper; a deeper document is refused, so building, reading and releasing the tree
+    /// never recurses deeply.
+    static let maxDepth = 64
     var stack: [XMLElement] = []
     var root: XMLElement?
+    var tooDeep = false
 
     func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
                 qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
+        guard stack.count < Self.maxDepth else {
+            tooDeep = true
+            parser.abortParsing()
+            return
+        }
         stack.append(XMLElement(name: elementName, text: "", children: []))
     }
 

@@ -51,3 +51,21 @@ struct RequestBodyTests {
         #expect(XMLElement.parse([0xEF, 0xBB, 0xBF] + Array("<Delete><Quiet>true</Quiet></Delete>".utf8))?.text("Quiet") == "true")
     }
 }
+
+/// Shapes whose depth a request controls stay shallow: nothing recurses as deep as a request nests.
+struct NestingLimitTests {
+    @Test func xmlDeeperThanAnyShapeIsRefusedAndShallowDocumentsParse() {
+        let deep = "<Delete>" + String(repeating: "<a>", count: 100_000) + String(repeating: "</a>", count: 100_000) + "</Delete>"
+        #expect(XMLElement.parse(Array(deep.utf8)) == nil)
+        let ok = String(repeating: "<a>", count: 60) + "x" + String(repeating: "</a>", count: 60)
+        #expect(XMLElement.parse(Array(ok.utf8)) != nil)
+    }
+
+    @Test func deeplyDottedQueryNamesStayOneFlatMember() {
+        let name = "A" + String(repeating: ".a", count: 100_000)
+        let form = QueryForm(fields: [("Action", "GetCallerIdentity"), (name, "v"), ("Tags.member.1.Key", "k")])
+        guard case .object(let members) = form.requestParameters else { Issue.record("not an object"); return }
+        #expect(members.count == 2)
+        #expect(form.requestParameters["tags"] == .array([["key": "k"]]))
+    }
+}
