@@ -186,6 +186,7 @@ let package = Package(
                 "CairnServer", "Storage", "AuditTrail", "Identity", "Queues", "Topics", "EventBus", "Wire", "CairnCore",
                 "ObjectStore", "TrailIntegrity",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
