@@ -51,6 +51,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("http-target-deny"), parsing: .singleValue,
             help: "A CIDR block API destinations and SNS http(s) subscriptions may not reach, besides the link-local and metadata ranges that are always denied; repeatable (CAIRN_HTTP_TARGET_DENY, comma-separated).")
     var httpTargetDeny: [String] = []
+    @Option(name: .customLong("connection-idle-timeout"),
+            help: "Seconds a connection may send nothing, mid-request or between requests, before it is closed (CAIRN_CONNECTION_IDLE_TIMEOUT, default 60).")
+    var connectionIdleTimeout: Double?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (CAIRN_LOG_LEVEL, default info).")
     var logLevel: String?
 
@@ -98,6 +101,10 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("--batch-runner takes none or local.")
             }
             c.batchRunner = runner
+        }
+        if let seconds = connectionIdleTimeout ?? env["CAIRN_CONNECTION_IDLE_TIMEOUT"].flatMap(Double.init) {
+            guard seconds >= 1, seconds <= 3600 else { throw ValidationError("--connection-idle-timeout must be between 1 and 3600 seconds.") }
+            c.connectionIdleTimeout = seconds
         }
         c.batchWorkDirectory = batchWorkDir ?? env["CAIRN_BATCH_WORK_DIR"] ?? c.batchWorkDirectory
         c.batchRunAs = batchRunAs ?? env["CAIRN_BATCH_RUN_AS"]

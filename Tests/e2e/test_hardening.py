@@ -1115,3 +1115,23 @@ def test_subscribe_url_confirms_once_and_a_replay_records_nothing(outbound):
                 outbound.client("sns").list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]] == [sub]
     finally:
         receiver.close()
+
+
+def test_a_connection_that_stops_sending_mid_body_is_closed(cairn_factory):
+    """A client that trickles nothing after its headers cannot hold a connection open: after the idle timeout
+    the server closes it, and it still serves others."""
+    import socket
+    srv = cairn_factory.new("--connection-idle-timeout", "1")
+    host, port = "127.0.0.1", srv.port
+    with socket.create_connection((host, port), timeout=60) as s:
+        s.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.1\r\n"
+                  b"Content-Length: 1000\r\n\r\n{\"partial\":")
+        # The server must end the connection by itself (EOF or reset); a socket timeout (60 s) fails the test.
+        closed = False
+        try:
+            while not closed:
+                closed = s.recv(65536) == b""
+        except ConnectionResetError:
+            closed = True
+    assert closed
+    assert srv.client("sts").get_caller_identity()["Account"] == "000000000000"
