@@ -291,7 +291,7 @@ def test_garbage_query_body(server):
     resp = server.signed_request("iam", b"\x00\xff\xfe not a query",
                                  {"Content-Type": "application/x-www-form-urlencoded"})
     status, code, _ = error_of(resp)
-    assert status == 400, resp.text
+    assert (status, code) == (400, "MalformedQueryString"), resp.text
     assert_not_recorded(server, request_id=resp.headers.get("x-amzn-RequestId"))
     server.assert_healthy()
 

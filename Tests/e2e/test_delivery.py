@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import time
 
 import pytest
 
-from conftest import Creds, unique
+from conftest import Creds, http, unique, wait_for
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -80,12 +81,52 @@ def wait_messages(sqs, url: str, n: int, timeout: float = 15.0, **kw) -> list[di
     return got
 
 
-def assert_no_messages(sqs, url: str, seconds: float = 1.5) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
-                                  WaitTimeSeconds=1).get("Messages", [])
-        assert not got, f"unexpected messages: {[m['Body'][:300] for m in got]}"
+def received_until(sqs, url: str, is_marker, timeout: float = 15.0) -> list[str]:
+    """Receives (and deletes) messages until the one `is_marker(body parsed as JSON)` picks has arrived, then
+    whatever else is queued by then; returns the bodies as received.
+
+    This is how a test shows that something did NOT arrive, without sleeping: the marker is put after the
+    events that must not arrive, and the outbox delivers to a queue in the order events were put, so once
+    the marker is here anything put before it would be here too."""
+    got: list[str] = []
+    deadline = time.monotonic() + timeout
+    wait = 1
+    while True:
+        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                    WaitTimeSeconds=wait).get("Messages", [])
+        got += [m["Body"] for m in batch]
+        if batch:
+            sqs.delete_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)])
+        if wait == 0 and not batch:
+            return got
+        if wait and any(is_marker(json.loads(b)) for b in got):
+            wait = 0  # the marker is here: take what is queued with it, without waiting
+            continue
+        assert time.monotonic() < deadline, \
+            f"the marker did not arrive within {timeout}s; got {[b[:200] for b in got]}"
+
+
+def events_until(sqs, url: str, is_marker, timeout: float = 15.0) -> list[dict]:
+    """received_until, the bodies parsed."""
+    return [json.loads(b) for b in received_until(sqs, url, is_marker, timeout)]
+
+
+def ids_until(sqs, url: str, marker: str, timeout: float = 15.0) -> list[str]:
+    """The event ids of every message received until the event `marker` arrived (see received_until)."""
+    return [b["id"] for b in events_until(sqs, url, lambda b: b["id"] == marker, timeout)]
+
+
+def deliveries_counter(server, result: str) -> int:
+    """cairn_event_deliveries_total{result=...} from /_cairn/metrics."""
+    r = http("GET", server.endpoint + "/_cairn/metrics")
+    assert r.status_code == 200, r.text
+    m = re.search(r'^cairn_event_deliveries_total\{result="' + result + r'"\} (\d+)', r.text, re.M)
+    return int(m.group(1)) if m else 0
+
+
+def nothing_queued(sqs, url: str) -> bool:
+    return not sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages")
 
 
 # -- PutEvents → SQS -----------------------------------------------------------------------
@@ -133,9 +174,9 @@ def test_only_matching_events_are_delivered(events, sqs):
         e("order", 150, "FR", source=src + "x"), e("order", 101, "FR")])
     assert out["FailedEntryCount"] == 0
     want = out["Entries"][4]["EventId"]
-    [m] = wait_messages(sqs, url, 1)
-    assert json.loads(m["Body"])["id"] == want
-    assert_no_messages(sqs, url)
+    # A matching event put after them: once it is here, none of the others can still come.
+    marker = put(events, src, {"total": 200, "country": "FR"}, detail_type="order")
+    assert sorted(ids_until(sqs, url, marker)) == sorted([want, marker])
 
 
 def test_fields_after_large_skipped_parts_of_the_detail_are_matched(events, sqs):
@@ -154,10 +195,11 @@ def test_fields_after_large_skipped_parts_of_the_detail_are_matched(events, sqs)
     for name in ["wanted", "unwanted", "want"]:
         ids.append(put(events, src, {"skipped": tricky, "before": ["]", "}", "\""],
                                      "after": {"name": name, "pad": tricky["nested"]}}))
-    got = wait_messages(sqs, url, 2)
-    assert sorted(json.loads(m["Body"])["id"] for m in got) == sorted([ids[0], ids[2]])
-    assert json.loads(got[0]["Body"])["detail"]["skipped"] == tricky
-    assert_no_messages(sqs, url)
+    marker = put(events, src, {"after": {"name": "want-marker"}})
+    got = events_until(sqs, url, lambda b: b["id"] == marker)
+    assert sorted(b["id"] for b in got) == sorted([ids[0], ids[2], marker])
+    [wanted] = [b for b in got if b["id"] == ids[0]]
+    assert wanted["detail"]["skipped"] == tricky
 
 
 def test_disabled_rule_never_fires_and_enabling_it_resumes(events, sqs):
@@ -168,17 +210,19 @@ def test_disabled_rule_never_fires_and_enabling_it_resumes(events, sqs):
     rule_to(events, {"source": [src]}, [{"Id": "q", "Arn": on_arn}])
     put(events, src, {"n": 1})
     wait_messages(sqs, on_url, 1)  # the enabled rule saw it
-    assert_no_messages(sqs, off_url)
     name = off_rule.rsplit("/", 1)[1]
     events.enable_rule(Name=name)
     eid = put(events, src, {"n": 2})
-    [m] = wait_messages(sqs, off_url, 1)
-    assert json.loads(m["Body"])["id"] == eid
+    # Only the event put after enabling: the one put while the rule was disabled never came.
+    assert ids_until(sqs, off_url, eid) == [eid]
     wait_messages(sqs, on_url, 1)
     events.disable_rule(Name=name)
     put(events, src, {"n": 3})
     wait_messages(sqs, on_url, 1)
-    assert_no_messages(sqs, off_url)
+    # A rule of its own brings a marker put after n=3 to the queue: n=3 did not come before it.
+    rule_to(events, {"source": [src], "detail": {"marker": [True]}}, [{"Id": "m", "Arn": off_arn}])
+    marker = put(events, src, {"marker": True})
+    assert ids_until(sqs, off_url, marker) == [marker]
 
 
 def test_fan_out_to_rules_and_targets(events, sqs):
@@ -193,7 +237,8 @@ def test_fan_out_to_rules_and_targets(events, sqs):
     put(events, src, {"kind": "y"})
     wait_messages(sqs, u1, 1)
     wait_messages(sqs, u2, 1)
-    assert_no_messages(sqs, u3)
+    marker = put(events, src, {"kind": "x"})
+    assert ids_until(sqs, u3, marker) == [marker]  # "y" never came
 
 
 def test_put_rule_again_changes_what_it_matches(events, sqs):
@@ -205,9 +250,7 @@ def test_put_rule_again_changes_what_it_matches(events, sqs):
                     State="ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS")
     put(events, src, {"v": 1}, detail_type="old")
     eid = put(events, src, {"v": 2}, detail_type="new")  # the opt-in state takes custom events too
-    [m] = wait_messages(sqs, url, 1)
-    assert json.loads(m["Body"])["id"] == eid
-    assert_no_messages(sqs, url, 1.0)
+    assert ids_until(sqs, url, eid) == [eid]  # the "old" one, put first, never came
 
 
 def test_removed_target_and_deleted_rule_stop_delivery(events, sqs):
@@ -218,16 +261,19 @@ def test_removed_target_and_deleted_rule_stop_delivery(events, sqs):
                    [{"Id": "q", "Arn": arn}, {"Id": "k", "Arn": keep_arn}])
     name = rule.rsplit("/", 1)[1]
     events.remove_targets(Rule=name, Ids=["q"])
-    put(events, src, {})
-    wait_messages(sqs, keep_url, 1)
-    assert_no_messages(sqs, url, 1.0)
+    first = put(events, src, {})
+    assert ids_until(sqs, keep_url, first) == [first]
+    # A rule of its own brings a marker put afterwards to the removed target's queue: the first event did not come.
+    rule_to(events, {"source": [src], "detail": {"to": ["url"]}}, [{"Id": "m", "Arn": arn}])
+    marker = put(events, src, {"to": "url"})
+    assert ids_until(sqs, url, marker) == [marker]
+    assert ids_until(sqs, keep_url, marker) == [marker]  # still a target of the first rule
     events.remove_targets(Rule=name, Ids=["k"])
     events.delete_rule(Name=name)
-    sentinel_url, sentinel_arn = new_queue(sqs, "sentinel")
-    rule_to(events, {"source": [src]}, [{"Id": "s", "Arn": sentinel_arn}])
     put(events, src, {})
-    wait_messages(sqs, sentinel_url, 1)
-    assert_no_messages(sqs, keep_url, 1.0)
+    rule_to(events, {"source": [src], "detail": {"to": ["keep"]}}, [{"Id": "m", "Arn": keep_arn}])
+    marker = put(events, src, {"to": "keep"})
+    assert ids_until(sqs, keep_url, marker) == [marker]  # the deleted rule delivered nothing more
 
 
 # -- input shaping (byte-exact) ------------------------------------------------------------
@@ -324,16 +370,21 @@ def test_event_bus_target_routes_through_the_other_bus(events, sqs):
     body = json.loads(m["Body"])
     assert body["source"] == src and body["detail-type"] == "hop"
     assert body["detail"] == {"x": 1} and body["account"] == ACCOUNT
-    wait_messages(sqs, direct_url, 1)
-    # The other bus's rules still filter.
+    [m] = wait_messages(sqs, direct_url, 1)
+    assert json.loads(m["Body"])["id"] == eid
+    # The other bus's rules still filter: x=2 goes through it and matches nothing there, as the next x=1 shows.
     put(events, src, {"x": 2})
     wait_messages(sqs, direct_url, 1)
-    assert_no_messages(sqs, url)
+    first_marker = put(events, src, {"x": 1, "marker": 1})
+    got = events_until(sqs, url, lambda b: b["detail"].get("marker") == 1)
+    assert [b["detail"] for b in got] == [{"x": 1, "marker": 1}]
+    assert ids_until(sqs, direct_url, first_marker) == [first_marker]
     # An event put on the custom bus does not reach the default bus's rules.
-    put(events, src, {"x": 1}, EventBusName=bus)
-    wait_messages(sqs, url, 1)
-    assert_no_messages(sqs, direct_url, 1.0)
-    assert eid
+    put(events, src, {"x": 1, "marker": 2}, EventBusName=bus)
+    got = events_until(sqs, url, lambda b: b["detail"].get("marker") == 2)
+    assert [b["detail"] for b in got] == [{"x": 1, "marker": 2}]
+    marker = put(events, src, {"x": 3})  # on the default bus, after it
+    assert ids_until(sqs, direct_url, marker) == [marker]
 
 
 # -- failures: retries and dead-letter queues ----------------------------------------------
@@ -375,7 +426,7 @@ def test_missing_target_queue_is_not_retried(events, sqs):
     assert json.loads(m["Body"])["id"] == eid
 
 
-def test_failed_deliveries_are_retried_until_they_succeed(events, sqs):
+def test_failed_deliveries_are_retried_until_they_succeed(server, events, sqs):
     """The target queue refuses the event (too large) until its limit is raised; the retries
     with backoff then deliver it."""
     src = unique("retry")
@@ -384,12 +435,16 @@ def test_failed_deliveries_are_retried_until_they_succeed(events, sqs):
     rule_to(events, {"source": [src]}, [{
         "Id": "t", "Arn": arn, "RetryPolicy": {"MaximumRetryAttempts": 20},
         "DeadLetterConfig": {"Arn": dlq_arn}}])
+    retried = deliveries_counter(server, "retried")
     eid = put(events, src, {"pad": "p" * 1500})
-    assert_no_messages(sqs, url, 1.5)  # the first tries failed
+    # The first try failed and a retry was scheduled (the counter moved); the queue has nothing.
+    wait_for(lambda: deliveries_counter(server, "retried") > retried, what="a retry scheduled")
+    assert nothing_queued(sqs, url)
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"MaximumMessageSize": "262144"})
     [m] = wait_messages(sqs, url, 1, timeout=20)
     assert json.loads(m["Body"])["id"] == eid
-    assert_no_messages(sqs, dlq_url, 1.0)
+    # Delivered, the delivery is finished: a dead letter could only have been sent before this.
+    assert nothing_queued(sqs, dlq_url)
 
 
 def test_exhausted_retries_go_to_the_dlq(events, sqs):
@@ -407,7 +462,8 @@ def test_exhausted_retries_go_to_the_dlq(events, sqs):
     assert a["ERROR_CODE"] != "RESOURCE_NOT_FOUND"
     assert a["RULE_ARN"] == rule_arn and a["TARGET_ARN"] == arn
     assert json.loads(m["Body"])["id"] == eid
-    assert_no_messages(sqs, url, 1.0)
+    # Dead-lettered, the delivery is finished: nothing can reach the target after this.
+    assert nothing_queued(sqs, url)
 
 
 # -- durability ----------------------------------------------------------------------------
@@ -503,21 +559,24 @@ def test_read_only_calls_reach_only_opted_in_rules_and_disabled_rules_never(
     mine.get_queue_url(QueueName=own.rsplit("/", 1)[1])
     mine.delete_queue(QueueUrl=own)
 
-    got = wait_messages(sqs, enabled_url, 2)
-    assert_no_messages(sqs, enabled_url, 1.0)
-    assert sorted(json.loads(m["Body"])["detail"]["eventName"] for m in got) == \
-        ["CreateQueue", "DeleteQueue"]
-    assert all(json.loads(m["Body"])["detail"]["readOnly"] is False for m in got)
+    def last_call(b):
+        return b["detail"]["eventName"] == "DeleteQueue"
 
-    got = wait_messages(sqs, all_url, 5)
-    assert_no_messages(sqs, all_url, 0.5)
-    details = [json.loads(m["Body"])["detail"] for m in got]
+    details = [b["detail"] for b in events_until(sqs, enabled_url, last_call)]
+    assert sorted(d["eventName"] for d in details) == ["CreateQueue", "DeleteQueue"]
+    assert all(d["readOnly"] is False for d in details)
+
+    details = [b["detail"] for b in events_until(sqs, all_url, last_call)]
     assert sorted(d["eventName"] for d in details) == sorted(
         ["ListQueues", "CreateQueue", "GetQueueAttributes", "GetQueueUrl", "DeleteQueue"])
     assert {d["eventName"] for d in details if d["readOnly"]} == \
         {"ListQueues", "GetQueueAttributes", "GetQueueUrl"}
 
-    assert_no_messages(sqs, off_url, 1.0)
+    # An enabled rule of its own brings a marker event, put after the calls, to the disabled rule's queue.
+    marker_src = unique("marker")
+    rule_to(events, {"source": [marker_src]}, [{"Id": "m", "Arn": off_arn}])
+    marker = put(events, marker_src, {})
+    assert ids_until(sqs, off_url, marker) == [marker]
 
 
 def test_every_service_bridges_and_data_events_do_not(server, events, sqs, caller):
@@ -540,15 +599,13 @@ def test_every_service_bridges_and_data_events_do_not(server, events, sqs, calle
     server.client("cloudtrail", creds).lookup_events(MaxResults=1)
     my_sqs.create_queue(QueueName=unique("byuser"))
 
-    got = wait_messages(sqs, url, 5)
-    assert_no_messages(sqs, url, 1.5)
-    seen = {(json.loads(m["Body"])["source"], json.loads(m["Body"])["detail"]["eventName"])
-            for m in got}
-    assert seen == {("aws.sts", "GetCallerIdentity"), ("aws.iam", "GetUser"),
-                    ("aws.events", "PutRule"), ("aws.cloudtrail", "LookupEvents"),
-                    ("aws.sqs", "CreateQueue")}, seen
-    for m in got:
-        body = json.loads(m["Body"])
+    # The last call is the marker: the data events, made before it, would be here by then.
+    got = events_until(sqs, url, lambda b: b["detail"]["eventName"] == "CreateQueue")
+    seen = [(b["source"], b["detail"]["eventName"]) for b in got]
+    assert sorted(seen) == sorted([("aws.sts", "GetCallerIdentity"), ("aws.iam", "GetUser"),
+                                   ("aws.events", "PutRule"), ("aws.cloudtrail", "LookupEvents"),
+                                   ("aws.sqs", "CreateQueue")]), seen
+    for body in got:
         assert body["detail-type"] == API_CALL
         assert body["detail"]["userIdentity"]["userName"] == name
         assert body["detail"]["eventSource"] == body["source"][4:] + ".amazonaws.com"
@@ -570,7 +627,11 @@ def test_calls_reach_the_default_bus_of_their_own_region(server, events, sqs, ca
     [m] = wait_messages(west_sqs, west_url, 1)
     body = json.loads(m["Body"])
     assert body["region"] == "us-west-2" and body["detail"]["awsRegion"] == "us-west-2"
-    assert_no_messages(sqs, east_url, 1.0)
+    # A call in us-east-1 after it reaches the east queue, alone: the west call never did.
+    east_name = unique("ineast")
+    server.client("sqs", creds).create_queue(QueueName=east_name)
+    got = events_until(sqs, east_url, lambda b: b["detail"]["requestParameters"]["queueName"] == east_name)
+    assert [(b["region"], b["detail"]["requestParameters"]["queueName"]) for b in got] == [(REGION, east_name)]
 
 
 def test_seed_style_custom_pattern_on_cloudtrail_event(server, events, sqs, caller):
@@ -592,10 +653,10 @@ def test_seed_style_custom_pattern_on_cloudtrail_event(server, events, sqs, call
     iam.create_user(UserName=f"{prefix}-yes")
     with pytest.raises(Exception):
         iam.create_user(UserName=f"{prefix}-yes")  # fails: has errorCode, must not match
-    [m] = wait_messages(sqs, url, 1)
-    assert m["Body"] == (f'{{"created": "{prefix}-yes", '
-                         f'"by": "arn:aws:iam::{ACCOUNT}:user/admin"}}')
-    assert_no_messages(sqs, url, 1.0)
+    iam.create_user(UserName=f"{prefix}-marker")  # after the failed call: once it is here, that one is not
+    got = received_until(sqs, url, lambda b: b["created"] == f"{prefix}-marker")
+    assert sorted(got) == [f'{{"created": "{prefix}-{who}", "by": "arn:aws:iam::{ACCOUNT}:user/admin"}}'
+                           for who in ("marker", "yes")]
 
 
 # -- the aws CLI ---------------------------------------------------------------------------

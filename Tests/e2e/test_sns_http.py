@@ -63,10 +63,24 @@ def receive(sqs, url, n, timeout=15.0, **kw):
     return got
 
 
-def nothing_more(sqs, url, seconds=1.5):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert not sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages")
+def received_until(sqs, url, is_marker, timeout=15.0):
+    """Receives (and deletes) messages until the one `is_marker(body)` picks has arrived, then whatever else is
+    queued by then; returns the bodies. A marker published after messages that must not arrive shows they did not:
+    deliveries to a queue go out in the order they were published, so anything before the marker is here by then."""
+    got = []
+    deadline = time.monotonic() + timeout
+    wait = 1
+    while True:
+        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait).get("Messages", [])
+        got += [m["Body"] for m in batch]
+        for m in batch:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        if wait == 0 and not batch:
+            return got
+        if wait and any(is_marker(b) for b in got):
+            wait = 0  # the marker is here: take what is queued with it, without waiting
+            continue
+        assert time.monotonic() < deadline, f"the marker did not arrive within {timeout}s; got {[b[:200] for b in got]}"
 
 
 class Endpoint:
@@ -146,15 +160,16 @@ def test_raw_delivery_and_filter_policies(sns, sqs):
     def pub(message, size, n):
         sns.publish(TopicArn=topic, Message=message, MessageAttributes={
             "size": {"DataType": "String", "StringValue": size}, "n": {"DataType": "Number", "StringValue": str(n)}})
-    pub(json.dumps({"order": {"total": 50}}), "small", 9)
-    pub(json.dumps({"order": {"total": 150}}), "big", 9)
+    small, big, marker = (json.dumps({"order": {"total": t}}) for t in (50, 150, 200))
+    pub(small, "small", 9)
+    pub(big, "big", 9)
     pub("not json", "big", 1)
-    assert sorted(m["Body"] for m in receive(sqs, raw_url, 3)) == sorted(
-        [json.dumps({"order": {"total": 50}}), json.dumps({"order": {"total": 150}}), "not json"])
-    assert [json.loads(m["Body"])["Message"] for m in receive(sqs, big_url, 1)] == [json.dumps({"order": {"total": 150}})]
-    assert [json.loads(m["Body"])["Message"] for m in receive(sqs, body_url, 1)] == [json.dumps({"order": {"total": 150}})]
-    nothing_more(sqs, big_url)
-    nothing_more(sqs, body_url)
+    pub(marker, "big", 9)  # passes every filter; published last
+    assert sorted(m["Body"] for m in receive(sqs, raw_url, 4)) == sorted([small, big, "not json", marker])
+    # Up to the marker, each filtered queue got the one message that passes its filter, and nothing else.
+    for url in (big_url, body_url):
+        got = [json.loads(b)["Message"] for b in received_until(sqs, url, lambda b: json.loads(b)["Message"] == marker)]
+        assert sorted(got) == sorted([big, marker]), url
 
 
 def test_subscription_attributes_and_unsubscribe(sns, sqs):
@@ -172,7 +187,10 @@ def test_subscription_attributes_and_unsubscribe(sns, sqs):
     sns.unsubscribe(SubscriptionArn=sub)
     assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
     sns.publish(TopicArn=topic, Message="nobody")
-    nothing_more(sqs, url)
+    # Subscribed again, the queue gets a marker published afterwards, and only that.
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    sns.publish(TopicArn=topic, Message="marker")
+    assert received_until(sqs, url, lambda b: b == "marker") == ["marker"]
 
 
 def test_sns_errors(sns):
@@ -216,10 +234,8 @@ def test_http_subscription_confirms_through_subscribe_url_then_receives(fast_ser
         assert path == "/sns"
         assert headers["x-amz-sns-message-type"] == "SubscriptionConfirmation"
         assert confirmation["Type"] == "SubscriptionConfirmation" and confirmation["TopicArn"] == topic
-        # Nothing is delivered before confirmation.
+        # Nothing is delivered before confirmation (the next request is the one published after it).
         sns.publish(TopicArn=topic, Message="too early")
-        time.sleep(1)
-        assert len(endpoint.requests) == 1
         # The endpoint confirms by fetching SubscribeURL, unsigned, as real endpoints do.
         with urllib.request.urlopen(confirmation["SubscribeURL"]) as r:
             assert r.status == 200
@@ -228,6 +244,7 @@ def test_http_subscription_confirms_through_subscribe_url_then_receives(fast_ser
         sns.publish(TopicArn=topic, Message="after", Subject="s")
         path, headers, body = endpoint.wait(2)[1]
         note = json.loads(body)
+        assert note["Message"] != "too early"
         assert headers["x-amz-sns-message-type"] == "Notification"
         assert headers["x-amz-sns-subscription-arn"] == subs[0]["SubscriptionArn"]
         assert note["Message"] == "after" and note["Subject"] == "s"
@@ -296,8 +313,9 @@ def test_http_target_that_fails_three_times_then_succeeds(events):
         assert headers["x-api-key"] == "s3cr3t" and headers["x-extra"] == "yes"
         assert json.loads(body) == {"order": 7}
         assert all(r[2] == body for r in requests)  # the same event each attempt
-        time.sleep(0.5)
-        assert len(endpoint.requests) == 4  # delivered once it succeeded, never again
+        # Delivered once it succeeded, never again: the next request is the next event's.
+        events.put_events(Entries=[{"Source": source, "DetailType": "d", "Detail": '{"order":8}'}])
+        assert [json.loads(r[2]) for r in endpoint.wait(5)] == [{"order": 7}] * 4 + [{"order": 8}]
     finally:
         endpoint.close()
 

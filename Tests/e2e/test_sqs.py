@@ -437,74 +437,95 @@ def test_system_attribute_names(sqs, server):
 def test_visibility_timeout(sqs):
     url = new_queue(sqs, "vis", VisibilityTimeout=30)
     sqs.send_message(QueueUrl=url, MessageBody="v")
-    [m] = receive(sqs, url, VisibilityTimeout=1)
+    [m] = receive(sqs, url, VisibilityTimeout=600)
     assert counts(sqs, url) == (0, 1, 0)
     assert receive(sqs, url) == []  # hidden while in flight
-    # A long poll is woken when the message becomes visible again.
-    t0 = time.monotonic()
-    again = receive(sqs, url, WaitTimeSeconds=10, AttributeNames=["ApproximateReceiveCount"])
-    assert time.monotonic() - t0 < 8, "long poll not woken by the visibility timeout ending"
+    # A clock for the long poll below: a message hidden for 15 s, less than the poll's 20 s wait.
+    sqs.send_message(QueueUrl=url, MessageBody="clock")
+    [clock] = receive(sqs, url, VisibilityTimeout=15)
+    # A long poll is woken when the first message becomes visible again (1 s from now): it returns that message
+    # alone, long before the clock message shows again. A poll that slept through its wait would return both.
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=1)
+    again = receive(sqs, url, WaitTimeSeconds=20, MaxNumberOfMessages=10, AttributeNames=["ApproximateReceiveCount"])
     assert [x["MessageId"] for x in again] == [m["MessageId"]]
     assert again[0]["Attributes"]["ApproximateReceiveCount"] == "2"
     assert again[0]["ReceiptHandle"] != m["ReceiptHandle"]
-    # The queue's own VisibilityTimeout applies without one in the request.
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=clock["ReceiptHandle"])
+    # The queue's own VisibilityTimeout (30 s) applies without one in the request.
     assert counts(sqs, url) == (0, 1, 0)
+
+
+def held_for_ms(m: dict) -> int:
+    """How long the server held a message before its first receive: ApproximateFirstReceiveTimestamp minus
+    SentTimestamp, both the server's own clock."""
+    a = m["Attributes"]
+    return int(a["ApproximateFirstReceiveTimestamp"]) - int(a["SentTimestamp"])
 
 
 def test_delay_seconds(sqs):
     url = new_queue(sqs, "delay")
-    sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=2)
+    sqs.send_message(QueueUrl=url, MessageBody="much later", DelaySeconds=900)
     sqs.send_message(QueueUrl=url, MessageBody="now")
     assert counts(sqs, url) == (1, 0, 1)
-    assert [m["Body"] for m in receive(sqs, url, MaxNumberOfMessages=10)] == ["now"]
-    t0 = time.monotonic()
-    later = receive(sqs, url, WaitTimeSeconds=15)
-    assert time.monotonic() - t0 < 12
+    assert [m["Body"] for m in receive(sqs, url, MaxNumberOfMessages=10, VisibilityTimeout=600)] == ["now"]
+    # A long poll is woken when a delay ends: it returns "later" (delayed 2 s) alone, long before "clock"
+    # (delayed 15 s, sent first) can be received. A poll that slept through its 20 s wait would return both.
+    sqs.send_message(QueueUrl=url, MessageBody="clock", DelaySeconds=15)
+    sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=2)
+    later = receive(sqs, url, WaitTimeSeconds=20, MaxNumberOfMessages=10, AttributeNames=["All"])
     assert [m["Body"] for m in later] == ["later"]
+    assert held_for_ms(later[0]) >= 2000, later[0]["Attributes"]  # not received before its delay ended
 
     # The queue's DelaySeconds applies to every message.
-    slow = new_queue(sqs, "delayq", DelaySeconds=1)
+    slow = new_queue(sqs, "delayq", DelaySeconds=900)
     sqs.send_message(QueueUrl=slow, MessageBody="d")
     assert counts(sqs, slow) == (0, 0, 1)
     assert receive(sqs, slow) == []
-    assert [m["Body"] for m in drain(sqs, slow, 1, timeout=10)] == ["d"]
+    short = new_queue(sqs, "delayq", DelaySeconds=1)
+    sqs.send_message(QueueUrl=short, MessageBody="d")
+    [m] = drain(sqs, short, 1, timeout=15, AttributeNames=["All"])
+    assert m["Body"] == "d"
+    assert held_for_ms(m) >= 1000, m["Attributes"]
 
 
-def test_long_poll_is_woken_by_an_arrival(sqs):
+def test_long_poll_is_woken_by_an_arrival(sqs, server):
     url = new_queue(sqs, "longpoll")
+    # A clock: a message that can be received 15 s from now, within the poll's 20 s wait.
+    sqs.send_message(QueueUrl=url, MessageBody="clock", DelaySeconds=15)
+    poller = server.client("sqs")  # its own client: the poll runs on another thread
+    sent = threading.Event()
+    poller.meta.events.register("before-send.sqs.ReceiveMessage", lambda **_: sent.set())
     result: dict = {}
 
     def poll():
-        t0 = time.monotonic()
-        result["messages"] = receive(sqs, url, WaitTimeSeconds=20)
-        result["elapsed"] = time.monotonic() - t0
+        result["messages"] = receive(poller, url, WaitTimeSeconds=20, MaxNumberOfMessages=10)
 
     t = threading.Thread(target=poll)
     t.start()
-    time.sleep(1.0)
+    assert sent.wait(30), "the long poll was never sent"
     assert t.is_alive(), "the long poll returned before anything was sent"
     sqs.send_message(QueueUrl=url, MessageBody="wake up")
-    t.join(25)
+    t.join(60)
     assert not t.is_alive()
+    # Woken by the arrival: "wake up" alone, long before the clock message could come too.
     assert [m["Body"] for m in result["messages"]] == ["wake up"]
-    # Returned well before the 20 s wait ended.
-    assert result["elapsed"] < 10, result["elapsed"]
 
 
 def test_long_poll_without_arrival_waits_then_returns_empty(sqs):
     url = new_queue(sqs, "emptypoll")
-    t0 = time.monotonic()
-    assert receive(sqs, url, WaitTimeSeconds=2) == []
-    assert time.monotonic() - t0 >= 1.5
+    assert receive(sqs, url, WaitTimeSeconds=1) == []
+    # The poll waits: a message that can be received only 1 s after it was sent is returned by a 2 s poll
+    # started after the send (a poll that did not wait would come back empty).
+    sqs.send_message(QueueUrl=url, MessageBody="soon", DelaySeconds=1)
+    assert [m["Body"] for m in receive(sqs, url, WaitTimeSeconds=2)] == ["soon"]
     # The queue's ReceiveMessageWaitTimeSeconds makes every receive a long poll.
     lp = new_queue(sqs, "emptypollq", ReceiveMessageWaitTimeSeconds=2)
-    t0 = time.monotonic()
     assert receive(sqs, lp) == []
-    assert time.monotonic() - t0 >= 1.5
-    # And WaitTimeSeconds=0 in the request overrides it.
-    t0 = time.monotonic()
+    sqs.send_message(QueueUrl=lp, MessageBody="soon", DelaySeconds=1)
+    assert [m["Body"] for m in receive(sqs, lp)] == ["soon"]
+    # And WaitTimeSeconds=0 in the request overrides it: it does not wait for a message 15 s away.
+    sqs.send_message(QueueUrl=lp, MessageBody="later", DelaySeconds=15)
     assert receive(sqs, lp, WaitTimeSeconds=0) == []
-    assert time.monotonic() - t0 < 1.5
 
 
 def test_max_number_of_messages(sqs):

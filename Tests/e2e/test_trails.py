@@ -75,6 +75,30 @@ def delivered_request_ids(srv, bucket: str) -> set[str]:
     return {r.get("requestID") for r in log_records(srv, bucket)}
 
 
+def digests(srv, bucket: str) -> dict[str, dict]:
+    """Every digest file in the bucket, by key, parsed."""
+    s3 = srv.client("s3")
+    return {k: json.loads(gzip.decompress(s3.get_object(Bucket=bucket, Key=k)["Body"].read()))
+            for k in keys(srv, bucket) if "/CloudTrail-Digest/" in k}
+
+
+def wait_final_digest(srv, bucket: str, name: str, timeout: float = 30) -> dict[str, dict]:
+    """After StopLogging: polls until the final digest is written, i.e. one digest ends at or after the stop and
+    the digests list every log file delivered; returns the digests by key."""
+    status = srv.client("cloudtrail").get_trail_status(Name=name)
+    assert "StopLoggingTime" in status, f"StopLogging's time is missing from the trail's status: {status}"
+    stopped = status["StopLoggingTime"]
+    stopped_s = stopped.astimezone(dt.timezone.utc).replace(microsecond=0, tzinfo=None)
+
+    def final():
+        found = digests(srv, bucket)
+        ends = [dt.datetime.strptime(d["digestEndTime"], "%Y-%m-%dT%H:%M:%SZ") for d in found.values()]
+        listed = {f["s3Object"] for d in found.values() for f in d["logFiles"]}
+        logs = {k for k in keys(srv, bucket) if "/CloudTrail/" in k}
+        return found if ends and max(ends) >= stopped_s and logs <= listed else None
+    return wait_for(final, timeout, interval=0.3, what=f"the final digest of trail {name}")
+
+
 def error_code(excinfo) -> str:
     return excinfo.value.response["Error"]["Code"]
 
@@ -167,8 +191,12 @@ def test_trail_management_round_trip(srv):
                                AdvancedEventSelectors=[{"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]}]}])
     assert error_code(e) == "InvalidParameterCombinationException"
 
-    # Management calls on trails are themselves in event history.
-    assert srv.lookup("EventName", "CreateTrail") and srv.lookup("ResourceName", arn)
+    # Management calls on trails are themselves in event history: this very CreateTrail, by name and by resource.
+    request_id = created["ResponseMetadata"]["RequestId"]
+    record = srv.record_for(created, "CreateTrail")["Record"]
+    assert record["requestParameters"]["name"] == name
+    assert [e["Record"]["requestID"] for e in srv.lookup("ResourceName", arn)
+            if e["EventName"] == "CreateTrail"] == [request_id]
     ct.delete_trail(Name=name)
     with pytest.raises(ClientError) as e:
         ct.get_trail(Name=name)
@@ -216,15 +244,19 @@ def test_stopped_trail_delivers_nothing_new(srv):
     ct = srv.client("cloudtrail")
     bucket = trail_bucket(srv)
     name = unique("stopper")
-    ct.create_trail(Name=name, S3BucketName=bucket)
+    ct.create_trail(Name=name, S3BucketName=bucket, EnableLogFileValidation=True)
     ct.start_logging(Name=name)
     before = srv.client("sqs").create_queue(QueueName=unique("before"))["ResponseMetadata"]["RequestId"]
     wait_for(lambda: before in delivered_request_ids(srv, bucket))
     ct.stop_logging(Name=name)
     after = srv.client("sqs").create_queue(QueueName=unique("after"))["ResponseMetadata"]["RequestId"]
-    time.sleep(3)
+    # The final digest is the last thing a stopped trail writes, after its last log file: once it is there,
+    # the call made after the stop is in no file.
+    wait_final_digest(srv, bucket, name)
+    assert before in delivered_request_ids(srv, bucket)
     assert after not in delivered_request_ids(srv, bucket)
-    assert ct.get_trail_status(Name=name)["StopLoggingTime"]
+    status = ct.get_trail_status(Name=name)
+    assert status["IsLogging"] is False and "StopLoggingTime" in status, status
 
 
 def test_data_event_selectors_deliver_object_calls_of_the_chosen_bucket(srv):
@@ -246,10 +278,13 @@ def test_data_event_selectors_deliver_object_calls_of_the_chosen_bucket(srv):
     get_watched = s3.get_object(Bucket=watched, Key="k1")["ResponseMetadata"]["RequestId"]  # read: not selected
     put_other = s3.put_object(Bucket=other, Key="k1", Body=b"1")["ResponseMetadata"]["RequestId"]
     mgmt = srv.client("sqs").create_queue(QueueName=unique("m"))["ResponseMetadata"]["RequestId"]
-    wait_for(lambda: put_watched in delivered_request_ids(srv, bucket))
-    time.sleep(2)
+    # A selected call made last: the trail delivers in the order of the calls, so once it is delivered the calls
+    # before it were delivered or passed over.
+    marker = s3.put_object(Bucket=watched, Key="marker", Body=b"m")["ResponseMetadata"]["RequestId"]
+    wait_for(lambda: marker in delivered_request_ids(srv, bucket))
     delivered = log_records(srv, bucket)
     ids = {r.get("requestID") for r in delivered}
+    assert put_watched in ids
     assert get_watched not in ids and put_other not in ids and mgmt not in ids
     record = next(r for r in delivered if r.get("requestID") == put_watched)
     assert record["eventCategory"] == "Data" and record["managementEvent"] is False
@@ -266,9 +301,10 @@ def test_data_event_selectors_deliver_object_calls_of_the_chosen_bucket(srv):
     assert "AdvancedEventSelectors" in ct.get_event_selectors(TrailName=name)
     read_other = s3.get_object(Bucket=other, Key="k1")["ResponseMetadata"]["RequestId"]
     write_other = s3.put_object(Bucket=other, Key="k2", Body=b"2")["ResponseMetadata"]["RequestId"]
-    wait_for(lambda: read_other in delivered_request_ids(srv, bucket))
-    time.sleep(2)
-    assert write_other not in delivered_request_ids(srv, bucket)
+    marker = s3.get_object(Bucket=other, Key="k2")["ResponseMetadata"]["RequestId"]  # selected, made last
+    wait_for(lambda: marker in delivered_request_ids(srv, bucket))
+    ids = delivered_request_ids(srv, bucket)
+    assert read_other in ids and write_other not in ids
     ct.stop_logging(Name=name)
 
 
@@ -375,6 +411,7 @@ def validated_trail(srv):
         ids = {srv.client("sqs").create_queue(QueueName=unique("v"))["ResponseMetadata"]["RequestId"] for _ in range(3)}
         wait_for(lambda: ids <= delivered_request_ids(srv, bucket))
     wait_for(lambda: len([k for k in keys(srv, bucket) if "CloudTrail-Digest" in k]) >= 2)
+    before_restart = sorted(k for k in keys(srv, bucket) if "CloudTrail-Digest" in k)
     srv.restart()
     ct = srv.client("cloudtrail")
     more = {srv.client("sqs").create_queue(QueueName=unique("w"))["ResponseMetadata"]["RequestId"] for _ in range(3)}
@@ -382,8 +419,8 @@ def validated_trail(srv):
     digests_before = len([k for k in keys(srv, bucket) if "CloudTrail-Digest" in k])
     wait_for(lambda: len([k for k in keys(srv, bucket) if "CloudTrail-Digest" in k]) >= digests_before + 2)
     ct.stop_logging(Name=name)
-    time.sleep(2)  # the final digest
-    return {"bucket": bucket, "name": name, "arn": arn, "start": start}
+    wait_final_digest(srv, bucket, name)
+    return {"bucket": bucket, "name": name, "arn": arn, "start": start, "before_restart": before_restart}
 
 
 def test_digests_are_signed_chained_and_listed_keys_verify_them(srv, validated_trail):
@@ -393,6 +430,10 @@ def test_digests_are_signed_chained_and_listed_keys_verify_them(srv, validated_t
     digest_keys = sorted(k for k in keys(srv, bucket) if "CloudTrail-Digest" in k)
     assert len(digest_keys) >= 4
     assert all(DIGEST_KEY.match(k) and DIGEST_KEY.match(k).group("prefix") == "audit/main" for k in digest_keys), digest_keys
+    # The digests written before the restart come first, and more follow them: the chain below spans the restart.
+    before_restart = validated_trail["before_restart"]
+    assert len(before_restart) >= 2 and digest_keys[:len(before_restart)] == before_restart, digest_keys
+    assert len(digest_keys) >= len(before_restart) + 2, digest_keys
     public = {k["Fingerprint"]: k for k in ct.list_public_keys()["PublicKeyList"]}
     assert public
     previous = None
@@ -403,8 +444,13 @@ def test_digests_are_signed_chained_and_listed_keys_verify_them(srv, validated_t
         assert obj["Metadata"]["signature-algorithm"] == "SHA256withRSA"
         assert digest["digestS3Bucket"] == bucket and digest["digestS3Object"] == key
         assert digest["digestSignatureAlgorithm"] == "SHA256withRSA"
-        if previous and digest["previousDigestS3Object"] is not None:
-            assert digest["previousDigestS3Object"] == previous[0]
+        if previous is None:
+            # The first digest of the trail starts the chain.
+            assert digest["previousDigestS3Object"] is None and digest["previousDigestSignature"] is None, digest
+        else:
+            # Every later one names the one before it, by key, signature and hash, and starts where it ended.
+            assert digest["previousDigestS3Bucket"] == bucket
+            assert digest["previousDigestS3Object"] == previous[0], key
             assert digest["previousDigestSignature"] == previous[1]
             assert digest["previousDigestHashValue"] == hashlib.sha256(previous[2]).hexdigest()
             assert digest["digestStartTime"] == previous[3]
@@ -520,7 +566,7 @@ def test_kill_9_during_delivery_loses_and_duplicates_nothing(cairn_factory):
     assert set(counts) == set(ids)
     assert all(n == 1 for n in counts.values()), {k: n for k, n in counts.items() if n != 1}
     srv.client("cloudtrail").stop_logging(Name=name)
-    time.sleep(2)
+    wait_final_digest(srv, bucket, name)
     cp = validate(srv, f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/{name}", start)
     assert cp.returncode == 0, cp.stdout + cp.stderr
     assert "INVALID" not in cp.stdout
@@ -596,7 +642,7 @@ def test_the_readme_walkthrough_with_the_aws_cli_finds_the_seed_call_in_a_log_fi
         "computeEnvironmentName": ce_name,
         "computeEnvironmentArn": f"arn:aws:batch:us-east-1:{ACCOUNT}:compute-environment/{ce_name}"}
     srv.aws("cloudtrail", "stop-logging", "--name", name)
-    time.sleep(2)
+    wait_final_digest(srv, bucket, name)
     cp = validate(srv, f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/{name}", start)
     assert cp.returncode == 0, cp.stdout + cp.stderr
     found = summary(cp.stdout)
