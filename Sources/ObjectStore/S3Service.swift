@@ -19,6 +19,9 @@ public struct S3Service: RESTService {
         "acl", "cors", "lifecycle", "website", "versions", "replication", "encryption", "logging", "notification",
         "object-lock", "ownershipControls", "publicAccessBlock", "accelerate", "requestPayment", "analytics", "inventory",
         "metrics", "intelligent-tiering", "legal-hold", "retention", "restore", "select", "torrent", "attributes",
+        // Newer operations: routed by method alone, RenameObject would have been a PutObject emptying its target.
+        "renameObject", "session", "policyStatus", "abac", "metadataConfiguration", "metadataTable",
+        "metadataInventoryTable", "metadataJournalTable",
     ]
 
     public let descriptor = ServiceDescriptor(

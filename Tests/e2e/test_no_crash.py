@@ -558,3 +558,17 @@ def test_lookup_events_with_out_of_range_max_results_is_invalid_max_results(srv,
     resp = raw(srv.cloudtrail_request, "LookupEvents", {"MaxResults": value})
     assert_survived(srv)
     assert_json_error(resp, "InvalidMaxResultsException")
+
+
+def test_rename_object_is_not_implemented_and_leaves_the_target_unchanged(srv):
+    """RenameObject (`PUT /bucket/key?renameObject`) was routed as PutObject and emptied its target."""
+    s3 = srv.client("s3")
+    bucket = unique("rename")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="src", Body=b"source")
+    s3.put_object(Bucket=bucket, Key="dst", Body=b"target")
+    with pytest.raises(ClientError) as e:
+        s3.rename_object(Bucket=bucket, Key="dst", RenameSource=f"{bucket}/src")
+    assert e.value.response["Error"]["Code"] == "NotImplemented"
+    assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"target"
+    assert s3.get_object(Bucket=bucket, Key="src")["Body"].read() == b"source"
