@@ -81,8 +81,10 @@ public struct SQLTrailStore: TrailStore {
         }
     }
 
-    public func updateStatus(arn: String, status: String) async throws {
+    public func updateStatus(arn: String, merge: @escaping @Sendable (String) -> String) async throws {
         try await store.write { db in
+            guard let row = try await db.raw("SELECT status FROM trail WHERE arn = \(bind: arn)").first() else { return }
+            let status = merge(try row.decode(column: "status", as: String.self))
             try await db.raw("UPDATE trail SET status = \(bind: status) WHERE arn = \(bind: arn)").run()
         }
     }

@@ -143,7 +143,9 @@ public protocol TrailStore: Sendable {
     func updateTrail(arn: String, definition: String, tags: [String: String]) async throws
     /// Starts or stops logging; starting moves the cursor to `cursorSeq` (events before it are not delivered).
     func setLogging(arn: String, isLogging: Bool, cursorSeq: Int64?, status: String) async throws
-    func updateStatus(arn: String, status: String) async throws
+    /// Replaces a trail's status with `merge` of the status as committed, inside one write transaction, so two
+    /// writers (StopLogging and the trail writer) never overwrite each other's fields with a stale copy.
+    func updateStatus(arn: String, merge: @escaping @Sendable (String) -> String) async throws
     func deleteTrail(arn: String) async throws
 
     /// The newest audit-event sequence number.

@@ -149,7 +149,7 @@ public final class TrailWriter: Service, Sendable {
                                      status: &status, checks: &checks)
             guard ok else { return }
         }
-        if touched { try await store.updateStatus(arn: trail.arn, status: status.encoded) }
+        if touched { try await saveDeliveryStatus(status, trail: trail) }
     }
 
     /// Builds a log file from events already selected for it.
@@ -192,7 +192,7 @@ public final class TrailWriter: Service, Sendable {
             case .success(let t): target = t
             case .failure(let problem):
                 status.latestDeliveryError = problem.code
-                try await store.updateStatus(arn: trail.arn, status: status.encoded)
+                try await saveDeliveryStatus(status, trail: trail)
                 return false
             }
             guard let log else {
@@ -207,7 +207,7 @@ public final class TrailWriter: Service, Sendable {
                 try await buckets.put(into: target, key: file.key, bytes: log.gzipped, metadata: [:])
             } catch {
                 status.latestDeliveryError = "\(error)"
-                try await store.updateStatus(arn: trail.arn, status: status.encoded)
+                try await saveDeliveryStatus(status, trail: trail)
                 return false
             }
             var done = file
@@ -296,14 +296,14 @@ public final class TrailWriter: Service, Sendable {
             case .success(let t): target = t
             case .failure(let problem):
                 status.latestDigestError = problem.code
-                try await store.updateStatus(arn: trail.arn, status: status.encoded)
+                try await saveDeliveryStatus(status, trail: trail)
                 return
             }
             do {
                 try await buckets.put(into: target, key: key, bytes: file.gzipped, metadata: file.objectMetadata)
             } catch {
                 status.latestDigestError = "\(error)"
-                try await store.updateStatus(arn: trail.arn, status: status.encoded)
+                try await saveDeliveryStatus(status, trail: trail)
                 return
             }
             chain.lastEnd = end
@@ -317,6 +317,25 @@ public final class TrailWriter: Service, Sendable {
             status.latestDigestError = nil
             wrote = true
         }
-        if wrote { try await store.updateStatus(arn: trail.arn, status: status.encoded) }
+        if wrote { try await saveDeliveryStatus(status, trail: trail) }
+    }
+}
+
+extension TrailWriter {
+    /// Stores the writer's own fields (delivery, digest and notification times and errors) over the status as
+    /// committed: a StartLogging or StopLogging that committed during the pass keeps its fields.
+    func saveDeliveryStatus(_ status: TrailStatus, trail: TrailRow) async throws {
+        try await store.updateStatus(arn: trail.arn) { committed in
+            var fresh = TrailStatus(decoding: committed)
+            fresh.latestDelivery = status.latestDelivery
+            fresh.latestDeliveryAttempt = status.latestDeliveryAttempt
+            fresh.latestDeliveryError = status.latestDeliveryError
+            fresh.latestDigest = status.latestDigest
+            fresh.latestDigestError = status.latestDigestError
+            fresh.latestNotification = status.latestNotification
+            fresh.latestNotificationAttempt = status.latestNotificationAttempt
+            fresh.latestNotificationError = status.latestNotificationError
+            return fresh.encoded
+        }
     }
 }
