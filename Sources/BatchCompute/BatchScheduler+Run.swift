@@ -64,6 +64,9 @@ extension BatchScheduler {
 
     /// Collects finished processes, and stops those past their timeout or terminated; returns whether any ended.
     func reap() async throws -> Bool {
+        // Jobs' background children whose parent has exited are ours to reap (Cairn is their subreaper), also after
+        // the last job has ended.
+        LocalProcess.reapOrphans()
         let current = running.withLock { $0 }
         guard !current.isEmpty else { return false }
         let rows = try await store.jobs(ids: Array(current.keys))
@@ -86,8 +89,6 @@ extension BatchScheduler {
             running.withLock { _ = $0.removeValue(forKey: row.jobId) }
             ended.append((job, run.startedAt, exit.exitCode, reason))
         }
-        // Jobs' background children whose parent has exited are ours to reap (Cairn is their subreaper).
-        LocalProcess.reapOrphans()
         try await concurrently(ended) { e in try await self.finish(e.job, startedAt: e.startedAt, exitCode: e.exitCode, reason: e.reason) }
         return !ended.isEmpty
     }

@@ -25,12 +25,7 @@ public struct SecretBox: Sendable {
             return SecretBox(key: SymmetricKey(data: data))
         }
         let key = SymmetricKey(size: .bits256)
-        let tmp = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        let bytes = key.withUnsafeBytes { Data($0) }
-        guard FileManager.default.createFile(atPath: tmp, contents: bytes, attributes: [.posixPermissions: 0o600]) else {
-            throw WrongKey(description: "cannot write \(tmp)")
-        }
-        guard rename(tmp, path) == 0 else { throw WrongKey(description: "cannot move \(tmp) to \(path)") }
+        try PrivateFile.write(key.withUnsafeBytes { Data($0) }, to: path)
         return SecretBox(key: key)
     }
 

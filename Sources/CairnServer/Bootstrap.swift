@@ -45,7 +45,7 @@ struct Bootstrap {
             aws_secret_access_key = \(key.secret)
 
             """
-        try Self.writePrivate(credentials, to: configuration.credentialsPath)
+        try PrivateFile.write(Data(credentials.utf8), to: configuration.credentialsPath)
         if !fm.fileExists(atPath: configuration.configPath) {
             let config = """
                 # Written by Cairn: use with AWS_CONFIG_FILE=\(configuration.configPath)
@@ -53,19 +53,10 @@ struct Bootstrap {
                 region = \(configuration.region)
 
                 """
-            try Self.writePrivate(config, to: configuration.configPath)
+            try PrivateFile.write(Data(config.utf8), to: configuration.configPath)
         }
         logger.info("created the \(Self.administratorName) user's access key \(key.accessKeyId)")
         return configuration.credentialsPath
-    }
-
-    /// Writes a file readable by its owner only (0600), atomically.
-    static func writePrivate(_ text: String, to path: String) throws {
-        let tmp = path + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw StoreError.unavailable("Cannot write \(tmp)")
-        }
-        guard rename(tmp, path) == 0 else { throw StoreError.unavailable("Cannot move \(tmp) to \(path)") }
     }
 }
 

@@ -70,23 +70,21 @@ struct OutboundHTTP: Sendable {
             throw DeliveryError(code: "INVALID_TARGET", message: "\(url) is not a URL Cairn can call.", retryable: false)
         }
         let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
-        let address: String
+        // A literal stands for itself; a name for every address it resolves to, each of which must be allowed.
+        let candidates: [String]
         if AddressRange.bytes(of: bare) != nil {
-            address = bare
+            candidates = [bare]
         } else {
-            let found: [String]
-            do { found = try await resolver.addresses(of: bare) } catch let e as DeliveryError { throw e } catch {
+            do { candidates = try await resolver.addresses(of: bare) } catch let e as DeliveryError { throw e } catch {
                 throw DeliveryError(code: "CONNECTION_ERROR", message: "Cannot resolve \(bare): \(error)")
             }
-            guard let first = found.first else {
-                throw DeliveryError(code: "CONNECTION_ERROR", message: "\(bare) resolves to no address.")
-            }
-            address = first
-            if let bad = found.first(where: { policy.denyingRange($0) != nil }) {
-                throw Self.denied(host: bare, address: bad, policy: policy)
-            }
         }
-        if policy.denyingRange(address) != nil { throw Self.denied(host: bare, address: address, policy: policy) }
+        if let bad = candidates.first(where: { policy.denyingRange($0) != nil }) {
+            throw Self.denied(host: bare, address: bad, policy: policy)
+        }
+        guard let address = candidates.first else {
+            throw DeliveryError(code: "CONNECTION_ERROR", message: "\(bare) resolves to no address.")
+        }
         do {
             let response: HTTPClientResponse
             if address == bare {

@@ -22,13 +22,14 @@ public struct SQLIdentityStore: IdentityStore {
                 let id = try row.decode(column: "access_key_id", as: String.self)
                 let secret = try row.decode(column: "secret", as: String.self)
                 let token = try row.decode(column: "session_token", as: String?.self)
-                _ = try secrets.open(secret)
-                if let token { _ = try secrets.open(token) }
-                let plaintext = !secret.hasPrefix(SecretBox.prefix) || token.map { !$0.hasPrefix(SecretBox.prefix) } == true
+                // Opening every stored value checks the key; plaintext values open as themselves.
+                let openSecret = try secrets.open(secret)
+                let openToken = try token.map { try secrets.open($0) }
+                let plaintext = [secret, token].contains { $0.map { !$0.hasPrefix(SecretBox.prefix) } == true }
                 guard plaintext else { continue }
                 try await db.raw("""
-                    UPDATE access_key SET secret = \(bind: try secrets.seal(secrets.open(secret))),
-                    session_token = \(bind: try token.map { try secrets.seal(secrets.open($0)) })
+                    UPDATE access_key SET secret = \(bind: try secrets.seal(openSecret)),
+                    session_token = \(bind: try openToken.map { try secrets.seal($0) })
                     WHERE access_key_id = \(bind: id)
                     """).run()
                 sealed += 1

@@ -17,8 +17,10 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterable
 from unittest import mock
@@ -526,3 +528,37 @@ class ShiftedClock:
 
     def env(self) -> dict[str, str]:
         return {"LD_PRELOAD": str(self.shim), "CAIRN_E2E_CLOCK_FILE": str(self.path)}
+
+
+class HTTPEndpoint:
+    """An HTTP endpoint on 127.0.0.1 that answers with the statuses it is given, then 200."""
+
+    def __init__(self, statuses=()):
+        self.statuses = list(statuses)
+        self.requests = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("content-length", 0))).decode()
+                outer.requests.append((self.path, dict(self.headers), body))
+                status = outer.statuses.pop(0) if outer.statuses else 200
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait(self, n, timeout=15.0):
+        deadline = time.monotonic() + timeout
+        while len(self.requests) < n and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(self.requests) >= n, f"expected {n} requests, got {len(self.requests)}"
+        return self.requests
+
+    def close(self):
+        self.server.shutdown()

@@ -12,16 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import urllib3
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
 
-from conftest import NO_RETRY, Creds, http, trust_policy, unique
+from conftest import NO_RETRY, Creds, HTTPEndpoint as Endpoint, http, trust_policy, unique
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -138,31 +136,6 @@ def new_upload(s3) -> tuple[str, str]:
     s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=1, Body=b"part one")
     s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=2, Body=b"part two")
     return bucket, upload
-
-
-class Endpoint:
-    """An HTTP endpoint on 127.0.0.1 that answers 200 and remembers what it got."""
-
-    def __init__(self):
-        self.requests = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                outer.requests.append((self.path, dict(self.headers), body))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
 
 
 # -- S3: ListParts max-parts (S3Service+Multipart.swift, `all.prefix(maxParts)`) ---------------------------------

@@ -4,15 +4,13 @@ raw delivery, EventBridge → SNS, and API destinations (HTTP targets) that fail
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import unique
+from conftest import HTTPEndpoint as Endpoint, unique
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -81,40 +79,6 @@ def received_until(sqs, url, is_marker, timeout=15.0):
             wait = 0  # the marker is here: take what is queued with it, without waiting
             continue
         assert time.monotonic() < deadline, f"the marker did not arrive within {timeout}s; got {[b[:200] for b in got]}"
-
-
-class Endpoint:
-    """An HTTP endpoint on 127.0.0.1 that answers with the statuses it is given, then 200."""
-
-    def __init__(self, statuses=()):
-        self.statuses = list(statuses)
-        self.requests = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("content-length", 0))).decode()
-                outer.requests.append((self.path, dict(self.headers), body))
-                status = outer.statuses.pop(0) if outer.statuses else 200
-                self.send_response(status)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def wait(self, n, timeout=15.0):
-        deadline = time.monotonic() + timeout
-        while len(self.requests) < n and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(self.requests) >= n, f"expected {n} requests, got {len(self.requests)}"
-        return self.requests
-
-    def close(self):
-        self.server.shutdown()
 
 
 # -- SNS → SQS ---------------------------------------------------------------------------
