@@ -6,8 +6,34 @@ import Wire
 extension BatchService {
     static let computeResourceTypes: Set<String> = ["EC2", "SPOT", "FARGATE", "FARGATE_SPOT"]
 
+    /// botocore's `ComputeResource` (and `ComputeResourceUpdate`) shape: the members are stored as sent and echoed by
+    /// DescribeComputeEnvironments, so each one's JSON type is checked first.
+    static let computeResourceShape: JSONShape = {
+        let strings = JSONShape.list(.string)
+        let template = JSONShape.structure([
+            "launchTemplateId": .string, "launchTemplateName": .string, "version": .string, "userdataType": .string,
+            "overrides": .list(.structure([
+                "launchTemplateId": .string, "launchTemplateName": .string, "version": .string,
+                "targetInstanceTypes": strings, "userdataType": .string,
+            ])),
+        ])
+        return .structure([
+            "type": .string, "allocationStrategy": .string, "minvCpus": .integer, "maxvCpus": .integer,
+            "desiredvCpus": .integer, "instanceTypes": strings, "imageId": .string, "subnets": strings,
+            "securityGroupIds": strings, "ec2KeyPair": .string, "instanceRole": .string, "tags": .map(.string),
+            "placementGroup": .string, "bidPercentage": .integer, "spotIamFleetRole": .string,
+            "launchTemplate": template,
+            "ec2Configuration": .list(.structure([
+                "imageType": .string, "imageIdOverride": .string, "batchImageStatus": .string, "imageKubernetesVersion": .string,
+            ])),
+            "scalingPolicy": .structure(["minScaleDownDelayMinutes": .integer]),
+            "updateToLatestImageVersion": .boolean,
+        ])
+    }()
+
     /// The seed's computeResources fields, validated as AWS does; returns the stored form.
     static func computeResources(_ v: JSONValue, existing: JSONValue? = nil) throws -> JSONValue {
+        if let found = computeResourceShape.mismatch(in: v, at: "computeResources") { throw client("\(found).") }
         guard case .object = v else { throw client("computeResources must be an object.") }
         var merged = existing ?? .object([])
         if case .object(let members) = v { merged = setting(merged, members.map { ($0.0, $0.1) }) }
@@ -22,14 +48,6 @@ extension BatchService {
         guard desired >= minv, desired <= maxv else { throw client("desiredvCpus must be between minvCpus and maxvCpus.") }
         guard let subnets = merged["subnets"]?.arrayValue, !subnets.isEmpty, subnets.allSatisfy({ $0.stringValue != nil }) else {
             throw client("computeResources.subnets is required: at least one subnet id.")
-        }
-        if !type.hasPrefix("FARGATE") {
-            if let types = merged["instanceTypes"], types.arrayValue?.allSatisfy({ $0.stringValue != nil }) != true {
-                throw client("computeResources.instanceTypes must be a list of instance types.")
-            }
-        }
-        if let sgs = merged["securityGroupIds"], sgs.arrayValue?.allSatisfy({ $0.stringValue != nil }) != true {
-            throw client("computeResources.securityGroupIds must be a list of strings.")
         }
         return setting(merged, [("minvCpus", .int(minv)), ("desiredvCpus", .int(desired))])
     }

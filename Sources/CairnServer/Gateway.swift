@@ -101,7 +101,9 @@ public struct Gateway: HTTPResponder {
         guard let service = registry.service(signingName: authorization.scope.service) else {
             let e = AWSError(code: "UnknownServiceException", status: 400,
                              message: "Cairn does not serve the service '\(authorization.scope.service)'. Served: \(registry.names.joined(separator: ", ")).")
-            return render(wireProtocol.encodeError(e, requestId: requestId))
+            // An S3 client (`s3express`, a newer S3 family signing name) reads only S3's XML error shape.
+            let answer = authorization.scope.service.hasPrefix("s3") ? .restXML(xmlNamespace: "") : wireProtocol
+            return render(answer.encodeError(e, requestId: requestId))
         }
         wireProtocol = service.descriptor.wireProtocol
 
@@ -257,11 +259,10 @@ public struct Gateway: HTTPResponder {
         let mediaType = headers["content-type"]?.first.map {
             $0.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         }
-        let hasBody = headers["transfer-encoding"] != nil || (headers["content-length"]?.first.flatMap(Int.init) ?? 0) > 0
         if let mediaType, browserSendableTypes.contains(mediaType) {
             throw .refused("Content-Type \(mediaType) is not accepted from unverified credentials: a web page can send it cross-origin. Send the protocol's JSON type.")
         }
-        if mediaType == nil, hasBody {
+        if mediaType == nil, hasBody(headers) {
             throw .refused("A body without a Content-Type is not accepted from unverified credentials: a web page can send it cross-origin.")
         }
     }

@@ -37,6 +37,45 @@ struct CompiledTarget: Sendable {
     /// BatchParameters for Batch job-queue targets.
     let batchParameters: JSONValue?
 
+    /// botocore's `Target` shape. A target is stored as sent and echoed by ListTargetsByRule, so every member's
+    /// JSON type is checked before it is stored.
+    static let shape: JSONShape = {
+        let strings = JSONShape.list(.string)
+        let keyValues = JSONShape.list(.structure(["Key": .string, "Value": .string]))
+        return .structure([
+            "Id": .string, "Arn": .string, "RoleArn": .string, "Input": .string, "InputPath": .string,
+            "InputTransformer": .structure(["InputPathsMap": .map(.string), "InputTemplate": .string]),
+            "KinesisParameters": .structure(["PartitionKeyPath": .string]),
+            "RunCommandParameters": .structure(["RunCommandTargets": .list(.structure(["Key": .string, "Values": strings]))]),
+            "EcsParameters": .structure([
+                "TaskDefinitionArn": .string, "TaskCount": .integer, "LaunchType": .string,
+                "NetworkConfiguration": .structure(["awsvpcConfiguration": .structure([
+                    "Subnets": strings, "SecurityGroups": strings, "AssignPublicIp": .string])]),
+                "PlatformVersion": .string, "Group": .string,
+                "CapacityProviderStrategy": .list(.structure(["capacityProvider": .string, "weight": .integer, "base": .integer])),
+                "EnableECSManagedTags": .boolean, "EnableExecuteCommand": .boolean,
+                "PlacementConstraints": .list(.structure(["type": .string, "expression": .string])),
+                "PlacementStrategy": .list(.structure(["type": .string, "field": .string])),
+                "PropagateTags": .string, "ReferenceId": .string, "Tags": keyValues,
+            ]),
+            "BatchParameters": .structure([
+                "JobDefinition": .string, "JobName": .string,
+                "ArrayProperties": .structure(["Size": .integer]), "RetryStrategy": .structure(["Attempts": .integer]),
+            ]),
+            "SqsParameters": .structure(["MessageGroupId": .string]),
+            "HttpParameters": .structure(["PathParameterValues": strings, "HeaderParameters": .map(.string),
+                                          "QueryStringParameters": .map(.string)]),
+            "RedshiftDataParameters": .structure([
+                "SecretManagerArn": .string, "Database": .string, "DbUser": .string, "Sql": .string,
+                "StatementName": .string, "WithEvent": .boolean, "Sqls": strings,
+            ]),
+            "SageMakerPipelineParameters": .structure(["PipelineParameterList": .list(.structure(["Name": .string, "Value": .string]))]),
+            "DeadLetterConfig": .structure(["Arn": .string]),
+            "RetryPolicy": .structure(["MaximumRetryAttempts": .integer, "MaximumEventAgeInSeconds": .integer]),
+            "AppSyncParameters": .structure(["GraphQLOperation": .string]),
+        ])
+    }()
+
     /// Parses and validates one PutTargets entry; the error text is the per-entry ErrorMessage.
     /// `internal`: built by Cairn itself (SNS deliveries), which may name an HTTP endpoint directly.
     init(_ entry: JSONValue, internal isInternal: Bool = false) throws(AWSError) {

@@ -123,6 +123,9 @@ extension EventBridgeService {
         let rule = try await existingRule(body, ctx, member: "Rule")
         let entries = body["Targets"]?.arrayValue ?? []
         guard (1...100).contains(entries.count) else { throw Self.validation("Targets must contain between 1 and 100 entries.") }
+        if let found = JSONShape.list(CompiledTarget.shape).mismatch(in: body["Targets"] ?? .null, at: "Targets") {
+            throw AWSError.serialization("\(found).")
+        }
         let existing = try await store.targets(accountId: ctx.accountId, region: ctx.region, bus: rule.busName, rule: rule.name)
         var ids = Set(existing.map(\.targetId))
         var accepted: [EventTargetRecord] = []

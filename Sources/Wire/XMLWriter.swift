@@ -44,6 +44,9 @@ public struct XMLWriter: Sendable {
             case UInt8(ascii: "\""): bytes.append(contentsOf: "&quot;".utf8)
             case UInt8(ascii: "'"): bytes.append(contentsOf: "&apos;".utf8)
             case 0x0D: bytes.append(contentsOf: "&#xD;".utf8)
+            // Control characters XML 1.0 forbids even as references: a request may carry them (and an answer echo
+            // them), so they become U+FFFD and every answer stays XML a client can parse.
+            case 0x00...0x08, 0x0B, 0x0C, 0x0E...0x1F: bytes.append(contentsOf: [0xEF, 0xBF, 0xBD])
             default: bytes.append(b)
             }
         }

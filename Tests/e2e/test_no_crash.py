@@ -545,3 +545,62 @@ def test_rename_object_is_not_implemented_and_leaves_the_target_unchanged(srv):
     assert e.value.response["Error"]["Code"] == "NotImplemented"
     assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"target"
     assert s3.get_object(Bucket=bucket, Key="src")["Body"].read() == b"source"
+
+
+# -- found by the fuzzer (test_fuzz.py): answers a client could not read ---------------------------
+
+def test_put_targets_with_a_list_for_a_structure_is_serialization_exception(srv):
+    """A target is stored as sent and echoed by ListTargetsByRule: a list where RunCommandParameters' structure
+    belongs was stored, and every later ListTargetsByRule failed in botocore."""
+    events = srv.client("events")
+    rule = unique("rule")
+    events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["fz"]}))
+    _, arn = dead_letter_queue(srv)
+    bad = {"Id": "t1", "Arn": arn, "RunCommandParameters": [{"RunCommandTargets": []}]}
+    resp = raw(events_request, srv, "PutTargets", json.dumps({"Rule": rule, "Targets": [bad]}))
+    assert_survived(srv)
+    assert_json_error(resp, "SerializationException")
+    assert "Targets[0].RunCommandParameters" in resp.json()["message"], resp.text
+    nested = {"Id": "t1", "Arn": arn, "RetryPolicy": {"MaximumRetryAttempts": "many"}}
+    resp = raw(events_request, srv, "PutTargets", json.dumps({"Rule": rule, "Targets": [nested]}))
+    assert_json_error(resp, "SerializationException")
+    assert events.list_targets_by_rule(Rule=rule)["Targets"] == []
+
+
+def test_compute_environment_with_a_list_for_a_structure_is_client_exception(srv):
+    name = unique("ce")
+    body = {"computeEnvironmentName": name, "type": "MANAGED",
+            "computeResources": {"type": "EC2", "maxvCpus": 4, "subnets": ["subnet-1"], "launchTemplate": ["lt-1"]}}
+    resp = raw(srv.signed_request, "batch", json.dumps(body), {"Content-Type": "application/json"},
+               path="/v1/createcomputeenvironment")
+    assert_survived(srv)
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["__type"] == "ClientException", resp.text
+    assert "computeResources.launchTemplate" in resp.json()["message"], resp.text
+    batch = srv.client("batch")
+    assert batch.describe_compute_environments(computeEnvironments=[name])["computeEnvironments"] == []
+
+
+def test_control_characters_echoed_in_xml_leave_the_answer_readable(srv):
+    """XML 1.0 has no way to write U+0001 even as a reference: an attribute holding it made GetTopicAttributes
+    an answer no XML parser reads."""
+    sns = srv.client("sns")
+    topic = sns.create_topic(Name=unique("ctl"))["TopicArn"]
+    kind, value = outcome(sns.set_topic_attributes, TopicArn=topic, AttributeName="DisplayName",
+                          AttributeValue="a\x01b\x1fc")
+    assert_survived(srv)
+    assert kind in ("ok", "error"), value
+    shown = sns.get_topic_attributes(TopicArn=topic)["Attributes"].get("DisplayName", "")
+    assert "\x01" not in shown and "\x1f" not in shown
+    if kind == "ok":
+        assert shown == "a\ufffdb\ufffdc"
+
+
+def test_s3express_signing_name_gets_an_error_an_s3_client_reads(srv):
+    """S3 Express calls are signed for `s3express`; the UnknownServiceException came back as JSON, which an S3
+    client cannot parse."""
+    resp = srv.signed_request("s3express", b"", {}, method="GET", path="/?session")
+    assert_survived(srv)
+    assert resp.status_code == 400, resp.text
+    assert resp.headers.get("content-type", "").startswith("application/xml"), resp.headers
+    assert "<Code>UnknownServiceException</Code>" in resp.text, resp.text
