@@ -9,9 +9,8 @@ extension BatchService {
     func cancelJob(_ body: JSONValue, _ context: CallContext, terminate: Bool) async throws -> JSONValue {
         guard let id = body["jobId"]?.stringValue else { throw Self.client("jobId is required.") }
         guard let reason = body["reason"]?.stringValue else { throw Self.client("reason is required.") }
-        guard let row = try await store.job(id: id), row.accountId == context.accountId else {
-            throw Self.client("Job \(id) does not exist.")
-        }
+        // An unknown job id is not an error: AWS Batch answers 200 and does nothing.
+        guard let row = try await store.job(id: id), row.accountId == context.accountId else { return .object([]) }
         var targets = [row]
         if BatchJob(row).value("isArrayParent")?.boolValue == true { targets += try await store.children(parentId: row.jobId) }
         for target in targets { try await stop(target, reason: reason, terminate: terminate) }

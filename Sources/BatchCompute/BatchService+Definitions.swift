@@ -33,12 +33,14 @@ extension BatchService {
         guard (1...10).contains(attempts) else { throw client("retryStrategy.attempts must be between 1 and 10.") }
         let rules = v["evaluateOnExit"]?.arrayValue ?? []
         guard rules.count <= 5 else { throw client("retryStrategy.evaluateOnExit takes at most 5 conditions.") }
-        for r in rules {
-            guard let action = r["action"]?.stringValue, ["RETRY", "EXIT"].contains(action.uppercased()) else {
+        // The action is matched without regard to case and kept lowercase, as AWS Batch returns it.
+        let normalized = try rules.map { r throws -> JSONValue in
+            guard let action = r["action"]?.stringValue, ["retry", "exit"].contains(action.lowercased()) else {
                 throw client("Each evaluateOnExit condition needs action RETRY or EXIT.")
             }
+            return setting(r, [("action", .string(action.lowercased()))])
         }
-        return ["attempts": .int(attempts), "evaluateOnExit": .array(rules)]
+        return ["attempts": .int(attempts), "evaluateOnExit": .array(normalized)]
     }
 
     /// AWS's minimum attempt duration is 60 seconds.

@@ -73,6 +73,20 @@ public struct Gateway: HTTPResponder {
             }
         }
 
+        // STS's federation calls are unsigned by design: they get the answer for an operation Cairn does not serve, not
+        // a missing signature.
+        if headers["authorization"] == nil, request.method == .post,
+           headers["content-type"]?.first?.hasPrefix("application/x-www-form-urlencoded") == true,
+           let sts = registry.service(signingName: "sts") {
+            var buffer = (try? await request.body.collect(upTo: 64 * 1024)) ?? ByteBuffer()
+            let form = QueryForm(encoded: buffer.readString(length: buffer.readableBytes) ?? "")
+            if let action = form["Action"], ["AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"].contains(action) {
+                let e = AWSError(code: "InvalidAction", status: 400,
+                                 message: "Cairn does not serve sts:\(action): it has no identity providers. Use AssumeRole with IAM credentials.")
+                return render(sts.descriptor.wireProtocol.encodeError(e, requestId: requestId))
+            }
+        }
+
         // 1. Which service: the signing scope says.
         guard let authHeader = headers["authorization"]?.first else {
             if target == nil, !(headers["content-type"]?.first?.hasPrefix("application/x-www-form-urlencoded") ?? false),

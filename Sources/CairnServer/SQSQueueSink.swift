@@ -12,17 +12,7 @@ struct SQSQueueSink: QueueSink {
     let delivery: QueueDelivery
     static let sender = "events.amazonaws.com"
 
-    func send(queueArn: String, body: String, groupId: String?, dedupId: String?,
-              attributes: [String: String]) async throws(DeliveryError) {
-        let message = QueueDelivery.Message(body: body, groupId: groupId, dedupId: dedupId, attributes: attributes)
-        if let error = await deliver(queueArn: queueArn, [message]).first ?? nil { throw error }
-    }
-
-    func sendMany(queueArn: String, messages: [(body: String, groupId: String?, dedupId: String?)]) async -> [DeliveryError?] {
-        await deliver(queueArn: queueArn, messages.map { QueueDelivery.Message(body: $0.body, groupId: $0.groupId, dedupId: $0.dedupId) })
-    }
-
-    func deliver(queueArn: String, _ messages: [QueueDelivery.Message]) async -> [DeliveryError?] {
+    func send(queueArn: String, messages: [OutboundMessage]) async -> [DeliveryError?] {
         do {
             let results = try await delivery.send(queueArn: queueArn, messages, senderId: Self.sender)
             return results.map { $0.map { DeliveryError(code: "SQS_" + $0.code, message: $0.message) } }

@@ -1,5 +1,6 @@
 import CairnCore
 import Foundation
+import Storage
 import Wire
 
 /// A target with its input handling compiled once, when PutTargets stores it — never per event.
@@ -29,6 +30,10 @@ struct CompiledTarget: Sendable {
     /// The PutTargets entry as stored (JSON).
     let definition: String
     let messageGroupId: String?
+    /// Set by SNS for its SQS subscriptions (`SnsMessage`, never from PutTargets): the publish's deduplication id
+    /// and, for raw delivery, its message attributes.
+    let deduplicationId: String?
+    let messageAttributes: [MessageAttribute]
     /// PathParameterValues, HeaderParameters and QueryStringParameters for API destinations.
     let httpParameters: JSONValue?
     let deadLetterArn: String?
@@ -151,6 +156,14 @@ struct CompiledTarget: Sendable {
             input = .wholeEvent
         }
         messageGroupId = entry["SqsParameters"]?["MessageGroupId"]?.stringValue
+        let snsMessage = entry["SnsMessage"]
+        guard snsMessage == nil || isInternal else { throw AWSError(code: "ValidationException", message: "Unknown member SnsMessage.") }
+        deduplicationId = snsMessage?["DeduplicationId"]?.stringValue
+        messageAttributes = (snsMessage?["MessageAttributes"]?.arrayValue ?? []).compactMap {
+            guard let name = $0["Name"]?.stringValue, let type = $0["DataType"]?.stringValue, let value = $0["Value"]?.stringValue
+            else { return nil }
+            return MessageAttribute(name: name, dataType: type, value: value)
+        }
         httpParameters = entry["HttpParameters"]
         for (name, value) in httpParameters?["HeaderParameters"]?.objectValue ?? [] {
             guard HTTPHeaderName.isToken(name) else {
@@ -176,6 +189,13 @@ struct CompiledTarget: Sendable {
         maximumEventAgeSeconds = Int(age)
         batchParameters = entry["BatchParameters"]
         definition = entry.jsonString()
+    }
+
+    /// The message an SQS target receives for a delivery: a FIFO queue gets the target's group (or `default`) and
+    /// the publish's deduplication id, else the event id.
+    func queueMessage(_ d: EventDelivery, fifo: Bool) -> OutboundMessage {
+        OutboundMessage(body: d.payload, groupId: fifo ? messageGroupId : nil, dedupId: fifo ? (deduplicationId ?? d.eventId) : nil,
+                     attributes: messageAttributes)
     }
 
     /// What the target receives for `event` (the envelope as JSON text and as a value).

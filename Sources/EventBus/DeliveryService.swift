@@ -22,9 +22,8 @@ public struct DeliveryError: Error, Sendable {
 
 /// Sends a payload to an SQS queue; implemented by the application over the queue store.
 public protocol QueueSink: Sendable {
-    func send(queueArn: String, body: String, groupId: String?, dedupId: String?, attributes: [String: String]) async throws(DeliveryError)
-    /// Many messages to one queue in one transaction: per message, nil or why it failed.
-    func sendMany(queueArn: String, messages: [(body: String, groupId: String?, dedupId: String?)]) async -> [DeliveryError?]
+    /// Messages to one queue in one transaction: per message, nil or why it failed.
+    func send(queueArn: String, messages: [OutboundMessage]) async -> [DeliveryError?]
 }
 
 /// Publishes a payload to an SNS topic; implemented by the application over the topic publisher.
@@ -134,8 +133,8 @@ public final class DeliveryService: Service, Sendable {
         }
         for (arn, items) in byQueue {
             let fifo = arn.hasSuffix(".fifo")
-            let results = await queues.sendMany(queueArn: arn, messages: items.map { d, target in
-                (body: d.payload, groupId: fifo ? target.messageGroupId : nil, dedupId: fifo ? d.eventId : nil)
+            let results = await queues.send(queueArn: arn, messages: items.map { d, target in
+                target.queueMessage(d, fifo: fifo)
             })
             outcomes += zip(items, results).map { ($0.0, $0.1, $1) }
         }
@@ -171,9 +170,9 @@ public final class DeliveryService: Service, Sendable {
             switch target.kind {
             case .sqsQueue(let arn):
                 let fifo = arn.hasSuffix(".fifo")
-                if let error = await queues.sendMany(queueArn: arn, messages: [
-                    (body: d.payload, groupId: fifo ? target.messageGroupId : nil, dedupId: fifo ? d.eventId : nil),
-                ]).first ?? nil { throw error }
+                if let error = await queues.send(queueArn: arn, messages: [target.queueMessage(d, fifo: fifo)]).first ?? nil {
+                    throw error
+                }
             case .snsTopic(let arn):
                 try await topics.publish(topicArn: arn, message: d.payload, messageId: Identifiers.uuid())
             case .eventBus(let arn):
@@ -227,16 +226,15 @@ public final class DeliveryService: Service, Sendable {
             return false
         }
         if let dlq = target?.deadLetterArn {
-            do {
-                try await queues.send(queueArn: dlq, body: d.payload, groupId: nil, dedupId: nil, attributes: [
-                    "ERROR_CODE": error.code, "ERROR_MESSAGE": error.message, "RULE_ARN": d.ruleArn,
-                    "TARGET_ARN": target?.arn ?? "",
-                ])
+            let attributes = [("ERROR_CODE", error.code), ("ERROR_MESSAGE", error.message), ("RULE_ARN", d.ruleArn),
+                              ("TARGET_ARN", target?.arn ?? "")]
+            let message = OutboundMessage(body: d.payload, attributes: attributes.map { MessageAttribute(name: $0, dataType: "String", value: $1) })
+            if let refusal = await queues.send(queueArn: dlq, messages: [message]).first ?? nil {
+                logger.error("dead-letter queue \(dlq) refused a failed event: \(refusal.message)")
+            } else {
                 deadLettered.increment()
                 logger.warning("delivery to \(target?.arn ?? "?") dead-lettered to \(dlq) after \(attempts) attempts: \(error.message)")
                 return true
-            } catch {
-                logger.error("dead-letter queue \(dlq) refused a failed event: \(error.message)")
             }
         }
         dropped.increment()

@@ -141,7 +141,21 @@ extension EventBridgeService {
         guard let r = try await store.apiResource(accountId: ctx.accountId, region: ctx.region, kind: kind, name: name) else {
             throw Self.notFound("\(kind == .connection ? "Connection" : "API destination") \(name) does not exist.")
         }
-        return OperationResult(output: Self.describeShape(r))
+        var out = Self.describeShape(r)
+        if kind == .connection, case .object(var members) = out {
+            members.insert(("SecretArn", .string(Self.secretArn(connectionArn: r.arn))), at: 1)
+            out = .object(members)
+        }
+        return OperationResult(output: out)
+    }
+
+    /// Where AWS keeps a connection's credentials: a Secrets Manager secret named after the connection
+    /// (`events!connection/<name>/<id>` and Secrets Manager's six-character suffix). Cairn keeps them sealed in its
+    /// own store; the ARN is stable for the connection.
+    static func secretArn(connectionArn: String) -> String {
+        guard let arn = ARN(connectionArn) else { return "" }
+        let suffix = SigV4.hexSHA256(connectionArn.utf8).prefix(6)
+        return "arn:aws:secretsmanager:\(arn.region):\(arn.accountId):secret:events!\(arn.resource)-\(suffix)"
     }
 
     func list(_ kind: EventAPIResource.Kind, _ body: JSONValue, _ ctx: CallContext) async throws -> OperationResult {

@@ -19,10 +19,13 @@ extension EventBridgeService {
 
     func createEventBus(_ body: JSONValue, _ ctx: CallContext) async throws -> OperationResult {
         let name = try Self.required(body, "Name")
-        guard (1...256).contains(name.count), name != "default", !name.contains("/"),
+        if name == "default" {
+            throw AWSError(code: "ResourceAlreadyExistsException", message: "Event bus default already exists.")
+        }
+        guard (1...256).contains(name.count), !name.contains("/"),
               name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) })
         else {
-            throw Self.validation("Event bus name \(name) is not valid: use 1 to 256 characters of [\\.\\-_A-Za-z0-9], not 'default'.")
+            throw Self.validation("Event bus name \(name) is not valid: use 1 to 256 characters of [\\.\\-_A-Za-z0-9].")
         }
         if body["EventSourceName"]?.stringValue != nil {
             throw Self.validation("Partner event sources are not available in Cairn.")

@@ -126,6 +126,10 @@ extension EventBridgeService {
         if let found = JSONShape.list(CompiledTarget.shape).mismatch(in: body["Targets"] ?? .null, at: "Targets") {
             throw AWSError.serialization("\(found).")
         }
+        // A malformed ARN fails the whole call, as in AWS; a well-formed ARN Cairn cannot use fails its entry.
+        for entry in entries where entry["Arn"]?.stringValue.flatMap(ARN.init) == nil {
+            throw Self.validation("Parameter \(entry["Arn"]?.stringValue ?? "Arn") is not valid. Reason: Provided Arn is not in correct format.")
+        }
         let existing = try await store.targets(accountId: ctx.accountId, region: ctx.region, bus: rule.busName, rule: rule.name)
         var ids = Set(existing.map(\.targetId))
         var accepted: [EventTargetRecord] = []

@@ -4,7 +4,8 @@ import Storage
 import Wire
 
 extension IAMService {
-    static func roleShape(_ r: IAMRoleRecord) -> JSONValue {
+    /// A role as IAM shows it; `withTags` for CreateRole and GetRole (ListRoles leaves tags out).
+    static func roleShape(_ r: IAMRoleRecord, withTags: Bool = false) -> JSONValue {
         .compact([
             ("Path", .string(r.path)), ("RoleName", .string(r.roleName)), ("RoleId", .string(r.roleId)),
             ("Arn", .string(r.arn)), ("CreateDate", .timestamp(r.createdAt)),
@@ -12,6 +13,7 @@ extension IAMService {
             ("AssumeRolePolicyDocument", .string(SigV4.percentEncode(r.assumeRolePolicy, keepSlash: false))),
             ("Description", r.description.map(JSONValue.string)),
             ("MaxSessionDuration", .int(Int64(r.maxSessionDuration))),
+            ("Tags", withTags ? tagsShape(r.tags) : nil),
         ])
     }
 
@@ -34,7 +36,8 @@ extension IAMService {
         }
         let role = IAMRoleRecord(accountId: ctx.accountId, roleName: name, roleId: Identifiers.awsId(prefix: "AROA"),
                                  path: path, assumeRolePolicy: document, description: form["Description"],
-                                 maxSessionDuration: maxDuration, createdAt: clock.now())
+                                 maxSessionDuration: maxDuration, createdAt: clock.now(),
+                                 tags: try Self.tags(form, entity: "Role"))
         do {
             try await store.createRole(role)
         } catch let e as StoreError where e.isDuplicate {
@@ -42,7 +45,7 @@ extension IAMService {
                                             message: "Role with name \(name) already exists."),
                                    resources: Self.roleResource(name))
         }
-        let shape = Self.roleShape(role)
+        let shape = Self.roleShape(role, withTags: true)
         var elements = shape.lowerCamelKeys
         if case .object(var m) = elements {
             // Records carry the policy document as sent, not URL-encoded.
@@ -58,7 +61,7 @@ extension IAMService {
         guard let role = try await store.role(accountId: ctx.accountId, roleName: name) else {
             throw OperationFailure(Self.noSuchRole(name), resources: Self.roleResource(name))
         }
-        return OperationResult(output: ["Role": Self.roleShape(role)],
+        return OperationResult(output: ["Role": Self.roleShape(role, withTags: true)],
                                audit: AuditDetails(resources: Self.roleResource(role.roleName)))
     }
 
@@ -67,7 +70,7 @@ extension IAMService {
         let prefix = form["PathPrefix"] ?? "/"
         let page = try await store.roles(accountId: ctx.accountId, pathPrefix: prefix, after: try Self.marker(form), limit: limit + 1)
         let roles = page.prefix(limit)
-        var output: [(String, JSONValue)] = [("Roles", .array(roles.map(Self.roleShape))),
+        var output: [(String, JSONValue)] = [("Roles", .array(roles.map { Self.roleShape($0) })),
                                              ("IsTruncated", .bool(page.count > limit))]
         if page.count > limit, let last = roles.last { output.append(("Marker", .string(Self.marker(after: last.roleName)))) }
         return OperationResult(output: .object(output))

@@ -79,9 +79,46 @@ public struct IAMService: AWSService {
 
     // MARK: Users
 
-    static func userShape(_ u: IAMUserRecord) -> JSONValue {
-        ["Path": .string(u.path), "UserName": .string(u.userName), "UserId": .string(u.userId),
-         "Arn": .string(u.arn), "CreateDate": .timestamp(u.createdAt)]
+    /// A user as IAM shows it; `withTags` for CreateUser and GetUser (ListUsers leaves tags out).
+    static func userShape(_ u: IAMUserRecord, withTags: Bool = false) -> JSONValue {
+        .compact([
+            ("Path", .string(u.path)), ("UserName", .string(u.userName)), ("UserId", .string(u.userId)),
+            ("Arn", .string(u.arn)), ("CreateDate", .timestamp(u.createdAt)),
+            ("Tags", withTags ? tagsShape(u.tags) : nil),
+        ])
+    }
+
+    static func tagsShape(_ tags: [IAMTag]) -> JSONValue? {
+        tags.isEmpty ? nil : .array(tags.map { ["Key": .string($0.key), "Value": .string($0.value)] })
+    }
+
+    static let maxTags = 50
+
+    /// `Tags.member.N.Key/Value` of CreateUser and CreateRole, validated as IAM does.
+    static func tags(_ form: QueryForm, entity: String) throws(AWSError) -> [IAMTag] {
+        let given = form.structList("Tags")
+        guard given.count <= maxTags else {
+            throw AWSError(code: "LimitExceeded", status: 409, message: "Cannot exceed quota for TagsPer\(entity): \(maxTags).")
+        }
+        var seen = Set<String>()
+        var tags: [IAMTag] = []
+        for (i, t) in given.enumerated() {
+            guard let key = t["Key"], (1...128).contains(key.count) else {
+                throw AWSError(code: "ValidationError", status: 400,
+                               message: "1 validation error detected: Value at 'tags.\(i + 1).member.key' failed to satisfy constraint: Member must have length between 1 and 128")
+            }
+            let value = t["Value"] ?? ""
+            guard value.count <= 256 else {
+                throw AWSError(code: "ValidationError", status: 400,
+                               message: "1 validation error detected: Value at 'tags.\(i + 1).member.value' failed to satisfy constraint: Member must have length less than or equal to 256")
+            }
+            guard seen.insert(key.lowercased()).inserted else {
+                throw AWSError(code: "InvalidInput", status: 400,
+                               message: "Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+            }
+            tags.append(IAMTag(key: key, value: value))
+        }
+        return tags
     }
 
     func createUser(_ form: QueryForm, _ ctx: CallContext) async throws -> OperationResult {
@@ -90,7 +127,7 @@ public struct IAMService: AWSService {
         let path = form["Path"] ?? "/"
         try IAMNames.validatePath(path)
         let user = IAMUserRecord(accountId: ctx.accountId, userName: name, userId: Identifiers.awsId(prefix: "AIDA"),
-                                 path: path, createdAt: clock.now())
+                                 path: path, createdAt: clock.now(), tags: try Self.tags(form, entity: "User"))
         do {
             try await store.createUser(user)
         } catch let e as StoreError where e.isDuplicate {
@@ -98,7 +135,7 @@ public struct IAMService: AWSService {
                                             message: "User with name \(name) already exists."),
                                    resources: Self.userResource(name))
         }
-        let shape = Self.userShape(user)
+        let shape = Self.userShape(user, withTags: true)
         return OperationResult(output: ["User": shape],
                                audit: AuditDetails(responseElements: ["user": shape.lowerCamelKeys],
                                                    resources: Self.userResource(name)))
@@ -117,7 +154,7 @@ public struct IAMService: AWSService {
         guard let user = try await store.user(accountId: ctx.accountId, userName: name) else {
             throw OperationFailure(Self.noSuchUser(name), resources: Self.userResource(name))
         }
-        return OperationResult(output: ["User": Self.userShape(user)],
+        return OperationResult(output: ["User": Self.userShape(user, withTags: true)],
                                audit: AuditDetails(resources: Self.userResource(user.userName)))
     }
 
@@ -126,7 +163,7 @@ public struct IAMService: AWSService {
         let prefix = form["PathPrefix"] ?? "/"
         let page = try await store.users(accountId: ctx.accountId, pathPrefix: prefix, after: try Self.marker(form), limit: limit + 1)
         let users = page.prefix(limit)
-        var output: [(String, JSONValue)] = [("Users", .array(users.map(Self.userShape))),
+        var output: [(String, JSONValue)] = [("Users", .array(users.map { Self.userShape($0) })),
                                              ("IsTruncated", .bool(page.count > limit))]
         if page.count > limit, let last = users.last { output.append(("Marker", .string(Self.marker(after: last.userName)))) }
         return OperationResult(output: .object(output))

@@ -48,6 +48,11 @@ public struct STSService: AWSService {
             throw AWSError(code: "ValidationError", status: 400,
                            message: "1 validation error detected: Value '\(sessionName)' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*")
         }
+        let sessionTags = form.structList("Tags")
+        guard sessionTags.count <= 50 else {
+            throw AWSError(code: "ValidationError", status: 400,
+                           message: "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50")
+        }
         guard let arn = ARN(roleArn), arn.service == "iam", arn.resource.hasPrefix("role/"), arn.accountId.count == 12 else {
             throw AWSError(code: "ValidationError", status: 400, message: "\(roleArn) is invalid")
         }

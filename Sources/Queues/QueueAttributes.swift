@@ -17,6 +17,10 @@ enum QueueAttributes {
     /// Settable on any queue, kept as given.
     static let opaque: Set<String> = ["Policy", "RedriveAllowPolicy", "KmsMasterKeyId", "SqsManagedSseEnabled"]
     static let fifoOnly: Set<String> = ["ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit"]
+    /// FIFO queues' high-throughput settings: their values, the first the default.
+    static let fifoChoices: [String: [String]] = [
+        "DeduplicationScope": ["queue", "messageGroup"], "FifoThroughputLimit": ["perQueue", "perMessageGroupId"],
+    ]
     static let computed: Set<String> = [
         "QueueArn", "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
         "ApproximateNumberOfMessagesDelayed", "CreatedTimestamp", "LastModifiedTimestamp",
@@ -52,14 +56,25 @@ enum QueueAttributes {
                 guard value == "true" || value == "false" else {
                     throw SQSError.invalidAttributeValue("Invalid value for the parameter ContentBasedDeduplication.")
                 }
-            case _ where fifoOnly.contains(name):
+            case _ where fifoChoices[name] != nil:
                 guard fifo else { throw SQSError.invalidAttributeName(name) }
+                guard fifoChoices[name]!.contains(value) else {
+                    throw SQSError.invalidAttributeValue("Invalid value for the parameter \(name).")
+                }
             case _ where opaque.contains(name):
                 continue
             default:
                 throw SQSError.invalidAttributeName(name)
             }
         }
+    }
+
+    /// An attribute as SQS stores it: a redrive policy re-encoded with `maxReceiveCount` a number (as SQS returns it,
+    /// whichever form was sent).
+    static func normalized(_ name: String, _ value: String) -> String {
+        guard name == "RedrivePolicy", !value.isEmpty, let policy = redrive(["RedrivePolicy": value]) else { return value }
+        let json: JSONValue = ["deadLetterTargetArn": .string(policy.arn), "maxReceiveCount": .int(Int64(policy.maxReceiveCount))]
+        return json.jsonString()
     }
 
     static func int(_ attrs: [String: String], _ name: String) -> Int {

@@ -6,19 +6,7 @@ import Wire
 /// Sends messages on Cairn's own behalf (EventBridge targets, dead-letter queues), with the same validation and
 /// digests as SendMessage.
 public struct QueueDelivery: Sendable {
-    /// One message: its body, FIFO group and deduplication ids, and string attributes.
-    public struct Message: Sendable {
-        public var body: String
-        public var groupId: String?
-        public var dedupId: String?
-        public var attributes: [String: String]
-        public init(body: String, groupId: String? = nil, dedupId: String? = nil, attributes: [String: String] = [:]) {
-            self.body = body
-            self.groupId = groupId
-            self.dedupId = dedupId
-            self.attributes = attributes
-        }
-    }
+    public typealias Message = OutboundMessage
 
     let store: any QueueStore
     let waiters: QueueWaiters
@@ -44,8 +32,8 @@ public struct QueueDelivery: Sendable {
         for item in items {
             var entry: [(String, JSONValue)] = [("MessageBody", .string(item.body))]
             if !item.attributes.isEmpty {
-                entry.append(("MessageAttributes", .object(item.attributes.keys.sorted().map {
-                    ($0, ["DataType": "String", "StringValue": .string(item.attributes[$0]!)])
+                entry.append(("MessageAttributes", .object(item.attributes.map {
+                    ($0.name, ["DataType": .string($0.dataType), ($0.baseType == "Binary" ? "BinaryValue" : "StringValue"): .string($0.value)])
                 })))
             }
             if q.fifo {

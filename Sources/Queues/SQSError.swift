@@ -41,8 +41,8 @@ enum SQSError {
         make("PurgeQueueInProgress", "AWS.SimpleQueueService.PurgeQueueInProgress",
              "Only one PurgeQueue operation on \(arn) is allowed every 60 seconds.")
     }
-    static func emptyBatch() -> AWSError {
-        make("EmptyBatchRequest", "AWS.SimpleQueueService.EmptyBatchRequest", "There should be at least one entry in the request.")
+    static func emptyBatch(_ entryType: String) -> AWSError {
+        make("EmptyBatchRequest", "AWS.SimpleQueueService.EmptyBatchRequest", "There should be at least one \(entryType) in the request.")
     }
     static func tooManyEntries(_ n: Int) -> AWSError {
         make("TooManyEntriesInBatchRequest", "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",

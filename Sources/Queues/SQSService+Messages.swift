@@ -1,5 +1,4 @@
 import CairnCore
-import Crypto
 import Foundation
 import Storage
 import Wire
@@ -63,7 +62,7 @@ extension SQSService {
                 guard q.attributes["ContentBasedDeduplication"] == "true" else {
                     throw SQSError.invalidParameterValue("The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
                 }
-                dedup = SHA256.hash(data: Array(body.utf8)).map { String(format: "%02x", $0) }.joined()
+                dedup = SigV4.hexSHA256(body.utf8)
             }
         } else if dedup != nil {
             throw SQSError.invalidParameterValue("The request include parameter MessageDeduplicationId that is not valid for this queue type.")
@@ -115,9 +114,9 @@ extension SQSService {
     }
 
     /// Batch entries: 1–10, distinct valid ids.
-    static func batchEntries(_ body: JSONValue) throws(AWSError) -> [JSONValue] {
+    static func batchEntries(_ body: JSONValue, of entryType: String) throws(AWSError) -> [JSONValue] {
         let entries = body["Entries"]?.arrayValue ?? []
-        if entries.isEmpty { throw SQSError.emptyBatch() }
+        if entries.isEmpty { throw SQSError.emptyBatch(entryType) }
         if entries.count > 10 { throw SQSError.tooManyEntries(entries.count) }
         var seen = Set<String>()
         for e in entries {
@@ -135,7 +134,7 @@ extension SQSService {
 
     func sendMessageBatch(_ body: JSONValue, _ ctx: CallContext) async throws -> OperationResult {
         let q = try await queue(body, ctx)
-        let entries = try Self.batchEntries(body)
+        let entries = try Self.batchEntries(body, of: "SendMessageBatchRequestEntry")
         var prepared: [(String, NewQueueMessage, JSONValue)] = []
         var failed: [JSONValue] = []
         var total = 0
@@ -286,7 +285,7 @@ extension SQSService {
         let q = try await queue(body, ctx)
         var successful: [JSONValue] = []
         var failed: [JSONValue] = []
-        for e in try Self.batchEntries(body) {
+        for e in try Self.batchEntries(body, of: "DeleteMessageBatchRequestEntry") {
             let id = e["Id"]?.stringValue ?? ""
             do {
                 let handle = try Self.requiredString(e, "ReceiptHandle")
@@ -328,7 +327,7 @@ extension SQSService {
         let q = try await queue(body, ctx)
         var successful: [JSONValue] = []
         var failed: [JSONValue] = []
-        for e in try Self.batchEntries(body) {
+        for e in try Self.batchEntries(body, of: "ChangeMessageVisibilityBatchRequestEntry") {
             let id = e["Id"]?.stringValue ?? ""
             do {
                 try await changeVisibility(e, queue: q)

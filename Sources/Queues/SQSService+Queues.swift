@@ -22,7 +22,7 @@ extension SQSService {
         }
         try QueueAttributes.validate(attributes, fifo: fifo, creating: true)
         try await validateDeadLetterTarget(attributes, fifo: fifo, ctx)
-        var stored = attributes
+        var stored = Dictionary(uniqueKeysWithValues: attributes.map { ($0, QueueAttributes.normalized($0, $1)) })
         stored.removeValue(forKey: "FifoQueue")
         if let existing = try await store.queue(accountId: ctx.accountId, region: ctx.region, name: name) {
             // Same name and same attributes: AWS returns the existing queue.
@@ -114,6 +114,7 @@ extension SQSService {
         if q.fifo {
             all["FifoQueue"] = "true"
             all["ContentBasedDeduplication"] = all["ContentBasedDeduplication"] ?? "false"
+            for (name, choices) in QueueAttributes.fifoChoices { all[name] = all[name] ?? choices[0] }
         }
         all["QueueArn"] = q.arn
         all["CreatedTimestamp"] = String(q.createdAt / 1000)
@@ -148,7 +149,12 @@ extension SQSService {
         try await validateDeadLetterTarget(attributes, fifo: q.fifo, ctx)
         var merged = q.attributes
         for (k, v) in attributes {
-            if k == "RedrivePolicy", v.isEmpty { merged.removeValue(forKey: k) } else { merged[k] = v }
+            // An empty policy removes it.
+            if ["RedrivePolicy", "Policy", "RedriveAllowPolicy"].contains(k), v.isEmpty {
+                merged.removeValue(forKey: k)
+            } else {
+                merged[k] = QueueAttributes.normalized(k, v)
+            }
         }
         try await store.updateQueue(id: q.queueId, attributes: merged, tags: q.tags, modifiedAt: nowMs())
         return OperationResult(output: .object([]), audit: AuditDetails(resources: Self.resources(q)))
@@ -170,6 +176,7 @@ extension SQSService {
         switch operation {
         case "TagQueue":
             let add = try Self.stringMap(body["Tags"])
+            guard !add.isEmpty else { throw SQSError.missingParameter("The request must contain the parameter Tags.") }
             tags.merge(add) { $1 }
             guard tags.count <= 50 else { throw SQSError.invalidParameterValue("Too many tags added for queue \(q.name).") }
         case "UntagQueue":

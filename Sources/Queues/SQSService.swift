@@ -80,12 +80,13 @@ public struct SQSService: AWSService {
         return Int(i)
     }
 
-    /// Finds the queue a `QueueUrl` names, in the caller's account and region.
+    /// Finds the queue a `QueueUrl` names, in the caller's account and region; as in SQS, the URL may be the
+    /// queue's name alone.
     func queue(_ body: JSONValue, _ ctx: CallContext) async throws -> QueueRecord {
         let url = try Self.requiredString(body, "QueueUrl")
-        let parts = url.split(separator: "/").suffix(2).map(String.init)
-        guard parts.count == 2, parts[0] == ctx.accountId,
-              let q = try await store.queue(accountId: ctx.accountId, region: ctx.region, name: parts[1])
+        let parts = url.split(separator: "/", omittingEmptySubsequences: false).suffix(2).map(String.init)
+        let name = parts.count == 2 ? (parts[0] == ctx.accountId ? parts[1] : nil) : parts.first
+        guard let name, !name.isEmpty, let q = try await store.queue(accountId: ctx.accountId, region: ctx.region, name: name)
         else { throw SQSError.queueDoesNotExist() }
         return q
     }

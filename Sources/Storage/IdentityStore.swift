@@ -1,5 +1,15 @@
 import Foundation
 
+/// A tag on an IAM user or role, in the order it was given.
+public struct IAMTag: Sendable, Equatable, Codable {
+    public var key: String
+    public var value: String
+    public init(key: String, value: String) {
+        self.key = key
+        self.value = value
+    }
+}
+
 /// An IAM user as stored.
 public struct IAMUserRecord: Sendable, Equatable {
     public var accountId: String
@@ -7,12 +17,14 @@ public struct IAMUserRecord: Sendable, Equatable {
     public var userId: String
     public var path: String
     public var createdAt: Date
-    public init(accountId: String, userName: String, userId: String, path: String, createdAt: Date) {
+    public var tags: [IAMTag]
+    public init(accountId: String, userName: String, userId: String, path: String, createdAt: Date, tags: [IAMTag] = []) {
         self.accountId = accountId
         self.userName = userName
         self.userId = userId
         self.path = path
         self.createdAt = createdAt
+        self.tags = tags
     }
     public var arn: String { "arn:aws:iam::\(accountId):user\(path)\(userName)" }
 }
@@ -27,8 +39,9 @@ public struct IAMRoleRecord: Sendable, Equatable {
     public var description: String?
     public var maxSessionDuration: Int
     public var createdAt: Date
+    public var tags: [IAMTag]
     public init(accountId: String, roleName: String, roleId: String, path: String, assumeRolePolicy: String,
-                description: String?, maxSessionDuration: Int, createdAt: Date) {
+                description: String?, maxSessionDuration: Int, createdAt: Date, tags: [IAMTag] = []) {
         self.accountId = accountId
         self.roleName = roleName
         self.roleId = roleId
@@ -37,6 +50,7 @@ public struct IAMRoleRecord: Sendable, Equatable {
         self.description = description
         self.maxSessionDuration = maxSessionDuration
         self.createdAt = createdAt
+        self.tags = tags
     }
     public var arn: String { "arn:aws:iam::\(accountId):role\(path)\(roleName)" }
 }

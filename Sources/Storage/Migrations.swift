@@ -443,6 +443,11 @@ enum Migrations {
             "CREATE INDEX batch_job_by_parent ON batch_job (parent_id, job_id)",
             "CREATE INDEX batch_job_by_status ON batch_job (status, created_at)",
         ]),
+        Migration(name: "0011_iam_tags", statements: [
+            // A JSON list of {key, value}, in the order given.
+            "ALTER TABLE iam_user ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'",
+            "ALTER TABLE iam_role ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'",
+        ]),
     ]
 
     /// Applies the migrations not yet recorded in `migration`, each in its own transaction.

@@ -70,9 +70,9 @@ public struct SQLIdentityStore: IdentityStore {
     public func createUser(_ u: IAMUserRecord) async throws {
         try await store.write { db in
             try await db.raw("""
-                INSERT INTO iam_user (account_id, user_name, user_name_key, user_id, path, created_at)
+                INSERT INTO iam_user (account_id, user_name, user_name_key, user_id, path, created_at, tags)
                 VALUES (\(bind: u.accountId), \(bind: u.userName), \(bind: u.userName.lowercased()), \(bind: u.userId),
-                        \(bind: u.path), \(bind: Self.ms(u.createdAt)))
+                        \(bind: u.path), \(bind: Self.ms(u.createdAt)), \(bind: try Self.encode(u.tags)))
                 """).run()
         }
     }
@@ -83,7 +83,16 @@ public struct SQLIdentityStore: IdentityStore {
             userName: try row.decode(column: "user_name", as: String.self),
             userId: try row.decode(column: "user_id", as: String.self),
             path: try row.decode(column: "path", as: String.self),
-            createdAt: date(try row.decode(column: "created_at", as: Int64.self)))
+            createdAt: date(try row.decode(column: "created_at", as: Int64.self)),
+            tags: try decodeTags(row))
+    }
+
+    static func encode(_ tags: [IAMTag]) throws -> String {
+        String(decoding: try JSONEncoder().encode(tags), as: UTF8.self)
+    }
+
+    static func decodeTags(_ row: any SQLRow) throws -> [IAMTag] {
+        try JSONDecoder().decode([IAMTag].self, from: Data(try row.decode(column: "tags", as: String.self).utf8))
     }
 
     public func user(accountId: String, userName: String) async throws -> IAMUserRecord? {
@@ -127,10 +136,10 @@ public struct SQLIdentityStore: IdentityStore {
         try await store.write { db in
             try await db.raw("""
                 INSERT INTO iam_role (account_id, role_name, role_name_key, role_id, path, assume_role_policy, description,
-                                      max_session_duration, created_at)
+                                      max_session_duration, created_at, tags)
                 VALUES (\(bind: r.accountId), \(bind: r.roleName), \(bind: r.roleName.lowercased()), \(bind: r.roleId),
                         \(bind: r.path), \(bind: r.assumeRolePolicy), \(bind: r.description), \(bind: r.maxSessionDuration),
-                        \(bind: Self.ms(r.createdAt)))
+                        \(bind: Self.ms(r.createdAt)), \(bind: try Self.encode(r.tags)))
                 """).run()
         }
     }
@@ -144,7 +153,8 @@ public struct SQLIdentityStore: IdentityStore {
             assumeRolePolicy: try row.decode(column: "assume_role_policy", as: String.self),
             description: try row.decode(column: "description", as: String?.self),
             maxSessionDuration: try row.decode(column: "max_session_duration", as: Int.self),
-            createdAt: date(try row.decode(column: "created_at", as: Int64.self)))
+            createdAt: date(try row.decode(column: "created_at", as: Int64.self)),
+            tags: try decodeTags(row))
     }
 
     public func role(accountId: String, roleName: String) async throws -> IAMRoleRecord? {

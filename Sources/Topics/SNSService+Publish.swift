@@ -56,14 +56,37 @@ extension SNSService {
             for (k, v) in members { map[k] = v.stringValue ?? v.jsonString() }
             perProtocol = map
         }
-        if topic.attributes["FifoTopic"] == "true", form["MessageGroupId"] == nil {
-            throw Self.invalidParameter("The MessageGroupId parameter is required for FIFO topics")
-        }
+        let (groupId, dedupId) = try Self.fifoIds(form, topic: topic, message: text)
         let messageId = Identifiers.uuid()
         try await publisher.publish(topic: topic, TopicPublisher.Message(
-            messageId: messageId, message: text, subject: form["Subject"], attributes: attributes, perProtocol: perProtocol))
+            messageId: messageId, message: text, subject: form["Subject"], attributes: attributes, perProtocol: perProtocol,
+            groupId: groupId, dedupId: dedupId))
         return OperationResult(output: ["MessageId": .string(messageId)],
                                audit: AuditDetails(responseElements: ["messageId": .string(messageId)],
                                                    resources: Self.topicResource(topic.arn)))
+    }
+
+    /// A FIFO topic's message group and deduplication ids (the body's SHA-256 with content-based deduplication);
+    /// a standard topic takes neither deduplication id.
+    static func fifoIds(_ form: QueryForm, topic: TopicRecord, message: String) throws(AWSError) -> (String?, String?) {
+        let group = form["MessageGroupId"], dedup = form["MessageDeduplicationId"]
+        for (name, value) in [("MessageGroupId", group), ("MessageDeduplicationId", dedup)] {
+            guard let value else { continue }
+            guard (1...128).contains(value.count), value.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0.asciiValue! >= 33 && $0.asciiValue! <= 126 }) else {
+                throw invalidParameter("\(name) Reason: \(name) can only include alphanumeric and punctuation characters. 1 to 128 in length.")
+            }
+        }
+        guard topic.attributes["FifoTopic"] == "true" else {
+            if dedup != nil {
+                throw invalidParameter("MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type")
+            }
+            return (nil, nil)
+        }
+        guard let group else { throw invalidParameter("The MessageGroupId parameter is required for FIFO topics") }
+        if let dedup { return (group, dedup) }
+        guard topic.attributes["ContentBasedDeduplication"] == "true" else {
+            throw invalidParameter("The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+        }
+        return (group, SigV4.hexSHA256(message.utf8))
     }
 }

@@ -33,6 +33,9 @@ extension SNSService {
             guard let arn = ARN(endpoint), arn.service == "sqs", !arn.resource.isEmpty else {
                 throw Self.invalidParameter("SQS endpoint ARN")
             }
+            if arn.resource.hasSuffix(".fifo"), topic.attributes["FifoTopic"] != "true" {
+                throw Self.invalidParameter("Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics")
+            }
         case "http", "https":
             guard let url = URL(string: endpoint), url.scheme == proto, url.host != nil else {
                 throw Self.invalidParameter("Invalid parameter: Endpoint must match the specified protocol")

@@ -26,6 +26,7 @@ extension SNSService {
         for key in attributes.keys where !Self.settableTopicAttributes.contains(key) {
             throw Self.invalidParameter("Attributes Reason: Unknown attribute \(key)")
         }
+        if let dedup = attributes["ContentBasedDeduplication"] { try Self.validateContentBasedDeduplication(dedup, fifo: fifo) }
         var tags: [String: String] = [:]
         for t in form.structList("Tags") { if let k = t["Key"] { tags[k] = t["Value"] ?? "" } }
         let arn = "arn:aws:sns:\(ctx.region):\(ctx.accountId):\(name)"
@@ -87,10 +88,34 @@ extension SNSService {
         attrs["SubscriptionsConfirmed"] = String(subs.filter(\.confirmed).count)
         attrs["SubscriptionsPending"] = String(subs.filter { !$0.confirmed }.count)
         attrs["SubscriptionsDeleted"] = "0"
+        attrs["Policy"] = attrs["Policy"] ?? Self.defaultPolicy(topicArn: topic.arn, accountId: topic.accountId)
+        attrs["EffectiveDeliveryPolicy"] = attrs["DeliveryPolicy"] ?? Self.defaultDeliveryPolicy
+        if attrs["FifoTopic"] == "true" { attrs["ContentBasedDeduplication"] = attrs["ContentBasedDeduplication"] ?? "false" }
         let entries: [JSONValue] = attrs.keys.sorted().map { ["key": .string($0), "value": .string(attrs[$0]!)] }
         return OperationResult(output: ["Attributes": .object([("entry", .array(entries))])],
                                audit: AuditDetails(resources: Self.topicResource(topic.arn)))
     }
+
+    static func validateContentBasedDeduplication(_ value: String, fifo: Bool) throws(AWSError) {
+        guard fifo else { throw invalidParameter("Attributes Reason: Content-based deduplication can only be set for FIFO topics") }
+        guard value == "true" || value == "false" else {
+            throw invalidParameter("Attributes Reason: ContentBasedDeduplication must be true or false")
+        }
+    }
+
+    /// The access policy AWS gives a new topic: the owning account may use it.
+    static func defaultPolicy(topicArn: String, accountId: String) -> String {
+        let statement: JSONValue = [
+            "Sid": "__default_statement_ID", "Effect": "Allow", "Principal": ["AWS": "*"],
+            "Action": .array(["GetTopicAttributes", "SetTopicAttributes", "AddPermission", "RemovePermission", "DeleteTopic",
+                              "Subscribe", "ListSubscriptionsByTopic", "Publish"].map { .string("SNS:" + $0) }),
+            "Resource": .string(topicArn), "Condition": ["StringEquals": ["AWS:SourceOwner": .string(accountId)]],
+        ]
+        let policy: JSONValue = ["Version": "2008-10-17", "Id": "__default_policy_ID", "Statement": [statement]]
+        return policy.jsonString()
+    }
+
+    static let defaultDeliveryPolicy = #"{"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":20,"maxDelayTarget":20,"numRetries":3,"numMaxDelayRetries":0,"numNoDelayRetries":0,"numMinDelayRetries":0,"backoffFunction":"linear"},"disableSubscriptionOverrides":false,"defaultRequestPolicy":{"headerContentType":"text/plain; charset=UTF-8"}}}"#
 
     func setTopicAttributes(_ form: QueryForm, _ ctx: CallContext) async throws -> OperationResult {
         var topic = try await topic(arn: try Self.required(form, "TopicArn"), ctx)
@@ -98,7 +123,11 @@ extension SNSService {
         guard Self.settableTopicAttributes.contains(name), name != "FifoTopic" else {
             throw Self.invalidParameter("AttributeName")
         }
-        topic.attributes[name] = form["AttributeValue"] ?? ""
+        let value = form["AttributeValue"] ?? ""
+        if name == "ContentBasedDeduplication" {
+            try Self.validateContentBasedDeduplication(value, fifo: topic.attributes["FifoTopic"] == "true")
+        }
+        topic.attributes[name] = value
         try await topics.updateTopic(topic)
         return OperationResult(output: .object([]), audit: AuditDetails(resources: Self.topicResource(topic.arn)))
     }

@@ -6,17 +6,7 @@ import Storage
 /// Fans a message out to a topic's subscriptions: filter policies decide who gets it, and each delivery is added to
 /// the durable outbox that the delivery workers drain.
 public struct TopicPublisher: Sendable {
-    /// One message attribute: name, data type and string value.
-    public struct Attribute: Sendable, Equatable {
-        public var name: String
-        public var dataType: String
-        public var value: String
-        public init(name: String, dataType: String, value: String) {
-            self.name = name
-            self.dataType = dataType
-            self.value = value
-        }
-    }
+    public typealias Attribute = MessageAttribute
 
     /// A message to publish.
     public struct Message: Sendable {
@@ -26,12 +16,18 @@ public struct TopicPublisher: Sendable {
         public var attributes: [Attribute]
         /// With `MessageStructure=json`: the per-protocol messages.
         public var perProtocol: [String: String]?
-        public init(messageId: String, message: String, subject: String?, attributes: [Attribute], perProtocol: [String: String]?) {
+        /// FIFO topics: the message group and deduplication ids, passed on to FIFO queue subscriptions.
+        public var groupId: String?
+        public var dedupId: String?
+        public init(messageId: String, message: String, subject: String?, attributes: [Attribute], perProtocol: [String: String]?,
+                    groupId: String? = nil, dedupId: String? = nil) {
             self.messageId = messageId
             self.message = message
             self.subject = subject
             self.attributes = attributes
             self.perProtocol = perProtocol
+            self.groupId = groupId
+            self.dedupId = dedupId
         }
     }
 
@@ -68,11 +64,11 @@ public struct TopicPublisher: Sendable {
             let page = try await topics.subscriptions(topicArn: topic.arn, after: after, limit: 500)
             for sub in page where sub.confirmed && Self.passes(sub, message) {
                 let text = message.perProtocol.map { $0[sub.protocol] ?? $0["default"] ?? message.message } ?? message.message
-                let payload = sub.attributes["RawMessageDelivery"] == "true"
-                    ? text : Self.envelope(topic: topic, message: message, text: text, at: now).jsonString()
+                let raw = sub.attributes["RawMessageDelivery"] == "true"
+                let payload = raw ? text : Self.envelope(topic: topic, message: message, text: text, at: now).jsonString()
                 let targetId = String(sub.subscriptionArn.split(separator: ":").last ?? "subscription")
                 let target: JSONValue = sub.protocol == "sqs"
-                    ? ["Id": .string(targetId), "Arn": .string(sub.endpoint)]
+                    ? Self.queueTarget(id: targetId, queueArn: sub.endpoint, message, raw: raw)
                     : ["Id": .string(targetId), "Arn": .string(sub.subscriptionArn), "SnsHttpEndpoint": .string(sub.endpoint)]
                 deliveries.append(EventDelivery(
                     accountId: topic.accountId, region: topic.region, ruleArn: sub.subscriptionArn, targetId: targetId,
@@ -85,6 +81,23 @@ public struct TopicPublisher: Sendable {
         try await outbox.enqueue(deliveries)
         if !deliveries.isEmpty { wake() }
         return deliveries.count
+    }
+
+    /// The delivery target of an SQS subscription: the FIFO group and deduplication ids pass through, and with raw
+    /// delivery the message attributes become the SQS message's attributes.
+    static func queueTarget(id: String, queueArn: String, _ message: Message, raw: Bool) -> JSONValue {
+        let attributes: [JSONValue] = raw ? message.attributes.map {
+            ["Name": .string($0.name), "DataType": .string($0.dataType), "Value": .string($0.value)]
+        } : []
+        let passed = JSONValue.compact([
+            ("DeduplicationId", message.dedupId.map(JSONValue.string)),
+            ("MessageAttributes", attributes.isEmpty ? nil : .array(attributes)),
+        ])
+        return .compact([
+            ("Id", .string(id)), ("Arn", .string(queueArn)),
+            ("SqsParameters", message.groupId.map { ["MessageGroupId": .string($0)] }),
+            ("SnsMessage", passed.objectValue?.isEmpty == false ? passed : nil),
+        ])
     }
 
     /// Sends the SubscriptionConfirmation message to a new http/https subscription.
