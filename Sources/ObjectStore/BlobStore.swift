@@ -128,6 +128,14 @@ public struct BlobStore: Sendable {
         }
     }
 
+    /// The additional checksum of a whole blob, base64 (a copy that asks for another algorithm).
+    func checksum(_ blob: String, size: Int64, algorithm: ChecksumAlgorithm) async throws -> String {
+        let next = chunks(of: try open(blob), offset: 0, length: size)
+        var summer = Checksummer(algorithm)
+        while let chunk = try await next() { summer.update(chunk) }
+        return Data(summer.digest).base64EncodedString()
+    }
+
     /// A new blob with the same bytes: a hard link (blobs never change), or a streamed copy where links fail.
     func duplicate(_ blob: String, size: Int64) async throws -> String {
         let name = Self.newName()

@@ -62,10 +62,12 @@ public enum S3Error {
     public static let preconditionFailed = AWSError(
         code: "PreconditionFailed", status: 412, message: "At least one of the pre-conditions you specified did not hold",
         extra: [("Condition", "If-Match")])
-    public static func invalidRange(size: Int64) -> AWSError {
+    public static func invalidRange(size: Int64, requested: String) -> AWSError {
         AWSError(code: "InvalidRange", status: 416, message: "The requested range is not satisfiable",
-                 extra: [("ActualObjectSize", String(size))])
+                 extra: [("RangeRequested", requested), ("ActualObjectSize", String(size))])
     }
+    public static let invalidStorageClass = AWSError(code: "InvalidStorageClass", status: 400,
+                                                     message: "The storage class you specified is not valid")
     public static func invalidPart(_ message: String) -> AWSError { AWSError(code: "InvalidPart", status: 400, message: message) }
     public static let invalidPartOrder = AWSError(
         code: "InvalidPartOrder", status: 400, message: "The list of parts was not in ascending order. Parts must be ordered by part number.")

@@ -58,9 +58,14 @@ extension S3Service {
             throw AWSError(code: "InvalidLocationConstraint", status: 400, message: "The specified location-constraint is not valid",
                            extra: [("LocationConstraint", "us-east-1")])
         }
+        if let constraint, !Self.isRegionName(constraint) {
+            throw AWSError(code: "InvalidLocationConstraint", status: 400, message: "The specified location-constraint is not valid",
+                           extra: [("LocationConstraint", constraint)])
+        }
         let region = constraint ?? "us-east-1"
-        // As in AWS: the bucket's region must be the one the request was signed for.
-        if region != context.region {
+        // As in AWS: a request signed for us-east-1 (the global endpoint) may create a bucket in any region; any other
+        // region's endpoint creates buckets in its own region only.
+        if region != context.region, context.region != "us-east-1" {
             throw AWSError(code: "IllegalLocationConstraintException", status: 400,
                            message: "The \(constraint ?? "unspecified") location constraint is incompatible for the region specific endpoint this request was sent to.")
         }
@@ -76,6 +81,13 @@ extension S3Service {
             throw S3Error.bucketAlreadyExists(name)
         }
         return RESTResult(RESTResponse(headers: [("Location", "/" + name)]))
+    }
+
+    /// `eu-west-1`, `us-gov-east-1`, `ap-southeast-2`: the shape of an AWS region name.
+    static func isRegionName(_ s: String) -> Bool {
+        let parts = s.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count >= 3, let last = parts.last, last.allSatisfy(\.isASCII), Int(last) != nil else { return false }
+        return parts.dropLast().allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isLowercase } }
     }
 
     func deleteBucket(_ bucket: BucketRecord) async throws -> RESTResult {

@@ -87,7 +87,7 @@ extension S3Service {
         var after: String?
         if v2 {
             if let token = q["continuation-token"] {
-                guard let decoded = Data(base64Encoded: token).flatMap({ String(data: $0, encoding: .utf8) }) else {
+                guard let decoded = Data(base64Encoded: token).flatMap({ String(data: $0, encoding: .utf8) }), !decoded.isEmpty else {
                     throw S3Error.invalidArgument("The continuation token provided is incorrect", name: "continuation-token", value: token)
                 }
                 after = decoded

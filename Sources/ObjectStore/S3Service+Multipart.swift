@@ -47,6 +47,7 @@ extension S3Service {
     }
 
     func createUpload(_ bucket: BucketRecord, key: String, request: RESTRequest, context: CallContext) async throws -> RESTResult {
+        try Self.checkStorageClass(request)
         let template = UploadTemplate(contentType: request.header("content-type") ?? "binary/octet-stream",
                                       headers: Self.systemHeaders(request), metadata: try Self.userMetadata(request),
                                       tags: try Self.headerTags(request))
@@ -59,7 +60,7 @@ extension S3Service {
         w.element("Key", key)
         w.element("UploadId", uploadId)
         w.close("InitiateMultipartUploadResult")
-        return RESTResult(.xml(w))
+        return RESTResult(.xml(w, headers: [Self.serverSideEncryption]))
     }
 
     func upload(_ request: RESTRequest, bucket: BucketRecord, key: String) async throws -> UploadRecord {
@@ -88,7 +89,7 @@ extension S3Service {
             if let e = error as? StoreError, e.isNotFound { throw S3Error.noSuchUpload(upload.uploadId) }
             throw error
         }
-        var headers: [(String, String)] = [("ETag", "\"\(received.etag)\"")]
+        var headers: [(String, String)] = [("ETag", "\"\(received.etag)\""), Self.serverSideEncryption]
         if let algorithm = received.checksumAlgorithm, let value = received.digests.checksumBase64 {
             headers.append((algorithm.headerName, value))
         }
@@ -142,7 +143,7 @@ extension S3Service {
         w.element("Key", key)
         w.element("ETag", "\"\(etag)\"")
         w.close("CompleteMultipartUploadResult")
-        return RESTResult(.xml(w))
+        return RESTResult(.xml(w, headers: [Self.serverSideEncryption]))
     }
 
     static func hexBytes(_ hex: String) -> [UInt8] {
@@ -183,7 +184,7 @@ extension S3Service {
         w.element("Key", key)
         w.element("UploadId", upload.uploadId)
         w.element("PartNumberMarker", String(marker))
-        if let last = parts.last { w.element("NextPartNumberMarker", String(last.partNumber)) }
+        w.element("NextPartNumberMarker", String(parts.last?.partNumber ?? marker))
         w.element("MaxParts", String(maxParts))
         w.element("IsTruncated", all.count > maxParts ? "true" : "false")
         for p in parts {

@@ -7,6 +7,7 @@ extension S3Service {
     func putObject(_ bucket: BucketRecord, key: String, request: RESTRequest, context: CallContext) async throws -> RESTResult {
         let metadata = try Self.userMetadata(request)
         let tags = try Self.headerTags(request)
+        try Self.checkStorageClass(request)
         if request.header("if-none-match") == "*", try await catalog.object(bucket: bucket.name, key: key) != nil {
             throw S3Error.preconditionFailed
         }
@@ -17,7 +18,7 @@ extension S3Service {
             headers: Self.systemHeaders(request), metadata: metadata, tags: tags,
             checksumAlgorithm: received.checksumAlgorithm?.rawValue, checksumValue: received.digests.checksumBase64)
         try await commit(object, onlyIfAbsent: request.header("if-none-match") == "*")
-        var headers: [(String, String)] = [("ETag", "\"\(object.etag)\"")]
+        var headers: [(String, String)] = [("ETag", "\"\(object.etag)\""), Self.serverSideEncryption]
         if let algorithm = received.checksumAlgorithm, let value = received.digests.checksumBase64 {
             headers.append((algorithm.headerName, value))
         }
@@ -47,7 +48,7 @@ extension S3Service {
         let lastModified = Date(timeIntervalSince1970: Double(object.lastModified) / 1000)
         var headers: [(String, String)] = [
             ("ETag", "\"\(object.etag)\""), ("Last-Modified", Timestamp.rfc1123(lastModified)), ("Accept-Ranges", "bytes"),
-            ("Content-Type", request.query["response-content-type"] ?? object.contentType),
+            ("Content-Type", request.query["response-content-type"] ?? object.contentType), Self.serverSideEncryption,
         ]
         for (name, value) in object.headers.sorted(by: { $0.key < $1.key }) {
             let override = "response-" + name.lowercased()
@@ -92,14 +93,16 @@ extension S3Service {
                            extra: [("Condition", "If-Unmodified-Since")])
         }
         if let ifNoneMatch = request.header("if-none-match") {
-            if etagMatches(ifNoneMatch, object.etag) { throw notModified() }
+            if etagMatches(ifNoneMatch, object.etag) { throw notModified(object, lastModified: lastModified) }
         } else if let since = request.header("if-modified-since").flatMap(httpDate), seconds <= since.timeIntervalSince1970 {
-            throw notModified()
+            throw notModified(object, lastModified: lastModified)
         }
     }
 
-    static func notModified() -> AWSError {
-        AWSError(code: "NotModified", status: 304, message: "Not Modified")
+    /// A 304 carries the object's validators, as HTTP (RFC 9110 §15.4.5) and S3 send them.
+    static func notModified(_ object: ObjectRecord, lastModified: Date) -> AWSError {
+        AWSError(code: "NotModified", status: 304, message: "Not Modified",
+                 headers: [("ETag", "\"\(object.etag)\""), ("Last-Modified", Timestamp.rfc1123(lastModified))])
     }
 
     static func etagMatches(_ header: String, _ etag: String) -> Bool {
@@ -119,13 +122,13 @@ extension S3Service {
         guard parts.count == 2 else { return nil }
         if parts[0].isEmpty {
             guard let suffix = Int64(parts[1]) else { return nil }
-            guard suffix > 0, size > 0 else { throw S3Error.invalidRange(size: size) }
+            guard suffix > 0, size > 0 else { throw S3Error.invalidRange(size: size, requested: header) }
             return max(0, size - suffix)...(size - 1)
         }
         guard let start = Int64(parts[0]) else { return nil }
         guard parts[1].isEmpty || Int64(parts[1]) != nil else { return nil }
         if let last = Int64(parts[1]), last < start { return nil }
-        guard start < size else { throw S3Error.invalidRange(size: size) }
+        guard start < size else { throw S3Error.invalidRange(size: size, requested: header) }
         let end = parts[1].isEmpty ? size - 1 : Int64(parts[1])!
         return start...min(end, size - 1)
     }
@@ -182,11 +185,24 @@ extension S3Service {
             throw S3Error.invalidRequest(
                 "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
         }
+        try Self.checkStorageClass(request)
+        let checksum = try request.header("x-amz-checksum-algorithm").map { name throws -> ChecksumAlgorithm in
+            guard let algorithm = ChecksumAlgorithm(rawValue: name.uppercased()) else {
+                throw S3Error.invalidRequest("Checksum algorithm \(name) is not valid: use CRC32, CRC32C, SHA1 or SHA256.")
+            }
+            return algorithm
+        }
         var object = try await copy(source, to: bucket.name, key: key)
         if metadataDirective == "REPLACE" {
             object.metadata = try Self.userMetadata(request)
             object.headers = Self.systemHeaders(request)
             object.contentType = request.header("content-type") ?? "binary/octet-stream"
+        }
+        // The copy's storage class is the one asked for, else STANDARD: it is not copied from the source.
+        object.headers["x-amz-storage-class"] = request.header("x-amz-storage-class")
+        if let checksum, checksum.rawValue != object.checksumAlgorithm {
+            object.checksumAlgorithm = checksum.rawValue
+            object.checksumValue = try await blobs.checksum(object.blob, size: object.size, algorithm: checksum)
         }
         if taggingDirective == "REPLACE" { object.tags = try Self.headerTags(request) }
         try await commit(object)
@@ -194,8 +210,24 @@ extension S3Service {
         w.open("CopyObjectResult", xmlns: Self.namespace)
         w.element("ETag", "\"\(object.etag)\"")
         w.element("LastModified", Self.iso(object.lastModified))
+        if let algorithm = object.checksumAlgorithm, let value = object.checksumValue {
+            w.element("Checksum" + algorithm, value)
+        }
         w.close("CopyObjectResult")
-        return RESTResult(.xml(w))
+        return RESTResult(.xml(w, headers: [Self.serverSideEncryption]))
+    }
+
+    /// Every object is stored as S3 stores it by default since 2023: SSE-S3.
+    static let serverSideEncryption = ("x-amz-server-side-encryption", "AES256")
+
+    static let storageClasses: Set<String> = [
+        "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE",
+        "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE", "FSX_OPENZFS",
+    ]
+
+    /// `x-amz-storage-class`, when given, names one of S3's classes (kept and returned; every class reads alike here).
+    static func checkStorageClass(_ request: RESTRequest) throws {
+        if let c = request.header("x-amz-storage-class"), !storageClasses.contains(c) { throw S3Error.invalidStorageClass }
     }
 
     /// A new object record with the source's bytes and metadata. Blobs never change, so the copy shares the bytes

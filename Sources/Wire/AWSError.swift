@@ -11,15 +11,18 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
     public var queryCode: String?
     /// Extra members for XML error bodies (S3's `<Key>`, `<BucketName>`).
     public var extra: [(String, String)]
+    /// Response headers an S3 error carries (a 304's `ETag` and `Last-Modified`).
+    public var headers: [(String, String)]
 
     public init(code: String, status: Int = 400, message: String, fault: Fault? = nil, queryCode: String? = nil,
-                extra: [(String, String)] = []) {
+                extra: [(String, String)] = [], headers: [(String, String)] = []) {
         self.code = code
         self.status = status
         self.message = message
         self.fault = fault ?? (status >= 500 ? .receiver : .sender)
         self.queryCode = queryCode
         self.extra = extra
+        self.headers = headers
     }
 
     public static func == (lhs: AWSError, rhs: AWSError) -> Bool {

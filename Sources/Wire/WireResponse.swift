@@ -75,7 +75,7 @@ extension AWSProtocol {
             return WireResponse(status: error.status,
                                 headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestId)], body: w.bytes)
         case .restXML:
-            let headers: [(String, String)] = [("x-amz-request-id", requestId), ("x-amz-id-2", requestId)]
+            let headers: [(String, String)] = [("x-amz-request-id", requestId), ("x-amz-id-2", requestId)] + error.headers
             if isHead { return WireResponse(status: error.status, headers: headers) }
             var w = XMLWriter(declaration: true)
             w.open("Error")

@@ -1,6 +1,7 @@
 """Behaviours first seen in tests run against real AWS, one boto3 test each: SNS FIFO topics and raw delivery of
 message attributes, SQS queue names as QueueUrl and FIFO throughput attributes, EventBridge buses, connections and
-target ARNs, IAM tags, AWS Batch terminate/cancel and retry actions, and the STS operations Cairn does not serve.
+target ARNs, IAM tags, AWS Batch terminate/cancel and retry actions, the STS operations Cairn does not serve, and S3 bucket
+locations, SSE-S3, storage classes, copy checksums, 304s, ranges, ListParts markers and continuation tokens.
 Codes follow the botocore models and the AWS API references."""
 
 from __future__ import annotations
@@ -371,3 +372,108 @@ def test_unserved_unsigned_sts_operations_are_invalid_actions(server, operation,
     assert err["Error"]["Code"] == "InvalidAction", err
     assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert action in err["Error"]["Message"], err
+
+
+# -- S3 ----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def s3(server):
+    return server.client("s3")
+
+
+def new_bucket(s3) -> str:
+    name = unique("b").lower()
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+def test_create_bucket_location_rules(server, s3):
+    """The us-east-1 endpoint creates a bucket in any region; another region's endpoint only in its own."""
+    anywhere = unique("loc").lower()
+    s3.create_bucket(Bucket=anywhere, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    assert s3.get_bucket_location(Bucket=anywhere)["LocationConstraint"] == "eu-west-1"
+    eu = server.client("s3", region="eu-west-1")
+    for config in ({}, {"CreateBucketConfiguration": {"LocationConstraint": "ap-south-1"}}):
+        name = unique("loc").lower()
+        err = error_of(eu.create_bucket, Bucket=name, **config)["Error"]
+        assert err["Code"] == "IllegalLocationConstraintException", err
+        assert name not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    for constraint in ("us-east-1", "mars-north"):
+        err = error_of(s3.create_bucket, Bucket=unique("loc").lower(),
+                       CreateBucketConfiguration={"LocationConstraint": constraint})["Error"]
+        assert err["Code"] == "InvalidLocationConstraint", err
+
+
+def test_objects_report_sse_s3(s3):
+    bucket = new_bucket(s3)
+    assert s3.put_object(Bucket=bucket, Key="k", Body=b"x")["ServerSideEncryption"] == "AES256"
+    assert s3.head_object(Bucket=bucket, Key="k")["ServerSideEncryption"] == "AES256"
+    assert s3.get_object(Bucket=bucket, Key="k")["ServerSideEncryption"] == "AES256"
+    assert s3.copy_object(Bucket=bucket, Key="c", CopySource=f"{bucket}/k")["ServerSideEncryption"] == "AES256"
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="m")
+    assert upload["ServerSideEncryption"] == "AES256"
+    part = s3.upload_part(Bucket=bucket, Key="m", UploadId=upload["UploadId"], PartNumber=1, Body=b"p")
+    assert part["ServerSideEncryption"] == "AES256"
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="m", UploadId=upload["UploadId"],
+                                        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert done["ServerSideEncryption"] == "AES256"
+
+
+def test_copy_object_storage_class_and_checksum(s3):
+    bucket = new_bucket(s3)
+    s3.put_object(Bucket=bucket, Key="src", Body=b"payload", StorageClass="STANDARD_IA")
+    assert s3.head_object(Bucket=bucket, Key="src")["StorageClass"] == "STANDARD_IA"
+    # Not copied from the source: STANDARD (no header) unless asked for.
+    s3.copy_object(Bucket=bucket, Key="plain", CopySource=f"{bucket}/src")
+    assert "StorageClass" not in s3.head_object(Bucket=bucket, Key="plain")
+    s3.copy_object(Bucket=bucket, Key="glacier", CopySource=f"{bucket}/src", StorageClass="GLACIER_IR")
+    assert s3.head_object(Bucket=bucket, Key="glacier")["StorageClass"] == "GLACIER_IR"
+    out = s3.copy_object(Bucket=bucket, Key="summed", CopySource=f"{bucket}/src", ChecksumAlgorithm="SHA256")
+    expected = base64.b64encode(hashlib.sha256(b"payload").digest()).decode()
+    assert out["CopyObjectResult"]["ChecksumSHA256"] == expected
+    head = s3.head_object(Bucket=bucket, Key="summed", ChecksumMode="ENABLED")
+    assert head["ChecksumSHA256"] == expected
+
+
+def test_unknown_storage_class_is_invalid_storage_class(s3):
+    bucket = new_bucket(s3)
+    for call, kwargs in ((s3.put_object, {"Body": b"x"}), (s3.create_multipart_upload, {})):
+        err = error_of(call, Bucket=bucket, Key="k", StorageClass="COLD_AS_ICE", **kwargs)["Error"]
+        assert err["Code"] == "InvalidStorageClass", err
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+def test_not_modified_carries_the_etag(s3):
+    bucket = new_bucket(s3)
+    etag = s3.put_object(Bucket=bucket, Key="k", Body=b"x")["ETag"]
+    resp = error_of(s3.get_object, Bucket=bucket, Key="k", IfNoneMatch=etag)
+    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 304
+    assert resp["ResponseMetadata"]["HTTPHeaders"]["etag"] == etag
+    assert "last-modified" in resp["ResponseMetadata"]["HTTPHeaders"]
+
+
+def test_invalid_range_carries_the_range_requested(s3):
+    bucket = new_bucket(s3)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"12345")
+    resp = error_of(s3.get_object, Bucket=bucket, Key="k", Range="bytes=100-200")
+    assert resp["Error"]["Code"] == "InvalidRange"
+    assert resp["Error"]["RangeRequested"] == "bytes=100-200"
+    assert resp["Error"]["ActualObjectSize"] == "5"
+
+
+def test_list_parts_returns_next_part_number_marker(s3):
+    bucket = new_bucket(s3)
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="m")["UploadId"]
+    assert s3.list_parts(Bucket=bucket, Key="m", UploadId=upload_id)["NextPartNumberMarker"] == 0
+    for n in (1, 2, 3):
+        s3.upload_part(Bucket=bucket, Key="m", UploadId=upload_id, PartNumber=n, Body=b"p")
+    page = s3.list_parts(Bucket=bucket, Key="m", UploadId=upload_id, MaxParts=2)
+    assert page["IsTruncated"] and page["NextPartNumberMarker"] == 2
+    rest = s3.list_parts(Bucket=bucket, Key="m", UploadId=upload_id, PartNumberMarker=2)
+    assert [p["PartNumber"] for p in rest["Parts"]] == [3] and rest["NextPartNumberMarker"] == 3
+
+
+def test_empty_continuation_token_is_refused(s3):
+    bucket = new_bucket(s3)
+    err = error_of(s3.list_objects_v2, Bucket=bucket, ContinuationToken="")["Error"]
+    assert err["Code"] == "InvalidArgument", err
