@@ -13,6 +13,7 @@ extension JobRunner {
             guard let preparing = try await transitions.move(job, to: .preparing) else { return }
             job = preparing
         }
+        if hold?.limit == 0 { return }
         let state = JobRunState(decoding: job.state)
         let definition = JobDefinition(job: job, state: state)
         var generated: (arn: String, etag: String)?

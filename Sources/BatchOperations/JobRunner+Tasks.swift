@@ -13,6 +13,7 @@ extension JobRunner {
             if let completing = try await transitions.move(job, to: .completing) { try await complete(completing) }
             return true
         }
+        if let limit = hold?.limit, job.succeededTasks + job.failedTasks >= limit { return false }
         let state = JobRunState(decoding: job.state)
         let definition = JobDefinition(job: job, state: state)
         let results = try await apply(definition, tasks, accountId: job.accountId)

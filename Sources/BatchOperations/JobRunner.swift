@@ -19,10 +19,25 @@ public final class JobRunner: Service, Sendable {
     let batchSize: Int
     /// AWS fails a job once at least this many tasks were attempted and more than half of them failed.
     let failureThresholdMinimum: Int64
+    let hold: Hold?
     private let signal = WakeSignal()
 
+    /// For tests (`--batch-operations-hold-file`): while the file exists, jobs stop at a point the test chose, and
+    /// go on when it is removed. Empty, it holds new jobs in Preparing; holding a number N, it lets jobs prepare and
+    /// holds each Active job once it has attempted N tasks. Control requests (cancel, pause) are served while held.
+    public struct Hold: Sendable {
+        let path: String
+        public init(path: String) { self.path = path }
+
+        /// nil: no hold; else the number of tasks a job may attempt (0: not even prepare).
+        var limit: Int64? {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+            return Int64(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        }
+    }
+
     public init(store: any JobStore, transitions: JobTransitions, s3: S3Service, clock: any WallClock, logger: Logger,
-                batchSize: Int = 1000, failureThresholdMinimum: Int64 = 1000) {
+                batchSize: Int = 1000, failureThresholdMinimum: Int64 = 1000, hold: Hold? = nil) {
         self.store = store
         self.transitions = transitions
         self.s3 = s3
@@ -30,6 +45,7 @@ public final class JobRunner: Service, Sendable {
         self.logger = logger
         self.batchSize = batchSize
         self.failureThresholdMinimum = failureThresholdMinimum
+        self.hold = hold
     }
 
     /// Something changed (a new job, a confirmation, a cancel): look soon.

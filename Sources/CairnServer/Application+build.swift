@@ -100,7 +100,8 @@ func assemble(
                                           clock: clock, wake: { trailWriter.wake() })
     let jobStore = SQLJobStore(store: store)
     let jobTransitions = JobTransitions(store: jobStore, recorder: recorder, clock: clock)
-    let jobRunner = JobRunner(store: jobStore, transitions: jobTransitions, s3: s3, clock: clock, logger: logger)
+    let jobRunner = JobRunner(store: jobStore, transitions: jobTransitions, s3: s3, clock: clock, logger: logger,
+                              hold: configuration.batchOperationsHoldFile.map(JobRunner.Hold.init))
     let s3Control = S3ControlService(store: jobStore, transitions: jobTransitions, clock: clock,
                                      confirmationByDefault: configuration.s3BatchConfirmationByDefault,
                                      wake: { jobRunner.wake() })

@@ -43,6 +43,8 @@ public struct CairnConfiguration: Sendable {
     public var batchLogDirectory: String { (dataDirectory as NSString).appendingPathComponent("batch-logs") }
     /// Whether an S3 Batch Operations job whose CreateJob omits `ConfirmationRequired` waits in Suspended.
     public var s3BatchConfirmationByDefault: Bool = true
+    /// For tests: while this file exists, S3 Batch Operations jobs stop where its content says (see `JobRunner.Hold`).
+    public var batchOperationsHoldFile: String?
 
     public init() {}
 

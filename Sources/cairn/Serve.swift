@@ -39,6 +39,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("batch-jobs-confirm-by-default"),
             help: "Whether an S3 Batch Operations job created without ConfirmationRequired waits in Suspended: true or false (CAIRN_BATCH_JOBS_CONFIRM_BY_DEFAULT, default true, as the S3 guide's CLI walkthrough shows).")
     var batchJobsConfirmByDefault: String?
+    @Option(name: .customLong("batch-operations-hold-file"),
+            help: ArgumentHelp("For tests: while this file exists, S3 Batch Operations jobs hold: in Preparing when it is empty, else once they have attempted the number of tasks it holds.", visibility: .hidden))
+    var batchOperationsHoldFile: String?
     @Option(name: .customLong("batch-runner"),
             help: "How AWS Batch jobs run: 'none' (they wait in RUNNABLE) or 'local' (their commands run as local processes; only for trusted callers) (CAIRN_BATCH_RUNNER, default none).")
     var batchRunner: String?
@@ -107,6 +110,7 @@ struct Serve: AsyncParsableCommand {
             c.connectionIdleTimeout = seconds
         }
         c.batchWorkDirectory = batchWorkDir ?? env["CAIRN_BATCH_WORK_DIR"] ?? c.batchWorkDirectory
+        c.batchOperationsHoldFile = batchOperationsHoldFile
         c.batchRunAs = batchRunAs ?? env["CAIRN_BATCH_RUN_AS"]
         let deny = httpTargetDeny.isEmpty
             ? (env["CAIRN_HTTP_TARGET_DENY"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }

@@ -193,6 +193,25 @@ def runner_went_round(ctl) -> None:
     assert wait_status(ctl, marker_job(ctl))["Status"] == "Failed"
 
 
+class Hold:
+    """The server's `--batch-operations-hold-file`: while it exists, jobs stop where the test says, so a job is in
+    the state a test needs for as long as the test needs it, on any machine. `hold()` keeps new jobs in
+    Preparing and Active jobs from starting a batch; `hold(n)` lets jobs prepare and stops each Active job once
+    it has attempted n tasks. Cancels and pauses are served while held."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def args(self) -> tuple[str, str]:
+        return ("--batch-operations-hold-file", str(self.path))
+
+    def hold(self, after_tasks: int = 0) -> None:
+        self.path.write_text(str(after_tasks) if after_tasks else "")
+
+    def release(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
 def job_messages(srv, url: str, job_id: str, until: str, timeout: float = 60) -> list[dict]:
     """Receive (and delete) messages in arrival order until the job's `until` status event arrived; returns the
     parsed bodies of this job's events.
@@ -833,21 +852,21 @@ def test_update_job_priority_returns_and_shows_the_new_priority(server, s3, ctl)
     assert describe(ctl, job_id)["Priority"] == 99
 
 
-def test_higher_priority_ready_job_runs_first_when_capacity_frees_up(cairn_factory):
-    srv = cairn_factory.new()
+def test_higher_priority_ready_job_runs_first_when_capacity_frees_up(cairn_factory, tmp_path):
+    gate = Hold(tmp_path / "hold")
+    srv = cairn_factory.new(*gate.args())
     s3, ctl = srv.client("s3"), s3control(srv)
     src, dst = new_bucket(s3, "blocker"), new_bucket(s3, "blocked")
     s3.put_object(Bucket=src, Key="same", Body=b"x")
-    # The blocker copies one object 20,000 times: Active hundreds of times longer than the few calls below take
-    # (about a minute on a debug build, against a fraction of a second). Cancelling it frees the capacity.
-    blocker_manifest = upload_manifest(s3, src, [(src, "same")] * 20_000)
-    blocker = create(ctl, blocker_manifest, {"S3PutObjectCopy": {"TargetResource": f"arn:aws:s3:::{dst}"}},
-                     priority=1000)
+    blocker = create(ctl, upload_manifest(s3, src, [(src, "same")] * 3),
+                     {"S3PutObjectCopy": {"TargetResource": f"arn:aws:s3:::{dst}"}}, priority=1000)
     small = upload_manifest(s3, src, [(src, "same")])
     low = create(ctl, small, priority=10)
     high = create(ctl, small, priority=50)
     for j in (blocker, low, high):
         wait_status(ctl, j, "Suspended")
+    # Held, the blocker stays Active before its first batch for as long as the calls below take.
+    gate.hold()
     ctl.update_job_status(AccountId=ACCOUNT, JobId=blocker, RequestedJobStatus="Ready")
     wait_status(ctl, blocker, "Active")
     # Confirm the low one first; both wait for the blocker.
@@ -857,6 +876,8 @@ def test_higher_priority_ready_job_runs_first_when_capacity_frees_up(cairn_facto
     assert statuses == {blocker: "Active", low: "Ready", high: "Ready"}, statuses
     ctl.update_job_status(AccountId=ACCOUNT, JobId=blocker, RequestedJobStatus="Cancelled")
     assert wait_status(ctl, blocker)["Status"] == "Cancelled"
+    assert describe(ctl, blocker)["ProgressSummary"]["NumberOfTasksSucceeded"] == 0
+    gate.release()
     for j in (low, high):
         assert wait_status(ctl, j)["Status"] == "Complete"
 
@@ -873,26 +894,31 @@ def test_higher_priority_ready_job_runs_first_when_capacity_frees_up(cairn_facto
     assert order.index((high, "Complete")) < order.index((low, "Active"))
 
 
-def test_a_higher_priority_job_pauses_a_running_lower_one(cairn_factory):
-    srv = cairn_factory.new()
+def test_a_higher_priority_job_pauses_a_running_lower_one(cairn_factory, tmp_path):
+    gate = Hold(tmp_path / "hold")
+    srv = cairn_factory.new(*gate.args())
     s3, ctl = srv.client("s3"), s3control(srv)
     src, dst = new_bucket(s3, "pausesrc"), new_bucket(s3, "pausedst")
     s3.put_object(Bucket=src, Key="same", Body=b"x")
     # Prepared first and held in Suspended, the urgent job needs a single call to become Ready.
     urgent = create(ctl, upload_manifest(s3, src, [(src, "same")]), priority=500, ConfirmationRequired=True)
     wait_status(ctl, urgent, "Suspended")
-    # The big job copies one object 6,000 times, in six batches: Active for seconds (about 20 on a debug build)
-    # where the confirmation below takes a few milliseconds.
-    big = create(ctl, upload_manifest(s3, src, [(src, "same")] * 6000),
+    # The big job copies one object 2,000 times, in two batches of 1,000; the hold stops it after its first, so
+    # it is Active, mid-run, when the urgent job is confirmed.
+    gate.hold(after_tasks=1)
+    big = create(ctl, upload_manifest(s3, src, [(src, "same")] * 2000),
                  {"S3PutObjectCopy": {"TargetResource": f"arn:aws:s3:::{dst}"}}, priority=1,
                  ConfirmationRequired=False)
     wait_status(ctl, big, "Active")
     ctl.update_job_status(AccountId=ACCOUNT, JobId=urgent, RequestedJobStatus="Ready")
+    # The urgent job's one task is its first batch; it completes while the big one is held again, Active.
     assert wait_status(ctl, urgent)["Status"] == "Complete"
+    assert wait_status(ctl, big, "Active")["ProgressSummary"]["NumberOfTasksSucceeded"] == 1000
+    gate.release()
     big_job = wait_status(ctl, big)
     assert big_job["Status"] == "Complete"
     p = big_job["ProgressSummary"]
-    assert (p["TotalNumberOfTasks"], p["NumberOfTasksSucceeded"], p["NumberOfTasksFailed"]) == (6000, 6000, 0)
+    assert (p["TotalNumberOfTasks"], p["NumberOfTasksSucceeded"], p["NumberOfTasksFailed"]) == (2000, 2000, 0)
     assert job_statuses(srv, big) == ["New", "Preparing", "Ready", "Active", "Pausing", "Paused", "Active",
                                       "Completing", "Complete"]
     order = [(e["Record"]["serviceEventDetails"]["jobId"], e["Record"]["serviceEventDetails"]["status"])
@@ -920,23 +946,25 @@ def test_job_tagging_get_put_delete_round_trip(server, s3, ctl):
     assert job_statuses(server, job_id) == ["New", "Preparing", "Suspended"]
 
 
-def test_priority_and_tags_changed_while_preparing_are_kept(cairn_factory):
-    srv = cairn_factory.new()
+def test_priority_and_tags_changed_while_preparing_are_kept(cairn_factory, tmp_path):
+    gate = Hold(tmp_path / "hold")
+    srv = cairn_factory.new(*gate.args())
     s3, ctl = srv.client("s3"), s3control(srv)
     bucket = new_bucket(s3, "preparing")
     s3.put_object(Bucket=bucket, Key="same", Body=b"x")
-    # A long manifest keeps the job in Preparing for a long while (about 20 s on a debug build) against the
-    # three calls below (a few milliseconds).
-    manifest = upload_manifest(s3, bucket, [(bucket, "same")] * 200_000)
+    manifest = upload_manifest(s3, bucket, [(bucket, "same")] * 10)
+    # Held, the job stays in Preparing while the calls below change it.
+    gate.hold()
     job_id = create(ctl, manifest, priority=5, Tags=[{"Key": "t", "Value": "before"}])
-    job = wait_status(ctl, job_id, {"Preparing", "Suspended"})
-    assert job["Status"] == "Preparing", job
+    assert wait_status(ctl, job_id, "Preparing")["Status"] == "Preparing"
     assert ctl.update_job_priority(AccountId=ACCOUNT, JobId=job_id, Priority=77)["Priority"] == 77
     ctl.put_job_tagging(AccountId=ACCOUNT, JobId=job_id, Tags=[{"Key": "t", "Value": "after"}])
     assert describe(ctl, job_id)["Status"] == "Preparing"
+    gate.release()
     job = wait_status(ctl, job_id, "Suspended")
     assert (job["Priority"], ctl.get_job_tagging(AccountId=ACCOUNT, JobId=job_id)["Tags"]) == \
         (77, [{"Key": "t", "Value": "after"}])
+    assert job["ProgressSummary"]["TotalNumberOfTasks"] == 10
 
 
 # -- 12. the aws CLI ----------------------------------------------------------------------------------
@@ -982,20 +1010,23 @@ def test_aws_cli_create_describe_and_list_jobs_through_the_proxy(server, s3, aws
 
 N_RESTART = 5000
 # The restart and cancel jobs go over every object this many times: N_RESTART * ROUNDS tasks in batches of
-# 1,000, so the job is Active for many batches (seconds) and a poll every few milliseconds sees it mid-run.
-ROUNDS = 3
+# 1,000; the hold file stops them mid-run.
+ROUNDS = 1
 
 
 @pytest.fixture(scope="module")
 def big_bucket(tmp_path_factory):
     """A server of its own with N_RESTART objects in one bucket (uploaded once for both restart tests)."""
     from conftest import ServerFactory
-    factory = ServerFactory(tmp_path_factory.mktemp("batch-restart"))
-    srv = factory.new()
+    root = tmp_path_factory.mktemp("batch-restart")
+    factory = ServerFactory(root)
+    gate = Hold(root / "hold")
+    srv = factory.new(*gate.args())
     bucket = new_bucket(srv.client("s3"), "restart")
     keys = [f"obj/{i:05d}" for i in range(N_RESTART)]
     put_objects(fast_s3(srv), bucket, keys, body=lambda k: b"x", threads=32)
-    yield srv, bucket, keys
+    yield srv, bucket, keys, gate
+    gate.release()
     factory.close()
 
 
@@ -1006,27 +1037,24 @@ def fast_s3(srv):
 
 @pytest.mark.parametrize("how", ["sigterm", "kill9"])
 def test_restart_mid_job_resumes_without_losing_or_redoing_tasks(big_bucket, how):
-    srv, bucket, keys = big_bucket
+    srv, bucket, keys, gate = big_bucket
     s3, ctl = srv.client("s3"), s3control(srv)
     tag_set = [{"Key": "round", "Value": how}]
     manifest = upload_manifest(s3, bucket, [(bucket, k) for k in keys] * ROUNDS)
     total = N_RESTART * ROUNDS
     job_id = create(ctl, manifest, {"S3PutObjectTagging": {"TagSet": tag_set}}, report(bucket, f"report-{how}"))
     wait_status(ctl, job_id, "Suspended")
+    # Held after two batches: Active, mid-run, until released just before the restart (which then lands between
+    # batches or inside one, wherever the runner is: both must lose and redo nothing).
+    gate.hold(after_tasks=2000)
     ctl.update_job_status(AccountId=ACCOUNT, JobId=job_id, RequestedJobStatus="Ready")
-
-    caught = None
+    caught = wait_status(ctl, job_id, "Active")
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        job = describe(ctl, job_id)
-        done = job["ProgressSummary"]["NumberOfTasksSucceeded"]
-        if job["Status"] == "Active" and 0 < done < total:
-            caught = job
-            break
-        if job["Status"] in TERMINAL or job["Status"] == "Completing":
-            break
-        time.sleep(0.005)
-    assert caught is not None, f"the job was never seen Active mid-run: {job}"
+    while caught["ProgressSummary"]["NumberOfTasksSucceeded"] < 2000 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        caught = describe(ctl, job_id)
+    assert caught["Status"] == "Active" and caught["ProgressSummary"]["NumberOfTasksSucceeded"] == 2000, caught
+    gate.release()
     if how == "sigterm":
         srv.restart()
     else:
@@ -1056,28 +1084,30 @@ def test_restart_mid_job_resumes_without_losing_or_redoing_tasks(big_bucket, how
 
 
 def test_cancel_an_active_job_stops_it_and_counts_only_the_tasks_done(big_bucket):
-    srv, bucket, keys = big_bucket
+    srv, bucket, keys, gate = big_bucket
     s3, ctl = srv.client("s3"), s3control(srv)
     manifest = upload_manifest(s3, bucket, [(bucket, k) for k in keys] * ROUNDS)
     total = N_RESTART * ROUNDS
+    # Held after one batch: Active, mid-run, when the cancel arrives.
+    gate.hold(after_tasks=1000)
     job_id = create(ctl, manifest, {"S3PutObjectTagging": {"TagSet": [{"Key": "round", "Value": "cancel"}]}},
                     ConfirmationRequired=False)
     deadline = time.monotonic() + 60
     while True:
         job = describe(ctl, job_id)
-        if job["Status"] == "Active" and job["ProgressSummary"]["NumberOfTasksSucceeded"] > 0:
+        if job["Status"] == "Active" and job["ProgressSummary"]["NumberOfTasksSucceeded"] == 1000:
             break
-        assert job["Status"] not in TERMINAL and job["Status"] != "Completing" and time.monotonic() < deadline, \
-            f"the job was never seen Active mid-run: {job}"
-        time.sleep(0.005)
+        assert job["Status"] not in TERMINAL and time.monotonic() < deadline, f"the job was never held mid-run: {job}"
+        time.sleep(0.05)
     out = ctl.update_job_status(AccountId=ACCOUNT, JobId=job_id, RequestedJobStatus="Cancelled",
                                 StatusUpdateReason="stop")
     assert out["Status"] == "Cancelling"
     job = wait_status(ctl, job_id)
     assert job["Status"] == "Cancelled"
     done = job["ProgressSummary"]["NumberOfTasksSucceeded"]
-    assert 0 < done < total
-    runner_went_round(ctl)  # nothing runs after Cancelled
+    assert done == 1000 < total
+    gate.release()
+    runner_went_round(ctl)  # nothing runs after Cancelled, held or not
     assert describe(ctl, job_id)["ProgressSummary"]["NumberOfTasksSucceeded"] == done
     fast = fast_s3(srv)
     with ThreadPoolExecutor(32) as ex:
