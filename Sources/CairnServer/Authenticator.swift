@@ -103,7 +103,7 @@ struct Authenticator: Sendable {
     /// `--accept-any-credentials` takes unknown keys from the Authorization header only: a browser can put a URL
     /// (and so query-string credentials) in any page, but cannot send that header cross-origin without a preflight.
     static let unverifiedPresigned = AuthenticationError.refused(
-        "Query-string credentials must be signed by a known access key: --accept-any-credentials accepts unknown keys only in the Authorization header.")
+        "Query-string and form credentials must be signed by a known access key: --accept-any-credentials accepts unknown keys only in the Authorization header.")
 
     /// A legacy SigV2 presigned URL (boto3's default for `generate_presigned_url` in most regions, `aws-wire.md` §3.4):
     /// HMAC-SHA1 of the string to sign, base64.
@@ -115,6 +115,26 @@ struct Authenticator: Sendable {
         let mac = HMAC<Insecure.SHA1>.authenticationCode(for: Array(stringToSign.utf8), using: SymmetricKey(data: Array(credential.secret.utf8)))
         guard SigV4.constantTimeEquals(Data(mac).base64EncodedString(), signature) else { throw .badSignature }
         return Authenticated(principal: credential.principal, accountId: credential.accountId)
+    }
+
+    /// A browser-form upload (S3 POST Object): the policy document, base64 as sent, signed with the signing key of the
+    /// `x-amz-credential` scope. Returns the caller and the scope's region.
+    func authenticatePostPolicy(credential text: String, amzDate: String, policy: String, signature: String,
+                                securityToken: String?, now: Date) async throws(AuthenticationError) -> (Authenticated, region: String) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 5, parts[3] == "s3", parts[4] == "aws4_request", !parts[0].isEmpty, !parts[2].isEmpty,
+              Timestamp.parseAmzDate(amzDate) != nil, amzDate.hasPrefix(parts[1])
+        else {
+            throw .incomplete("x-amz-credential must be <key>/<yyyymmdd>/<region>/s3/aws4_request, for the day of x-amz-date.")
+        }
+        let credential = try await credential(parts[0], token: securityToken, now: now)
+        if credential.unverified { throw Self.unverifiedPresigned }
+        let scope = SigV4.CredentialScope(date: parts[1], region: parts[2], service: parts[3])
+        let key = signingKeys.key(accessKeyId: parts[0], secret: credential.secret, scope: scope)
+        guard SigV4.constantTimeEquals(SigV4.signature(signingKey: key, stringToSign: policy), signature.lowercased()) else {
+            throw .badSignature
+        }
+        return (Authenticated(principal: credential.principal, accountId: credential.accountId), parts[2])
     }
 
     /// The credential of an access key, with its session token (for temporary keys) checked: both signature

@@ -73,6 +73,13 @@ public struct Gateway: HTTPResponder {
             }
         }
 
+        // S3 browser-form uploads: the credentials are form fields.
+        if headers["authorization"] == nil, request.method == .post, registry.servesREST("s3"),
+           let type = headers["content-type"]?.first, type.lowercased().hasPrefix("multipart/form-data") {
+            return await respondPostObject(request: request, path: path, headers: headers, contentType: type,
+                                           requestId: requestId, context: context)
+        }
+
         // STS's federation calls are unsigned by design: they get the answer for an operation Cairn does not serve, not
         // a missing signature.
         if headers["authorization"] == nil, request.method == .post,

@@ -26,6 +26,36 @@ extension S3Service {
                           audit: AuditDetails(additionalEventData: Self.bytesIn(object.size, request: request)))
     }
 
+    /// A browser-form upload (POST Object), stored as PutObject stores it and answered as the form's
+    /// `success_action_redirect` or `success_action_status` (200, 201 with a PostResponse, or 204) asks.
+    func postObject(_ bucket: BucketRecord, key: String, request: RESTRequest, context: CallContext) async throws -> RESTResult {
+        let stored = try await putObject(bucket, key: key, request: request, context: context)
+        let etag = stored.response.headers.first { $0.0 == "ETag" }?.1 ?? ""
+        let location = "http://\(context.host)\(Self.objectPath(host: context.host, bucket: bucket.name, key: key))"
+        let headers = stored.response.headers + [("Location", location)]
+        if let redirect = request.query["success_action_redirect"], var url = URLComponents(string: redirect),
+           url.scheme == "http" || url.scheme == "https" {
+            url.queryItems = (url.queryItems ?? []) + [
+                URLQueryItem(name: "bucket", value: bucket.name), URLQueryItem(name: "key", value: key),
+                URLQueryItem(name: "etag", value: etag),
+            ]
+            return RESTResult(RESTResponse(status: 303, headers: [("Location", url.string ?? redirect)]), audit: stored.audit)
+        }
+        switch request.query["success_action_status"] {
+        case "200": return RESTResult(RESTResponse(status: 200, headers: headers), audit: stored.audit)
+        case "201":
+            var w = XMLWriter(declaration: true)
+            w.open("PostResponse")
+            w.element("Location", location)
+            w.element("Bucket", bucket.name)
+            w.element("Key", key)
+            w.element("ETag", etag)
+            w.close("PostResponse")
+            return RESTResult(.xml(w, status: 201, headers: headers), audit: stored.audit)
+        default: return RESTResult(RESTResponse(status: 204, headers: headers), audit: stored.audit)
+        }
+    }
+
     /// Writes the metadata; the blob it replaces (or, on failure, its own) is deleted afterwards.
     func commit(_ object: ObjectRecord, onlyIfAbsent: Bool = false) async throws {
         do {

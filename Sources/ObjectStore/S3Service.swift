@@ -8,8 +8,8 @@ public struct S3Service: RESTService {
     public static let namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
     /// Object-level operations: CloudTrail data events, never in event history.
     public static let dataEvents: Set<String> = [
-        "PutObject", "GetObject", "HeadObject", "DeleteObject", "DeleteObjects", "CopyObject", "ListObjects", "ListObjectsV2",
-        "PutObjectTagging", "GetObjectTagging", "DeleteObjectTagging", "CreateMultipartUpload", "UploadPart",
+        "PutObject", "PostObject", "GetObject", "HeadObject", "DeleteObject", "DeleteObjects", "CopyObject", "ListObjects",
+        "ListObjectsV2", "PutObjectTagging", "GetObjectTagging", "DeleteObjectTagging", "CreateMultipartUpload", "UploadPart",
         "CompleteMultipartUpload", "AbortMultipartUpload", "ListParts",
     ]
     /// The largest single PUT S3 accepts (5 GiB).
@@ -45,6 +45,18 @@ public struct S3Service: RESTService {
         self.catalog = catalog
         self.blobs = blobs
         self.clock = clock
+    }
+
+    /// The bucket a browser-form upload names: a POST to the bucket's own URL, in either addressing style.
+    public static func postBucket(host: String, rawPath: String) -> String? {
+        guard case .success(let target) = S3Target.parse(host: host, rawPath: rawPath), target.key == nil else { return nil }
+        return target.bucket
+    }
+
+    /// The raw path of `key` in `bucket`, in the addressing style `host` uses.
+    public static func objectPath(host: String, bucket: String, key: String) -> String {
+        let encoded = SigV4.percentEncode(key, keepSlash: true)
+        return S3Target.virtualHostBucket(host) == nil ? "/\(bucket)/\(encoded)" : "/\(encoded)"
     }
 
     public func accepts(_ request: RESTRequest) -> Bool {
@@ -170,6 +182,7 @@ public struct S3Service: RESTService {
         case "ListObjectsV2": return try await listObjects(bucket, request: request, v2: true)
         case "DeleteObjects": return try await deleteObjects(bucket, request: request)
         case "PutObject": return try await putObject(bucket, key: key, request: request, context: context)
+        case "PostObject": return try await postObject(bucket, key: key, request: request, context: context)
         case "CopyObject": return try await copyObject(bucket, key: key, request: request, context: context)
         case "GetObject": return try await getObject(bucket, key: key, request: request, head: false)
         case "HeadObject": return try await getObject(bucket, key: key, request: request, head: true)

@@ -477,3 +477,83 @@ def test_empty_continuation_token_is_refused(s3):
     bucket = new_bucket(s3)
     err = error_of(s3.list_objects_v2, Bucket=bucket, ContinuationToken="")["Error"]
     assert err["Code"] == "InvalidArgument", err
+
+
+# -- S3 browser-form uploads (POST Object) ---------------------------------------------------------------------
+
+def post_form(post: dict, data: bytes, filename: str = "hello.txt", extra: dict | None = None,
+              file_type: str = "text/plain"):
+    """Sends what a browser sends for boto3's generate_presigned_post: the fields, then the file."""
+    import urllib3
+    from conftest import http
+    fields = list(post["fields"].items()) + list((extra or {}).items())
+    body, content_type = urllib3.encode_multipart_formdata(fields + [("file", (filename, data, file_type))])
+    return http("POST", post["url"], body=body, headers={"Content-Type": content_type})
+
+
+def xml_code(resp) -> str:
+    import re
+    found = re.search(r"<Code>([^<]+)</Code>", resp.text)
+    return found.group(1) if found else ""
+
+
+@pytest.mark.parametrize("signer", ["default", "s3v4"])
+def test_presigned_post_uploads_with_fields_and_filename(server, s3, signer):
+    """boto3 signs POST policies with SigV2 by default and SigV4 when told; both are accepted."""
+    presigner = s3 if signer == "default" else server.session().client(
+        "s3", endpoint_url=server.endpoint, config=NO_RETRY.merge(Config(signature_version=signer)))
+    bucket = new_bucket(s3)
+    post = presigner.generate_presigned_post(
+        Bucket=bucket, Key="uploads/${filename}",
+        Fields={"Content-Type": "text/plain", "x-amz-meta-who": "form"},
+        Conditions=[["starts-with", "$key", "uploads/"], {"Content-Type": "text/plain"}, {"x-amz-meta-who": "form"},
+                    ["content-length-range", 1, 100]])
+    assert ("x-amz-signature" in post["fields"]) == (signer == "s3v4")
+    resp = post_form(post, b"hello from a form")
+    assert resp.status_code == 204, resp.text
+    assert resp.headers["ETag"] == '"' + hashlib.md5(b"hello from a form").hexdigest() + '"'
+    got = s3.get_object(Bucket=bucket, Key="uploads/hello.txt")
+    assert got["Body"].read() == b"hello from a form"
+    assert got["ContentType"] == "text/plain" and got["Metadata"] == {"who": "form"}
+
+
+def test_presigned_post_success_action_status_201_answers_a_post_response(s3):
+    bucket = new_bucket(s3)
+    post = s3.generate_presigned_post(Bucket=bucket, Key="k201", Fields={"success_action_status": "201"},
+                                      Conditions=[{"success_action_status": "201"}])
+    resp = post_form(post, b"x")
+    assert resp.status_code == 201, resp.text
+    assert "<Key>k201</Key>" in resp.text and f"<Bucket>{bucket}</Bucket>" in resp.text
+    assert s3.get_object(Bucket=bucket, Key="k201")["Body"].read() == b"x"
+
+
+def test_presigned_post_refusals_store_nothing(s3, server):
+    bucket = new_bucket(s3)
+    post = s3.generate_presigned_post(Bucket=bucket, Key="k", Conditions=[["content-length-range", 1, 10]])
+    # A field the policy does not name.
+    resp = post_form(post, b"x", extra={"x-amz-meta-sneaky": "1"})
+    assert (resp.status_code, xml_code(resp)) == (403, "AccessDenied"), resp.text
+    assert "Extra input fields: x-amz-meta-sneaky" in resp.text
+    # Larger than content-length-range allows.
+    resp = post_form(post, b"x" * 11)
+    assert (resp.status_code, xml_code(resp)) == (400, "EntityTooLarge"), resp.text
+    # A policy changed after signing.
+    forged = dict(post, fields=dict(post["fields"]))
+    policy = json.loads(base64.b64decode(forged["fields"]["policy"]))
+    policy["conditions"] = [c for c in policy["conditions"] if not (isinstance(c, list) and c[0] == "content-length-range")]
+    forged["fields"]["policy"] = base64.b64encode(json.dumps(policy).encode()).decode()
+    resp = post_form(forged, b"x" * 11)
+    assert (resp.status_code, xml_code(resp)) == (403, "SignatureDoesNotMatch"), resp.text
+    # A key the policy does not allow.
+    moved = dict(post, fields=dict(post["fields"], key="elsewhere"))
+    resp = post_form(moved, b"x")
+    assert (resp.status_code, xml_code(resp)) == (403, "AccessDenied"), resp.text
+    # Expired.
+    old = s3.generate_presigned_post(Bucket=bucket, Key="k", ExpiresIn=-60)
+    resp = post_form(old, b"x")
+    assert (resp.status_code, xml_code(resp)) == (403, "AccessDenied") and "Policy expired" in resp.text, resp.text
+    # Unsigned.
+    resp = post_form({"url": post["url"], "fields": {"key": "k"}}, b"x")
+    assert (resp.status_code, xml_code(resp)) == (403, "AccessDenied"), resp.text
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    server.assert_healthy()
