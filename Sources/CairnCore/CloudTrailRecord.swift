@@ -127,7 +127,8 @@ public enum SecretRedaction {
 
     static let secretKeys: Set<String> = [
         "secretaccesskey", "sessiontoken", "password", "newpassword", "oldpassword", "securitytoken",
-        "privatekey", "clientsecret", "apikeyvalue", "secret", "token",
+        "privatekey", "clientsecret", "apikeyvalue", "secret", "token", "x-amz-security-token", "signature",
+        "x-amz-signature",
     ]
 
     /// Returns `value` with every member whose name marks a secret replaced by the placeholder.

@@ -53,10 +53,14 @@ func assemble(
     logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void
 ) async throws -> CairnApplication {
     let keyExisted = FileManager.default.fileExists(atPath: configuration.secretKeyPath)
-    let identities = SQLIdentityStore(store: store, secrets: try SecretBox.loadOrCreate(path: configuration.secretKeyPath))
+    let secrets = try SecretBox.loadOrCreate(path: configuration.secretKeyPath)
+    let identities = SQLIdentityStore(store: store, secrets: secrets)
+    let buses = SQLEventBusStore(store: store, secrets: secrets)
     do {
         let sealed = try await identities.sealStoredSecrets()
         if sealed > 0 { logger.notice("sealed \(sealed) access-key secrets an earlier version stored in plaintext") }
+        let connections = try await buses.sealStoredConnections()
+        if connections > 0 { logger.notice("sealed \(connections) EventBridge connections an earlier version stored in plaintext") }
     } catch let e as SecretBox.WrongKey {
         // A key made just now opens nothing sealed before: leave no new key file behind to hide the loss.
         if !keyExisted { try? FileManager.default.removeItem(atPath: configuration.secretKeyPath) }
@@ -73,7 +77,6 @@ func assemble(
     let recorder = AuditRecorder(store: events, logger: logger)
     let queues = SQLQueueStore(store: store)
     let waiters = QueueWaiters()
-    let buses = SQLEventBusStore(store: store)
     let wake = DeliveryWake()
     let router = EventRouter(store: buses, clock: clock, logger: logger, wake: { wake.fire() })
     recorder.setRouter(router)

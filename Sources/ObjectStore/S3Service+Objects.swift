@@ -284,14 +284,18 @@ extension S3Service {
         return (bucket, key)
     }
 
+    /// As the CopyObject reference orders them: an `if-match` that holds overrides a failing `if-unmodified-since`,
+    /// and an `if-none-match` decides without `if-modified-since`.
     static func checkCopyConditions(_ source: ObjectRecord, request: RESTRequest) throws {
         let seconds = floor(Double(source.lastModified) / 1000)
-        if let m = request.header("x-amz-copy-source-if-match"), !etagMatches(m, source.etag) { throw S3Error.preconditionFailed }
-        if let m = request.header("x-amz-copy-source-if-none-match"), etagMatches(m, source.etag) { throw S3Error.preconditionFailed }
-        if let d = request.header("x-amz-copy-source-if-unmodified-since").flatMap(httpDate), seconds > d.timeIntervalSince1970 {
+        if let m = request.header("x-amz-copy-source-if-match") {
+            if !etagMatches(m, source.etag) { throw S3Error.preconditionFailed }
+        } else if let d = request.header("x-amz-copy-source-if-unmodified-since").flatMap(httpDate), seconds > d.timeIntervalSince1970 {
             throw S3Error.preconditionFailed
         }
-        if let d = request.header("x-amz-copy-source-if-modified-since").flatMap(httpDate), seconds <= d.timeIntervalSince1970 {
+        if let m = request.header("x-amz-copy-source-if-none-match") {
+            if etagMatches(m, source.etag) { throw S3Error.preconditionFailed }
+        } else if let d = request.header("x-amz-copy-source-if-modified-since").flatMap(httpDate), seconds <= d.timeIntervalSince1970 {
             throw S3Error.preconditionFailed
         }
     }

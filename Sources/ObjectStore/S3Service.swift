@@ -83,7 +83,9 @@ public struct S3Service: RESTService {
         } else {
             parameters.append(("Host", .string(context.host)))
         }
-        for (name, value) in request.query.fields where !name.hasPrefix("X-Amz-") && !["AWSAccessKeyId", "Signature", "Expires"].contains(name) {
+        // Presigned URLs' credentials (either signature version, any case) are not request parameters.
+        for (name, value) in request.query.fields
+        where !name.lowercased().hasPrefix("x-amz-") && !["awsaccesskeyid", "signature", "expires"].contains(name.lowercased()) {
             parameters.append((name, .string(value)))
         }
         var path: [String: String] = [:]

@@ -1,11 +1,17 @@
+import CairnCore
 import Foundation
 import SQLKit
 
 /// `EventBusStore` over SQL.
 public struct SQLEventBusStore: EventBusStore {
     let store: SQLStore
+    /// Seals connection definitions (their API keys and passwords) at rest; nil keeps them as written.
+    let secrets: SecretBox?
 
-    public init(store: SQLStore) { self.store = store }
+    public init(store: SQLStore, secrets: SecretBox? = nil) {
+        self.store = store
+        self.secrets = secrets
+    }
 
     static func decodeBus(_ row: any SQLRow) throws -> EventBusRecord {
         EventBusRecord(
@@ -223,16 +229,42 @@ public struct SQLEventBusStore: EventBusStore {
         }
     }
 
-    static func decodeAPIResource(_ row: any SQLRow) throws -> EventAPIResource {
-        EventAPIResource(
+    func decodeAPIResource(_ row: any SQLRow) throws -> EventAPIResource {
+        let stored = try row.decode(column: "definition", as: String.self)
+        return EventAPIResource(
             accountId: try row.decode(column: "account_id", as: String.self),
             region: try row.decode(column: "region", as: String.self),
             kind: EventAPIResource.Kind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .connection,
             name: try row.decode(column: "name", as: String.self),
             arn: try row.decode(column: "arn", as: String.self),
-            definition: try row.decode(column: "definition", as: String.self),
+            definition: try secrets?.open(stored) ?? stored,
             createdAt: try row.decode(column: "created_at", as: Int64.self),
             modifiedAt: try row.decode(column: "modified_at", as: Int64.self))
+    }
+
+    /// A connection's definition as stored: sealed, since it holds the credentials sent to the endpoint.
+    func sealed(_ r: EventAPIResource) throws -> String {
+        guard r.kind == .connection, let secrets else { return r.definition }
+        return try secrets.seal(r.definition)
+    }
+
+    /// Seals connection definitions an earlier version stored in plaintext; returns how many.
+    public func sealStoredConnections() async throws -> Int {
+        guard let secrets else { return 0 }
+        return try await store.write { db in
+            let rows = try await db.raw("""
+                SELECT arn, definition FROM event_api_resource WHERE kind = \(bind: EventAPIResource.Kind.connection.rawValue)
+                """).all()
+            var sealed = 0
+            for row in rows {
+                let definition = try row.decode(column: "definition", as: String.self)
+                guard !definition.hasPrefix(SecretBox.prefix) else { continue }
+                let arn = try row.decode(column: "arn", as: String.self)
+                try await db.raw("UPDATE event_api_resource SET definition = \(bind: try secrets.seal(definition)) WHERE arn = \(bind: arn)").run()
+                sealed += 1
+            }
+            return sealed
+        }
     }
 
     public func createAPIResource(_ r: EventAPIResource) async throws {
@@ -240,7 +272,7 @@ public struct SQLEventBusStore: EventBusStore {
             try await db.raw("""
                 INSERT INTO event_api_resource (account_id, region, kind, name, arn, definition, created_at, modified_at)
                 VALUES (\(bind: r.accountId), \(bind: r.region), \(bind: r.kind.rawValue), \(bind: r.name), \(bind: r.arn),
-                        \(bind: r.definition), \(bind: r.createdAt), \(bind: r.modifiedAt))
+                        \(bind: try sealed(r)), \(bind: r.createdAt), \(bind: r.modifiedAt))
                 """).run()
         }
     }
@@ -250,13 +282,13 @@ public struct SQLEventBusStore: EventBusStore {
             try await db.raw("""
                 SELECT * FROM event_api_resource WHERE account_id = \(bind: accountId) AND region = \(bind: region)
                 AND kind = \(bind: kind.rawValue) AND name = \(bind: name)
-                """).first().map(Self.decodeAPIResource)
+                """).first().map(decodeAPIResource)
         }
     }
 
     public func apiResource(arn: String) async throws -> EventAPIResource? {
         try await store.read { db in
-            try await db.raw("SELECT * FROM event_api_resource WHERE arn = \(bind: arn)").first().map(Self.decodeAPIResource)
+            try await db.raw("SELECT * FROM event_api_resource WHERE arn = \(bind: arn)").first().map(decodeAPIResource)
         }
     }
 
@@ -265,7 +297,7 @@ public struct SQLEventBusStore: EventBusStore {
             try await db.raw("""
                 SELECT * FROM event_api_resource WHERE account_id = \(bind: accountId) AND region = \(bind: region)
                 AND kind = \(bind: kind.rawValue) AND substr(name, 1, \(bind: prefix.count)) = \(bind: prefix) ORDER BY name
-                """).all().map(Self.decodeAPIResource)
+                """).all().map(decodeAPIResource)
         }
     }
 

@@ -16,6 +16,11 @@ extension SNSService {
             guard value == "true" || value == "false" else { throw invalidParameter("RawMessageDelivery: must be true or false") }
         case "FilterPolicy":
             if !value.isEmpty { try validateFilterPolicy(value) }
+        case "RedrivePolicy" where !value.isEmpty:
+            guard let policy = try? JSONValue.parse(value), let arn = policy["deadLetterTargetArn"]?.stringValue,
+                  ARN(arn)?.service == "sqs" else {
+                throw invalidParameter("RedrivePolicy: deadLetterTargetArn must be the ARN of an SQS queue")
+            }
         case "FilterPolicyScope":
             guard value == "MessageAttributes" || value == "MessageBody" else {
                 throw invalidParameter("FilterPolicyScope: must be MessageAttributes or MessageBody")

@@ -67,9 +67,15 @@ public struct TopicPublisher: Sendable {
                 let raw = sub.attributes["RawMessageDelivery"] == "true"
                 let payload = raw ? text : Self.envelope(topic: topic, message: message, text: text, at: now).jsonString()
                 let targetId = String(sub.subscriptionArn.split(separator: ":").last ?? "subscription")
-                let target: JSONValue = sub.protocol == "sqs"
+                var target: JSONValue = sub.protocol == "sqs"
                     ? Self.queueTarget(id: targetId, queueArn: sub.endpoint, message, raw: raw)
                     : ["Id": .string(targetId), "Arn": .string(sub.subscriptionArn), "SnsHttpEndpoint": .string(sub.endpoint)]
+                // A subscription's RedrivePolicy: what cannot be delivered goes to its dead-letter queue.
+                if let policy = sub.attributes["RedrivePolicy"].flatMap({ try? JSONValue.parse($0) }),
+                   let dlq = policy["deadLetterTargetArn"]?.stringValue, case .object(var members) = target {
+                    members.append(("DeadLetterConfig", ["Arn": .string(dlq)]))
+                    target = .object(members)
+                }
                 deliveries.append(EventDelivery(
                     accountId: topic.accountId, region: topic.region, ruleArn: sub.subscriptionArn, targetId: targetId,
                     target: target.jsonString(), payload: payload, eventId: message.messageId, eventTime: nowMs,

@@ -557,3 +557,12 @@ def test_presigned_post_refusals_store_nothing(s3, server):
     assert (resp.status_code, xml_code(resp)) == (403, "AccessDenied"), resp.text
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
     server.assert_healthy()
+
+
+def test_presigned_post_with_tagging_is_not_implemented(s3):
+    bucket = new_bucket(s3)
+    tagging = "<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>"
+    post = s3.generate_presigned_post(Bucket=bucket, Key="k", Fields={"tagging": tagging}, Conditions=[{"tagging": tagging}])
+    resp = post_form(post, b"x")
+    assert (resp.status_code, xml_code(resp)) == (501, "NotImplemented"), resp.text
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0

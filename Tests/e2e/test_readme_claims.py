@@ -8,11 +8,9 @@ database. `Tests/e2e/README.md` ("README claims and their tests") maps each clai
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
 import gzip
 import hashlib
-import io
 import json
 import re
 import socket
@@ -21,7 +19,7 @@ import time
 import uuid
 import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import quote, unquote, unquote_plus
+from urllib.parse import unquote, unquote_plus
 
 import pytest
 from botocore.auth import SigV4Auth
@@ -30,9 +28,9 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from conftest import NO_RETRY, Creds, HTTPEndpoint, ShiftedClock, http, trust_policy, unique, wait_for
-from test_batch_operations import (TAG_OP, Hold, create, describe, manifest_spec, put_objects, read_report,
-                                   report, runner_went_round, s3control, tags_of, upload_manifest, wait_status)
+from conftest import NO_RETRY, Creds, HTTPEndpoint, HTTPResponse, ShiftedClock, http, trust_policy, unique, wait_for
+from test_batch_operations import (Hold, create, describe, put_objects, read_report, report, runner_went_round,
+                                   s3control, tags_of, upload_manifest, wait_status)
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -102,7 +100,7 @@ def deliveries(srv, result: str) -> int:
     return metric(srv, "cairn_event_deliveries_total", '{result="' + result + '"}')
 
 
-def signed_s3(srv, method: str, path: str, body: bytes = b"", headers: dict | None = None) -> "http":
+def signed_s3(srv, method: str, path: str, body: bytes = b"", headers: dict | None = None) -> HTTPResponse:
     """An S3 request signed as botocore signs it (payload hash = the body's SHA-256 unless given)."""
     headers = dict(headers or {})
     headers.setdefault("X-Amz-Content-SHA256", hashlib.sha256(body).hexdigest())
@@ -602,9 +600,9 @@ def test_cancelled_jobs_write_no_report(cairn_factory, tmp_path):
     gate.hold(after_tasks=1000)
     job_id = create(ctl, upload_manifest(s3, bucket, [(bucket, "a")] * 1001), rep=report(reports),
                     ConfirmationRequired=False)
-    job = wait_for(lambda: (j := describe(ctl, job_id))["Status"] == "Active"
-                   and j["ProgressSummary"]["NumberOfTasksSucceeded"] == 1000 and j, timeout=60,
-                   what="the job held after its first batch")
+    wait_for(lambda: (j := describe(ctl, job_id))["Status"] == "Active"
+             and j["ProgressSummary"]["NumberOfTasksSucceeded"] == 1000, timeout=60,
+             what="the job held after its first batch")
     out = ctl.update_job_status(AccountId=ACCOUNT, JobId=job_id, RequestedJobStatus="Cancelled")
     assert out["Status"] == "Cancelling"
     assert wait_status(ctl, job_id)["Status"] == "Cancelled"
@@ -904,7 +902,7 @@ def test_secrets_are_absent_from_data_event_records_and_trail_log_files(cairn_fa
     key = Creds.from_access_key(created_key)
     role = unique("role")
     iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust_policy(sts.get_caller_identity()["Arn"]))
-    assumed = sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{role}", RoleSessionName="s")
+    assumed = sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{role}", RoleSessionName="secrets")
     session = Creds.from_access_key(assumed)
     api_key, password = f"apikey-{uuid.uuid4().hex}", f"password-{uuid.uuid4().hex}"
     events.create_connection(Name=unique("conn"), AuthorizationType="API_KEY", AuthParameters={
@@ -940,7 +938,9 @@ def test_secrets_are_absent_from_data_event_records_and_trail_log_files(cairn_fa
     assert {"CreateAccessKey", "AssumeRole", "CreateConnection"} <= {r["eventName"] for r in records}
     logs = [gzip.decompress(raw) for raw in log_files(srv, bucket)]
     leaks = [what for what, s in secrets.items() if any(s.encode() in text for text in logs)]
-    assert leaks == [], f"in delivered trail log files: {leaks}"
+    where = [(r["eventName"], r["eventCategory"], json.dumps(r["requestParameters"])[:300]) for r in records
+             if any(s in json.dumps(r) for s in secrets.values())]
+    assert leaks == [], f"in delivered trail log files: {leaks}, in the records {where}"
     # The same in the database files (cairn.sqlite and its WAL): data-event records are stored there for trails.
     for name in ("cairn.sqlite", "cairn.sqlite-wal"):
         path = srv.data_dir / name
