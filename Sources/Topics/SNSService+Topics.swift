@@ -29,6 +29,9 @@ extension SNSService {
         if let dedup = attributes["ContentBasedDeduplication"] { try Self.validateContentBasedDeduplication(dedup, fifo: fifo) }
         var tags: [String: String] = [:]
         for t in form.structList("Tags") { if let k = t["Key"] { tags[k] = t["Value"] ?? "" } }
+        guard tags.count <= 50 else {
+            throw AWSError(code: "TagLimitExceeded", status: 400, message: "Could not complete request: tag quota of per resource exceeded")
+        }
         let arn = "arn:aws:sns:\(ctx.region):\(ctx.accountId):\(name)"
         if let existing = try await topics.topic(accountId: ctx.accountId, region: ctx.region, name: name) {
             for (k, v) in attributes where existing.attributes[k] != v {

@@ -64,10 +64,13 @@ public struct QueryForm: Sendable {
     public var requestParameters: JSONValue {
         final class Node {
             var value: String?
+            /// In the order first sent; `positions` finds one by name (a wide list stays linear, not quadratic).
             var children: [(String, Node)] = []
+            var positions: [String: Int] = [:]
             func child(_ name: String) -> Node {
-                if let c = children.first(where: { $0.0 == name }) { return c.1 }
+                if let i = positions[name] { return children[i].1 }
                 let n = Node()
+                positions[name] = children.count
                 children.append((name, n))
                 return n
             }
