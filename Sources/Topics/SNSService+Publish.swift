@@ -31,16 +31,16 @@ extension SNSService {
                 throw AWSError(code: "ParameterValueInvalid", status: 400,
                                message: "The message attribute '\(name)' must contain non-empty message attribute value.")
             }
-            let base = type.split(separator: ".").first.map(String.init) ?? type
-            guard ["String", "Number", "Binary"].contains(base) else {
+            let attribute = TopicPublisher.Attribute(name: name, dataType: type, value: value)
+            guard ["String", "Number", "Binary"].contains(attribute.baseType) else {
                 throw AWSError(code: "ParameterValueInvalid", status: 400,
                                message: "The message attribute '\(name)' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.")
             }
-            if base == "Number", Double(value) == nil {
+            if attribute.baseType == "Number", Double(value) == nil {
                 throw AWSError(code: "ParameterValueInvalid", status: 400,
                                message: "Could not cast message attribute '\(name)' value to number.")
             }
-            attributes.append(.init(name: name, dataType: type, value: value))
+            attributes.append(attribute)
         }
         let size = text.utf8.count + attributes.reduce(0) { $0 + $1.name.utf8.count + $1.dataType.utf8.count + $1.value.utf8.count }
         guard size <= Self.maxMessageBytes else {

@@ -161,7 +161,7 @@ public struct TopicPublisher: Sendable {
         } else {
             var members: [(String, JSONValue)] = []
             for a in message.attributes {
-                switch a.dataType.split(separator: ".").first {
+                switch a.baseType {
                 case "Number": members.append((a.name, (try? JSONValue.parse(a.value)) ?? .string(a.value)))
                 case "String" where a.dataType == "String.Array":
                     members.append((a.name, (try? JSONValue.parse(a.value)) ?? .string(a.value)))

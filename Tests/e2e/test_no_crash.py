@@ -618,4 +618,5 @@ def test_wide_query_forms_are_answered(srv):
     names = {f"AttributeNames.member.{i}": "VisibilityTimeout" for i in range(1, 20_001)}
     resp = srv.query_request("iam", {"Action": "ListUsers", "Version": "2010-05-08", **names}, timeout=120)
     assert_survived(srv)
-    assert resp.status_code in (200, 400), resp.text[:500]
+    # Members ListUsers does not take are ignored, as IAM does: the 20,000 of them still give the listing.
+    assert resp.status_code == 200 and "<ListUsersResult>" in resp.text, resp.text[:500]
