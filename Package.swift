@@ -60,10 +60,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // IAM's policy language: documents, conditions, evaluation. Pure.
+        .target(name: "Policies", dependencies: ["CairnCore"], swiftSettings: swiftSettings),
         // IAM users, roles, access keys; STS.
         .target(
             name: "Identity",
-            dependencies: ["CairnCore", "Wire", "Storage", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CairnCore", "Wire", "Storage", "Policies", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // CloudTrail: the recorder, event history, retention.
@@ -178,6 +180,7 @@ let package = Package(
         .testTarget(name: "BatchOperationsTests", dependencies: ["BatchOperations", "Storage", "Wire", "CairnCore"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Wire", "CairnCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "PoliciesTests", dependencies: ["Policies", "CairnCore"], swiftSettings: swiftSettings),
         .testTarget(name: "EventPatternsTests", dependencies: ["EventPatterns"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WireTests", dependencies: ["Wire", "CairnCore"], resources: [.copy("Fixtures")],
