@@ -65,7 +65,11 @@ let package = Package(
         // IAM users, roles, access keys; STS.
         .target(
             name: "Identity",
-            dependencies: ["CairnCore", "Wire", "Storage", "Policies", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "CairnCore", "Wire", "Storage", "Policies", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("ManagedPolicies")],
             swiftSettings: swiftSettings
         ),
         // CloudTrail: the recorder, event history, retention.

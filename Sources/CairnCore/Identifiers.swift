@@ -18,6 +18,12 @@ public enum Identifiers {
     /// An id with an AWS prefix (`AKIA`, `ASIA`, `AIDA`, `AROA`) and 16 upper-case characters.
     public static func awsId(prefix: String) -> String { prefix + random(16, from: upperAlnum) }
 
+    /// An id derived from `text` (the same text always gives the same id), in the upper-case alphabet of `awsId`.
+    public static func stableId(of text: String, length: Int) -> String {
+        let digest = Array(SHA256.hash(data: Array(text.utf8)))
+        return String(decoding: (0..<length).map { upperAlnum[Int(digest[$0 % digest.count]) % upperAlnum.count] }, as: UTF8.self)
+    }
+
     /// A 40-character secret access key.
     public static func secretAccessKey() -> String { random(40, from: secretAlphabet) }
 

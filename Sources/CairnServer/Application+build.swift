@@ -115,8 +115,9 @@ func assemble(
         runner: try localRunner(configuration, logger: logger))
     let batch = BatchService(store: batchStore, jobs: batchJobs, clock: clock, wake: { batchScheduler.wake() })
     batchTargets.connect(batch: batch, recorder: recorder, clock: clock)
+    let authorizer = Authorizer(store: identities, catalog: try awsManagedPolicies(), logger: logger)
     let registry = ServiceRegistry([
-        IAMService(store: identities, directory: directory, clock: clock),
+        IAMService(store: identities, authorizer: authorizer, directory: directory, clock: clock),
         STSService(store: identities, clock: clock),
         CloudTrailService(events: events, retentionDays: configuration.eventRetentionDays, clock: clock, trails: trailOperations),
         SQSService(store: queues, waiters: waiters, clock: clock),
@@ -127,6 +128,7 @@ func assemble(
     let gateway = Gateway(
         registry: registry,
         authenticator: Authenticator(directory: directory, maxClockSkew: configuration.maxClockSkew),
+        authorizer: configuration.authorization ? authorizer : nil,
         recorder: recorder, clock: clock, maxBodyBytes: configuration.maxRequestBodyBytes, defaultRegion: configuration.region,
         metrics: metrics, logger: logger)
 
@@ -153,6 +155,15 @@ func assemble(
         logger: logger)
     return CairnApplication(application: application, store: store, recorder: recorder, identities: identities,
                             events: events)
+}
+
+/// The AWS managed policies shipped beside the binary; a build without them cannot start.
+func awsManagedPolicies() throws -> AWSManagedPolicies {
+    do {
+        return try AWSManagedPolicies.bundled()
+    } catch let e as AWSManagedPolicies.LoadError {
+        throw StartupError(e.description)
+    }
 }
 
 /// The local Batch runner when `--batch-runner local` asks for it.

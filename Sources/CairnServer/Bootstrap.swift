@@ -6,12 +6,13 @@ import Storage
 
 /// First-start setup: the default account, its administrator user and the credentials file.
 struct Bootstrap {
-    let identities: any IdentityStore
+    let identities: any IdentityStore & PolicyStore
     let configuration: CairnConfiguration
     let clock: any WallClock
     let logger: Logger
 
     static let administratorName = "admin"
+    static let administratorPolicy = "arn:aws:iam::aws:policy/AdministratorAccess"
 
     /// Creates what is missing. Returns the credentials path when it was written now.
     func run() async throws -> String? {
@@ -28,6 +29,8 @@ struct Bootstrap {
             try await identities.createUser(IAMUserRecord(
                 accountId: configuration.accountId, userName: Self.administratorName,
                 userId: Identifiers.awsId(prefix: "AIDA"), path: "/", createdAt: clock.now()))
+            try await identities.attachPolicy(accountId: configuration.accountId, owner: PolicyOwner(.user, Self.administratorName),
+                                              policyArn: Self.administratorPolicy, limit: 10)
         }
         if fm.fileExists(atPath: configuration.credentialsPath) { return nil }
         // A fresh key each time the file has to be (re)written: the secret is only ever stored in that file.

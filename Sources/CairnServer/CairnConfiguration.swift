@@ -14,6 +14,9 @@ public struct CairnConfiguration: Sendable {
     public var accountId: String = "000000000000"
     /// Map unknown access keys to the default account's root, without verifying signatures.
     public var acceptAnyCredentials: Bool = false
+    /// Whether IAM policies decide every request (`--authorization on`, the default). Off, every authenticated
+    /// principal may do anything in its account, as in the emulators projects migrate from.
+    public var authorization: Bool = true
     /// Days of event history kept before the retention service prunes it.
     public var eventRetentionDays: Int = 90
     /// Largest request body accepted by the JSON and query services.

@@ -228,6 +228,12 @@ extension Gateway {
         let wireProtocol = service.descriptor.wireProtocol
         let response = await recordedCall(service.descriptor, operation: route.operation,
                                           requestParameters: route.requestParameters, resources: route.resources, call: call) {
+            let body: JSONValue = request.bodyBytes.flatMap { try? JSONValue.parse($0) } ?? .object([])
+            let permissionRequest = PermissionRequest(operation: route.operation, input: .json(body), route: route, query: request.query,
+                                                      headers: request.headers, context: call)
+            try await authorize(service.permissions, permissionRequest, descriptor: service.descriptor) {
+                try await service.resourceFacts(arn: $0, context: call)
+            }
             let result = try await service.handle(route, request: request, context: call)
             var response = result.response
             response.headers.append(("x-amz-request-id", call.requestId))

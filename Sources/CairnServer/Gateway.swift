@@ -3,6 +3,7 @@ import CairnCore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Identity
 import Logging
 import NIOCore
 import Prometheus
@@ -15,6 +16,8 @@ public struct Gateway: HTTPResponder {
 
     let registry: ServiceRegistry
     let authenticator: Authenticator
+    /// Decides every call by IAM policy; nil when `--authorization off`.
+    let authorizer: Authorizer?
     let recorder: AuditRecorder
     let clock: any WallClock
     let maxBodyBytes: Int
@@ -193,6 +196,8 @@ public struct Gateway: HTTPResponder {
         let wireProtocol = service.descriptor.wireProtocol
         let response = await recordedCall(service.descriptor, operation: operation, requestParameters: input.requestParameters,
                                           resources: [], call: call, recordFailure: recordFailure) {
+            try await authorize(service.permissions, PermissionRequest(operation: operation, input: input, context: call),
+                                descriptor: service.descriptor) { try await service.resourceFacts(arn: $0, context: call) }
             let result = try await service.handle(operation: operation, input: input, context: call)
             return (wireProtocol.encodeOutput(result.output, operation: operation, requestId: call.requestId), result.audit)
         } failed: { error in

@@ -1,5 +1,6 @@
 import CairnCore
 import Foundation
+import Policies
 import Storage
 import Wire
 
@@ -24,7 +25,7 @@ extension IAMService {
         try IAMNames.validatePath(path)
         let document = try form.required("AssumeRolePolicyDocument")
         do {
-            _ = try TrustPolicy(json: document)
+            _ = try PolicyDocument(json: document, kind: .trust)
         } catch {
             throw OperationFailure(AWSError(code: "MalformedPolicyDocument", status: 400, message: error.message),
                                    resources: Self.roleResource(name))
@@ -82,6 +83,8 @@ extension IAMService {
             try await store.deleteRole(accountId: ctx.accountId, roleName: name)
         } catch let e as StoreError where e.isNotFound {
             throw OperationFailure(Self.noSuchRole(name), resources: Self.roleResource(name))
+        } catch {
+            throw Self.storeFailure(error, resources: Self.roleResource(name))
         }
         return OperationResult(output: .object([]), audit: AuditDetails(resources: Self.roleResource(name)))
     }

@@ -3,14 +3,20 @@ import Foundation
 import Storage
 import Wire
 
-/// IAM (query protocol): users, access keys and roles.
+/// IAM (query protocol): users, groups, roles, access keys, inline and managed policies, and the policy simulator.
 public struct IAMService: AWSService {
     let store: any IdentityStore
+    let policies: any PolicyStore
+    let catalog: AWSManagedPolicies
+    let authorizer: Authorizer
     let directory: CredentialDirectory
     let clock: any WallClock
 
-    public init(store: any IdentityStore, directory: CredentialDirectory, clock: any WallClock) {
+    public init(store: any IdentityStore & PolicyStore, authorizer: Authorizer, directory: CredentialDirectory, clock: any WallClock) {
         self.store = store
+        self.policies = store
+        self.catalog = authorizer.catalog
+        self.authorizer = authorizer
         self.directory = directory
         self.clock = clock
     }
@@ -20,11 +26,22 @@ public struct IAMService: AWSService {
     public let descriptor = ServiceDescriptor(
         signingName: "iam", eventSource: "iam.amazonaws.com",
         wireProtocol: .query(apiVersion: "2010-05-08", xmlNamespace: IAMService.xmlNamespace),
+        readOnlyOperations: ["SimulatePrincipalPolicy", "SimulateCustomPolicy"],
         recordRegion: "us-east-1")
 
     public let operations: Set<String> = [
         "CreateUser", "GetUser", "ListUsers", "DeleteUser", "CreateAccessKey", "ListAccessKeys", "DeleteAccessKey",
-        "CreateRole", "GetRole", "ListRoles", "DeleteRole",
+        "CreateRole", "GetRole", "ListRoles", "DeleteRole", "UpdateAssumeRolePolicy",
+        "PutUserPolicy", "GetUserPolicy", "ListUserPolicies", "DeleteUserPolicy",
+        "PutGroupPolicy", "GetGroupPolicy", "ListGroupPolicies", "DeleteGroupPolicy",
+        "PutRolePolicy", "GetRolePolicy", "ListRolePolicies", "DeleteRolePolicy",
+        "CreateGroup", "GetGroup", "ListGroups", "DeleteGroup", "AddUserToGroup", "RemoveUserFromGroup", "ListGroupsForUser",
+        "CreatePolicy", "GetPolicy", "ListPolicies", "DeletePolicy",
+        "CreatePolicyVersion", "GetPolicyVersion", "ListPolicyVersions", "DeletePolicyVersion", "SetDefaultPolicyVersion",
+        "AttachUserPolicy", "DetachUserPolicy", "AttachGroupPolicy", "DetachGroupPolicy", "AttachRolePolicy", "DetachRolePolicy",
+        "ListAttachedUserPolicies", "ListAttachedGroupPolicies", "ListAttachedRolePolicies", "ListEntitiesForPolicy",
+        "TagUser", "UntagUser", "ListUserTags", "TagRole", "UntagRole", "ListRoleTags",
+        "SimulatePrincipalPolicy", "SimulateCustomPolicy",
     ]
 
     public func handle(operation: String, input: OperationInput, context: CallContext) async throws -> OperationResult {
@@ -41,6 +58,39 @@ public struct IAMService: AWSService {
         case "GetRole": return try await getRole(form, context)
         case "ListRoles": return try await listRoles(form, context)
         case "DeleteRole": return try await deleteRole(form, context)
+        case "UpdateAssumeRolePolicy": return try await updateAssumeRolePolicy(form, context)
+        case "PutUserPolicy", "PutGroupPolicy", "PutRolePolicy": return try await putInlinePolicy(operation, form, context)
+        case "GetUserPolicy", "GetGroupPolicy", "GetRolePolicy": return try await getInlinePolicy(operation, form, context)
+        case "ListUserPolicies", "ListGroupPolicies", "ListRolePolicies": return try await listInlinePolicies(operation, form, context)
+        case "DeleteUserPolicy", "DeleteGroupPolicy", "DeleteRolePolicy": return try await deleteInlinePolicy(operation, form, context)
+        case "CreateGroup": return try await createGroup(form, context)
+        case "GetGroup": return try await getGroup(form, context)
+        case "ListGroups": return try await listGroups(form, context)
+        case "DeleteGroup": return try await deleteGroup(form, context)
+        case "AddUserToGroup": return try await changeMembership(form, context, add: true)
+        case "RemoveUserFromGroup": return try await changeMembership(form, context, add: false)
+        case "ListGroupsForUser": return try await listGroupsForUser(form, context)
+        case "CreatePolicy": return try await createPolicy(form, context)
+        case "GetPolicy": return try await getPolicy(form, context)
+        case "ListPolicies": return try await listPolicies(form, context)
+        case "DeletePolicy": return try await deletePolicy(form, context)
+        case "CreatePolicyVersion": return try await createPolicyVersion(form, context)
+        case "GetPolicyVersion": return try await getPolicyVersion(form, context)
+        case "ListPolicyVersions": return try await listPolicyVersions(form, context)
+        case "DeletePolicyVersion": return try await deletePolicyVersion(form, context)
+        case "SetDefaultPolicyVersion": return try await setDefaultPolicyVersion(form, context)
+        case "AttachUserPolicy", "AttachGroupPolicy", "AttachRolePolicy":
+            return try await changeAttachment(operation, form, context, attach: true)
+        case "DetachUserPolicy", "DetachGroupPolicy", "DetachRolePolicy":
+            return try await changeAttachment(operation, form, context, attach: false)
+        case "ListAttachedUserPolicies", "ListAttachedGroupPolicies", "ListAttachedRolePolicies":
+            return try await listAttachedPolicies(operation, form, context)
+        case "ListEntitiesForPolicy": return try await listEntitiesForPolicy(form, context)
+        case "TagUser", "TagRole": return try await tagEntity(operation, form, context)
+        case "UntagUser", "UntagRole": return try await untagEntity(operation, form, context)
+        case "ListUserTags", "ListRoleTags": return try await listEntityTags(operation, form, context)
+        case "SimulatePrincipalPolicy": return try await simulatePrincipalPolicy(form, context)
+        case "SimulateCustomPolicy": return try await simulateCustomPolicy(form, context)
         default: throw AWSError.unknownOperation(operation)
         }
     }

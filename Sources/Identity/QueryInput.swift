@@ -37,10 +37,10 @@ enum IAMNames {
         return s.unicodeScalars.allSatisfy { $0.value >= 0x21 && $0.value <= 0x7E }
     }
 
-    static func validateName(_ s: String, member: String) throws(AWSError) {
-        guard isValidName(s) else {
+    static func validateName(_ s: String, member: String, max: Int = 64) throws(AWSError) {
+        guard isValidName(s, max: max) else {
             throw AWSError(code: "ValidationError", status: 400,
-                           message: "1 validation error detected: Value '\(s)' at '\(member)' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+ and have length between 1 and 64")
+                           message: "1 validation error detected: Value '\(s)' at '\(member)' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+ and have length between 1 and \(max)")
         }
     }
 

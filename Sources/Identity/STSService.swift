@@ -1,5 +1,6 @@
 import CairnCore
 import Foundation
+import Policies
 import Storage
 import Wire
 
@@ -34,6 +35,23 @@ public struct STSService: AWSService {
         }
     }
 
+    /// `sts:AssumeRole` on the role, with the call's condition keys, for the trust policy.
+    static func assumeRequest(_ principal: PolicyPrincipal, role: IAMRoleRecord, form: QueryForm, _ ctx: CallContext) -> AuthorizationRequest {
+        var context = Authorizer.context(call: ctx, tags: [])
+        for (k, v) in assumeRoleKeys(form) { context[k] = v }
+        return AuthorizationRequest(principal: principal, action: "sts:AssumeRole", resource: role.arn, context: context)
+    }
+
+    /// AssumeRole's own condition keys.
+    static func assumeRoleKeys(_ form: QueryForm) -> [String: [String]] {
+        var keys: [String: [String]] = [:]
+        if let id = form["ExternalId"] { keys["sts:ExternalId"] = [id] }
+        if let name = form["RoleSessionName"] { keys["sts:RoleSessionName"] = [name] }
+        let tags = form.structList("Tags").compactMap { t in t["Key"].map { ($0, t["Value"] ?? "") } }
+        for (k, v) in requestTagKeys(tags) { keys[k] = v }
+        return keys
+    }
+
     static func accessDenied(_ caller: Principal, _ roleArn: String) -> AWSError {
         AWSError(code: "AccessDenied", status: 403,
                  message: "User: \(caller.arn ?? "anonymous") is not authorized to perform: sts:AssumeRole on resource: \(roleArn)")
@@ -63,7 +81,9 @@ public struct STSService: AWSService {
                                    resources: resources)
         }
         guard let role = try await store.role(accountId: arn.accountId, roleName: roleName), role.arn == roleArn || role.roleName == roleName,
-              let policy = try? TrustPolicy(json: role.assumeRolePolicy), policy.allows(ctx.principal)
+              let trust = try? PolicyDocument(json: role.assumeRolePolicy, kind: .trust),
+              let principal = Authorizer.policyPrincipal(ctx.principal),
+              PolicyEvaluator.trustAllows(Self.assumeRequest(principal, role: role, form: form, ctx), trust: trust)
         else {
             throw OperationFailure(Self.accessDenied(ctx.principal, roleArn), resources: resources)
         }

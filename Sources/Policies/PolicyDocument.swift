@@ -48,9 +48,12 @@ public struct PolicyDocument: Sendable {
         let shapes = try rawStatements.map { (raw: JSONValue) throws(PolicyError) -> StatementShape in try StatementShape(raw) }
         switch version {
         case "2012-10-17": break
+        // Resource and trust policies may still be written in the 2008 language (no policy variables).
+        case nil where kind != .identity, "2008-10-17"? where kind != .identity: break
         case nil, "2008-10-17"?: throw .version
         default: throw .syntax
         }
+        let variables = version == "2012-10-17"
         // Then the legacy parser's checks: effects spelt exactly, dates readable.
         for shape in shapes {
             if shape.effect != "Allow", shape.effect != "Deny" { throw .legacy }
@@ -59,10 +62,13 @@ public struct PolicyDocument: Sendable {
         var sids = Set<String>()
         for (index, shape) in shapes.enumerated() {
             if let sid = shape.sid, !sid.isEmpty, !sids.insert(sid).inserted { throw .duplicateSid }
-            statements.append(try PolicyStatement(shape, index: index, kind: kind))
+            statements.append(try PolicyStatement(shape, index: index, kind: kind, variables: variables))
         }
         self.statements = statements
     }
+
+    /// Every condition key the document tests (lower-cased).
+    public var conditionKeys: Set<String> { Set(statements.flatMap { $0.conditions.map(\.key) }) }
 
     /// The document's size as IAM counts it against its quotas: characters other than whitespace.
     public static func quotaSize(_ text: String) -> Int {
@@ -169,7 +175,7 @@ public struct PolicyStatement: Sendable {
     let principalsNegated: Bool
     let conditions: [PolicyCondition]
 
-    init(_ shape: StatementShape, index: Int, kind: PolicyDocument.Kind) throws(PolicyError) {
+    init(_ shape: StatementShape, index: Int, kind: PolicyDocument.Kind, variables: Bool) throws(PolicyError) {
         sid = shape.sid
         effect = shape.effect == "Allow" ? .allow : .deny
         self.index = index
@@ -191,7 +197,7 @@ public struct PolicyStatement: Sendable {
         for r in resourceTexts ?? [] { try Self.validateResource(r) }
         actions = actionTexts.map { PolicyPattern($0, variables: false, caseInsensitive: true) }
         actionsNegated = shape.action == nil
-        resources = resourceTexts.map { $0.map { ARNPattern($0, variables: true) } }
+        resources = resourceTexts.map { $0.map { ARNPattern($0, variables: variables) } }
         resourcesNegated = shape.resource == nil
         if let p = shape.principal ?? shape.notPrincipal {
             principals = try PolicyPrincipalSet(p)
@@ -204,7 +210,7 @@ public struct PolicyStatement: Sendable {
             let (test, qualifier, ifExists) = PolicyCondition.parseOperator(op)!
             for (key, values) in entries {
                 conditions.append(try PolicyCondition(test: test, qualifier: qualifier, ifExists: ifExists, key: key,
-                                                      values: values, variables: true))
+                                                      values: values, variables: variables))
             }
         }
         self.conditions = conditions

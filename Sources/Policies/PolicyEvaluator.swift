@@ -86,7 +86,20 @@ public struct PolicyDecision: Sendable {
 /// otherwise an Allow in an identity policy, or in the resource policy for a principal it names, allows; otherwise
 /// the request is implicitly denied.
 public enum PolicyEvaluator {
-    public static func evaluate(_ request: AuthorizationRequest, identity: [SourcedPolicy], resource: SourcedPolicy? = nil) -> PolicyDecision {
+    /// `resourceMustAllow` is for trust policies: the resource policy must allow the request (naming the principal or
+    /// its account), and when it names only the account an identity policy must allow it too.
+    public static func evaluate(_ request: AuthorizationRequest, identity: [SourcedPolicy], resource: SourcedPolicy? = nil,
+                                resourceMustAllow: Bool = false) -> PolicyDecision {
+        if resourceMustAllow {
+            let trusted = resource?.document.statements.contains {
+                $0.effect == .allow && applies($0, request, principalRule: .anyInAccount)
+            } ?? false
+            if !trusted {
+                let denied = evaluate(request, identity: identity, resource: resource)
+                if denied.outcome == .explicitDeny { return denied }
+                return PolicyDecision(outcome: .implicitDeny, matches: [], deniedByResourcePolicy: false)
+            }
+        }
         var allows: [PolicyDecision.Match] = []
         var denies: [PolicyDecision.Match] = []
         for policy in identity {
@@ -109,6 +122,16 @@ public enum PolicyEvaluator {
         }
         if !allows.isEmpty { return PolicyDecision(outcome: .allowed, matches: allows, deniedByResourcePolicy: false) }
         return PolicyDecision(outcome: .implicitDeny, matches: [], deniedByResourcePolicy: false)
+    }
+
+    /// Whether a trust policy by itself lets the principal in: an Allow naming it or its account, and no Deny.
+    public static func trustAllows(_ request: AuthorizationRequest, trust: PolicyDocument) -> Bool {
+        var allowed = false
+        for s in trust.statements where applies(s, request, principalRule: .anyInAccount) {
+            if s.effect == .deny { return false }
+            allowed = true
+        }
+        return allowed
     }
 
     /// How a resource or trust policy's `Principal` is matched.

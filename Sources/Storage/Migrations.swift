@@ -448,6 +448,89 @@ enum Migrations {
             "ALTER TABLE iam_user ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'",
             "ALTER TABLE iam_role ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'",
         ]),
+        Migration(name: "0012_iam_policies", statements: [
+            """
+            CREATE TABLE iam_group (
+                account_id TEXT NOT NULL,
+                group_name TEXT NOT NULL,
+                group_name_key TEXT NOT NULL,
+                group_id TEXT NOT NULL UNIQUE,
+                path TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (account_id, group_name_key)
+            )
+            """,
+            """
+            CREATE TABLE iam_group_member (
+                account_id TEXT NOT NULL,
+                group_name_key TEXT NOT NULL,
+                user_name_key TEXT NOT NULL,
+                PRIMARY KEY (account_id, group_name_key, user_name_key)
+            )
+            """,
+            "CREATE INDEX iam_group_member_by_user ON iam_group_member (account_id, user_name_key)",
+            // Inline policies of users, groups and roles (owner_type: user, group, role).
+            """
+            CREATE TABLE iam_inline_policy (
+                account_id TEXT NOT NULL,
+                owner_type TEXT NOT NULL,
+                owner_key TEXT NOT NULL,
+                policy_name TEXT NOT NULL,
+                policy_name_key TEXT NOT NULL,
+                document TEXT NOT NULL,
+                PRIMARY KEY (account_id, owner_type, owner_key, policy_name_key)
+            )
+            """,
+            """
+            CREATE TABLE iam_managed_policy (
+                account_id TEXT NOT NULL,
+                policy_name TEXT NOT NULL,
+                policy_name_key TEXT NOT NULL,
+                policy_id TEXT NOT NULL UNIQUE,
+                path TEXT NOT NULL,
+                description TEXT,
+                default_version INTEGER NOT NULL,
+                next_version INTEGER NOT NULL,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                PRIMARY KEY (account_id, policy_name_key)
+            )
+            """,
+            """
+            CREATE TABLE iam_policy_version (
+                account_id TEXT NOT NULL,
+                policy_name_key TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                document TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (account_id, policy_name_key, version)
+            )
+            """,
+            """
+            CREATE TABLE iam_policy_attachment (
+                account_id TEXT NOT NULL,
+                owner_type TEXT NOT NULL,
+                owner_key TEXT NOT NULL,
+                policy_arn TEXT NOT NULL,
+                attached_at INTEGER NOT NULL,
+                PRIMARY KEY (account_id, owner_type, owner_key, policy_arn)
+            )
+            """,
+            "CREATE INDEX iam_policy_attachment_by_policy ON iam_policy_attachment (account_id, policy_arn)",
+            // One counter per account, bumped in the transaction of every change that can alter a decision.
+            """
+            CREATE TABLE iam_policy_generation (
+                account_id TEXT PRIMARY KEY,
+                generation INTEGER NOT NULL
+            )
+            """,
+            // Data directories made before policies existed: their administrator keeps doing everything.
+            """
+            INSERT INTO iam_policy_attachment (account_id, owner_type, owner_key, policy_arn, attached_at)
+            SELECT account_id, 'user', user_name_key, 'arn:aws:iam::aws:policy/AdministratorAccess', created_at
+            FROM iam_user WHERE user_name_key = 'admin'
+            """,
+        ]),
     ]
 
     /// Applies the migrations not yet recorded in `migration`, each in its own transaction.

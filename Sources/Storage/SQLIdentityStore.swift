@@ -119,11 +119,13 @@ public struct SQLIdentityStore: IdentityStore {
                 SELECT access_key_id FROM access_key WHERE account_id = \(bind: accountId) AND kind = 'user'
                 AND lower(user_name) = \(bind: userName.lowercased())
                 """).all()
-            if !keys.isEmpty { throw StoreError.conflict("Cannot delete entity, must delete access keys first.") }
             let existing = try await db.raw("""
                 SELECT user_id FROM iam_user WHERE account_id = \(bind: accountId) AND user_name_key = \(bind: userName.lowercased())
                 """).first()
             if existing == nil { throw StoreError.notFound("The user with name \(userName) cannot be found.") }
+            if !keys.isEmpty { throw StoreError.conflict("Cannot delete entity, must delete access keys first.") }
+            try await Self.requireDetached(db, accountId, PolicyOwner(.user, userName))
+            try await Self.bumpGeneration(db, accountId)
             try await db.raw("""
                 DELETE FROM iam_user WHERE account_id = \(bind: accountId) AND user_name_key = \(bind: userName.lowercased())
                 """).run()
@@ -181,6 +183,8 @@ public struct SQLIdentityStore: IdentityStore {
                 SELECT role_id FROM iam_role WHERE account_id = \(bind: accountId) AND role_name_key = \(bind: roleName.lowercased())
                 """).first()
             if existing == nil { throw StoreError.notFound("The role with name \(roleName) cannot be found.") }
+            try await Self.requireDetached(db, accountId, PolicyOwner(.role, roleName))
+            try await Self.bumpGeneration(db, accountId)
             try await db.raw("""
                 DELETE FROM iam_role WHERE account_id = \(bind: accountId) AND role_name_key = \(bind: roleName.lowercased())
                 """).run()

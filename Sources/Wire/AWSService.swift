@@ -138,4 +138,28 @@ public protocol AWSService: Sendable {
     var operations: Set<String> { get }
     /// Runs one operation. Throws `OperationFailure` (or `AWSError`) for AWS-shaped failures.
     func handle(operation: String, input: OperationInput, context: CallContext) async throws -> OperationResult
+    /// What IAM must allow for each operation: one row per operation (a test holds every operation to it).
+    var permissions: [String: PermissionRule] { get }
+    /// The resource policy and tags of a resource this service owns, for `aws:ResourceTag/*` and resource-policy
+    /// evaluation; nil when the ARN is not one of its resources or does not exist.
+    func resourceFacts(arn: String, context: CallContext) async throws -> ResourceFacts?
+}
+
+/// What authorization needs to know about a resource.
+public struct ResourceFacts: Sendable {
+    /// The resource policy document (bucket, queue or topic policy), as stored.
+    public var policy: String?
+    public var tags: [String: String]
+    /// A role's trust policy: it must allow the call itself (naming the caller or its account), whatever the caller's
+    /// identity policies say.
+    public var policyMustAllow: Bool
+    public init(policy: String? = nil, tags: [String: String] = [:], policyMustAllow: Bool = false) {
+        self.policy = policy
+        self.tags = tags
+        self.policyMustAllow = policyMustAllow
+    }
+}
+
+extension AWSService {
+    public func resourceFacts(arn: String, context: CallContext) async throws -> ResourceFacts? { nil }
 }

@@ -157,6 +157,16 @@ public protocol RESTService: Sendable {
     func route(_ request: RESTRequest, context: CallContext) -> Result<RESTRoute, AWSError>
     /// Runs the operation. Throws `OperationFailure` (or `AWSError`) for AWS-shaped failures.
     func handle(_ route: RESTRoute, request: RESTRequest, context: CallContext) async throws -> RESTResult
+    /// Every operation `route` can name.
+    var operations: Set<String> { get }
+    /// What IAM must allow for each operation: one row per operation (a test holds every operation to it).
+    var permissions: [String: PermissionRule] { get }
+    /// The resource policy and tags of a resource this service owns; nil when it has none or does not exist.
+    func resourceFacts(arn: String, context: CallContext) async throws -> ResourceFacts?
+}
+
+extension RESTService {
+    public func resourceFacts(arn: String, context: CallContext) async throws -> ResourceFacts? { nil }
 }
 
 extension RequestBody {

@@ -25,6 +25,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("accept-any-credentials"),
           help: "Map any unknown access key to the default account's root without checking signatures (CAIRN_ACCEPT_ANY_CREDENTIALS=1). Off by default.")
     var acceptAnyCredentials = false
+    @Option(name: .customLong("authorization"),
+            help: "Whether IAM policies decide every request: on or off (CAIRN_AUTHORIZATION, default on). Off lets every authenticated principal do anything in its account.")
+    var authorization: String?
     @Option(name: .customLong("event-retention-days"), help: "Days of event history to keep (CAIRN_EVENT_RETENTION_DAYS, default 90).")
     var eventRetentionDays: Int?
     @Option(name: .customLong("delivery-retry-base-ms"),
@@ -79,6 +82,13 @@ struct Serve: AsyncParsableCommand {
         c.region = region ?? env["CAIRN_REGION"] ?? c.region
         c.accountId = accountId ?? env["CAIRN_ACCOUNT_ID"] ?? c.accountId
         c.acceptAnyCredentials = acceptAnyCredentials || ["1", "true", "yes"].contains(env["CAIRN_ACCEPT_ANY_CREDENTIALS"]?.lowercased() ?? "")
+        if let text = authorization ?? env["CAIRN_AUTHORIZATION"] {
+            switch text.lowercased() {
+            case "on", "true", "1": c.authorization = true
+            case "off", "false", "0": c.authorization = false
+            default: throw ValidationError("--authorization takes on or off.")
+            }
+        }
         if let d = eventRetentionDays ?? env["CAIRN_EVENT_RETENTION_DAYS"].flatMap(Int.init) { c.eventRetentionDays = d }
         if let ms = deliveryRetryBaseMs ?? env["CAIRN_DELIVERY_RETRY_BASE_MS"].flatMap(Int.init) {
             guard ms >= 1 else { throw ValidationError("--delivery-retry-base-ms must be at least 1.") }
@@ -151,6 +161,7 @@ struct Serve: AsyncParsableCommand {
                          "  export AWS_ENDPOINT_URL=http://\(absolute.host):\(port)",
                          "  export AWS_SHARED_CREDENTIALS_FILE=\(absolute.credentialsPath) AWS_CONFIG_FILE=\(absolute.configPath)"]
             if absolute.acceptAnyCredentials { lines.append("accepting any credentials for account \(absolute.accountId)") }
+            if !absolute.authorization { lines.append("authorization is off: IAM policies are not enforced") }
             // Unbuffered, so scripts waiting for the line see it at once.
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }

@@ -3,6 +3,7 @@ import Foundation
 import SQLKit
 import Testing
 @testable import Identity
+import Policies
 @testable import Storage
 import CairnCore
 
@@ -104,6 +105,7 @@ struct SecretSealingTests {
     }
 }
 
+/// Trust policies through the one evaluator: who may assume a role.
 struct TrustPolicyTests {
     static let user = Principal.iamUser(accountId: "111122223333", userName: "dev", userId: "AIDA", accessKeyId: "AKIA")
     static let other = Principal.iamUser(accountId: "444455556666", userName: "dev", userId: "AIDB", accessKeyId: "AKIB")
@@ -112,42 +114,49 @@ struct TrustPolicyTests {
         #"{"Version":"2012-10-17","Statement":[{"Effect":"\#(effect)","Principal":\#(principal),"Action":\#(action)}]}"#
     }
 
+    static func allows(_ json: String, _ principal: Principal) throws -> Bool {
+        let trust = try PolicyDocument(json: json, kind: .trust)
+        let request = AuthorizationRequest(principal: try #require(Authorizer.policyPrincipal(principal)), action: "sts:AssumeRole",
+                                           resource: "arn:aws:iam::111122223333:role/r", context: RequestContext())
+        return PolicyEvaluator.trustAllows(request, trust: trust)
+    }
+
     @Test func accountRootAndBareAccountTrustEveryoneInTheAccount() throws {
-        #expect(try TrustPolicy(json: Self.policy(#"{"AWS":"arn:aws:iam::111122223333:root"}"#)).allows(Self.user))
-        #expect(try TrustPolicy(json: Self.policy(#"{"AWS":"111122223333"}"#)).allows(Self.user))
-        #expect(try !TrustPolicy(json: Self.policy(#"{"AWS":"111122223333"}"#)).allows(Self.other))
+        #expect(try Self.allows(Self.policy(#"{"AWS":"arn:aws:iam::111122223333:root"}"#), Self.user))
+        #expect(try Self.allows(Self.policy(#"{"AWS":"111122223333"}"#), Self.user))
+        #expect(try !Self.allows(Self.policy(#"{"AWS":"111122223333"}"#), Self.other))
     }
 
     @Test func userArnsMatchExactly() throws {
-        #expect(try TrustPolicy(json: Self.policy(#"{"AWS":["arn:aws:iam::111122223333:user/dev"]}"#)).allows(Self.user))
-        #expect(try !TrustPolicy(json: Self.policy(#"{"AWS":"arn:aws:iam::111122223333:user/ops"}"#)).allows(Self.user))
+        #expect(try Self.allows(Self.policy(#"{"AWS":["arn:aws:iam::111122223333:user/dev"]}"#), Self.user))
+        #expect(try !Self.allows(Self.policy(#"{"AWS":"arn:aws:iam::111122223333:user/ops"}"#), Self.user))
     }
 
     @Test func denyWinsAndActionsMustMatch() throws {
         let both = #"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:*"},{"Effect":"Deny","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole"}]}"#
-        #expect(try !TrustPolicy(json: both).allows(Self.user))
-        #expect(try TrustPolicy(json: both).allows(Self.other))
-        #expect(try !TrustPolicy(json: Self.policy(#""*""#, action: #""sts:TagSession""#)).allows(Self.user))
+        #expect(try !Self.allows(both, Self.user))
+        #expect(try Self.allows(both, Self.other))
+        #expect(try !Self.allows(Self.policy(#""*""#, action: #""sts:TagSession""#), Self.user))
     }
 
     @Test func usersWithAPathMatchTheirFullArn() throws {
         let eng = Principal.iamUser(accountId: "111122223333", userName: "dev", userId: "AIDA", accessKeyId: "AKIA", path: "/eng/")
         #expect(eng.arn == "arn:aws:iam::111122223333:user/eng/dev")
-        #expect(try TrustPolicy(json: Self.policy(#"{"AWS":"arn:aws:iam::111122223333:user/eng/dev"}"#)).allows(eng))
-        #expect(try !TrustPolicy(json: Self.policy(#"{"AWS":"arn:aws:iam::111122223333:user/dev"}"#)).allows(eng))
+        #expect(try Self.allows(Self.policy(#"{"AWS":"arn:aws:iam::111122223333:user/eng/dev"}"#), eng))
+        #expect(try !Self.allows(Self.policy(#"{"AWS":"arn:aws:iam::111122223333:user/dev"}"#), eng))
     }
 
     @Test func servicePrincipals() throws {
-        let p = try TrustPolicy(json: Self.policy(#"{"Service":"batch.amazonaws.com"}"#))
-        #expect(p.allows(.awsService("batch.amazonaws.com")))
-        #expect(!p.allows(.awsService("events.amazonaws.com")))
-        #expect(!p.allows(Self.user))
+        let p = Self.policy(#"{"Service":"batch.amazonaws.com"}"#)
+        #expect(try Self.allows(p, .awsService("batch.amazonaws.com")))
+        #expect(try !Self.allows(p, .awsService("events.amazonaws.com")))
+        #expect(try !Self.allows(p, Self.user))
     }
 
     @Test(arguments: ["not json", "[]", #"{"Statement":[{"Effect":"Maybe","Principal":"*","Action":"sts:AssumeRole"}]}"#,
                       #"{"Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}"#,
                       #"{"Statement":[{"Effect":"Allow","Principal":"*"}]}"#, #"{"Version":"2012-10-17"}"#])
     func malformedPoliciesAreRejected(_ json: String) {
-        #expect(throws: TrustPolicy.Malformed.self) { try TrustPolicy(json: json) }
+        #expect(throws: PolicyError.self) { try PolicyDocument(json: json, kind: .trust) }
     }
 }
