@@ -23,6 +23,7 @@ public struct CairnApplication: Sendable {
     public var recorder: AuditRecorder
     public var identities: any IdentityStore
     public var events: any AuditEventStore
+    public var registry: ServiceRegistry
 }
 
 /// Builds Cairn from a configuration: the store, the services, the lifecycle group, the HTTP server.
@@ -154,7 +155,7 @@ func assemble(
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     return CairnApplication(application: application, store: store, recorder: recorder, identities: identities,
-                            events: events)
+                            events: events, registry: registry)
 }
 
 /// The AWS managed policies shipped beside the binary; a build without them cannot start.

@@ -25,6 +25,10 @@ public struct ServiceRegistry: Sendable {
     /// Whether some REST service signs with this name.
     func servesREST(_ signingName: String) -> Bool { restBySigningName[signingName] != nil }
 
+    /// Every service, for checks that must hold of all of them (each operation has an authorization rule).
+    public var services: [any AWSService] { bySigningName.keys.sorted().compactMap { bySigningName[$0] } }
+    public var restServices: [any RESTService] { restBySigningName.keys.sorted().flatMap { restBySigningName[$0] ?? [] } }
+
     /// Signing names, sorted, for the health endpoint.
     public var names: [String] { Set(bySigningName.keys).union(restBySigningName.keys).sorted() }
 
