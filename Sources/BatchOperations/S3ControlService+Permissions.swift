@@ -70,9 +70,11 @@ extension S3ControlService {
         return members.compactMap { m in m["Key"]?.stringValue.map { ($0, m["Value"]?.stringValue ?? "") } }
     }
 
+    public var permissionBodyOperations: Set<String> { ["CreateJob", "PutJobTagging"] }
+
     /// The `input` CreateJob's and PutJobTagging's rules read their body members from: the XML body as `XMLShape`
-    /// reads it, for the gateway to pass before authorization. An empty object when the body is not XML.
-    public static func permissionInput(body: [UInt8]) -> OperationInput {
+    /// reads it. An empty object when the body is not XML.
+    public func permissionInput(operation: String, body: [UInt8]) -> OperationInput {
         guard let doc = XMLElement.parse(body) else { return .json(.object([])) }
         return .json(XMLShape.json(doc))
     }

@@ -20,6 +20,17 @@ extension Gateway {
         }
     }
 
+    /// The call, able to ask IAM about further permissions its operation finds it needs.
+    func authorizing(_ call: CallContext, facts: @escaping @Sendable (String) async throws -> ResourceFacts?) -> CallContext {
+        guard let authorizer else { return call }
+        var call = call
+        let asked = call
+        call.authorize = { permissions in
+            try await authorizer.authorize(permissions, call: asked, facts: facts)?.message
+        }
+        return call
+    }
+
     /// AccessDenied in the shape and status each protocol (and botocore's model of the service) uses.
     static func accessDenied(_ message: String, _ descriptor: ServiceDescriptor) -> AWSError {
         switch descriptor.wireProtocol {

@@ -226,10 +226,18 @@ extension Gateway {
     /// Runs a REST operation, commits its record, then answers.
     func runREST(service: any RESTService, route: RESTRoute, request: RESTRequest, call: CallContext, isHead: Bool) async -> Response {
         let wireProtocol = service.descriptor.wireProtocol
+        var request = request
+        let call = authorizing(call) { try await service.resourceFacts(arn: $0, context: call) }
         let response = await recordedCall(service.descriptor, operation: route.operation,
                                           requestParameters: route.requestParameters, resources: route.resources, call: call) {
-            let body: JSONValue = request.bodyBytes.flatMap { try? JSONValue.parse($0) } ?? .object([])
-            let permissionRequest = PermissionRequest(operation: route.operation, input: .json(body), route: route, query: request.query,
+            var input: OperationInput = .json(request.bodyBytes.flatMap { try? JSONValue.parse($0) } ?? .object([]))
+            if authorizer != nil, service.permissionBodyOperations.contains(route.operation) {
+                // The rule reads body members (CreateJob's RoleArn): read the small body now, hand it on unchanged.
+                let body = try await request.body.collect(limit: maxBodyBytes)
+                request.body = .bytes(body)
+                input = service.permissionInput(operation: route.operation, body: body)
+            }
+            let permissionRequest = PermissionRequest(operation: route.operation, input: input, route: route, query: request.query,
                                                       headers: request.headers, context: call)
             try await authorize(service.permissions, permissionRequest, descriptor: service.descriptor) {
                 try await service.resourceFacts(arn: $0, context: call)

@@ -194,6 +194,7 @@ public struct Gateway: HTTPResponder {
     func run(service: any AWSService, operation: String, input: OperationInput, call: CallContext,
              recordFailure: Bool = true) async -> Response {
         let wireProtocol = service.descriptor.wireProtocol
+        let call = authorizing(call) { try await service.resourceFacts(arn: $0, context: call) }
         let response = await recordedCall(service.descriptor, operation: operation, requestParameters: input.requestParameters,
                                           resources: [], call: call, recordFailure: recordFailure) {
             try await authorize(service.permissions, PermissionRequest(operation: operation, input: input, context: call),

@@ -66,6 +66,7 @@ public final class Authorizer: Sendable {
         var context = base
         for (k, v) in p.keys { context[k] = v }
         for (k, v) in facts?.tags ?? [:] { context["aws:ResourceTag/\(k)"] = [v] }
+        for (k, v) in facts?.keys ?? [:] { context[k] = v }
         return AuthorizationRequest(principal: principal, action: p.action, resource: p.resource, context: context)
     }
 

@@ -168,7 +168,7 @@ extension S3Service {
         return RESTResult(RESTResponse(status: 204))
     }
 
-    func deleteObjects(_ bucket: BucketRecord, request: RESTRequest) async throws -> RESTResult {
+    func deleteObjects(_ bucket: BucketRecord, request: RESTRequest, context: CallContext) async throws -> RESTResult {
         let body = try await request.body.collect(limit: 2 * 1024 * 1024)
         guard let doc = XMLElement.parse(body), doc.name == "Delete" else { throw S3Error.malformedXML }
         let objects = doc.children("Object")
@@ -178,14 +178,25 @@ extension S3Service {
             guard let key = o.text("Key"), !key.isEmpty else { throw S3Error.malformedXML }
             return key
         }
+        // IAM decides each key; a denied one is reported and kept.
+        var denied = Set<String>()
+        for key in keys where key.utf8.count <= 1024 {
+            let object = "arn:aws:s3:::\(bucket.name)/\(key)"
+            if try await context.authorize([Permission(action: "s3:DeleteObject", resource: object)]) != nil { denied.insert(key) }
+        }
         // One transaction for the whole request; the blobs go once it is committed.
-        blobs.delete(try await catalog.deleteObjects(bucket: bucket.name, keys: keys.filter { $0.utf8.count <= 1024 }))
+        blobs.delete(try await catalog.deleteObjects(bucket: bucket.name, keys: keys.filter { $0.utf8.count <= 1024 && !denied.contains($0) }))
         var w = XMLWriter(declaration: true)
         w.open("DeleteResult", xmlns: Self.namespace)
         for key in keys {
             if key.utf8.count > 1024 {
                 w.open("Error"); w.element("Key", key); w.element("Code", "KeyTooLongError")
                 w.element("Message", "Your key is too long"); w.close("Error")
+                continue
+            }
+            if denied.contains(key) {
+                w.open("Error"); w.element("Key", key); w.element("Code", "AccessDenied")
+                w.element("Message", "Access Denied"); w.close("Error")
                 continue
             }
             if !quiet { w.open("Deleted"); w.element("Key", key); w.close("Deleted") }

@@ -43,7 +43,9 @@ extension S3Service {
         // the whole bucket's objects (`bucket/*`) stand in for them. A policy allowing only some prefixes denies the
         // call, and a Deny on a prefix does not stop it: the handler, which reads the keys, is where a per-key
         // check belongs.
-        "DeleteObjects": rule("s3:DeleteObject", on: { r in r.path("bucket").map { "arn:aws:s3:::\($0)/*" } ?? "*" }),
+        // Each key is authorized on its own by the handler (`s3:DeleteObject` on the object), as S3 does: a denied key
+        // is an AccessDenied entry in the result, the others are deleted.
+        "DeleteObjects": PermissionRule { _ in [] },
         "PutObject": objectWrite(),
         "PostObject": objectWrite(),
         "CreateMultipartUpload": objectWrite(),
@@ -183,6 +185,9 @@ extension S3Service {
         guard let slash else { return ResourceFacts(policy: bucket.policy, tags: bucket.tags) }
         let key = String(rest[rest.index(after: slash)...])
         let object = key.isEmpty ? nil : try await catalog.object(bucket: name, key: key)
-        return ResourceFacts(policy: bucket.policy, tags: object?.tags ?? [:])
+        // An object's tags are `s3:ExistingObjectTag/<key>` (not `aws:ResourceTag`), as S3 names them.
+        var keys: [String: [String]] = [:]
+        for (k, v) in object?.tags ?? [:] { keys["s3:ExistingObjectTag/\(k)"] = [v] }
+        return ResourceFacts(policy: bucket.policy, keys: keys)
     }
 }

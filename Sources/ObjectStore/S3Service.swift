@@ -182,7 +182,7 @@ public struct S3Service: RESTService {
             return RESTResult(RESTResponse(status: 204))
         case "ListObjects": return try await listObjects(bucket, request: request, v2: false)
         case "ListObjectsV2": return try await listObjects(bucket, request: request, v2: true)
-        case "DeleteObjects": return try await deleteObjects(bucket, request: request)
+        case "DeleteObjects": return try await deleteObjects(bucket, request: request, context: context)
         case "PutObject": return try await putObject(bucket, key: key, request: request, context: context)
         case "PostObject": return try await postObject(bucket, key: key, request: request, context: context)
         case "CopyObject": return try await copyObject(bucket, key: key, request: request, context: context)

@@ -14,6 +14,9 @@ public struct CallContext: Sendable {
     /// The `Host` header as received (queue URLs and similar are built from it).
     public var host: String
     public var receivedAt: Date
+    /// Asks IAM about permissions beyond the operation's own (S3's per-key DeleteObjects): nil when all are allowed,
+    /// else the denial's message. Allows everything unless the gateway enforces authorization.
+    public var authorize: @Sendable ([Permission]) async throws -> String? = { _ in nil }
 
     public init(requestId: String, principal: Principal, accountId: String, region: String, sourceIPAddress: String,
                 userAgent: String, host: String, receivedAt: Date) {
@@ -153,10 +156,13 @@ public struct ResourceFacts: Sendable {
     /// A role's trust policy: it must allow the call itself (naming the caller or its account), whatever the caller's
     /// identity policies say.
     public var policyMustAllow: Bool
-    public init(policy: String? = nil, tags: [String: String] = [:], policyMustAllow: Bool = false) {
+    /// Service-specific condition keys the resource supplies (`s3:ExistingObjectTag/<key>`).
+    public var keys: [String: [String]]
+    public init(policy: String? = nil, tags: [String: String] = [:], policyMustAllow: Bool = false, keys: [String: [String]] = [:]) {
         self.policy = policy
         self.tags = tags
         self.policyMustAllow = policyMustAllow
+        self.keys = keys
     }
 }
 

@@ -163,10 +163,16 @@ public protocol RESTService: Sendable {
     var permissions: [String: PermissionRule] { get }
     /// The resource policy and tags of a resource this service owns; nil when it has none or does not exist.
     func resourceFacts(arn: String, context: CallContext) async throws -> ResourceFacts?
+    /// Operations whose rules read members of the (small, XML) body: the gateway reads it before authorizing.
+    var permissionBodyOperations: Set<String> { get }
+    /// The input those rules read, from the body.
+    func permissionInput(operation: String, body: [UInt8]) -> OperationInput
 }
 
 extension RESTService {
     public func resourceFacts(arn: String, context: CallContext) async throws -> ResourceFacts? { nil }
+    public var permissionBodyOperations: Set<String> { [] }
+    public func permissionInput(operation: String, body: [UInt8]) -> OperationInput { .json(.object([])) }
 }
 
 extension RequestBody {

@@ -123,6 +123,30 @@ def trust_policy(*principals: str) -> str:
     })
 
 
+ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+def grant(iam, *, user: str | None = None, role: str | None = None, group: str | None = None,
+          actions: Iterable[str] | str | None = None, resource: str | list[str] = "*") -> None:
+    """Give one IAM user, role or group permissions, as an administrator (`iam`, an IAM client) would.
+
+    Authorization is on: an identity a test creates starts with no permissions (only sts:GetCallerIdentity
+    needs none). Without `actions`, the AWS managed policy AdministratorAccess is attached; with `actions`, an
+    inline policy allowing exactly those actions on `resource` is put instead (each call adds its own).
+    """
+    kinds = [(k, v) for k, v in (("User", user), ("Role", role), ("Group", group)) if v]
+    assert len(kinds) == 1, "grant() takes exactly one of user, role or group"
+    kind, name = kinds[0]
+    if actions is None:
+        getattr(iam, f"attach_{kind.lower()}_policy")(**{f"{kind}Name": name}, PolicyArn=ADMINISTRATOR_ACCESS)
+        return
+    actions = [actions] if isinstance(actions, str) else list(actions)
+    document = json.dumps({"Version": "2012-10-17",
+                           "Statement": [{"Effect": "Allow", "Action": actions, "Resource": resource}]})
+    getattr(iam, f"put_{kind.lower()}_policy")(**{f"{kind}Name": name}, PolicyName=f"e2e-{uuid.uuid4().hex[:10]}",
+                                               PolicyDocument=document)
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """The process environment without any AWS_* or CAIRN_* setting, plus `extra`."""
     env = {k: v for k, v in os.environ.items()

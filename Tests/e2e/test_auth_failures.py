@@ -12,7 +12,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from conftest import (CLOUDTRAIL_TARGET, NO_RETRY, Creds, HTTPResponse, ShiftedClock, clock_at,
-                      clock_shifted, http, trust_policy, unique, utcnow)
+                      clock_shifted, grant, http, trust_policy, unique, utcnow)
 
 ACCOUNT = "000000000000"
 MAX_BODY = 16 * 1024 * 1024
@@ -224,6 +224,7 @@ def temp_creds(server):
     user = Creds.from_access_key(iam.create_access_key(UserName=name))
     role = iam.create_role(RoleName=unique("tmprole"),
                            AssumeRolePolicyDocument=trust_policy(f"arn:aws:iam::{ACCOUNT}:root"))
+    grant(iam, user=name, actions="sts:AssumeRole", resource=role["Role"]["Arn"])
     resp = server.client("sts", user).assume_role(RoleArn=role["Role"]["Arn"],
                                                   RoleSessionName="tmp-session")
     return Creds.from_access_key(resp)
@@ -251,6 +252,7 @@ def test_expired_session_token(cairn_factory, clock_shim, tmp_path):
     user = Creds.from_access_key(iam.create_access_key(UserName="u1"))
     role = iam.create_role(RoleName="r1",
                            AssumeRolePolicyDocument=trust_policy(f"arn:aws:iam::{ACCOUNT}:root"))
+    grant(iam, user="u1", actions="sts:AssumeRole", resource=role["Role"]["Arn"])
     resp = srv.client("sts", user).assume_role(RoleArn=role["Role"]["Arn"],
                                                RoleSessionName="short", DurationSeconds=900)
     tmp = Creds.from_access_key(resp)

@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from conftest import Creds, unique
+from conftest import Creds, grant, unique
 
 ACCOUNT = "000000000000"
 MANY = 60
@@ -162,6 +162,7 @@ def test_profile_flag_and_env(server, tmp_path):
     name = unique("profiled")
     iam.create_user(UserName=name)
     c = Creds.from_access_key(iam.create_access_key(UserName=name))
+    grant(iam, user=name, actions="cloudtrail:LookupEvents")  # what `cairn events lookup` calls
     creds = tmp_path / "credentials"
     a = server.admin
     creds.write_text(f"[default]\naws_access_key_id = {a.access_key}\n"

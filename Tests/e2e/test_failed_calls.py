@@ -3,7 +3,7 @@
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import Creds, unique
+from conftest import Creds, grant, unique
 
 ACCOUNT = "000000000000"
 
@@ -65,6 +65,8 @@ def test_failed_call_as_other_user_is_recorded_with_that_user(server):
     name = unique("dora")
     iam.create_user(UserName=name)
     creds = Creds.from_access_key(iam.create_access_key(UserName=name))
+    # Allowed to read roles, so the call fails on the missing role, not on authorization.
+    grant(iam, user=name, actions="iam:GetRole")
     err = failed(server.client("iam", creds).get_role, RoleName=unique("ghost"))
     ev = check_recorded(server, err, "GetRole", "NoSuchEntity", 404)
     assert ev["Username"] == name

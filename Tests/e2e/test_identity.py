@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import HIDDEN, Creds, skip_or_fail_in_ci, unique
+from conftest import HIDDEN, Creds, grant, skip_or_fail_in_ci, unique
 
 ACCOUNT = "000000000000"
 ISO_SECOND = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -265,6 +265,9 @@ def test_user_with_path_has_path_in_arn(server):
 
 
 def test_get_user_without_name_is_the_caller(server, alice):
+    # Authorization is on: alice may read her own user, and only that.
+    grant(server.client("iam"), user=alice["name"], actions="iam:GetUser",
+          resource=alice["user"]["User"]["Arn"])
     me = server.client("iam", alice["creds"]).get_user()["User"]
     assert me["UserName"] == alice["name"]
     assert me["UserId"] == alice["user"]["User"]["UserId"]

@@ -6,7 +6,7 @@ import re
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import HIDDEN, Creds, trust_policy, unique
+from conftest import HIDDEN, Creds, grant, trust_policy, unique
 
 ACCOUNT = "000000000000"
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
@@ -18,16 +18,23 @@ def bob(server):
     name = unique("bob")
     user = iam.create_user(UserName=name)["User"]
     creds = Creds.from_access_key(iam.create_access_key(UserName=name))
+    # A trust policy that names only the account leaves the decision to the caller's own policies:
+    # bob may assume roles (which ones is then up to each role's trust policy).
+    grant(iam, user=name, actions="sts:AssumeRole")
     return {"name": name, "user": user, "creds": creds}
 
 
 @pytest.fixture(scope="module")
 def role(server):
-    """A role every principal of the account may assume (trust policy names the root)."""
+    """A role whose trust policy names the account (its root): any principal of the account whose own
+    policies allow sts:AssumeRole on it may assume it. Its sessions may read the role and assume it again
+    (role chaining), nothing else."""
     iam = server.client("iam")
     name = unique("deployer")
-    return iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust_policy(ROOT),
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust_policy(ROOT),
                            Description="e2e")["Role"]
+    grant(iam, role=name, actions=["iam:GetRole", "sts:AssumeRole"], resource=role["Arn"])
+    return role
 
 
 @pytest.fixture(scope="module")
@@ -183,6 +190,28 @@ def test_trust_policy_naming_another_user_denies(server, bob):
     assert ev["Username"] == bob["name"]
     assert rec["responseElements"] is None
     assert rec["requestParameters"]["roleArn"] == r["Arn"]
+
+
+def test_trust_policy_naming_the_account_needs_the_callers_own_permission(server):
+    """Within one account, a trust policy naming only the account (its root) does not by itself let a user in:
+    the user's identity policies must allow sts:AssumeRole on the role too (as in AWS)."""
+    iam = server.client("iam")
+    name = unique("noperm")
+    iam.create_user(UserName=name)
+    creds = Creds.from_access_key(iam.create_access_key(UserName=name))
+    r = iam.create_role(RoleName=unique("acctonly"), AssumeRolePolicyDocument=trust_policy(ROOT))["Role"]
+    sts = server.client("sts", creds)
+    with pytest.raises(ClientError) as ei:
+        sts.assume_role(RoleArn=r["Arn"], RoleSessionName="denied")
+    err = ei.value.response
+    assert err["Error"]["Code"] == "AccessDenied"
+    assert err["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert "sts:AssumeRole" in err["Error"]["Message"]
+    assert server.record_for(err, "AssumeRole")["Record"]["errorCode"] == "AccessDenied"
+
+    grant(iam, user=name, actions="sts:AssumeRole", resource=r["Arn"])
+    resp = sts.assume_role(RoleArn=r["Arn"], RoleSessionName="allowed")
+    assert resp["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/{r['RoleName']}/allowed"
 
 
 def test_assume_missing_role_is_access_denied(server, bob):
