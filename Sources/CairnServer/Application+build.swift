@@ -83,9 +83,15 @@ func assemble(
     recorder.setRouter(router)
     let publisher = TopicPublisher(topics: SQLTopicStore(store: store), outbox: buses, clock: clock, wake: { wake.fire() })
     let batchTargets = BatchTargetSink()
+    let authorizer = Authorizer(store: identities, catalog: try awsManagedPolicies(), logger: logger)
+    let sqs = SQSService(store: queues, waiters: waiters, clock: clock)
+    let sns = SNSService(topics: SQLTopicStore(store: store), publisher: publisher, clock: clock,
+                         outboundPolicy: configuration.outboundPolicy)
+    let deliveryPermissions = ServicePrincipalPermissions(authorizer: authorizer, owners: ["sqs": sqs, "sns": sns], clock: clock)
     let delivery = DeliveryService(
         store: buses, router: router, queues: SQSQueueSink(delivery: QueueDelivery(store: queues, waiters: waiters, clock: clock)),
-        topics: SNSTopicSink(publisher: publisher), batch: batchTargets, clock: clock, logger: logger,
+        topics: SNSTopicSink(publisher: publisher), batch: batchTargets,
+        permissions: configuration.authorization ? deliveryPermissions : nil, clock: clock, logger: logger,
         retryBase: configuration.deliveryRetryBase, outboundPolicy: configuration.outboundPolicy)
     wake.connect(delivery)
     let s3 = S3Service(catalog: SQLObjectCatalog(store: store),
@@ -116,15 +122,13 @@ func assemble(
         runner: try localRunner(configuration, logger: logger))
     let batch = BatchService(store: batchStore, jobs: batchJobs, clock: clock, wake: { batchScheduler.wake() })
     batchTargets.connect(batch: batch, recorder: recorder, clock: clock)
-    let authorizer = Authorizer(store: identities, catalog: try awsManagedPolicies(), logger: logger)
     let registry = ServiceRegistry([
         IAMService(store: identities, authorizer: authorizer, directory: directory, clock: clock),
         STSService(store: identities, clock: clock),
         CloudTrailService(events: events, retentionDays: configuration.eventRetentionDays, clock: clock, trails: trailOperations),
-        SQSService(store: queues, waiters: waiters, clock: clock),
+        sqs,
         EventBridgeService(store: buses, router: router, clock: clock, outboundPolicy: configuration.outboundPolicy),
-        SNSService(topics: SQLTopicStore(store: store), publisher: publisher, clock: clock,
-                   outboundPolicy: configuration.outboundPolicy),
+        sns,
     ], rest: [s3Control, s3, batch])
     let gateway = Gateway(
         registry: registry,

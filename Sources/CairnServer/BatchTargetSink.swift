@@ -22,7 +22,7 @@ final class BatchTargetSink: BatchJobSink {
 
     func submitJob(queueArn: String, batchParameters: JSONValue, input: String) async throws(DeliveryError) {
         guard let parts = parts.withLock({ $0 }), let arn = ARN(queueArn) else {
-            throw DeliveryError(code: "RESOURCE_NOT_FOUND", message: "Job queue \(queueArn) is not available.", retryable: false)
+            throw DeliveryError(code: "NO_RESOURCE", message: "Job queue \(queueArn) is not available.", retryable: false)
         }
         // The target input may carry SubmitJob's Parameters and ContainerOverrides.
         let event = (try? JSONValue.parse(input)) ?? .null

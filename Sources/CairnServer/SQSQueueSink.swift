@@ -1,6 +1,7 @@
 import BatchCompute
 import CairnCore
 import Foundation
+import Identity
 import EventBus
 import Queues
 import Topics
@@ -15,10 +16,10 @@ struct SQSQueueSink: QueueSink {
     func send(queueArn: String, messages: [OutboundMessage]) async -> [DeliveryError?] {
         do {
             let results = try await delivery.send(queueArn: queueArn, messages, senderId: Self.sender)
-            return results.map { $0.map { DeliveryError(code: "SQS_" + $0.code, message: $0.message) } }
+            return results.map { $0.map { DeliveryError(code: "ERROR_FROM_TARGET", message: "\($0.code): \($0.message)") } }
         } catch let e as AWSError where e.code == "QueueDoesNotExist" {
             // A target that does not exist is not retried: the event goes to the dead-letter queue at once.
-            let error = DeliveryError(code: "RESOURCE_NOT_FOUND", message: e.message, retryable: false)
+            let error = DeliveryError(code: "NO_RESOURCE", message: e.message, retryable: false)
             return messages.map { _ in error }
         } catch {
             let error = DeliveryError(code: "INTERNAL_ERROR", message: "\(error)")
@@ -36,7 +37,7 @@ struct SNSTopicSink: TopicSink {
             try await publisher.publish(topicArn: topicArn, TopicPublisher.Message(
                 messageId: messageId, message: message, subject: nil, attributes: [], perProtocol: nil))
         } catch is TopicPublisher.TopicNotFound {
-            throw DeliveryError(code: "RESOURCE_NOT_FOUND", message: "Topic \(topicArn) does not exist.", retryable: false)
+            throw DeliveryError(code: "NO_RESOURCE", message: "Topic \(topicArn) does not exist.", retryable: false)
         } catch {
             throw DeliveryError(code: "INTERNAL_ERROR", message: "\(error)")
         }
@@ -57,5 +58,32 @@ struct BusBatchEvents: BatchEventSink {
     func jobStateChanged(accountId: String, region: String, jobArn: String, detail: JSONValue, time: Date) async throws {
         try await router.emit(accountId: accountId, region: region, source: "aws.batch", detailType: "Batch Job State Change",
                               resources: [jobArn], detail: detail, time: time)
+    }
+}
+
+/// Deliveries decided by resource policies: EventBridge and SNS, as service principals, may send to a queue or
+/// publish to a topic only when its policy allows them (with `aws:SourceArn` the rule or topic).
+struct ServicePrincipalPermissions: DeliveryPermissions {
+    let authorizer: Authorizer
+    /// The services whose resources deliveries reach, by ARN service name (`sqs`, `sns`).
+    let owners: [String: any AWSService]
+    let clock: any WallClock
+
+    func check(principal: String, action: String, resource: String, sourceArn: String, sourceAccount: String) async -> DeliveryError? {
+        guard let arn = ARN(resource) else {
+            return DeliveryError(code: "NO_RESOURCE", message: "\(resource) is not an ARN.", retryable: false)
+        }
+        let call = CallContext(requestId: Identifiers.uuid(), principal: .awsService(principal), accountId: arn.accountId,
+                               region: arn.region, sourceIPAddress: principal, userAgent: principal, host: "", receivedAt: clock.now())
+        let owner = owners[arn.service]
+        let permission = Permission(action: action, resource: resource,
+                                    keys: ["aws:SourceArn": [sourceArn], "aws:SourceAccount": [sourceAccount]])
+        do {
+            guard let denial = try await authorizer.authorize([permission], call: call, facts: { try await owner?.resourceFacts(arn: $0, context: call) })
+            else { return nil }
+            return DeliveryError(code: "NO_PERMISSIONS", message: denial.message, retryable: false)
+        } catch {
+            return DeliveryError(code: "INTERNAL_ERROR", message: "The policy of \(resource) could not be read: \(error)")
+        }
     }
 }

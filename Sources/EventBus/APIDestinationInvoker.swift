@@ -26,7 +26,7 @@ final class APIDestinationInvoker: Sendable {
                   let def = try? JSONValue.parse(d.definition), let connArn = def["ConnectionArn"]?.stringValue,
                   let c = try await store.apiResource(arn: connArn), c.kind == .connection, c.accountId == d.accountId
             else {
-                throw DeliveryError(code: "RESOURCE_NOT_FOUND", message: "API destination \(destinationArn) or its connection does not exist.",
+                throw DeliveryError(code: "NO_RESOURCE", message: "API destination \(destinationArn) or its connection does not exist.",
                                     retryable: false)
             }
             destination = d
@@ -38,7 +38,7 @@ final class APIDestinationInvoker: Sendable {
         }
         guard let def = try? JSONValue.parse(destination.definition), let conn = try? JSONValue.parse(connection.definition),
               var endpoint = def["InvocationEndpoint"]?.stringValue, let method = def["HttpMethod"]?.stringValue
-        else { throw DeliveryError(code: "INVALID_TARGET", message: "The API destination definition cannot be used.") }
+        else { throw DeliveryError(code: "INVALID_PARAMETER", message: "The API destination definition cannot be used.") }
         await acquire(destinationArn, ratePerSecond: Double(def["InvocationRateLimitPerSecond"]?.intValue ?? 300))
 
         for value in parameters?["PathParameterValues"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
@@ -80,7 +80,8 @@ final class APIDestinationInvoker: Sendable {
         guard (200..<300).contains(status) else {
             // EventBridge retries 401, 407, 409, 429 and 5xx; other answers are final.
             let retryable = [401, 407, 409, 429].contains(status) || status >= 500
-            throw DeliveryError(code: "HTTP_STATUS_\(status)", message: "\(method) \(endpoint) answered \(status).", retryable: retryable)
+            throw DeliveryError(code: status == 429 ? "THROTTLING" : "ERROR_FROM_TARGET", message: "\(method) \(endpoint) answered \(status).",
+                                retryable: retryable)
         }
     }
 
@@ -100,7 +101,7 @@ final class APIDestinationInvoker: Sendable {
         request.body = .bytes(ByteBuffer(string: payload))
         let status = try await outbound.send(request, url: url, timeout: .seconds(15))
         guard (200..<300).contains(status) else {
-            throw DeliveryError(code: "HTTP_STATUS_\(status)", message: "POST \(url) answered \(status).")
+            throw DeliveryError(code: status == 429 ? "THROTTLING" : "ERROR_FROM_TARGET", message: "POST \(url) answered \(status).")
         }
     }
 

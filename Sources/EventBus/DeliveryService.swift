@@ -31,6 +31,13 @@ public protocol TopicSink: Sendable {
     func publish(topicArn: String, message: String, messageId: String) async throws(DeliveryError)
 }
 
+/// Whether a resource policy lets an AWS service principal act on a resource, as each delivery needs: EventBridge
+/// (`events.amazonaws.com`) sending to a queue or publishing to a topic, SNS (`sns.amazonaws.com`) sending to a queue.
+public protocol DeliveryPermissions: Sendable {
+    /// Nil when allowed; else the `NO_PERMISSIONS` failure, which is not retried.
+    func check(principal: String, action: String, resource: String, sourceArn: String, sourceAccount: String) async -> DeliveryError?
+}
+
 /// Where Batch job-queue targets submit jobs. `input` is the target's input: its `Parameters` and
 /// `ContainerOverrides` members go into the SubmitJob.
 public protocol BatchJobSink: Sendable {
@@ -45,6 +52,8 @@ public final class DeliveryService: Service, Sendable {
     let queues: any QueueSink
     let topics: any TopicSink
     let batch: (any BatchJobSink)?
+    /// Nil when authorization is off.
+    let permissions: (any DeliveryPermissions)?
     let clock: any WallClock
     let logger: Logger
     let retryBase: Duration
@@ -59,7 +68,7 @@ public final class DeliveryService: Service, Sendable {
     private let dropped = Counter(label: "cairn_event_deliveries_total", dimensions: [("result", "dropped")])
 
     public init(store: any EventBusStore, router: EventRouter, queues: any QueueSink, topics: any TopicSink,
-                batch: (any BatchJobSink)? = nil, clock: any WallClock, logger: Logger,
+                batch: (any BatchJobSink)? = nil, permissions: (any DeliveryPermissions)? = nil, clock: any WallClock, logger: Logger,
                 retryBase: Duration = .seconds(1), maxBackoff: Duration = .seconds(300), concurrency: Int = 32,
                 outboundPolicy: OutboundPolicy = OutboundPolicy(), resolver: any HostResolver = SystemResolver()) {
         self.store = store
@@ -67,6 +76,7 @@ public final class DeliveryService: Service, Sendable {
         self.queues = queues
         self.topics = topics
         self.batch = batch
+        self.permissions = permissions
         self.clock = clock
         self.logger = logger
         self.retryBase = retryBase
@@ -125,13 +135,23 @@ public final class DeliveryService: Service, Sendable {
         var outcomes: [Outcome] = []
         for d in batch {
             guard let target = Self.target(of: d) else {
-                outcomes.append((d, nil, DeliveryError(code: "INVALID_TARGET", message: "The stored target definition cannot be used.",
+                outcomes.append((d, nil, DeliveryError(code: "INVALID_PARAMETER", message: "The stored target definition cannot be used.",
                                                         retryable: false)))
                 continue
             }
             if case .sqsQueue(let arn) = target.kind { byQueue[arn, default: []].append((d, target)) } else { others.append((d, target)) }
         }
-        for (arn, items) in byQueue {
+        var decisions: [String: DeliveryError?] = [:]
+        for (arn, queued) in byQueue {
+            var items: [(EventDelivery, CompiledTarget)] = []
+            for (d, target) in queued {
+                if let refusal = await refusal(d, action: "sqs:SendMessage", resource: arn, cache: &decisions) {
+                    outcomes.append((d, target, refusal))
+                } else {
+                    items.append((d, target))
+                }
+            }
+            guard !items.isEmpty else { continue }
             let fifo = arn.hasSuffix(".fifo")
             let results = await queues.send(queueArn: arn, messages: items.map { d, target in
                 target.queueMessage(d, fifo: fifo)
@@ -174,6 +194,8 @@ public final class DeliveryService: Service, Sendable {
                     throw error
                 }
             case .snsTopic(let arn):
+                var none: [String: DeliveryError?] = [:]
+                if let refusal = await refusal(d, action: "sns:Publish", resource: arn, cache: &none) { throw refusal }
                 try await topics.publish(topicArn: arn, message: d.payload, messageId: Identifiers.uuid())
             case .eventBus(let arn):
                 try await forward(d, toBus: arn)
@@ -183,7 +205,7 @@ public final class DeliveryService: Service, Sendable {
                 try await http.postSNS(url: url, payload: d.payload, subscriptionArn: target.arn)
             case .batchJobQueue(let arn):
                 guard let batch else {
-                    throw DeliveryError(code: "RESOURCE_NOT_FOUND", message: "AWS Batch is not served.", retryable: false)
+                    throw DeliveryError(code: "NO_RESOURCE", message: "AWS Batch is not served.", retryable: false)
                 }
                 try await batch.submitJob(queueArn: arn, batchParameters: target.batchParameters ?? .object([]), input: d.payload)
             }
@@ -198,11 +220,11 @@ public final class DeliveryService: Service, Sendable {
     /// An event-bus target: the event goes through the other bus's rules.
     func forward(_ d: EventDelivery, toBus arnText: String) async throws {
         guard let arn = ARN(arnText), arn.resource.hasPrefix("event-bus/") else {
-            throw DeliveryError(code: "RESOURCE_NOT_FOUND", message: "\(arnText) is not an event bus.", retryable: false)
+            throw DeliveryError(code: "NO_RESOURCE", message: "\(arnText) is not an event bus.", retryable: false)
         }
         let bus = String(arn.resource.dropFirst("event-bus/".count))
         guard try await store.bus(accountId: arn.accountId, region: arn.region, name: bus) != nil else {
-            throw DeliveryError(code: "RESOURCE_NOT_FOUND", message: "Event bus \(arnText) does not exist.", retryable: false)
+            throw DeliveryError(code: "NO_RESOURCE", message: "Event bus \(arnText) does not exist.", retryable: false)
         }
         guard let event = try? JSONValue.parse(d.payload) else {
             throw DeliveryError(code: "INVALID_JSON", message: "The event sent to \(arnText) is not JSON.")
@@ -225,7 +247,10 @@ public final class DeliveryService: Service, Sendable {
             try await store.reschedule(d.deliveryId, attempts: attempts, nextAttemptAt: now + backoffMs, error: "\(error.code): \(error.message)")
             return false
         }
-        if let dlq = target?.deadLetterArn {
+        var none: [String: DeliveryError?] = [:]
+        if let dlq = target?.deadLetterArn, let refusal = await refusal(d, action: "sqs:SendMessage", resource: dlq, cache: &none) {
+            logger.error("dead-letter queue \(dlq) refused a failed event: \(refusal.message)")
+        } else if let dlq = target?.deadLetterArn {
             let attributes = [("ERROR_CODE", error.code), ("ERROR_MESSAGE", error.message), ("RULE_ARN", d.ruleArn),
                               ("TARGET_ARN", target?.arn ?? "")]
             let message = OutboundMessage(body: d.payload, attributes: attributes.map { MessageAttribute(name: $0, dataType: "String", value: $1) })
@@ -240,6 +265,27 @@ public final class DeliveryService: Service, Sendable {
         dropped.increment()
         logger.error("dropped an event for \(target?.arn ?? "?") after \(attempts) attempts: \(error.code): \(error.message)")
         return true
+    }
+
+    /// Who delivers `d`, as resource policies name it: SNS for a subscription's delivery (its source the topic),
+    /// EventBridge for a rule's (its source the rule).
+    static func servicePrincipal(of d: EventDelivery) -> (principal: String, sourceArn: String) {
+        if d.ruleArn.hasPrefix("arn:aws:sns:"), let cut = d.ruleArn.lastIndex(of: ":") {
+            return ("sns.amazonaws.com", String(d.ruleArn[..<cut]))
+        }
+        return ("events.amazonaws.com", d.ruleArn)
+    }
+
+    /// Why the resource policy of `resource` refuses this delivery, if it does (decisions kept per pass in `cache`).
+    func refusal(_ d: EventDelivery, action: String, resource: String, cache: inout [String: DeliveryError?]) async -> DeliveryError? {
+        guard let permissions else { return nil }
+        let (principal, source) = Self.servicePrincipal(of: d)
+        let key = "\(principal)|\(action)|\(resource)|\(source)"
+        if let known = cache[key] { return known }
+        let decision = await permissions.check(principal: principal, action: action, resource: resource, sourceArn: source,
+                                               sourceAccount: d.accountId)
+        cache[key] = decision
+        return decision
     }
 
     /// Exponential backoff with full jitter, capped.

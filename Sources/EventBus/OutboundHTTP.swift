@@ -24,7 +24,7 @@ public struct SystemResolver: HostResolver {
                 var result: UnsafeMutablePointer<addrinfo>?
                 let status = getaddrinfo(host, nil, &hints, &result)
                 guard status == 0 else {
-                    continuation.resume(throwing: DeliveryError(code: "CONNECTION_ERROR",
+                    continuation.resume(throwing: DeliveryError(code: "CONNECTION_FAILURE",
                                                                 message: "Cannot resolve \(host): \(String(cString: gai_strerror(status)))"))
                     return
                 }
@@ -44,7 +44,7 @@ public struct SystemResolver: HostResolver {
                             _ = inet_ntop(AF_INET6, &a, &buffer, socklen_t(buffer.count))
                         }
                     }
-                    let text = String(cString: buffer)
+                    let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                     if !text.isEmpty, !out.contains(text) { out.append(text) }
                     node = n.pointee.ai_next
                 }
@@ -67,7 +67,7 @@ struct OutboundHTTP: Sendable {
     /// Sends `request` (whose `url` is `url`) and returns the status; the body is read and dropped.
     func send(_ request: HTTPClientRequest, url: String, timeout: TimeAmount) async throws(DeliveryError) -> UInt {
         guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty else {
-            throw DeliveryError(code: "INVALID_TARGET", message: "\(url) is not a URL Cairn can call.", retryable: false)
+            throw DeliveryError(code: "INVALID_PARAMETER", message: "\(url) is not a URL Cairn can call.", retryable: false)
         }
         let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
         // A literal stands for itself; a name for every address it resolves to, each of which must be allowed.
@@ -76,14 +76,14 @@ struct OutboundHTTP: Sendable {
             candidates = [bare]
         } else {
             do { candidates = try await resolver.addresses(of: bare) } catch let e as DeliveryError { throw e } catch {
-                throw DeliveryError(code: "CONNECTION_ERROR", message: "Cannot resolve \(bare): \(error)")
+                throw DeliveryError(code: "CONNECTION_FAILURE", message: "Cannot resolve \(bare): \(error)")
             }
         }
         if let bad = candidates.first(where: { policy.denyingRange($0) != nil }) {
             throw Self.denied(host: bare, address: bad, policy: policy)
         }
         guard let address = candidates.first else {
-            throw DeliveryError(code: "CONNECTION_ERROR", message: "\(bare) resolves to no address.")
+            throw DeliveryError(code: "CONNECTION_FAILURE", message: "\(bare) resolves to no address.")
         }
         do {
             let response: HTTPClientResponse
@@ -114,8 +114,10 @@ struct OutboundHTTP: Sendable {
             }
             _ = try? await response.body.collect(upTo: 1 << 20)
             return response.status.code
+        } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout {
+            throw DeliveryError(code: "TIMEOUT", message: "\(url): \(e)")
         } catch {
-            throw DeliveryError(code: "CONNECTION_ERROR", message: "\(url): \(error)")
+            throw DeliveryError(code: "CONNECTION_FAILURE", message: "\(url): \(error)")
         }
     }
 

@@ -77,7 +77,9 @@ public struct PolicyDecision: Sendable {
         case .explicitDeny:
             return head + " with an explicit deny in " + (deniedByResourcePolicy ? "a resource-based policy" : "an identity-based policy")
         default:
-            return head + " because no identity-based policy allows the \(request.action) action"
+            // A service principal has no identity policies: only a resource policy could have allowed it.
+            let kind = request.principal.kind == .service ? "resource-based" : "identity-based"
+            return head + " because no \(kind) policy allows the \(request.action) action"
         }
     }
 }

@@ -48,6 +48,7 @@ struct SeedScenarioTests {
             }
             let url = try #require(try await sqs("CreateQueue", ["QueueName": "batch-ops-events"])["QueueUrl"]?.stringValue)
             let arn = try #require(try await sqs("GetQueueAttributes", ["QueueUrl": .string(url), "AttributeNames": ["QueueArn"]])["Attributes"]?["QueueArn"]?.stringValue)
+            _ = try await sqs("SetQueueAttributes", ["QueueUrl": .string(url), "Attributes": ["Policy": .string(eventBridgeQueuePolicy(arn))]])
             _ = try await events("PutRule", ["Name": "s3-batch-ops", "EventPattern": .string(Self.seedPattern)])
             _ = try await events("PutTargets", ["Rule": "s3-batch-ops", "Targets": [["Id": "queue", "Arn": .string(arn)]]])
             // A rule that is disabled never fires.
@@ -118,7 +119,10 @@ struct SeedScenarioTests {
             for name in ["plain", "all"] {
                 let url = try #require(try await call("sqs", "AmazonSQS.CreateQueue", "1.0", ["QueueName": .string(name)])["QueueUrl"]?.stringValue)
                 urls[name] = url
-                arns[name] = try await call("sqs", "AmazonSQS.GetQueueAttributes", "1.0", ["QueueUrl": .string(url), "AttributeNames": ["QueueArn"]])["Attributes"]?["QueueArn"]?.stringValue
+                let arn = try #require(try await call("sqs", "AmazonSQS.GetQueueAttributes", "1.0", ["QueueUrl": .string(url), "AttributeNames": ["QueueArn"]])["Attributes"]?["QueueArn"]?.stringValue)
+                arns[name] = arn
+                _ = try await call("sqs", "AmazonSQS.SetQueueAttributes", "1.0",
+                                   ["QueueUrl": .string(url), "Attributes": ["Policy": .string(eventBridgeQueuePolicy(arn))]])
             }
             let pattern = #"{"source":["aws.sqs"],"detail-type":["AWS API Call via CloudTrail"]}"#
             _ = try await call("events", "AWSEvents.PutRule", "1.1", ["Name": "plain", "EventPattern": .string(pattern)])

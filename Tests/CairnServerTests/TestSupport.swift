@@ -87,3 +87,8 @@ func callJSON(_ client: some TestClientProtocol, _ signer: TestSigner, service: 
         return (Int(response.status.code), json)
     }
 }
+
+/// A queue policy letting EventBridge send to the queue, as AWS requires of an SQS target.
+func eventBridgeQueuePolicy(_ queueArn: String) -> String {
+    #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"events.amazonaws.com"},"Action":"sqs:SendMessage","Resource":"\#(queueArn)"}]}"#
+}

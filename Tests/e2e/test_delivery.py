@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import Creds, http, unique, wait_for
+from conftest import Creds, grant, http, unique, wait_for
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -504,11 +504,13 @@ def test_kill_9_right_after_put_events_every_accepted_event_is_delivered(cairn_f
 
 @pytest.fixture
 def caller(server):
-    """An IAM user of its own, so a rule can pick exactly this test's calls."""
+    """An IAM user of its own, so a rule can pick exactly this test's calls; an administrator, so every call it
+    makes succeeds."""
     iam = server.client("iam")
     name = unique("bridge")
     iam.create_user(UserName=name)
     creds = Creds.from_access_key(iam.create_access_key(UserName=name))
+    grant(iam, user=name)
     return name, creds
 
 

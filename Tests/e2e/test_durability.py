@@ -6,8 +6,9 @@ import stat
 import threading
 
 import pytest
+from botocore.exceptions import ClientError
 
-from conftest import Creds, trust_policy, unique
+from conftest import Creds, grant, trust_policy, unique
 
 ACCOUNT = "000000000000"
 
@@ -84,6 +85,7 @@ def test_roles_and_temporary_credentials_survive_restart(cairn_factory):
     user = Creds.from_access_key(iam.create_access_key(UserName=name))
     role = iam.create_role(RoleName=unique("keeprole"),
                            AssumeRolePolicyDocument=trust_policy(f"arn:aws:iam::{ACCOUNT}:root"))
+    grant(iam, user=name, actions="sts:AssumeRole", resource=role["Role"]["Arn"])
     tmp = Creds.from_access_key(srv.client("sts", user).assume_role(
         RoleArn=role["Role"]["Arn"], RoleSessionName="kept"))
     srv.kill9()
@@ -91,6 +93,9 @@ def test_roles_and_temporary_credentials_survive_restart(cairn_factory):
     assert srv.client("sts", tmp).get_caller_identity()["Arn"] == \
         f"arn:aws:sts::{ACCOUNT}:assumed-role/{role['Role']['RoleName']}/kept"
     assert srv.client("sts", user).get_caller_identity()["Arn"].endswith(f"user/{name}")
+    # The user's permission survived too: it may assume the role again.
+    again = srv.client("sts", user).assume_role(RoleArn=role["Role"]["Arn"], RoleSessionName="again")
+    assert again["AssumedRoleUser"]["Arn"].endswith("/again")
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
@@ -125,6 +130,7 @@ def test_concurrent_clients_are_all_recorded(cairn_factory):
         name = unique(f"par{i}")
         iam.create_user(UserName=name)
         users.append(Creds.from_access_key(iam.create_access_key(UserName=name)))
+        grant(iam, user=name, actions="iam:GetRole")  # so GetRole fails on the missing role
 
     def work(creds):
         sts = srv.client("sts", creds)
@@ -134,7 +140,8 @@ def test_concurrent_clients_are_all_recorded(cairn_factory):
             if j % 5 == 0:
                 try:
                     iam_c.get_role(RoleName=unique("absent"))
-                except Exception as e:  # recorded failure
+                except ClientError as e:  # recorded failure
+                    assert e.response["Error"]["Code"] == "NoSuchEntity", e.response["Error"]
                     ids.append(e.response["ResponseMetadata"]["RequestId"])
             else:
                 ids.append(sts.get_caller_identity()["ResponseMetadata"]["RequestId"])

@@ -35,8 +35,8 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from botocore.parsers import create_parser
 
-from conftest import (NO_RETRY, CairnServer, Creds, HTTPResponse, ServerFactory, clock_at, http, trust_policy,
-                      unique, utcnow, wait_for)
+from conftest import (NO_RETRY, CairnServer, Creds, HTTPResponse, ServerFactory, clock_at, grant, http,
+                      trust_policy, unique, utcnow, wait_for)
 
 ACCOUNT = "000000000000"
 OTHER_ACCOUNT = "111111111111"
@@ -414,6 +414,8 @@ def test_create_access_key_with_role_session_credentials_needs_user_name(anyserv
     iam, sts = srv.client("iam"), srv.client("sts")
     role = unique("minter")
     iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust_policy(sts.get_caller_identity()["Arn"]))
+    # Even a session allowed everything: the refusal is about whose key it would be, not about permissions.
+    grant(iam, role=role)
     session = Creds.from_access_key(sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{role}",
                                                     RoleSessionName="minter"))
     status, code, message, resp = client_error(srv.client("iam", session).create_access_key)

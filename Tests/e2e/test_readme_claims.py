@@ -28,7 +28,8 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from conftest import NO_RETRY, Creds, HTTPEndpoint, HTTPResponse, ShiftedClock, http, trust_policy, unique, wait_for
+from conftest import (NO_RETRY, Creds, HTTPEndpoint, HTTPResponse, ShiftedClock, grant, http, trust_policy, unique,
+                      wait_for)
 from test_batch_operations import (Hold, create, describe, put_objects, read_report, report, runner_went_round,
                                    s3control, tags_of, upload_manifest, wait_status)
 
@@ -454,8 +455,9 @@ def test_copy_source_if_match_true_wins_over_if_unmodified_since_false(s3):
 
 def test_buckets_belong_to_the_account_not_to_the_user_who_created_them(server, s3):
     """README, How Cairn differs (S3): "a bucket is reachable only by its owner's account". Any principal of the
-    owning account reaches it (an IAM user, a role session); the cross-account half cannot be shown end to end:
-    a data directory holds one account (see the coverage table)."""
+    owning account whose policies allow it reaches it (an IAM user, a role session: neither created the bucket,
+    and no bucket policy names them); the cross-account half cannot be shown end to end: a data directory holds
+    one account (see the coverage table)."""
     bucket = new_bucket(s3, "owned")
     s3.put_object(Bucket=bucket, Key="k", Body=b"owned")
     iam, sts = server.client("iam"), server.client("sts")
@@ -466,6 +468,10 @@ def test_buckets_belong_to_the_account_not_to_the_user_who_created_them(server, 
     iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust_policy(sts.get_caller_identity()["Arn"]))
     session = Creds.from_access_key(sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{role}",
                                                     RoleSessionName="reader"))
+    # Authorization is on: each may read the object and list the account's buckets, nothing more.
+    for who in ({"user": user}, {"role": role}):
+        grant(iam, **who, actions="s3:GetObject", resource=f"arn:aws:s3:::{bucket}/k")
+        grant(iam, **who, actions="s3:ListAllMyBuckets")
     for creds in (alice, session):
         other = server.client("s3", creds)
         assert other.get_object(Bucket=bucket, Key="k")["Body"].read() == b"owned"
@@ -902,6 +908,7 @@ def test_secrets_are_absent_from_data_event_records_and_trail_log_files(cairn_fa
     key = Creds.from_access_key(created_key)
     role = unique("role")
     iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust_policy(sts.get_caller_identity()["Arn"]))
+    grant(iam, role=role)  # the session makes S3 and SQS calls
     assumed = sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{role}", RoleSessionName="secrets")
     session = Creds.from_access_key(assumed)
     api_key, password = f"apikey-{uuid.uuid4().hex}", f"password-{uuid.uuid4().hex}"
