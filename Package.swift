@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "cairn", targets: ["cairn"]),
         .library(name: "EventPatterns", targets: ["EventPatterns"]),
+        .library(name: "Policies", targets: ["Policies"]),
         .library(name: "CairnServer", targets: ["CairnServer"]),
     ],
     dependencies: [

@@ -19,5 +19,14 @@ let package = Package(
             path: "Benchmarks/EventPatternsBenchmark",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "PoliciesBenchmark",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Policies", package: "cairn"),
+            ],
+            path: "Benchmarks/PoliciesBenchmark",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )
