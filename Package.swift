@@ -88,7 +88,7 @@ let package = Package(
         .target(
             name: "Queues",
             dependencies: [
-                "CairnCore", "Wire", "Storage",
+                "CairnCore", "Wire", "Storage", "Policies",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -98,7 +98,7 @@ let package = Package(
         // SNS topics and subscriptions.
         .target(
             name: "Topics",
-            dependencies: ["CairnCore", "Wire", "Storage", "EventPatterns"],
+            dependencies: ["CairnCore", "Wire", "Storage", "EventPatterns", "Policies"],
             swiftSettings: swiftSettings
         ),
         // EventBridge: buses, rules, targets, matching, the delivery outbox and its workers.
@@ -116,7 +116,7 @@ let package = Package(
         // S3: the built-in object store (metadata in the catalog, bytes as files).
         .target(
             name: "ObjectStore",
-            dependencies: ["CairnCore", "Wire", "Storage", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CairnCore", "Wire", "Storage", "Policies", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // S3 Batch Operations: S3 Control job calls and the job runner, over the object store.

@@ -51,8 +51,15 @@ public final class Authorizer: Sendable {
                 factsByArn[permission.resource] = resourceFacts
             }
             let request = Self.request(permission, principal: principal, base: base, facts: resourceFacts)
-            let decision = PolicyEvaluator.evaluate(request, identity: identity.policies,
-                                                    resource: resourcePolicy(resourceFacts),
+            let resource: SourcedPolicy?
+            do {
+                resource = try Self.resourcePolicy(resourceFacts)
+            } catch {
+                // A stored policy that no longer parses may hold a Deny: refuse rather than ignore it.
+                logger.warning("the resource policy of \(permission.resource) does not parse (\(error)); denying")
+                return Denial(message: "User: \(principal.arn) is not authorized to perform: \(permission.action) on resource: \(permission.resource) because its resource-based policy cannot be read", permission: permission)
+            }
+            let decision = PolicyEvaluator.evaluate(request, identity: identity.policies, resource: resource,
                                                     resourceMustAllow: resourceFacts?.policyMustAllow ?? false)
             if !decision.isAllowed {
                 return Denial(message: decision.denialMessage(for: request), permission: permission)
@@ -70,16 +77,10 @@ public final class Authorizer: Sendable {
         return AuthorizationRequest(principal: principal, action: p.action, resource: p.resource, context: context)
     }
 
-    func resourcePolicy(_ facts: ResourceFacts?) -> SourcedPolicy? {
+    static func resourcePolicy(_ facts: ResourceFacts?) throws(PolicyError) -> SourcedPolicy? {
         guard let text = facts?.policy else { return nil }
-        do {
-            let kind: PolicyDocument.Kind = facts?.policyMustAllow == true ? .trust : .resource
-            return SourcedPolicy(id: "resource", type: .resource, document: try PolicyDocument(json: text, kind: kind))
-        } catch {
-            // A stored policy IAM would not accept today grants nothing (and denies nothing).
-            logger.warning("ignoring a resource policy that does not parse: \(error)")
-            return nil
-        }
+        let kind: PolicyDocument.Kind = facts?.policyMustAllow == true ? .trust : .resource
+        return SourcedPolicy(id: "resource", type: .resource, document: try PolicyDocument(json: text, kind: kind))
     }
 
     /// How policies name a principal; nil for callers policies never decide (anonymous confirmations).

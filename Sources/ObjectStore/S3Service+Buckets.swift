@@ -1,4 +1,5 @@
 import CairnCore
+import Policies
 import Foundation
 import Storage
 import Wire
@@ -116,6 +117,12 @@ extension S3Service {
         case .array(let statements)? where !statements.isEmpty: break
         case .object?: break
         default: throw S3Error.malformedPolicy("Missing required field Statement")
+        }
+        // Bucket policies are evaluated for every call: one S3 would refuse is never stored.
+        do {
+            _ = try PolicyDocument(json: text, kind: .resource)
+        } catch {
+            throw S3Error.malformedPolicy(error.message)
         }
         try await catalog.setBucketPolicy(text, bucket: bucket.name)
         return RESTResult(RESTResponse(status: 204))

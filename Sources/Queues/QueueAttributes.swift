@@ -1,4 +1,5 @@
 import CairnCore
+import Policies
 import Foundation
 import Wire
 
@@ -50,6 +51,12 @@ enum QueueAttributes {
                 else {
                     throw SQSError.invalidAttributeValue(
                         "Value \(value) for parameter RedrivePolicy is invalid. Reason: Redrive policy is not a valid JSON map with deadLetterTargetArn and maxReceiveCount (1 to 1000).")
+                }
+            case "Policy":
+                // A queue policy is evaluated for every call and delivery: one SQS would refuse is never stored.
+                if value.isEmpty { continue }
+                guard (try? PolicyDocument(json: value, kind: .resource)) != nil else {
+                    throw SQSError.invalidAttributeValue("Invalid value for the parameter Policy.")
                 }
             case "ContentBasedDeduplication":
                 guard fifo else { throw SQSError.invalidAttributeName(name) }

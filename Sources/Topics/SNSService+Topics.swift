@@ -1,4 +1,5 @@
 import CairnCore
+import Policies
 import Foundation
 import Storage
 import Wire
@@ -27,6 +28,7 @@ extension SNSService {
             throw Self.invalidParameter("Attributes Reason: Unknown attribute \(key)")
         }
         if let dedup = attributes["ContentBasedDeduplication"] { try Self.validateContentBasedDeduplication(dedup, fifo: fifo) }
+        if let policy = attributes["Policy"] { try Self.validatePolicy(policy) }
         var tags: [String: String] = [:]
         for t in form.structList("Tags") { if let k = t["Key"] { tags[k] = t["Value"] ?? "" } }
         guard tags.count <= 50 else {
@@ -120,6 +122,15 @@ extension SNSService {
 
     static let defaultDeliveryPolicy = #"{"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":20,"maxDelayTarget":20,"numRetries":3,"numMaxDelayRetries":0,"numNoDelayRetries":0,"numMinDelayRetries":0,"backoffFunction":"linear"},"disableSubscriptionOverrides":false,"defaultRequestPolicy":{"headerContentType":"text/plain; charset=UTF-8"}}}"#
 
+    /// A topic policy is evaluated for every call and delivery: one SNS would refuse is never stored.
+    static func validatePolicy(_ text: String) throws(AWSError) {
+        do {
+            _ = try PolicyDocument(json: text, kind: .resource)
+        } catch {
+            throw invalidParameter("Policy Error: \(error.message)")
+        }
+    }
+
     func setTopicAttributes(_ form: QueryForm, _ ctx: CallContext) async throws -> OperationResult {
         var topic = try await topic(arn: try Self.required(form, "TopicArn"), ctx)
         let name = try Self.required(form, "AttributeName")
@@ -130,6 +141,7 @@ extension SNSService {
         if name == "ContentBasedDeduplication" {
             try Self.validateContentBasedDeduplication(value, fifo: topic.attributes["FifoTopic"] == "true")
         }
+        if name == "Policy" { try Self.validatePolicy(value) }
         topic.attributes[name] = value
         try await topics.updateTopic(topic)
         return OperationResult(output: .object([]), audit: AuditDetails(resources: Self.topicResource(topic.arn)))
