@@ -116,9 +116,11 @@ public struct AssumedRoleSession: Sendable, Equatable {
     public var expiresAt: Date
     /// Set when an AWS service acts through the role (`batch.amazonaws.com`).
     public var invokedBy: String?
+    /// Session policies (documents) that narrow what the role's policies allow this session.
+    public var sessionPolicies: [String]
 
     public init(accountId: String, roleName: String, roleId: String, rolePath: String = "/", sessionName: String,
-                accessKeyId: String, issuedAt: Date, expiresAt: Date, invokedBy: String? = nil) {
+                accessKeyId: String, issuedAt: Date, expiresAt: Date, invokedBy: String? = nil, sessionPolicies: [String] = []) {
         self.accountId = accountId
         self.roleName = roleName
         self.roleId = roleId
@@ -128,6 +130,7 @@ public struct AssumedRoleSession: Sendable, Equatable {
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
         self.invokedBy = invokedBy
+        self.sessionPolicies = sessionPolicies
     }
 
     public var roleArn: String { "arn:aws:iam::\(accountId):role\(rolePath)\(roleName)" }

@@ -124,7 +124,7 @@ func assemble(
     batchTargets.connect(batch: batch, recorder: recorder, clock: clock)
     let registry = ServiceRegistry([
         IAMService(store: identities, authorizer: authorizer, directory: directory, clock: clock),
-        STSService(store: identities, clock: clock),
+        STSService(store: identities, catalog: authorizer.catalog, clock: clock),
         CloudTrailService(events: events, retentionDays: configuration.eventRetentionDays, clock: clock, trails: trailOperations),
         sqs,
         EventBridgeService(store: buses, router: router, clock: clock, outboundPolicy: configuration.outboundPolicy),

@@ -19,7 +19,9 @@ extension EventBridgeService {
         "DeleteRule": PermissionRule("events:DeleteRule", resource: { ruleArn($0, member: "Name") }),
         "EnableRule": PermissionRule("events:EnableRule", resource: { ruleArn($0, member: "Name") }),
         "DisableRule": PermissionRule("events:DisableRule", resource: { ruleArn($0, member: "Name") }),
-        "PutTargets": PermissionRule("events:PutTargets", resource: { ruleArn($0, member: "Rule") }, keys: targetArnKeys),
+        // A target with a RoleArn hands EventBridge that role: the caller needs iam:PassRole on it, as in AWS.
+        "PutTargets": .all([PermissionRule("events:PutTargets", resource: { ruleArn($0, member: "Rule") }, keys: targetArnKeys),
+                            PermissionRule(passTargetRoles)]),
         "RemoveTargets": PermissionRule("events:RemoveTargets", resource: { ruleArn($0, member: "Rule") }),
         "ListTargetsByRule": PermissionRule("events:ListTargetsByRule", resource: { ruleArn($0, member: "Rule") }),
         "ListRuleNamesByTarget": PermissionRule("events:ListRuleNamesByTarget"),
@@ -117,6 +119,15 @@ extension EventBridgeService {
     static func untagKeys(_ r: PermissionRequest) -> [String: [String]] {
         let keys = r.input.json["TagKeys"]?.arrayValue?.compactMap(\.stringValue) ?? []
         return keys.isEmpty ? [:] : ["aws:TagKeys": keys]
+    }
+
+    /// PutTargets: `iam:PassRole` on each distinct `RoleArn` the targets name.
+    static func passTargetRoles(_ r: PermissionRequest) -> [Permission] {
+        var roles: [String] = []
+        for target in r.input.json["Targets"]?.arrayValue ?? [] {
+            if let role = target["RoleArn"]?.stringValue, !roles.contains(role) { roles.append(role) }
+        }
+        return roles.map { Permission(action: "iam:PassRole", resource: $0, keys: ["iam:PassedToService": ["events.amazonaws.com"]]) }
     }
 
     /// PutTargets: `events:TargetArn`, the ARNs of the targets being put.

@@ -11,7 +11,7 @@ import Wire
 /// condition keys, and evaluates every permission an operation needs.
 public final class Authorizer: Sendable {
     let store: any IdentityStore & PolicyStore
-    let catalog: AWSManagedPolicies
+    public let catalog: AWSManagedPolicies
     let logger: Logger
     private let cache = Mutex<[String: Compiled]>([:])
 
@@ -41,6 +41,7 @@ public final class Authorizer: Sendable {
         guard !permissions.isEmpty, let principal = Self.policyPrincipal(call.principal), principal.kind != .root else { return nil }
         let identity = try await compiled(for: call.principal, accountId: call.accountId)
         let base = Self.context(call: call, tags: identity.tags)
+        let sessionPolicies = Self.sessionPolicies(call.principal)
         var factsByArn: [String: ResourceFacts?] = [:]
         for permission in permissions {
             let resourceFacts: ResourceFacts?
@@ -59,8 +60,13 @@ public final class Authorizer: Sendable {
                 logger.warning("the resource policy of \(permission.resource) does not parse (\(error)); denying")
                 return Denial(message: "User: \(principal.arn) is not authorized to perform: \(permission.action) on resource: \(permission.resource) because its resource-based policy cannot be read", permission: permission)
             }
-            let decision = PolicyEvaluator.evaluate(request, identity: identity.policies, resource: resource,
+            var decision = PolicyEvaluator.evaluate(request, identity: identity.policies, resource: resource,
                                                     resourceMustAllow: resourceFacts?.policyMustAllow ?? false)
+            if decision.isAllowed, !sessionPolicies.isEmpty {
+                // A session policy narrows the role's: it must allow the request too.
+                let narrowed = PolicyEvaluator.evaluate(request, identity: sessionPolicies)
+                if !narrowed.isAllowed { decision = narrowed }
+            }
             if !decision.isAllowed {
                 return Denial(message: decision.denialMessage(for: request), permission: permission)
             }
@@ -81,6 +87,17 @@ public final class Authorizer: Sendable {
         guard let text = facts?.policy else { return nil }
         let kind: PolicyDocument.Kind = facts?.policyMustAllow == true ? .trust : .resource
         return SourcedPolicy(id: "resource", type: .resource, document: try PolicyDocument(json: text, kind: kind))
+    }
+
+    /// A role session's session policies, compiled (they were validated when the session was made).
+    static func sessionPolicies(_ principal: Principal) -> [SourcedPolicy] {
+        guard case .assumedRole(let s) = principal else { return [] }
+        return s.sessionPolicies.enumerated().map { i, text in
+            // Validated when the session was made; one that no longer parses allows nothing rather than everything.
+            let document = (try? PolicyDocument(json: text, kind: .identity))
+                ?? (try! PolicyDocument(json: #"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#, kind: .identity))
+            return SourcedPolicy(id: "session-policy-\(i + 1)", type: .none, document: document)
+        }
     }
 
     /// How policies name a principal; nil for callers policies never decide (anonymous confirmations).

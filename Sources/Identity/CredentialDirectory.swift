@@ -65,7 +65,8 @@ public final class CredentialDirectory: Sendable {
                   let expiresAt = r.expiresAt else { return nil }
             principal = .assumedRole(AssumedRoleSession(
                 accountId: r.accountId, roleName: roleName, roleId: roleId, rolePath: r.rolePath ?? "/",
-                sessionName: sessionName, accessKeyId: r.accessKeyId, issuedAt: r.createdAt, expiresAt: expiresAt))
+                sessionName: sessionName, accessKeyId: r.accessKeyId, issuedAt: r.createdAt, expiresAt: expiresAt,
+                sessionPolicies: r.sessionPolicies))
         }
         return ResolvedCredential(secret: r.secret, principal: principal, accountId: r.accountId,
                                   sessionToken: r.sessionToken, expiresAt: r.expiresAt, unverified: false)

@@ -108,7 +108,8 @@ extension IAMService {
                 throw AWSError(code: "MalformedPolicyDocument", status: 400, message: error.message)
             }
         }
-        let documents = Dictionary((identity + (resourcePolicy.map { [$0] } ?? [])).map { ($0.id, $0.document.text) },
+        // By type and id: a user's inline policy and a group's may share a name.
+        let documents = Dictionary((identity + (resourcePolicy.map { [$0] } ?? [])).map { ("\($0.type.rawValue)|\($0.id)", $0.document.text) },
                                    uniquingKeysWith: { a, _ in a })
         var results: [JSONValue] = []
         for action in actions {
@@ -116,7 +117,7 @@ extension IAMService {
                 let request = AuthorizationRequest(principal: principal, action: action, resource: resource, context: context)
                 let decision = PolicyEvaluator.evaluate(request, identity: identity, resource: resourcePolicy)
                 let matched: [JSONValue] = decision.matches.map { m in
-                    let span = documents[m.policyId].flatMap { StatementSpans.find(in: $0)[safe: m.statementIndex] }
+                    let span = documents["\(m.policyType.rawValue)|\(m.policyId)"].flatMap { StatementSpans.find(in: $0)[safe: m.statementIndex] }
                     return .compact([
                         ("SourcePolicyId", .string(m.policyId)), ("SourcePolicyType", .string(m.policyType.rawValue)),
                         ("StartPosition", span.map { ["Line": .int(Int64($0.start.line)), "Column": .int(Int64($0.start.column))] }),
@@ -160,9 +161,10 @@ enum StatementSpans {
         var elementStart: Int?
         var pendingKey: String?
         var lastString = ""
+        /// Line and column (in characters, not bytes) of a byte offset, both from 1.
         func position(_ offset: Int) -> Position {
             var line = 1, column = 1
-            for b in bytes[..<offset] { if b == 0x0A { line += 1; column = 1 } else { column += 1 } }
+            for b in bytes[..<offset] where b & 0xC0 != 0x80 { if b == 0x0A { line += 1; column = 1 } else { column += 1 } }
             return Position(line: line, column: column)
         }
         while i < bytes.count {
@@ -179,7 +181,9 @@ enum StatementSpans {
                 if depth == 1 { pendingKey = lastString }
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 if depth == 1, pendingKey == "Statement" {
-                    if b == UInt8(ascii: "[") { statementDepth = depth + 1 } else { statementDepth = depth; elementStart = i }
+                    // A lone statement object starts one column past its brace, as the IAM CLI's documented
+                    // simulate-custom-policy example shows; statements in a list start at their brace.
+                    if b == UInt8(ascii: "[") { statementDepth = depth + 1 } else { statementDepth = depth; elementStart = i + 1 }
                     pendingKey = nil
                 } else if let sd = statementDepth, depth == sd, elementStart == nil {
                     elementStart = i

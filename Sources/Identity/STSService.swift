@@ -6,11 +6,13 @@ import Wire
 
 /// STS (query protocol): GetCallerIdentity and AssumeRole.
 public struct STSService: AWSService {
-    let store: any IdentityStore
+    let store: any IdentityStore & PolicyStore
+    let catalog: AWSManagedPolicies
     let clock: any WallClock
 
-    public init(store: any IdentityStore, clock: any WallClock) {
+    public init(store: any IdentityStore & PolicyStore, catalog: AWSManagedPolicies, clock: any WallClock) {
         self.store = store
+        self.catalog = catalog
         self.clock = clock
     }
 
@@ -33,6 +35,46 @@ public struct STSService: AWSService {
         default:
             throw AWSError.unknownOperation(operation)
         }
+    }
+
+    /// AssumeRole's session policies: `Policy` (an inline document) and `PolicyArns` (managed policies, at most 10),
+    /// as documents. They narrow what the role's policies allow the session.
+    func sessionPolicies(_ form: QueryForm, _ ctx: CallContext) async throws -> [String] {
+        var documents: [String] = []
+        if let text = form["Policy"] {
+            guard (1...2048).contains(text.count) else {
+                throw AWSError(code: "ValidationError", status: 400,
+                               message: "1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048")
+            }
+            do {
+                _ = try PolicyDocument(json: text, kind: .identity)
+            } catch {
+                throw AWSError(code: "MalformedPolicyDocument", status: 400, message: error.message)
+            }
+            documents.append(text)
+        }
+        let arns = form.structList("PolicyArns").compactMap { $0["arn"] }
+        guard arns.count <= 10 else {
+            throw AWSError(code: "ValidationError", status: 400,
+                           message: "1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to 10")
+        }
+        for arn in arns {
+            if let entry = catalog[arn] {
+                documents.append(entry.text)
+                continue
+            }
+            let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+            guard parts.count == 6, parts[2] == "iam", parts[4] == Substring(ctx.accountId), parts[5].hasPrefix("policy/"),
+                  let name = parts[5].split(separator: "/").last,
+                  let policy = try await store.managedPolicy(accountId: ctx.accountId, policyName: String(name)), policy.arn == arn,
+                  let version = try await store.policyVersions(accountId: ctx.accountId, policyName: policy.policyName)
+                      .first(where: { $0.version == policy.defaultVersion })
+            else {
+                throw AWSError(code: "InvalidParameterValue", status: 400, message: "Policy \(arn) does not exist or is not attachable.")
+            }
+            documents.append(version.document)
+        }
+        return documents
     }
 
     /// `sts:AssumeRole` on the role, with the call's condition keys, for the trust policy.
@@ -95,12 +137,14 @@ public struct STSService: AWSService {
             throw AWSError(code: "ValidationError", status: 400,
                            message: "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
         }
+        let sessionPolicies = try await sessionPolicies(form, ctx)
         let now = clock.now()
         let expires = now.addingTimeInterval(TimeInterval(duration))
         let credential = CredentialRecord(
             accessKeyId: Identifiers.awsId(prefix: "ASIA"), secret: Identifiers.secretAccessKey(),
             accountId: role.accountId, kind: .session, createdAt: now, sessionToken: Identifiers.sessionToken(),
-            expiresAt: expires, roleName: role.roleName, roleId: role.roleId, rolePath: role.path, sessionName: sessionName)
+            expiresAt: expires, roleName: role.roleName, roleId: role.roleId, rolePath: role.path, sessionName: sessionName,
+            sessionPolicies: sessionPolicies)
         try await store.createCredential(credential)
         let assumedArn = "arn:aws:sts::\(role.accountId):assumed-role/\(role.roleName)/\(sessionName)"
         let credentials: JSONValue = [

@@ -65,6 +65,8 @@ public struct PolicyCondition: Sendable {
     let ifExists: Bool
     /// The condition key, lower-cased.
     public let key: String
+    /// The key as the policy spells it.
+    public let keyText: String
     let operands: [Operand]
     /// The values as written.
     let texts: [String]
@@ -95,6 +97,7 @@ public struct PolicyCondition: Sendable {
         self.qualifier = qualifier
         self.ifExists = ifExists
         self.key = key.lowercased()
+        self.keyText = key
         self.texts = values
         var operands: [Operand] = []
         for v in values {

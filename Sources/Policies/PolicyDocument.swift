@@ -67,8 +67,8 @@ public struct PolicyDocument: Sendable {
         self.statements = statements
     }
 
-    /// Every condition key the document tests (lower-cased).
-    public var conditionKeys: Set<String> { Set(statements.flatMap { $0.conditions.map(\.key) }) }
+    /// Every condition key the document tests, as it spells them.
+    public var conditionKeys: Set<String> { Set(statements.flatMap { $0.conditions.map(\.keyText) }) }
 
     /// The document's size as IAM counts it against its quotas: characters other than whitespace.
     public static func quotaSize(_ text: String) -> Int {

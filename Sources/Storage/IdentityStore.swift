@@ -71,10 +71,13 @@ public struct CredentialRecord: Sendable, Equatable {
     public var roleId: String?
     public var rolePath: String?
     public var sessionName: String?
+    /// A session's session policies (AssumeRole's `Policy` and `PolicyArns`, as documents): they narrow the role's.
+    public var sessionPolicies: [String]
 
     public init(accessKeyId: String, secret: String, accountId: String, kind: Kind, userName: String? = nil,
                 status: String = "Active", createdAt: Date, sessionToken: String? = nil, expiresAt: Date? = nil,
-                roleName: String? = nil, roleId: String? = nil, rolePath: String? = nil, sessionName: String? = nil) {
+                roleName: String? = nil, roleId: String? = nil, rolePath: String? = nil, sessionName: String? = nil,
+                sessionPolicies: [String] = []) {
         self.accessKeyId = accessKeyId
         self.secret = secret
         self.accountId = accountId
@@ -88,6 +91,7 @@ public struct CredentialRecord: Sendable, Equatable {
         self.roleId = roleId
         self.rolePath = rolePath
         self.sessionName = sessionName
+        self.sessionPolicies = sessionPolicies
     }
 }
 

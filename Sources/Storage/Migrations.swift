@@ -531,6 +531,10 @@ enum Migrations {
             FROM iam_user WHERE user_name_key = 'admin'
             """,
         ]),
+        Migration(name: "0013_session_policies", statements: [
+            // A JSON list of the policy documents AssumeRole's Policy and PolicyArns gave the session.
+            "ALTER TABLE access_key ADD COLUMN session_policies TEXT",
+        ]),
     ]
 
     /// Applies the migrations not yet recorded in `migration`, each in its own transaction.

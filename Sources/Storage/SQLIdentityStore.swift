@@ -197,12 +197,12 @@ public struct SQLIdentityStore: IdentityStore {
         try await store.write { db in
             try await db.raw("""
                 INSERT INTO access_key (access_key_id, secret, account_id, kind, user_name, status, created_at, session_token,
-                                        expires_at, role_name, role_id, role_path, session_name)
+                                        expires_at, role_name, role_id, role_path, session_name, session_policies)
                 VALUES (\(bind: c.accessKeyId), \(bind: try secrets.seal(c.secret)), \(bind: c.accountId), \(bind: c.kind.rawValue),
                         \(bind: c.userName), \(bind: c.status), \(bind: Self.ms(c.createdAt)),
                         \(bind: try c.sessionToken.map(secrets.seal)),
                         \(bind: c.expiresAt.map(Self.ms)), \(bind: c.roleName), \(bind: c.roleId), \(bind: c.rolePath),
-                        \(bind: c.sessionName))
+                        \(bind: c.sessionName), \(bind: c.sessionPolicies.isEmpty ? nil : try Self.encodeStrings(c.sessionPolicies)))
                 """).run()
         }
     }
@@ -221,7 +221,16 @@ public struct SQLIdentityStore: IdentityStore {
             roleName: try row.decode(column: "role_name", as: String?.self),
             roleId: try row.decode(column: "role_id", as: String?.self),
             rolePath: try row.decode(column: "role_path", as: String?.self),
-            sessionName: try row.decode(column: "session_name", as: String?.self))
+            sessionName: try row.decode(column: "session_name", as: String?.self),
+            sessionPolicies: try row.decode(column: "session_policies", as: String?.self).map(Self.decodeStrings) ?? [])
+    }
+
+    static func encodeStrings(_ list: [String]) throws -> String {
+        String(decoding: try JSONEncoder().encode(list), as: UTF8.self)
+    }
+
+    static func decodeStrings(_ text: String) throws -> [String] {
+        try JSONDecoder().decode([String].self, from: Data(text.utf8))
     }
 
     public func credential(accessKeyId: String) async throws -> CredentialRecord? {

@@ -1136,11 +1136,8 @@ def test_authorization_off_lets_a_user_without_policy_do_anything(cairn_factory,
     sqs.list_queues()
 
 
-# -- suspected server bugs (xfail, strict: each must start passing when its bug is fixed) ------------
+# -- behaviours found while writing this file, each fixed in the server -------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="server bug: for a Statement written as one object (not an array), AWS's "
-                                       "documented example reports StartPosition one column after the opening brace "
-                                       "(38); Cairn reports the brace's column (37)")
 def test_simulator_positions_match_the_aws_cli_documented_example(server):
     # The policy, context and output of the aws CLI's documented simulate-custom-policy example (awscli
     # examples/iam/simulate-custom-policy.rst). With a Statement array, real AWS output puts StartPosition at the
@@ -1157,7 +1154,6 @@ def test_simulator_positions_match_the_aws_cli_documented_example(server):
         ("PolicyInputList.1", {"Line": 1, "Column": 38}, {"Line": 1, "Column": 167})
 
 
-@pytest.mark.xfail(strict=True, reason="server bug: simulator positions count UTF-8 bytes, not characters")
 def test_simulator_positions_count_characters(server):
     text = json.dumps({"Version": "2012-10-17", "Statement": [
         allow("s3:GetObject", Condition={"StringEquals": {"aws:PrincipalTag/name": "José"}}),
@@ -1168,9 +1164,6 @@ def test_simulator_positions_count_characters(server):
     assert_statement_span(text, 1, m)
 
 
-@pytest.mark.xfail(strict=True, reason="server bug: the simulator finds a matched statement's position in the first "
-                                       "policy with its name, so a group policy named like a user policy gets the "
-                                       "user policy's positions")
 def test_simulator_positions_of_same_named_user_and_group_policies(server):
     iam = server.client("iam")
     u = new_user(server, "samename")
@@ -1188,8 +1181,6 @@ def test_simulator_positions_of_same_named_user_and_group_policies(server):
     assert_statement_span(group_doc, 0, m)
 
 
-@pytest.mark.xfail(strict=True, reason="server bug: AssumeRole accepts a session policy (Policy) and ignores it: "
-                                       "the session gets all of the role's permissions")
 def test_session_policy_limits_an_assumed_role_session(server):
     iam = server.client("iam")
     u = new_user(server, "sesspol")
@@ -1202,8 +1193,6 @@ def test_session_policy_limits_an_assumed_role_session(server):
     assert_denied(error_of(server.client("sns", session).list_topics), "AuthorizationError", 403)
 
 
-@pytest.mark.xfail(strict=True, reason="server bug: SetQueueAttributes stores a Policy that does not parse (and "
-                                       "authorization then ignores it) instead of answering InvalidAttributeValue")
 def test_queue_policy_that_does_not_parse_is_rejected(server):
     url, arn = new_queue(server)
     sqs = server.client("sqs")
@@ -1213,8 +1202,6 @@ def test_queue_policy_that_does_not_parse_is_rejected(server):
     assert "Policy" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"]).get("Attributes", {})
 
 
-@pytest.mark.xfail(strict=True, reason="server bug: SetTopicAttributes stores a Policy that does not parse instead "
-                                       "of answering InvalidParameter")
 def test_topic_policy_that_does_not_parse_is_rejected(server):
     sns = server.client("sns")
     topic = sns.create_topic(Name=unique("badpol"))["TopicArn"]
@@ -1222,8 +1209,6 @@ def test_topic_policy_that_does_not_parse_is_rejected(server):
     assert_denied(resp, "InvalidParameter", 400)
 
 
-@pytest.mark.xfail(strict=True, reason="server bug: PutBucketPolicy accepts a statement without Principal (204), "
-                                       "and authorization then ignores the whole policy, Deny included")
 def test_bucket_policy_without_principal_is_malformed(server):
     bucket = new_bucket(server)
     s3 = server.client("s3")
@@ -1233,8 +1218,6 @@ def test_bucket_policy_without_principal_is_malformed(server):
     assert_denied(resp, "MalformedPolicy", 400, "Missing required field Principal")
 
 
-@pytest.mark.xfail(strict=True, reason="server bug: S3 Batch Operations CreateJob does not require iam:PassRole on "
-                                       "its RoleArn (the rule never sees the XML body)")
 def test_s3_batch_operations_create_job_requires_pass_role(server):
     bucket = new_bucket(server)
     etag = server.client("s3").put_object(Bucket=bucket, Key="m.csv", Body=f"{bucket},x\n".encode())["ETag"]
@@ -1248,8 +1231,6 @@ def test_s3_batch_operations_create_job_requires_pass_role(server):
     assert_denied(resp, "AccessDenied", 403, implicit(u["arn"], "iam:PassRole", role))
 
 
-@pytest.mark.xfail(strict=True, reason="server bug: EventBridge PutTargets does not require iam:PassRole on a "
-                                       "target's RoleArn")
 def test_eventbridge_put_targets_with_a_role_requires_pass_role(server):
     u = new_user(server, "evpassrole", doc(allow("events:*")))
     events = server.client("events", u["creds"])
