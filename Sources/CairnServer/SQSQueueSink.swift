@@ -79,8 +79,9 @@ struct ServicePrincipalPermissions: DeliveryPermissions {
         let permission = Permission(action: action, resource: resource,
                                     keys: ["aws:SourceArn": [sourceArn], "aws:SourceAccount": [sourceAccount]])
         do {
-            guard let denial = try await authorizer.authorize([permission], call: call, facts: { try await owner?.resourceFacts(arn: $0, context: call) })
-            else { return nil }
+            // A queue or topic that does not exist is the send's NO_RESOURCE, not a refusal by a policy it lacks.
+            guard let facts = try await owner?.resourceFacts(arn: resource, context: call) else { return nil }
+            guard let denial = try await authorizer.authorize([permission], call: call, facts: { _ in facts }) else { return nil }
             return DeliveryError(code: "NO_PERMISSIONS", message: denial.message, retryable: false)
         } catch {
             return DeliveryError(code: "INTERNAL_ERROR", message: "The policy of \(resource) could not be read: \(error)")

@@ -147,6 +147,40 @@ def grant(iam, *, user: str | None = None, role: str | None = None, group: str |
                                                PolicyDocument=document)
 
 
+EVENTS_PRINCIPAL = "events.amazonaws.com"
+SNS_PRINCIPAL = "sns.amazonaws.com"
+
+
+def service_policy(services: Iterable[str] | str, action: str, resource: str, source_arn: str | None = None) -> str:
+    """A resource policy allowing the AWS service principal(s) `services` `action` on `resource`, only from
+    `source_arn` (an `aws:SourceArn` ArnEquals condition) when one is given."""
+    services = [services] if isinstance(services, str) else list(services)
+    statement: dict[str, Any] = {"Sid": "e2e-service", "Effect": "Allow",
+                                 "Principal": {"Service": services[0] if len(services) == 1 else services},
+                                 "Action": action, "Resource": resource}
+    if source_arn is not None:
+        statement["Condition"] = {"ArnEquals": {"aws:SourceArn": source_arn}}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def allow_service_to_queue(sqs, queue_url: str, service: Iterable[str] | str = EVENTS_PRINCIPAL,
+                           source_arn: str | None = None) -> str:
+    """Set the queue's `Policy` (replacing any) so that `service` (EventBridge by default; `SNS_PRINCIPAL` for a
+    topic subscription; a list for both) may sqs:SendMessage to it, as AWS requires before it delivers to a queue;
+    with `source_arn` (the rule or topic ARN), only from that source. Returns the queue's ARN."""
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=queue_url,
+                             Attributes={"Policy": service_policy(service, "sqs:SendMessage", arn, source_arn)})
+    return arn
+
+
+def allow_events_to_topic(sns, topic_arn: str, source_arn: str | None = None) -> None:
+    """Set the topic's `Policy` (replacing any) so that EventBridge may sns:Publish to it (only from the rule
+    `source_arn`, when given), as AWS requires before a rule's target publishes to a topic."""
+    sns.set_topic_attributes(TopicArn=topic_arn, AttributeName="Policy",
+                             AttributeValue=service_policy(EVENTS_PRINCIPAL, "sns:Publish", topic_arn, source_arn))
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """The process environment without any AWS_* or CAIRN_* setting, plus `extra`."""
     env = {k: v for k, v in os.environ.items()

@@ -15,7 +15,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import NO_RETRY, unique
+from conftest import NO_RETRY, SNS_PRINCIPAL, allow_service_to_queue, unique
 
 REGION = "us-east-1"
 
@@ -48,12 +48,15 @@ def sqs(server):
     return server.client("sqs")
 
 
-def new_queue(sqs, fifo: bool = False, **attributes: str) -> tuple[str, str]:
-    """A fresh queue: (url, arn)."""
+def new_queue(sqs, fifo: bool = False, allow: str | None = None, **attributes: str) -> tuple[str, str]:
+    """A fresh queue: (url, arn); with `allow` (SNS_PRINCIPAL for a topic's subscriber), its policy lets that service
+    send to it, as AWS requires."""
     name = unique("q") + (".fifo" if fifo else "")
     if fifo:
         attributes["FifoQueue"] = "true"
     url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    if allow:
+        return url, allow_service_to_queue(sqs, url, allow)
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return url, arn
 
@@ -81,7 +84,7 @@ def receive(sqs, url: str, n: int, timeout: float = 20.0, **kw) -> list[dict]:
 
 def test_fifo_topic_to_fifo_queue_keeps_group_and_dedup_ids_and_per_group_order(sns, sqs):
     topic = new_fifo_topic(sns)
-    url, arn = new_queue(sqs, fifo=True)
+    url, arn = new_queue(sqs, fifo=True, allow=SNS_PRINCIPAL)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
     sent = []
     for i in range(3):
@@ -112,7 +115,7 @@ def test_fifo_publish_needs_a_dedup_id_unless_content_based(sns, sqs):
     assert err["Error"]["Code"] == "InvalidParameter", err
 
     content = new_fifo_topic(sns, ContentBasedDeduplication="true")
-    url, arn = new_queue(sqs, fifo=True)
+    url, arn = new_queue(sqs, fifo=True, allow=SNS_PRINCIPAL)
     sns.subscribe(TopicArn=content, Protocol="sqs", Endpoint=arn)
     message = unique("content-based")
     sns.publish(TopicArn=content, Message=message, MessageGroupId="g")
@@ -143,8 +146,8 @@ def test_topic_attributes_report_content_based_dedup_and_a_policy(sns):
 
 def test_raw_delivery_carries_message_attributes(sns, sqs):
     topic = sns.create_topic(Name=unique("t"))["TopicArn"]
-    raw_url, raw_arn = new_queue(sqs)
-    env_url, env_arn = new_queue(sqs)
+    raw_url, raw_arn = new_queue(sqs, allow=SNS_PRINCIPAL)
+    env_url, env_arn = new_queue(sqs, allow=SNS_PRINCIPAL)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=raw_arn, Attributes={"RawMessageDelivery": "true"})
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=env_arn)
     blob = b"\x00\x01binary\xff"

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ServerFactory, unique, wait_for
+from conftest import ServerFactory, allow_service_to_queue, unique, wait_for
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -457,6 +457,7 @@ def test_state_changes_reach_sqs_in_order(srv, batch):
     events, sqs = srv.client("events"), srv.client("sqs")
     qname = unique("batchevents")
     url = sqs.create_queue(QueueName=qname)["QueueUrl"]
+    allow_service_to_queue(sqs, url)  # EventBridge may send the state changes to it
     name = unique("evjob")
     rule = unique("rule")
     events.put_rule(Name=rule, EventPattern=json.dumps({
@@ -930,6 +931,7 @@ def test_events_for_dependencies_retries_and_cancel(srv, batch):
     events, sqs = srv.client("events"), srv.client("sqs")
     qname = unique("evdeps")
     url = sqs.create_queue(QueueName=qname)["QueueUrl"]
+    allow_service_to_queue(sqs, url)  # EventBridge may send the state changes to it
     prefix = unique("evd")
     rule = unique("rule")
     events.put_rule(Name=rule, EventPattern=json.dumps({

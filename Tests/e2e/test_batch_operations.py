@@ -21,7 +21,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import NO_RETRY, unique
+from conftest import NO_RETRY, allow_service_to_queue, unique
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -169,11 +169,12 @@ def client_error(call, *args, **kwargs) -> ClientError:
 
 
 def new_queue_rule(srv) -> str:
-    """An SQS queue and a rule on the default bus with the seed's pattern targeting it; the queue URL."""
+    """An SQS queue (whose policy lets EventBridge send to it) and a rule on the default bus with the seed's pattern
+    targeting it; the queue URL."""
     sqs, events = srv.client("sqs"), srv.client("events")
     name = unique("batch-events")
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    arn = allow_service_to_queue(sqs, url)  # as in AWS, EventBridge sends to a queue only its policy allows
     rule = unique("s3-batch-jobs")
     events.put_rule(Name=rule, EventPattern=json.dumps(SEED_PATTERN), State="ENABLED")
     out = events.put_targets(Rule=rule, Targets=[{"Id": "queue", "Arn": arn}])

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import Creds, grant, http, unique, wait_for
+from conftest import EVENTS_PRINCIPAL, Creds, allow_service_to_queue, grant, http, service_policy, unique, wait_for
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -33,14 +33,17 @@ def sqs(server):
     return server.client("sqs")
 
 
-def new_queue(sqs, prefix="q", **attributes) -> tuple[str, str]:
-    """A new queue: (url, arn)."""
+def new_queue(sqs, prefix="q", allow: str | None = EVENTS_PRINCIPAL, **attributes) -> tuple[str, str]:
+    """A new queue: (url, arn). Every queue here is a rule's target or dead-letter queue, so by default its policy
+    lets EventBridge send to it (`allow=None`: no policy)."""
     name = unique(prefix)
     attrs = {k: str(v) for k, v in attributes.items()}
     if name.endswith(".fifo") or attrs.get("FifoQueue") == "true":
         attrs["FifoQueue"] = "true"
         name = name if name.endswith(".fifo") else name + ".fifo"
     url = sqs.create_queue(QueueName=name, Attributes=attrs)["QueueUrl"]
+    if allow:
+        allow_service_to_queue(sqs, url, allow)
     return url, f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
 
 
@@ -389,6 +392,7 @@ def test_event_bus_target_routes_through_the_other_bus(events, sqs):
 
 # -- failures: retries and dead-letter queues ----------------------------------------------
 
+
 def dlq_attributes(m: dict) -> dict:
     return {k: v["StringValue"] for k, v in m.get("MessageAttributes", {}).items()}
 
@@ -403,7 +407,7 @@ def test_missing_target_queue_with_no_retries_goes_to_the_dlq(events, sqs):
     eid = put(events, src, {"n": 1})
     [m] = wait_messages(sqs, dlq_url, 1, timeout=10, MessageAttributeNames=["All"])
     a = dlq_attributes(m)
-    assert a["ERROR_CODE"] == "RESOURCE_NOT_FOUND"
+    assert a["ERROR_CODE"] == "NO_RESOURCE"
     assert a["ERROR_MESSAGE"]
     assert a["RULE_ARN"] == rule_arn
     assert a["TARGET_ARN"] == missing
@@ -422,7 +426,7 @@ def test_missing_target_queue_is_not_retried(events, sqs):
                                          "DeadLetterConfig": {"Arn": dlq_arn}}])
     eid = put(events, src, {"n": 1})
     [m] = wait_messages(sqs, dlq_url, 1, timeout=10, MessageAttributeNames=["All"])
-    assert dlq_attributes(m)["ERROR_CODE"] == "RESOURCE_NOT_FOUND"
+    assert dlq_attributes(m)["ERROR_CODE"] == "NO_RESOURCE"
     assert json.loads(m["Body"])["id"] == eid
 
 
@@ -458,8 +462,9 @@ def test_exhausted_retries_go_to_the_dlq(events, sqs):
     # Two retries with backoff from 1 s: well within 15 s.
     [m] = wait_messages(sqs, dlq_url, 1, timeout=15, MessageAttributeNames=["All"])
     a = dlq_attributes(m)
-    assert a["ERROR_CODE"] and a["ERROR_MESSAGE"]
-    assert a["ERROR_CODE"] != "RESOURCE_NOT_FOUND"
+    # The queue refused the message: AWS's ERROR_FROM_TARGET, the SQS error code first in the message.
+    assert a["ERROR_CODE"] == "ERROR_FROM_TARGET", a
+    assert a["ERROR_MESSAGE"].startswith("InvalidParameterValue"), a
     assert a["RULE_ARN"] == rule_arn and a["TARGET_ARN"] == arn
     assert json.loads(m["Body"])["id"] == eid
     # Dead-lettered, the delivery is finished: nothing can reach the target after this.
@@ -620,7 +625,8 @@ def test_calls_reach_the_default_bus_of_their_own_region(server, events, sqs, ca
     east_url, east_arn = new_queue(sqs, "east")
     west_name = unique("west")
     west_url = west_sqs.create_queue(QueueName=west_name)["QueueUrl"]
-    west_arn = f"arn:aws:sqs:us-west-2:{ACCOUNT}:{west_name}"
+    west_arn = allow_service_to_queue(west_sqs, west_url)
+    assert west_arn == f"arn:aws:sqs:us-west-2:{ACCOUNT}:{west_name}"
     pattern = {"source": ["aws.sqs"], **by_caller(creds)}
     rule_to(events, pattern, [{"Id": "q", "Arn": east_arn}])
     rule_arn = rule_to(west_events, pattern, [{"Id": "q", "Arn": west_arn}])
@@ -670,6 +676,9 @@ def test_rule_targets_and_receive_with_the_cli(server, aws_cli):
     url = server.aws("sqs", "create-queue", "--queue-name", unique("cliq"), *ep)["QueueUrl"]
     qarn = server.aws("sqs", "get-queue-attributes", "--queue-url", url,
                       "--attribute-names", "QueueArn", *ep)["Attributes"]["QueueArn"]
+    # As in AWS, EventBridge sends only to a queue whose policy allows it (the README's recipe).
+    server.aws("sqs", "set-queue-attributes", "--queue-url", url, "--attributes",
+               json.dumps({"Policy": service_policy(EVENTS_PRINCIPAL, "sqs:SendMessage", qarn)}), *ep)
     name = unique("clirule")
     rule_arn = server.aws("events", "put-rule", "--name", name, "--event-pattern",
                           json.dumps({"source": [src]}))["RuleArn"]

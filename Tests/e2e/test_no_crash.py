@@ -19,7 +19,7 @@ import urllib3
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
 
-from conftest import NO_RETRY, Creds, HTTPEndpoint as Endpoint, http, trust_policy, unique
+from conftest import NO_RETRY, Creds, HTTPEndpoint as Endpoint, allow_service_to_queue, http, trust_policy, unique
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -226,8 +226,10 @@ def api_destination(events, url: str, key_name: str = "x-api-key") -> str:
 
 
 def dead_letter_queue(server) -> tuple[str, str]:
+    """A queue whose policy lets EventBridge dead-letter to it: (url, arn)."""
     name = unique("dlq")
     url = server.client("sqs").create_queue(QueueName=name)["QueueUrl"]
+    allow_service_to_queue(server.client("sqs"), url)
     return url, f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
 
 

@@ -28,8 +28,8 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from conftest import (NO_RETRY, Creds, HTTPEndpoint, HTTPResponse, ShiftedClock, grant, http, trust_policy, unique,
-                      wait_for)
+from conftest import (EVENTS_PRINCIPAL, NO_RETRY, SNS_PRINCIPAL, Creds, HTTPEndpoint, HTTPResponse, ShiftedClock,
+                      allow_events_to_topic, allow_service_to_queue, grant, http, trust_policy, unique, wait_for)
 from test_batch_operations import (Hold, create, describe, put_objects, read_report, report, runner_went_round,
                                    s3control, tags_of, upload_manifest, wait_status)
 
@@ -52,9 +52,13 @@ def new_bucket(s3, prefix: str = "rc") -> str:
     return name
 
 
-def new_queue(sqs, prefix: str = "q", **attributes) -> tuple[str, str]:
+def new_queue(sqs, prefix: str = "q", allow: str | None = None, **attributes) -> tuple[str, str]:
+    """A new queue: (url, arn); with `allow` (EVENTS_PRINCIPAL, SNS_PRINCIPAL), its policy lets that service send to
+    it, as AWS requires of a rule's target or dead-letter queue and of a topic's subscriber."""
     name = unique(prefix)
     url = sqs.create_queue(QueueName=name, Attributes={k: str(v) for k, v in attributes.items()})["QueueUrl"]
+    if allow:
+        allow_service_to_queue(sqs, url, allow)
     return url, f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
 
 
@@ -203,7 +207,7 @@ def test_metrics_count_deliveries_delivered_retried_and_dead_lettered_and_record
     assert metric(srv, "cairn_audit_commits_total") > commits
 
     # A delivery that succeeds: delivered 1.
-    url, arn = new_queue(sqs, "ok")
+    url, arn = new_queue(sqs, "ok", allow=EVENTS_PRINCIPAL)
     ok = unique("ok")
     rule_to(events, ok, [{"Id": "q", "Arn": arn}])
     put_event(events, ok, {"n": 1})
@@ -211,8 +215,8 @@ def test_metrics_count_deliveries_delivered_retried_and_dead_lettered_and_record
     wait_for(lambda: deliveries(srv, "delivered") == 1, what="delivered counter at 1")
 
     # A delivery the target refuses (the queue's size limit) twice more than the first try, then dead-lettered.
-    small_url, small_arn = new_queue(sqs, "small", MaximumMessageSize=1024)
-    dlq_url, dlq_arn = new_queue(sqs, "dlq")
+    small_url, small_arn = new_queue(sqs, "small", allow=EVENTS_PRINCIPAL, MaximumMessageSize=1024)
+    dlq_url, dlq_arn = new_queue(sqs, "dlq", allow=EVENTS_PRINCIPAL)
     bad = unique("bad")
     rule_to(events, bad, [{"Id": "q", "Arn": small_arn, "RetryPolicy": {"MaximumRetryAttempts": 2},
                            "DeadLetterConfig": {"Arn": dlq_arn}}])
@@ -635,7 +639,7 @@ def test_get_and_set_topic_attributes(fast):
     assert attrs["TopicArn"] == topic and attrs["Owner"] == ACCOUNT
     assert (attrs["DisplayName"], attrs["SubscriptionsConfirmed"], attrs["SubscriptionsPending"]) == ("", "0", "0")
     sns.set_topic_attributes(TopicArn=topic, AttributeName="DisplayName", AttributeValue="Readme topic")
-    _, arn = new_queue(sqs)
+    _, arn = new_queue(sqs, allow=SNS_PRINCIPAL)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
     attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
     assert attrs["DisplayName"] == "Readme topic" and attrs["SubscriptionsConfirmed"] == "1"
@@ -670,7 +674,7 @@ def test_message_structure_json_sends_each_protocol_its_message(fast):
     the "default" entry when there is none."""
     sns, sqs = fast.client("sns"), fast.client("sqs")
     topic = sns.create_topic(Name=unique("topic"))["TopicArn"]
-    url, arn = new_queue(sqs)
+    url, arn = new_queue(sqs, allow=SNS_PRINCIPAL)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
     sns.publish(TopicArn=topic, MessageStructure="json",
                 Message=json.dumps({"default": "for everyone", "sqs": "for queues", "http": "for hooks"}))
@@ -695,10 +699,10 @@ def test_email_sms_and_lambda_subscriptions_are_refused(fast, protocol, endpoint
 def test_sns_to_sqs_delivery_that_fails_is_dead_lettered_by_the_subscription_redrive_policy(fast):
     """README, How Cairn differs: "An SNS → SQS delivery's dead-letter RULE_ARN is the subscription ARN" (and
     Get/SetSubscriptionAttributes take RedrivePolicy): a subscription whose queue does not exist sends the message
-    to its RedrivePolicy's dead-letter queue, with ERROR_CODE RESOURCE_NOT_FOUND."""
+    to its RedrivePolicy's dead-letter queue (whose policy lets SNS send to it), with ERROR_CODE NO_RESOURCE."""
     sns, sqs = fast.client("sns"), fast.client("sqs")
     topic = sns.create_topic(Name=unique("topic"))["TopicArn"]
-    dlq_url, dlq_arn = new_queue(sqs, "snsdlq")
+    dlq_url, dlq_arn = new_queue(sqs, "snsdlq", allow=SNS_PRINCIPAL)
     missing = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{unique('missing')}"
     sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=missing, Attributes={
         "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn})})["SubscriptionArn"]
@@ -709,7 +713,7 @@ def test_sns_to_sqs_delivery_that_fails_is_dead_lettered_by_the_subscription_red
     a = dlq_attributes(m)
     assert a["RULE_ARN"] == sub
     assert a["TARGET_ARN"] == missing
-    assert a["ERROR_CODE"] == "RESOURCE_NOT_FOUND"
+    assert a["ERROR_CODE"] == "NO_RESOURCE"
     assert json.loads(m["Body"])["MessageId"] == message_id
 
 
@@ -796,23 +800,23 @@ def test_invocation_rate_limit_spaces_the_requests(fast):
         endpoint.close()
 
 
-def test_connection_error_is_dead_lettered_with_connection_error(fast):
-    """README, How Cairn differs (EventBridge): "HTTP failures use ERROR_CODE values HTTP_STATUS_<code> and
-    CONNECTION_ERROR". Nothing listens on the destination's port."""
+def test_connection_failure_is_dead_lettered_with_connection_failure(fast):
+    """README, How Cairn differs (EventBridge): "ERROR_CODE takes AWS's documented values: ERROR_FROM_TARGET ...,
+    CONNECTION_FAILURE". Nothing listens on the destination's port."""
     events, sqs = fast.client("events"), fast.client("sqs")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again when the block ends: connections are refused
     arn = destination(events, f"http://127.0.0.1:{port}/hook", "API_KEY",
                       {"ApiKeyAuthParameters": {"ApiKeyName": "x-key", "ApiKeyValue": "v"}})
-    dlq_url, dlq_arn = new_queue(sqs, "connerr")
+    dlq_url, dlq_arn = new_queue(sqs, "connerr", allow=EVENTS_PRINCIPAL)
     source = unique("connerr")
     rule_arn = rule_to(events, source, [{"Id": "h", "Arn": arn, "RetryPolicy": {"MaximumRetryAttempts": 1},
                                          "DeadLetterConfig": {"Arn": dlq_arn}}])
     event_id = put_event(events, source, {"n": 1})["Entries"][0]["EventId"]
     [m] = wait_messages(sqs, dlq_url, 1, MessageAttributeNames=["All"])
     a = dlq_attributes(m)
-    assert a["ERROR_CODE"] == "CONNECTION_ERROR"
+    assert a["ERROR_CODE"] == "CONNECTION_FAILURE"
     assert (a["RULE_ARN"], a["TARGET_ARN"]) == (rule_arn, arn)
     assert json.loads(m["Body"])["id"] == event_id
 
@@ -830,7 +834,7 @@ def test_oauth_connections_are_refused(fast):
 
 def test_describe_and_delete_api_destination(fast):
     """README, Supported operations: DescribeApiDestination, DeleteApiDestination; and a deleted destination is
-    RESOURCE_NOT_FOUND for the target that still names it, not retried."""
+    NO_RESOURCE for the target that still names it, not retried."""
     events, sqs = fast.client("events"), fast.client("sqs")
     conn = events.create_connection(Name=unique("conn"), AuthorizationType="API_KEY", AuthParameters={
         "ApiKeyAuthParameters": {"ApiKeyName": "x-key", "ApiKeyValue": "v"}})["ConnectionArn"]
@@ -846,12 +850,12 @@ def test_describe_and_delete_api_destination(fast):
     assert error_of(events.describe_api_destination, Name=name) == (400, "ResourceNotFoundException")
     assert error_of(events.delete_api_destination, Name=name) == (400, "ResourceNotFoundException")
     assert arn not in [x["ApiDestinationArn"] for x in events.list_api_destinations()["ApiDestinations"]]
-    dlq_url, dlq_arn = new_queue(sqs, "gone")
+    dlq_url, dlq_arn = new_queue(sqs, "gone", allow=EVENTS_PRINCIPAL)
     source = unique("gone")
     rule_to(events, source, [{"Id": "h", "Arn": arn, "DeadLetterConfig": {"Arn": dlq_arn}}])
     put_event(events, source, {"n": 1})
     [m] = wait_messages(sqs, dlq_url, 1, MessageAttributeNames=["All"])
-    assert dlq_attributes(m)["ERROR_CODE"] == "RESOURCE_NOT_FOUND"
+    assert dlq_attributes(m)["ERROR_CODE"] == "NO_RESOURCE"
 
 
 # -- CloudTrail: Cairn's own deliveries, secrets -----------------------------------------------------------------
@@ -867,9 +871,10 @@ def test_cairns_own_deliveries_to_sqs_are_not_recorded(cairn_factory):
     srv = cairn_factory.new("--trail-delivery-interval", "1")
     bucket = start_trail(srv, DATA_AND_MANAGEMENT)
     events, sqs, sns = srv.client("events"), srv.client("sqs"), srv.client("sns")
-    url, arn = new_queue(sqs, "target")
+    url, arn = new_queue(sqs, "target", allow=EVENTS_PRINCIPAL)
     topic = sns.create_topic(Name=unique("topic"))["TopicArn"]
-    topic_url, topic_queue = new_queue(sqs, "viatopic")
+    allow_events_to_topic(sns, topic)
+    topic_url, topic_queue = new_queue(sqs, "viatopic", allow=SNS_PRINCIPAL)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=topic_queue)
     source = unique("own")
     rule_to(events, source, [{"Id": "q", "Arn": arn}, {"Id": "t", "Arn": topic}])

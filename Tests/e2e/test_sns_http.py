@@ -10,7 +10,8 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import HTTPEndpoint as Endpoint, unique
+from conftest import (EVENTS_PRINCIPAL, SNS_PRINCIPAL, HTTPEndpoint as Endpoint, allow_events_to_topic,
+                      allow_service_to_queue, unique)
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -43,9 +44,13 @@ def events(fast_server):
     return fast_server.client("events")
 
 
-def new_queue(sqs):
+def new_queue(sqs, allow: str | None = SNS_PRINCIPAL):
+    """A new queue: (url, arn). Its policy lets `allow` send to it: SNS by default, as a topic's subscriber needs
+    (EVENTS_PRINCIPAL for a rule's dead-letter queue)."""
     name = unique("q")
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    if allow:
+        allow_service_to_queue(sqs, url, allow)
     return url, f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
 
 
@@ -238,6 +243,7 @@ def test_confirm_subscription_api_with_the_token(sns):
 
 def test_eventbridge_rule_targets_a_topic(events, sns, sqs):
     topic = sns.create_topic(Name=unique("topic"))["TopicArn"]
+    allow_events_to_topic(sns, topic)
     url, arn = new_queue(sqs)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
     source = unique("app")
@@ -288,7 +294,7 @@ def test_http_target_that_never_succeeds_ends_in_the_dlq(events, sqs):
     endpoint = Endpoint([500] * 100)
     try:
         arn = destination(events, endpoint.url)
-        dlq_url, dlq_arn = new_queue(sqs)
+        dlq_url, dlq_arn = new_queue(sqs, allow=EVENTS_PRINCIPAL)
         source = unique("app")
         rule = unique("rule")
         rule_arn = events.put_rule(Name=rule, EventPattern=json.dumps({"source": [source]}))["RuleArn"]
@@ -297,7 +303,7 @@ def test_http_target_that_never_succeeds_ends_in_the_dlq(events, sqs):
         events.put_events(Entries=[{"Source": source, "DetailType": "d", "Detail": '{"n":1}'}])
         message = receive(sqs, dlq_url, 1, MessageAttributeNames=["All"])[0]
         attrs = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
-        assert attrs["ERROR_CODE"] == "HTTP_STATUS_500"
+        assert attrs["ERROR_CODE"] == "ERROR_FROM_TARGET"
         assert attrs["RULE_ARN"] == rule_arn
         assert attrs["TARGET_ARN"] == arn
         assert "500" in attrs["ERROR_MESSAGE"]
@@ -311,14 +317,15 @@ def test_client_errors_are_not_retried(events, sqs):
     endpoint = Endpoint([400] * 10)
     try:
         arn = destination(events, endpoint.url)
-        dlq_url, dlq_arn = new_queue(sqs)
+        dlq_url, dlq_arn = new_queue(sqs, allow=EVENTS_PRINCIPAL)
         source = unique("app")
         rule = unique("rule")
         events.put_rule(Name=rule, EventPattern=json.dumps({"source": [source]}))
         events.put_targets(Rule=rule, Targets=[{"Id": "h", "Arn": arn, "DeadLetterConfig": {"Arn": dlq_arn}}])
         events.put_events(Entries=[{"Source": source, "DetailType": "d", "Detail": "{}"}])
         message = receive(sqs, dlq_url, 1, MessageAttributeNames=["All"])[0]
-        assert message["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "HTTP_STATUS_400"
+        assert message["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "ERROR_FROM_TARGET"
+        assert "400" in message["MessageAttributes"]["ERROR_MESSAGE"]["StringValue"]
         assert len(endpoint.requests) == 1
     finally:
         endpoint.close()

@@ -14,7 +14,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import unique, wait_for
+from conftest import SNS_PRINCIPAL, allow_service_to_queue, unique, wait_for
 
 ACCOUNT = "000000000000"
 LOG_KEY = re.compile(
@@ -342,7 +342,7 @@ def test_each_delivered_file_is_announced_on_the_trail_topic(srv):
     bucket = trail_bucket(srv)
     topic = sns.create_topic(Name=unique("trail-topic"))["TopicArn"]
     queue = sqs.create_queue(QueueName=unique("trail-notes"))["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_arn = allow_service_to_queue(sqs, queue, SNS_PRINCIPAL)  # the topic's subscriber: SNS may send to it
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
     name = unique("notify")
     created = ct.create_trail(Name=name, S3BucketName=bucket, SnsTopicName=topic.split(":")[-1])
