@@ -104,8 +104,9 @@ public enum PolicyEvaluator {
         }
         var allows: [PolicyDecision.Match] = []
         var denies: [PolicyDecision.Match] = []
+        let action = Array(request.action.lowercased().utf8)
         for policy in identity {
-            for s in policy.document.statements where applies(s, request, principalRule: nil) {
+            for s in policy.document.statements where applies(s, request, action: action, principalRule: nil) {
                 let m = PolicyDecision.Match(policyId: policy.id, policyType: policy.type, statementIndex: s.index)
                 if s.effect == .deny { denies.append(m) } else { allows.append(m) }
             }
@@ -113,7 +114,7 @@ public enum PolicyEvaluator {
         if let resource {
             for s in resource.document.statements {
                 let rule: PrincipalRule = s.effect == .deny ? .anyInAccount : .named
-                guard applies(s, request, principalRule: rule) else { continue }
+                guard applies(s, request, action: action, principalRule: rule) else { continue }
                 let m = PolicyDecision.Match(policyId: resource.id, policyType: resource.type, statementIndex: s.index)
                 if s.effect == .deny { denies.append(m) } else { allows.append(m) }
             }
@@ -145,8 +146,9 @@ public enum PolicyEvaluator {
         case anyInAccount
     }
 
-    static func applies(_ s: PolicyStatement, _ r: AuthorizationRequest, principalRule: PrincipalRule?) -> Bool {
-        let action = Array(r.action.lowercased().utf8)
+    /// Whether a statement applies; `action` is the request's action, lower-cased, as bytes (computed once per decision).
+    static func applies(_ s: PolicyStatement, _ r: AuthorizationRequest, action: [UInt8]? = nil, principalRule: PrincipalRule?) -> Bool {
+        let action = action ?? Array(r.action.lowercased().utf8)
         let actionHit = s.actions.contains { $0.matches(bytes: action) }
         guard actionHit != s.actionsNegated else { return false }
         if let resources = s.resources {
