@@ -227,7 +227,8 @@ extension Gateway {
     func runREST(service: any RESTService, route: RESTRoute, request: RESTRequest, call: CallContext, isHead: Bool) async -> Response {
         let wireProtocol = service.descriptor.wireProtocol
         var request = request
-        let call = authorizing(call) { try await service.resourceFacts(arn: $0, context: call) }
+        let facts: @Sendable (String) async throws -> ResourceFacts? = { try await service.resourceFacts(arn: $0, context: call) }
+        let call = authorizing(call, facts: facts)
         let response = await recordedCall(service.descriptor, operation: route.operation,
                                           requestParameters: route.requestParameters, resources: route.resources, call: call) {
             var input: OperationInput = .json(request.bodyBytes.flatMap { try? JSONValue.parse($0) } ?? .object([]))
@@ -239,9 +240,7 @@ extension Gateway {
             }
             let permissionRequest = PermissionRequest(operation: route.operation, input: input, route: route, query: request.query,
                                                       headers: request.headers, context: call)
-            try await authorize(service.permissions, permissionRequest, descriptor: service.descriptor) {
-                try await service.resourceFacts(arn: $0, context: call)
-            }
+            try await authorize(service.permissions, permissionRequest, descriptor: service.descriptor, facts: facts)
             let result = try await service.handle(route, request: request, context: call)
             var response = result.response
             response.headers.append(("x-amz-request-id", call.requestId))

@@ -194,11 +194,12 @@ public struct Gateway: HTTPResponder {
     func run(service: any AWSService, operation: String, input: OperationInput, call: CallContext,
              recordFailure: Bool = true) async -> Response {
         let wireProtocol = service.descriptor.wireProtocol
-        let call = authorizing(call) { try await service.resourceFacts(arn: $0, context: call) }
+        let facts: @Sendable (String) async throws -> ResourceFacts? = { try await service.resourceFacts(arn: $0, context: call) }
+        let call = authorizing(call, facts: facts)
         let response = await recordedCall(service.descriptor, operation: operation, requestParameters: input.requestParameters,
                                           resources: [], call: call, recordFailure: recordFailure) {
             try await authorize(service.permissions, PermissionRequest(operation: operation, input: input, context: call),
-                                descriptor: service.descriptor) { try await service.resourceFacts(arn: $0, context: call) }
+                                descriptor: service.descriptor, facts: facts)
             let result = try await service.handle(operation: operation, input: input, context: call)
             return (wireProtocol.encodeOutput(result.output, operation: operation, requestId: call.requestId), result.audit)
         } failed: { error in

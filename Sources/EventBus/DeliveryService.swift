@@ -194,8 +194,7 @@ public final class DeliveryService: Service, Sendable {
                     throw error
                 }
             case .snsTopic(let arn):
-                var none: [String: DeliveryError?] = [:]
-                if let refusal = await refusal(d, action: "sns:Publish", resource: arn, cache: &none) { throw refusal }
+                if let refusal = await refusal(d, action: "sns:Publish", resource: arn) { throw refusal }
                 try await topics.publish(topicArn: arn, message: d.payload, messageId: Identifiers.uuid())
             case .eventBus(let arn):
                 try await forward(d, toBus: arn)
@@ -247,8 +246,7 @@ public final class DeliveryService: Service, Sendable {
             try await store.reschedule(d.deliveryId, attempts: attempts, nextAttemptAt: now + backoffMs, error: "\(error.code): \(error.message)")
             return false
         }
-        var none: [String: DeliveryError?] = [:]
-        if let dlq = target?.deadLetterArn, let refusal = await refusal(d, action: "sqs:SendMessage", resource: dlq, cache: &none) {
+        if let dlq = target?.deadLetterArn, let refusal = await refusal(d, action: "sqs:SendMessage", resource: dlq) {
             logger.error("dead-letter queue \(dlq) refused a failed event: \(refusal.message)")
         } else if let dlq = target?.deadLetterArn {
             let attributes = [("ERROR_CODE", error.code), ("ERROR_MESSAGE", error.message), ("RULE_ARN", d.ruleArn),
@@ -276,14 +274,20 @@ public final class DeliveryService: Service, Sendable {
         return ("events.amazonaws.com", d.ruleArn)
     }
 
-    /// Why the resource policy of `resource` refuses this delivery, if it does (decisions kept per pass in `cache`).
-    func refusal(_ d: EventDelivery, action: String, resource: String, cache: inout [String: DeliveryError?]) async -> DeliveryError? {
+    /// Why the resource policy of `resource` refuses this delivery, if it does.
+    func refusal(_ d: EventDelivery, action: String, resource: String) async -> DeliveryError? {
         guard let permissions else { return nil }
+        let (principal, source) = Self.servicePrincipal(of: d)
+        return await permissions.check(principal: principal, action: action, resource: resource, sourceArn: source,
+                                       sourceAccount: d.accountId)
+    }
+
+    /// `refusal`, decided once per pass for each principal, action, resource and source (`cache`).
+    func refusal(_ d: EventDelivery, action: String, resource: String, cache: inout [String: DeliveryError?]) async -> DeliveryError? {
         let (principal, source) = Self.servicePrincipal(of: d)
         let key = "\(principal)|\(action)|\(resource)|\(source)"
         if let known = cache[key] { return known }
-        let decision = await permissions.check(principal: principal, action: action, resource: resource, sourceArn: source,
-                                               sourceAccount: d.accountId)
+        let decision = await refusal(d, action: action, resource: resource)
         cache[key] = decision
         return decision
     }

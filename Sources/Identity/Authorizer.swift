@@ -14,6 +14,8 @@ public final class Authorizer: Sendable {
     public let catalog: AWSManagedPolicies
     let logger: Logger
     private let cache = Mutex<[String: Compiled]>([:])
+    /// Resource and session policies by kind and text, compiled once: they are read with every decision.
+    private let documents = Mutex<[String: PolicyDocument]>([:])
 
     /// A principal's identity policies and tags, compiled, as of one generation.
     struct Compiled: Sendable {
@@ -41,7 +43,7 @@ public final class Authorizer: Sendable {
         guard !permissions.isEmpty, let principal = Self.policyPrincipal(call.principal), principal.kind != .root else { return nil }
         let identity = try await compiled(for: call.principal, accountId: call.accountId)
         let base = Self.context(call: call, tags: identity.tags)
-        let sessionPolicies = Self.sessionPolicies(call.principal)
+        let sessionPolicies = sessionPolicies(call.principal)
         var factsByArn: [String: ResourceFacts?] = [:]
         for permission in permissions {
             let resourceFacts: ResourceFacts?
@@ -54,7 +56,7 @@ public final class Authorizer: Sendable {
             let request = Self.request(permission, principal: principal, base: base, facts: resourceFacts)
             let resource: SourcedPolicy?
             do {
-                resource = try Self.resourcePolicy(resourceFacts)
+                resource = try resourcePolicy(resourceFacts)
             } catch {
                 // A stored policy that no longer parses may hold a Deny: refuse rather than ignore it.
                 logger.warning("the resource policy of \(permission.resource) does not parse (\(error)); denying")
@@ -83,20 +85,33 @@ public final class Authorizer: Sendable {
         return AuthorizationRequest(principal: principal, action: p.action, resource: p.resource, context: context)
     }
 
-    static func resourcePolicy(_ facts: ResourceFacts?) throws(PolicyError) -> SourcedPolicy? {
-        guard let text = facts?.policy else { return nil }
-        let kind: PolicyDocument.Kind = facts?.policyMustAllow == true ? .trust : .resource
-        return SourcedPolicy(id: "resource", type: .resource, document: try PolicyDocument(json: text, kind: kind))
+    /// `text` compiled as a `kind` policy, from the cache when it was compiled before.
+    func document(_ text: String, kind: PolicyDocument.Kind) throws(PolicyError) -> PolicyDocument {
+        let key = "\(kind)|\(text)"
+        if let hit = documents.withLock({ $0[key] }) { return hit }
+        let compiled = try PolicyDocument(json: text, kind: kind)
+        documents.withLock { cached in
+            if cached.count >= 4096 { cached.removeAll() }
+            cached[key] = compiled
+        }
+        return compiled
     }
 
-    /// A role session's session policies, compiled (they were validated when the session was made).
-    static func sessionPolicies(_ principal: Principal) -> [SourcedPolicy] {
+    func resourcePolicy(_ facts: ResourceFacts?) throws(PolicyError) -> SourcedPolicy? {
+        guard let text = facts?.policy else { return nil }
+        let kind: PolicyDocument.Kind = facts?.policyMustAllow == true ? .trust : .resource
+        return SourcedPolicy(id: "resource", type: .resource, document: try document(text, kind: kind))
+    }
+
+    static let denyAll = try! PolicyDocument(json: #"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#,
+                                             kind: .identity)
+
+    /// A role session's session policies, compiled.
+    func sessionPolicies(_ principal: Principal) -> [SourcedPolicy] {
         guard case .assumedRole(let s) = principal else { return [] }
         return s.sessionPolicies.enumerated().map { i, text in
             // Validated when the session was made; one that no longer parses allows nothing rather than everything.
-            let document = (try? PolicyDocument(json: text, kind: .identity))
-                ?? (try! PolicyDocument(json: #"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#, kind: .identity))
-            return SourcedPolicy(id: "session-policy-\(i + 1)", type: .none, document: document)
+            SourcedPolicy(id: "session-policy-\(i + 1)", type: .none, document: (try? document(text, kind: .identity)) ?? Self.denyAll)
         }
     }
 

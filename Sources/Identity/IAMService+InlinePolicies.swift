@@ -48,10 +48,8 @@ extension IAMService {
     static func storeFailure(_ error: any Error, resources: [CloudTrailRecord.Resource]) -> any Error {
         guard let e = error as? StoreError else { return error }
         if e.isNotFound { return OperationFailure(AWSError(code: "NoSuchEntity", status: 404, message: e.message), resources: resources) }
-        if e.isConflict {
-            let code = e.message.hasPrefix("Cannot exceed quota") || e.message.contains("up to 5 versions") ? "LimitExceeded" : "DeleteConflict"
-            return OperationFailure(AWSError(code: code, status: 409, message: e.message), resources: resources)
-        }
+        if e.isLimit { return OperationFailure(AWSError(code: "LimitExceeded", status: 409, message: e.message), resources: resources) }
+        if e.isConflict { return OperationFailure(AWSError(code: "DeleteConflict", status: 409, message: e.message), resources: resources) }
         if e.isDuplicate { return OperationFailure(AWSError(code: "EntityAlreadyExists", status: 409, message: e.message), resources: resources) }
         return error
     }

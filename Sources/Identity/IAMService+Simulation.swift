@@ -111,6 +111,7 @@ extension IAMService {
         // By type and id: a user's inline policy and a group's may share a name.
         let documents = Dictionary((identity + (resourcePolicy.map { [$0] } ?? [])).map { ("\($0.type.rawValue)|\($0.id)", $0.document.text) },
                                    uniquingKeysWith: { a, _ in a })
+        let missing = Self.missingKeys(identity + (resourcePolicy.map { [$0] } ?? []), context: context)
         var results: [JSONValue] = []
         for action in actions {
             for resource in resources {
@@ -124,7 +125,6 @@ extension IAMService {
                         ("EndPosition", span.map { ["Line": .int(Int64($0.end.line)), "Column": .int(Int64($0.end.column))] }),
                     ])
                 }
-                let missing = Self.missingKeys(identity + (resourcePolicy.map { [$0] } ?? []), context: context)
                 results.append([
                     "EvalActionName": .string(action), "EvalResourceName": .string(resource),
                     "EvalDecision": .string(decision.outcome.rawValue), "MatchedStatements": .array(matched),

@@ -106,13 +106,13 @@ public protocol PolicyStore: Sendable {
     func managedPolicy(accountId: String, policyName: String) async throws -> ManagedPolicyRecord?
     func managedPolicies(accountId: String, pathPrefix: String, after marker: String?, limit: Int) async throws -> [ManagedPolicyRecord]
     func deleteManagedPolicy(accountId: String, policyName: String) async throws
-    /// Adds a version (at most five are kept: `StoreError.conflict` beyond); returns its number.
+    /// Adds a version (at most five are kept: `StoreError.limit` beyond); returns its number.
     func createPolicyVersion(accountId: String, policyName: String, document: String, setDefault: Bool, at: Date) async throws -> Int
     func policyVersions(accountId: String, policyName: String) async throws -> [PolicyVersionRecord]
     func deletePolicyVersion(accountId: String, policyName: String, version: Int) async throws
     func setDefaultPolicyVersion(accountId: String, policyName: String, version: Int, at: Date) async throws
 
-    /// Attaches a managed policy (at most `limit` per owner: `StoreError.conflict` beyond). Attaching twice is a no-op.
+    /// Attaches a managed policy (at most `limit` per owner: `StoreError.limit` beyond). Attaching twice is a no-op.
     func attachPolicy(accountId: String, owner: PolicyOwner, policyArn: String, limit: Int) async throws
     func detachPolicy(accountId: String, owner: PolicyOwner, policyArn: String) async throws
     func attachedPolicies(accountId: String, owner: PolicyOwner) async throws -> [String]

@@ -54,30 +54,31 @@ extension SQLIdentityStore {
     }
 
     public func addUserToGroup(accountId: String, groupName: String, userName: String) async throws {
-        let group = PolicyOwner(.group, groupName)
-        let user = PolicyOwner(.user, userName)
-        try await store.write { db in
-            guard try await Self.ownerExists(db, accountId, group) else { throw Self.noSuchOwner(group) }
-            guard try await Self.ownerExists(db, accountId, user) else { throw Self.noSuchOwner(user) }
-            try await db.raw("""
-                INSERT INTO iam_group_member (account_id, group_name_key, user_name_key)
-                VALUES (\(bind: accountId), \(bind: group.key), \(bind: user.key))
-                ON CONFLICT (account_id, group_name_key, user_name_key) DO NOTHING
-                """).run()
-            try await Self.bumpGeneration(db, accountId)
-        }
+        try await changeMembership(accountId, groupName, userName, add: true)
     }
 
     public func removeUserFromGroup(accountId: String, groupName: String, userName: String) async throws {
+        try await changeMembership(accountId, groupName, userName, add: false)
+    }
+
+    func changeMembership(_ accountId: String, _ groupName: String, _ userName: String, add: Bool) async throws {
         let group = PolicyOwner(.group, groupName)
         let user = PolicyOwner(.user, userName)
         try await store.write { db in
             guard try await Self.ownerExists(db, accountId, group) else { throw Self.noSuchOwner(group) }
             guard try await Self.ownerExists(db, accountId, user) else { throw Self.noSuchOwner(user) }
-            try await db.raw("""
-                DELETE FROM iam_group_member WHERE account_id = \(bind: accountId) AND group_name_key = \(bind: group.key)
-                AND user_name_key = \(bind: user.key)
-                """).run()
+            if add {
+                try await db.raw("""
+                    INSERT INTO iam_group_member (account_id, group_name_key, user_name_key)
+                    VALUES (\(bind: accountId), \(bind: group.key), \(bind: user.key))
+                    ON CONFLICT (account_id, group_name_key, user_name_key) DO NOTHING
+                    """).run()
+            } else {
+                try await db.raw("""
+                    DELETE FROM iam_group_member WHERE account_id = \(bind: accountId) AND group_name_key = \(bind: group.key)
+                    AND user_name_key = \(bind: user.key)
+                    """).run()
+            }
             try await Self.bumpGeneration(db, accountId)
         }
     }

@@ -89,7 +89,7 @@ extension SQLIdentityStore {
                 SELECT COUNT(*) AS n FROM iam_policy_version WHERE account_id = \(bind: accountId) AND policy_name_key = \(bind: key)
                 """).first()?.decode(column: "n", as: Int.self) ?? 0
             if count >= 5 {
-                throw StoreError.conflict("A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.")
+                throw StoreError.limit("A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.")
             }
             let version = try await db.raw("""
                 SELECT next_version FROM iam_managed_policy WHERE account_id = \(bind: accountId) AND policy_name_key = \(bind: key)
@@ -166,7 +166,7 @@ extension SQLIdentityStore {
             if current.contains(policyArn) { return }
             if current.count >= limit {
                 let entity = owner.kind.rawValue.prefix(1).uppercased() + owner.kind.rawValue.dropFirst()
-                throw StoreError.conflict("Cannot exceed quota for PoliciesPer\(entity): \(limit).")
+                throw StoreError.limit("Cannot exceed quota for PoliciesPer\(entity): \(limit).")
             }
             try await db.raw("""
                 INSERT INTO iam_policy_attachment (account_id, owner_type, owner_key, policy_arn, attached_at)

@@ -1,6 +1,6 @@
 /// A failure at the storage boundary, with driver errors translated.
 public struct StoreError: Error, Sendable, CustomStringConvertible {
-    private enum Code: Sendable { case duplicate, notFound, conflict, unavailable }
+    private enum Code: Sendable { case duplicate, notFound, conflict, limit, unavailable }
     private let code: Code
     public let message: String
 
@@ -15,12 +15,15 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public static func notFound(_ message: String) -> StoreError { .init(.notFound, message) }
     /// The change conflicts with existing rows (e.g. a user that still has keys).
     public static func conflict(_ message: String) -> StoreError { .init(.conflict, message) }
+    /// A quota the change would exceed (five policy versions, ten attached policies).
+    public static func limit(_ message: String) -> StoreError { .init(.limit, message) }
     /// The database could not be used.
     public static func unavailable(_ message: String) -> StoreError { .init(.unavailable, message) }
 
     public var isDuplicate: Bool { code == .duplicate }
     public var isNotFound: Bool { code == .notFound }
     public var isConflict: Bool { code == .conflict }
+    public var isLimit: Bool { code == .limit }
 
     public var description: String { message }
 }

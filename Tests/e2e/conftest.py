@@ -174,6 +174,18 @@ def allow_service_to_queue(sqs, queue_url: str, service: Iterable[str] | str = E
     return arn
 
 
+def new_queue(sqs, prefix: str = "q", allow: Iterable[str] | str | None = None, source_arn: str | None = None,
+              **attributes) -> tuple[str, str]:
+    """A new queue: (url, arn). Without a policy, unless `allow` names the service principal(s) that may send to it
+    (EVENTS_PRINCIPAL for a rule's target or dead-letter queue, SNS_PRINCIPAL for a topic's subscriber), from
+    `source_arn` only when given."""
+    name = unique(prefix)
+    url = sqs.create_queue(QueueName=name, Attributes={k: str(v) for k, v in attributes.items()})["QueueUrl"]
+    if allow:
+        return url, allow_service_to_queue(sqs, url, allow, source_arn)
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
 def allow_events_to_topic(sns, topic_arn: str, source_arn: str | None = None) -> None:
     """Set the topic's `Policy` (replacing any) so that EventBridge may sns:Publish to it (only from the rule
     `source_arn`, when given), as AWS requires before a rule's target publishes to a topic."""

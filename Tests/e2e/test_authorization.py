@@ -450,7 +450,7 @@ def test_source_ip_condition(server):
     sqs.list_queues()
     iam.put_user_policy(UserName=u["name"], PolicyName="inline",
                         PolicyDocument=doc(allow("sqs:ListQueues",
-                                                 Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})))
+                                                 Condition={"IpAddress": {"aws:SourceIp": "127.0.0.2/32"}})))
     sqs_denied(sqs.list_queues, implicit(u["arn"], "sqs:ListQueues", "*"))
     # NotIpAddress in a Deny: everything not from loopback is denied, so this request is not.
     iam.put_user_policy(UserName=u["name"], PolicyName="inline", PolicyDocument=doc(
@@ -459,19 +459,19 @@ def test_source_ip_condition(server):
     sqs.list_queues()
     iam.put_user_policy(UserName=u["name"], PolicyName="inline", PolicyDocument=doc(
         allow("sqs:ListQueues"),
-        deny("*", Condition={"NotIpAddress": {"aws:SourceIp": "192.0.2.0/24"}})))
+        deny("*", Condition={"NotIpAddress": {"aws:SourceIp": "127.0.0.2/32"}})))
     sqs_denied(sqs.list_queues, explicit(u["arn"], "sqs:ListQueues", "*"))
 
 
 def test_forwarded_headers_do_not_change_the_source_ip(server):
     """aws:SourceIp is the connection's address: a client cannot claim another one in a header."""
-    u = new_user(server, "xff", doc(allow("sqs:ListQueues", Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})))
+    u = new_user(server, "xff", doc(allow("sqs:ListQueues", Condition={"IpAddress": {"aws:SourceIp": "127.0.0.2/32"}})))
     sqs = server.client("sqs", u["creds"])
 
     def spoof(request, **_):
-        request.headers["X-Forwarded-For"] = "10.1.2.3"
-        request.headers["X-Real-IP"] = "10.1.2.3"
-        request.headers["Forwarded"] = "for=10.1.2.3"
+        request.headers["X-Forwarded-For"] = "127.0.0.2"
+        request.headers["X-Real-IP"] = "127.0.0.2"
+        request.headers["Forwarded"] = "for=127.0.0.2"
 
     sqs.meta.events.register("before-sign.sqs.ListQueues", spoof)
     resp = sqs_denied(sqs.list_queues, implicit(u["arn"], "sqs:ListQueues", "*"))
@@ -752,7 +752,7 @@ def test_simulate_principal_policy_sees_group_and_managed_policies(server):
 
 def test_simulate_custom_policy_with_context_entries(server):
     iam = server.client("iam")
-    policy = doc(allow("s3:GetObject", "arn:aws:s3:::bkt/*", Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
+    policy = doc(allow("s3:GetObject", "arn:aws:s3:::bkt/*", Condition={"IpAddress": {"aws:SourceIp": "127.0.0.2/32"}}),
                  deny("s3:GetObject", "arn:aws:s3:::bkt/secret/*",
                       Condition={"StringEquals": {"aws:PrincipalTag/clearance": "none"}}))
 
@@ -765,17 +765,17 @@ def test_simulate_custom_policy_with_context_entries(server):
     ip = lambda v: {"ContextKeyName": "aws:SourceIp", "ContextKeyValues": [v], "ContextKeyType": "ip"}  # noqa: E731
     tag = {"ContextKeyName": "aws:PrincipalTag/clearance", "ContextKeyValues": ["none"], "ContextKeyType": "string"}
 
-    r = decide("arn:aws:s3:::bkt/a", ip("10.1.2.3"))
+    r = decide("arn:aws:s3:::bkt/a", ip("127.0.0.2"))
     assert r["EvalDecision"] == "allowed"
     [m] = r["MatchedStatements"]
     assert m["SourcePolicyId"] == "PolicyInputList.1"
-    assert decide("arn:aws:s3:::bkt/a", ip("192.168.0.1"))["EvalDecision"] == "implicitDeny"
+    assert decide("arn:aws:s3:::bkt/a", ip("127.0.0.3"))["EvalDecision"] == "implicitDeny"
     r = decide("arn:aws:s3:::bkt/a")
     assert r["EvalDecision"] == "implicitDeny"
     assert {k.lower() for k in r["MissingContextValues"]} == {"aws:sourceip", "aws:principaltag/clearance"}
-    assert decide("arn:aws:s3:::bkt/secret/a", ip("10.1.2.3"), tag)["EvalDecision"] == "explicitDeny"
-    assert decide("arn:aws:s3:::bkt/secret/a", ip("10.1.2.3"))["EvalDecision"] == "allowed"
-    assert decide("arn:aws:s3:::other/a", ip("10.1.2.3"))["EvalDecision"] == "implicitDeny"
+    assert decide("arn:aws:s3:::bkt/secret/a", ip("127.0.0.2"), tag)["EvalDecision"] == "explicitDeny"
+    assert decide("arn:aws:s3:::bkt/secret/a", ip("127.0.0.2"))["EvalDecision"] == "allowed"
+    assert decide("arn:aws:s3:::other/a", ip("127.0.0.2"))["EvalDecision"] == "implicitDeny"
 
 
 def test_simulate_custom_policy_with_the_aws_cli(server, aws_cli):
@@ -813,7 +813,7 @@ def _random_policy(rng: random.Random, qarn: str, bucket: str) -> str:
                   {"StringEquals": {"aws:RequestedRegion": REGION}},
                   {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}},
                   {"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}},
-                  {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}]
+                  {"IpAddress": {"aws:SourceIp": "127.0.0.2/32"}}]
     statements = []
     for _ in range(rng.randint(1, 3)):
         s: dict = {"Effect": "Deny" if rng.random() < 0.3 else "Allow"}

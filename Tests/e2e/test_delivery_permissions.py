@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import (EVENTS_PRINCIPAL, SNS_PRINCIPAL, allow_events_to_topic, allow_service_to_queue, http,
+from conftest import (EVENTS_PRINCIPAL, SNS_PRINCIPAL, allow_events_to_topic, allow_service_to_queue, http, new_queue,
                       service_policy, unique, wait_for)
 
 ACCOUNT = "000000000000"
@@ -39,14 +39,6 @@ def sqs(server):
 def sns(server):
     return server.client("sns")
 
-
-def new_queue(sqs, prefix: str, allow: str | None = None, source_arn: str | None = None) -> tuple[str, str]:
-    """A new queue, (url, arn): without a policy unless `allow` names a service principal to let send to it."""
-    name = unique(prefix)
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    if allow:
-        allow_service_to_queue(sqs, url, allow, source_arn)
-    return url, f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
 
 
 def new_rule(events, source: str) -> tuple[str, str]:

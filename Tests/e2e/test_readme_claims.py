@@ -29,7 +29,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from conftest import (EVENTS_PRINCIPAL, NO_RETRY, SNS_PRINCIPAL, Creds, HTTPEndpoint, HTTPResponse, ShiftedClock,
-                      allow_events_to_topic, allow_service_to_queue, grant, http, trust_policy, unique, wait_for)
+                      allow_events_to_topic, grant, http, new_queue, trust_policy, unique, wait_for)
 from test_batch_operations import (Hold, create, describe, put_objects, read_report, report, runner_went_round,
                                    s3control, tags_of, upload_manifest, wait_status)
 
@@ -51,15 +51,6 @@ def new_bucket(s3, prefix: str = "rc") -> str:
     s3.create_bucket(Bucket=name)
     return name
 
-
-def new_queue(sqs, prefix: str = "q", allow: str | None = None, **attributes) -> tuple[str, str]:
-    """A new queue: (url, arn); with `allow` (EVENTS_PRINCIPAL, SNS_PRINCIPAL), its policy lets that service send to
-    it, as AWS requires of a rule's target or dead-letter queue and of a topic's subscriber."""
-    name = unique(prefix)
-    url = sqs.create_queue(QueueName=name, Attributes={k: str(v) for k, v in attributes.items()})["QueueUrl"]
-    if allow:
-        allow_service_to_queue(sqs, url, allow)
-    return url, f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
 
 
 def rule_to(events, source: str, targets: list[dict]) -> str:
