@@ -12,9 +12,12 @@ struct BatchJob: Sendable {
     var row: BatchJobRow
     var detail: JSONValue
 
+    /// The stored document with the job's tags, which are stored apart from it.
     init(_ row: BatchJobRow) {
         self.row = row
-        detail = (try? JSONValue.parse(Array(row.document.utf8))) ?? .object([])
+        let document = (try? JSONValue.parse(Array(row.document.utf8))) ?? .object([])
+        let tags = (try? JSONValue.parse(Array(row.tags.utf8))) ?? .object([])
+        detail = BatchService.setting(document, [("tags", tags)])
     }
 
     var status: String { row.status }

@@ -106,7 +106,8 @@ extension BatchService {
 
         let now = nowMs()
         let jobId = Identifiers.uuid().lowercased()
-        let tags = try Self.stringMap(body["tags"])
+        // Tags are stored beside the document (`BatchJob` puts them back in).
+        let tagsColumn = JSONValue.object(try Self.stringMap(body["tags"])).jsonString()
         let propagate = body["propagateTags"]?.boolValue ?? definition["propagateTags"]?.boolValue ?? false
         func detail(id: String, index: Int64?, deps: [JSONValue]) -> JSONValue {
             .compact([
@@ -115,7 +116,7 @@ extension BatchService {
                 ("dependsOn", .array(deps)), ("jobDefinition", .string(definitionRow.arn)), ("parameters", .object(parameters)),
                 ("container", container), ("retryStrategy", retry), ("timeout", timeout),
                 ("arrayProperties", size.map { s in index.map { ["index": .int($0)] } ?? ["size": .int(s)] }),
-                ("tags", .object(tags)), ("propagateTags", .bool(propagate)),
+                ("propagateTags", .bool(propagate)),
                 ("platformCapabilities", definition["platformCapabilities"] ?? ["EC2"]), ("isCancelled", false), ("isTerminated", false),
                 ("_cairn", .compact([("vcpus", .double(vcpus)), ("definitionName", .string(definitionRow.name)),
                                      ("arrayIndex", index.map(JSONValue.int)), ("isArrayParent", .bool(size != nil && index == nil))])),
@@ -123,7 +124,8 @@ extension BatchService {
         }
         var rows = [BatchJobRow(jobId: jobId, accountId: context.accountId, region: context.region, queueArn: queue.arn,
                                 parentId: nil, status: "SUBMITTED", jobName: name,
-                                document: detail(id: jobId, index: nil, deps: dependsOn).jsonString(), createdAt: now, updatedAt: now)]
+                                document: detail(id: jobId, index: nil, deps: dependsOn).jsonString(),
+                                tags: tagsColumn, createdAt: now, updatedAt: now)]
         if let size {
             for i in 0..<size {
                 var childDeps: [JSONValue] = []
@@ -140,7 +142,8 @@ extension BatchService {
                 let childId = "\(jobId):\(i)"
                 rows.append(BatchJobRow(jobId: childId, accountId: context.accountId, region: context.region, queueArn: queue.arn,
                                         parentId: jobId, status: "SUBMITTED", jobName: name,
-                                        document: detail(id: childId, index: i, deps: childDeps).jsonString(), createdAt: now, updatedAt: now))
+                                        document: detail(id: childId, index: i, deps: childDeps).jsonString(), tags: tagsColumn,
+                                        createdAt: now, updatedAt: now))
             }
         }
         try await store.insertJobs(rows)

@@ -38,7 +38,11 @@ public func buildApplication(
     logger.logLevel = configuration.logLevel
     try DataDirectory.prepare(configuration.dataDirectory, logger: logger)
 
-    let store = try await SQLStore.openSQLite(path: configuration.databasePath, logger: logger)
+    let store = if let url = configuration.databaseURL {
+        try await SQLStore.openPostgres(url: url, poolSize: configuration.databasePoolSize, logger: logger)
+    } else {
+        try await SQLStore.openSQLite(path: configuration.databasePath, logger: logger)
+    }
     do {
         return try await assemble(configuration, store: store, clock: clock, metrics: metrics, logger: logger,
                                   onServerRunning: onServerRunning)

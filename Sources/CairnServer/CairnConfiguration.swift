@@ -9,6 +9,10 @@ public struct CairnConfiguration: Sendable {
     /// 4566, so projects that already point `AWS_ENDPOINT_URL` at a local emulator work unchanged. 0 picks a free port.
     public var port: Int = 4566
     public var dataDirectory: String = "./cairn-data"
+    /// PostgreSQL to keep everything in (`postgres://...`); nil keeps it in SQLite in the data directory.
+    public var databaseURL: String?
+    /// Connections to PostgreSQL this node may open.
+    public var databasePoolSize: Int = 10
     /// The default region for Cairn's own work; requests use the region of their signing scope.
     public var region: String = "us-east-1"
     public var accountId: String = "000000000000"

@@ -40,11 +40,14 @@ public struct BatchJobRow: Sendable, Equatable {
     public var status: String
     public var jobName: String
     public var document: String
+    /// The job's tags, a JSON object. Kept apart from `document` so TagResource and status changes never
+    /// overwrite each other.
+    public var tags: String
     public var createdAt: Int64
     public var updatedAt: Int64
 
     public init(jobId: String, accountId: String, region: String, queueArn: String, parentId: String?, status: String,
-                jobName: String, document: String, createdAt: Int64, updatedAt: Int64) {
+                jobName: String, document: String, tags: String = "{}", createdAt: Int64, updatedAt: Int64) {
         self.jobId = jobId
         self.accountId = accountId
         self.region = region
@@ -53,6 +56,7 @@ public struct BatchJobRow: Sendable, Equatable {
         self.status = status
         self.jobName = jobName
         self.document = document
+        self.tags = tags
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
@@ -126,6 +130,7 @@ public struct SQLBatchStore: BatchStore {
                     status: try row.decode(column: "status", as: String.self),
                     jobName: try row.decode(column: "job_name", as: String.self),
                     document: try row.decode(column: "document", as: String.self),
+                    tags: try row.decode(column: "tags", as: String.self),
                     createdAt: try row.decode(column: "created_at", as: Int64.self),
                     updatedAt: try row.decode(column: "updated_at", as: Int64.self))
     }
@@ -171,9 +176,11 @@ public struct SQLBatchStore: BatchStore {
         try await store.write { db in
             for j in jobs {
                 try await db.raw("""
-                    INSERT INTO batch_job (job_id, account_id, region, queue_arn, parent_id, status, job_name, document, created_at, updated_at)
+                    INSERT INTO batch_job (job_id, account_id, region, queue_arn, parent_id, status, job_name, document, tags,
+                                           created_at, updated_at)
                     VALUES (\(bind: j.jobId), \(bind: j.accountId), \(bind: j.region), \(bind: j.queueArn), \(bind: j.parentId),
-                            \(bind: j.status), \(bind: j.jobName), \(bind: j.document), \(bind: j.createdAt), \(bind: j.updatedAt))
+                            \(bind: j.status), \(bind: j.jobName), \(bind: j.document), \(bind: j.tags), \(bind: j.createdAt),
+                            \(bind: j.updatedAt))
                     """).run()
             }
         }
@@ -201,20 +208,23 @@ public struct SQLBatchStore: BatchStore {
         // these. updated_at strictly grows, so (job_id, updated_at) names one stored document (the scheduler's cache).
         try await store.write { db in
             try await db.raw("""
-                UPDATE batch_job SET status = \(bind: j.status),
-                    document = json_set(\(bind: j.document), '$.tags', json(COALESCE(json_extract(document, '$.tags'), '{}'))),
-                    updated_at = MAX(\(bind: j.updatedAt), updated_at + 1)
+                UPDATE batch_job SET status = \(bind: j.status), document = \(bind: j.document),
+                    updated_at = \(Self.laterThanStored(j.updatedAt))
                 WHERE job_id = \(bind: j.jobId) AND status = \(bind: ifStatus)
                 RETURNING job_id
                 """).first() != nil
         }
     }
 
+    /// `time`, or one more than the stored `updated_at` when that is not earlier.
+    static func laterThanStored(_ time: Int64) -> SQLQueryString {
+        "CASE WHEN updated_at < \(bind: time) THEN \(bind: time) ELSE updated_at + 1 END"
+    }
+
     public func setJobTags(_ tags: String, jobId: String, at time: Int64) async throws {
         try await store.write { db in
             try await db.raw("""
-                UPDATE batch_job SET document = json_set(document, '$.tags', json(\(bind: tags))),
-                    updated_at = MAX(\(bind: time), updated_at + 1)
+                UPDATE batch_job SET tags = \(bind: tags), updated_at = \(Self.laterThanStored(time))
                 WHERE job_id = \(bind: jobId)
                 """).run()
         }

@@ -2,9 +2,14 @@ import Foundation
 import SQLKit
 
 /// A named, append-only schema change. Never edit one that has landed; add a new one.
+///
+/// Statements are written in SQLite's types; `StoreDialect.schema` gives PostgreSQL its own.
 public struct Migration: Sendable {
     public var name: String
     public var statements: [String]
+    /// Data moves only an upgraded SQLite database needs: PostgreSQL support began at the schema of the
+    /// migration that carries them, so a PostgreSQL database never holds data from before it.
+    public var sqliteUpgrade: [String] = []
 }
 
 /// The schema, in order.
@@ -535,24 +540,37 @@ enum Migrations {
             // A JSON list of the policy documents AssumeRole's Policy and PolicyArns gave the session.
             "ALTER TABLE access_key ADD COLUMN session_policies TEXT",
         ]),
+        Migration(
+            name: "0014_batch_job_tags",
+            // A job's tags leave its JSON document for a column of their own (no JSON functions in the stores).
+            statements: ["ALTER TABLE batch_job ADD COLUMN tags TEXT NOT NULL DEFAULT '{}'"],
+            sqliteUpgrade: ["UPDATE batch_job SET tags = COALESCE(json_extract(document, '$.tags'), '{}')"]),
     ]
 
-    /// Applies the migrations not yet recorded in `migration`, each in its own transaction.
+    /// The advisory lock nodes sharing a database take while migrating, so one of them applies each migration.
+    static let lockKey: Int64 = 0x6361_6972_6e00_0001
+
+    /// Applies the migrations not yet recorded in `migration`, each in its own transaction. Several nodes may
+    /// start at once: each transaction takes the migration lock and checks again what is applied.
     static func apply(_ migrations: [Migration], to store: SQLStore) async throws {
+        let dialect = store.dialect
         try await store.write { db in
-            try await db.raw("CREATE TABLE IF NOT EXISTS migration (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)").run()
+            if let lock = dialect.transactionLock(lockKey) { try await db.raw(lock).run() }
+            try await db.raw(SQLQueryString(dialect.schema(
+                "CREATE TABLE IF NOT EXISTS migration (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)"))).run()
         }
-        let applied = try await store.read { db in
-            try await db.raw("SELECT name FROM migration").all().map { try $0.decode(column: "name", as: String.self) }
-        }
-        let done = Set(applied)
-        for migration in migrations where !done.contains(migration.name) {
-            try await store.write { db in
-                for statement in migration.statements { try await db.raw(SQLQueryString(statement)).run() }
+        for migration in migrations {
+            let applied = try await store.write { db in
+                if let lock = dialect.transactionLock(lockKey) { try await db.raw(lock).run() }
+                if try await db.raw("SELECT name FROM migration WHERE name = \(bind: migration.name)").first() != nil { return false }
+                var statements = migration.statements.map(dialect.schema)
+                if dialect.engine == .sqlite { statements += migration.sqliteUpgrade }
+                for statement in statements { try await db.raw(SQLQueryString(statement)).run() }
                 let now = Int64(Date().timeIntervalSince1970)
                 try await db.raw("INSERT INTO migration (name, applied_at) VALUES (\(bind: migration.name), \(bind: now))").run()
+                return true
             }
-            store.logger.debug("applied migration \(migration.name)")
+            if applied { store.logger.debug("applied migration \(migration.name)") }
         }
     }
 }

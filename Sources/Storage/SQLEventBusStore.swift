@@ -79,7 +79,7 @@ public struct SQLEventBusStore: EventBusStore {
         try await store.read { db in
             try await db.raw("""
                 SELECT * FROM event_bus WHERE account_id = \(bind: accountId) AND region = \(bind: region)
-                AND substr(name, 1, \(bind: prefix.count)) = \(bind: prefix) AND name > \(bind: after ?? "")
+                AND \(store.dialect.hasPrefix("name", prefix)) AND name > \(bind: after ?? "")
                 ORDER BY name LIMIT \(bind: limit)
                 """).all().map(Self.decodeBus)
         }
@@ -128,7 +128,7 @@ public struct SQLEventBusStore: EventBusStore {
         try await store.read { db in
             try await db.raw("""
                 SELECT * FROM event_rule WHERE account_id = \(bind: accountId) AND region = \(bind: region) AND bus_name = \(bind: bus)
-                AND substr(name, 1, \(bind: prefix.count)) = \(bind: prefix) AND name > \(bind: after ?? "")
+                AND \(store.dialect.hasPrefix("name", prefix)) AND name > \(bind: after ?? "")
                 ORDER BY name LIMIT \(bind: limit)
                 """).all().map(Self.decodeRule)
         }
@@ -296,7 +296,7 @@ public struct SQLEventBusStore: EventBusStore {
         try await store.read { db in
             try await db.raw("""
                 SELECT * FROM event_api_resource WHERE account_id = \(bind: accountId) AND region = \(bind: region)
-                AND kind = \(bind: kind.rawValue) AND substr(name, 1, \(bind: prefix.count)) = \(bind: prefix) ORDER BY name
+                AND kind = \(bind: kind.rawValue) AND \(store.dialect.hasPrefix("name", prefix)) ORDER BY name
                 """).all().map(decodeAPIResource)
         }
     }

@@ -35,7 +35,7 @@ extension SQLIdentityStore {
         try await store.read { db in
             try await db.raw("""
                 SELECT * FROM iam_group WHERE account_id = \(bind: accountId) AND group_name_key > \(bind: marker?.lowercased() ?? "")
-                AND substr(path, 1, \(bind: pathPrefix.count)) = \(bind: pathPrefix)
+                AND \(store.dialect.hasPrefix("path", pathPrefix))
                 ORDER BY group_name_key LIMIT \(bind: limit)
                 """).all().map(Self.decodeGroup)
         }

@@ -47,7 +47,7 @@ extension SQLIdentityStore {
         try await store.read { db in
             try await db.raw("""
                 SELECT * FROM iam_managed_policy WHERE account_id = \(bind: accountId) AND policy_name_key > \(bind: marker?.lowercased() ?? "")
-                AND substr(path, 1, \(bind: pathPrefix.count)) = \(bind: pathPrefix)
+                AND \(store.dialect.hasPrefix("path", pathPrefix))
                 ORDER BY policy_name_key LIMIT \(bind: limit)
                 """).all().map(Self.decodePolicy)
         }

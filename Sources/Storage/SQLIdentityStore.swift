@@ -107,7 +107,7 @@ public struct SQLIdentityStore: IdentityStore {
         try await store.read { db in
             try await db.raw("""
                 SELECT * FROM iam_user WHERE account_id = \(bind: accountId) AND user_name_key > \(bind: marker?.lowercased() ?? "")
-                AND substr(path, 1, \(bind: pathPrefix.count)) = \(bind: pathPrefix)
+                AND \(store.dialect.hasPrefix("path", pathPrefix))
                 ORDER BY user_name_key LIMIT \(bind: limit)
                 """).all().map(Self.decodeUser)
         }
@@ -171,7 +171,7 @@ public struct SQLIdentityStore: IdentityStore {
         try await store.read { db in
             try await db.raw("""
                 SELECT * FROM iam_role WHERE account_id = \(bind: accountId) AND role_name_key > \(bind: marker?.lowercased() ?? "")
-                AND substr(path, 1, \(bind: pathPrefix.count)) = \(bind: pathPrefix)
+                AND \(store.dialect.hasPrefix("path", pathPrefix))
                 ORDER BY role_name_key LIMIT \(bind: limit)
                 """).all().map(Self.decodeRole)
         }

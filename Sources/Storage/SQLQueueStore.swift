@@ -53,7 +53,7 @@ public struct SQLQueueStore: QueueStore {
         try await store.read { db in
             try await db.raw("""
                 SELECT * FROM sqs_queue WHERE account_id = \(bind: accountId) AND region = \(bind: region)
-                AND substr(name, 1, \(bind: prefix.count)) = \(bind: prefix) AND name > \(bind: after ?? "")
+                AND \(store.dialect.hasPrefix("name", prefix)) AND name > \(bind: after ?? "")
                 ORDER BY name LIMIT \(bind: limit)
                 """).all().map(Self.decodeQueue)
         }

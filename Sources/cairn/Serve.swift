@@ -18,6 +18,11 @@ struct Serve: AsyncParsableCommand {
     var port: Int?
     @Option(name: .customLong("data-dir"), help: "Where the database, objects and credentials live (CAIRN_DATA_DIR, default ./cairn-data).")
     var dataDir: String?
+    @Option(name: .customLong("database-url"),
+            help: "Keep everything in PostgreSQL instead of SQLite in the data directory: postgres://USER:PASSWORD@HOST:PORT/DATABASE, ?sslmode=require for TLS (CAIRN_DATABASE_URL). Several nodes may share one database.")
+    var databaseURL: String?
+    @Option(name: .customLong("database-pool-size"), help: "PostgreSQL connections this node may open (CAIRN_DATABASE_POOL_SIZE, default 10).")
+    var databasePoolSize: Int?
     @Option(help: "Default region for Cairn's own work (CAIRN_REGION, default us-east-1).")
     var region: String?
     @Option(name: .customLong("account-id"), help: "The default account's 12-digit id (CAIRN_ACCOUNT_ID, default 000000000000).")
@@ -80,6 +85,14 @@ struct Serve: AsyncParsableCommand {
         if let p = port ?? env["CAIRN_PORT"].flatMap(Int.init) { c.port = p }
         c.dataDirectory = dataDir ?? env["CAIRN_DATA_DIR"] ?? c.dataDirectory
         c.region = region ?? env["CAIRN_REGION"] ?? c.region
+        c.databaseURL = databaseURL ?? env["CAIRN_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let size = databasePoolSize ?? env["CAIRN_DATABASE_POOL_SIZE"].flatMap(Int.init) {
+            guard (2...1000).contains(size) else { throw ValidationError("--database-pool-size must be between 2 and 1000.") }
+            c.databasePoolSize = size
+        }
+        if let url = c.databaseURL, !(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")) {
+            throw ValidationError("--database-url takes postgres://USER:PASSWORD@HOST:PORT/DATABASE.")
+        }
         c.accountId = accountId ?? env["CAIRN_ACCOUNT_ID"] ?? c.accountId
         c.acceptAnyCredentials = acceptAnyCredentials || ["1", "true", "yes"].contains(env["CAIRN_ACCEPT_ANY_CREDENTIALS"]?.lowercased() ?? "")
         if let text = authorization ?? env["CAIRN_AUTHORIZATION"] {

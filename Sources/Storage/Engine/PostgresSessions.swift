@@ -1,0 +1,137 @@
+import Foundation
+import Logging
+import PostgresKit
+import SQLKit
+
+/// PostgreSQL through PostgresNIO's connection pool. Write transactions are SERIALIZABLE, so several Cairn nodes
+/// sharing the database keep every rule the stores rely on; a transaction that lost to another node's is retried.
+final class PostgresSessions: StoreSessions {
+    var engine: SQLStore.Engine { .postgres }
+    private let client: PostgresClient
+    /// The pool's background work. It must run before the first query, and the store opens (and migrates) before
+    /// the service group starts, so the store owns it and ends it in `close()`.
+    private let runner: Task<Void, Never>
+    private let logger: Logger
+    /// Attempts of a transaction that keeps losing serialisation to other nodes before the caller gets an error.
+    private static let attempts = 8
+
+    private init(client: PostgresClient, runner: Task<Void, Never>, logger: Logger) {
+        self.client = client
+        self.runner = runner
+        self.logger = logger
+    }
+
+    static func open(url: String, poolSize: Int, logger: Logger) async throws -> PostgresSessions {
+        let parsed: SQLPostgresConfiguration
+        do {
+            parsed = try SQLPostgresConfiguration(url: url)
+        } catch {
+            throw StoreError.unavailable("Cannot read the database URL (expected postgres://USER:PASSWORD@HOST:PORT/DATABASE): \(error)")
+        }
+        let core = parsed.coreConfiguration
+        let tls: PostgresClient.Configuration.TLS =
+            switch (core.tls.isEnforced, core.tls.isAllowed, core.tls.sslContext?.configuration) {
+            case (true, _, let context?): .require(context)
+            case (false, true, let context?): .prefer(context)
+            default: .disable
+            }
+        guard let host = core.host else {
+            throw StoreError.unavailable("The database URL must name a host: postgres://USER:PASSWORD@HOST:PORT/DATABASE")
+        }
+        var configuration = PostgresClient.Configuration(
+            host: host, port: core.port ?? 5432, username: core.username, password: core.password,
+            database: core.database, tls: tls)
+        configuration.options.maximumConnections = max(2, poolSize)
+        configuration.options.minimumConnections = 1
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let runner = Task { await client.run() }
+        // Let the pool start before the first lease (which would otherwise log that it has not).
+        for _ in 0..<8 { await Task.yield() }
+        let sessions = PostgresSessions(client: client, runner: runner, logger: logger)
+        do {
+            // Fail at start, with the server's reason, rather than on the first request.
+            _ = try await sessions.session { db in try await db.raw("SELECT 1 AS one").first() }
+        } catch {
+            await sessions.close()
+            throw StoreError.unavailable("Cannot connect to PostgreSQL at \(host):\(core.port ?? 5432): \(String(reflecting: error))")
+        }
+        return sessions
+    }
+
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await client.withConnection { connection in
+                    let db = connection.sql(queryLogLevel: nil)
+                    try await db.raw("BEGIN ISOLATION LEVEL SERIALIZABLE").run()
+                    do {
+                        let result = try await body(db)
+                        try await db.raw("COMMIT").run()
+                        return result
+                    } catch {
+                        try? await db.raw("ROLLBACK").run()
+                        throw error
+                    }
+                }
+            } catch where Self.isSerializationFailure(error) && attempt < Self.attempts {
+                // Another node's transaction won: wait a little (more each time, with jitter) and run again.
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 << attempt))))
+            }
+        }
+    }
+
+    func session<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in try await body(connection.sql(queryLogLevel: nil)) }
+    }
+
+    func checkpoint() async throws {}
+
+    func close() async {
+        runner.cancel()
+        await runner.value
+    }
+
+    func translate(_ error: any Error) -> any Error {
+        if error is StoreError { return error }
+        guard let e = error as? PSQLError else { return error }
+        switch Self.sqlState(e) {
+        case "23505": return StoreError.duplicate(Self.describe(e))
+        default: return StoreError.unavailable(Self.describe(e))
+        }
+    }
+
+    static func sqlState(_ error: any Error) -> String? {
+        (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+
+    /// 40001 serialization_failure, 40P01 deadlock_detected: the transaction can simply run again.
+    static func isSerializationFailure(_ error: any Error) -> Bool {
+        let state = sqlState(error)
+        return state == "40001" || state == "40P01"
+    }
+
+    private static func describe(_ e: PSQLError) -> String {
+        if let message = e.serverInfo?[.message] {
+            return "\(e.serverInfo?[.sqlState] ?? "?"): \(message)"
+        }
+        return String(reflecting: e)
+    }
+}
+
+extension SQLStore {
+    /// Connects to PostgreSQL at `url` (`postgres://USER:PASSWORD@HOST:PORT/DATABASE`, `?sslmode=require` for TLS)
+    /// with a pool of `poolSize` connections and applies migrations; several nodes may do this at once.
+    public static func openPostgres(url: String, poolSize: Int = 10, logger: Logger) async throws -> SQLStore {
+        let store = SQLStore(sessions: try await PostgresSessions.open(url: url, poolSize: poolSize, logger: logger),
+                             logger: logger)
+        do {
+            try await Migrations.apply(Migrations.all, to: store)
+        } catch {
+            await store.close()
+            throw error
+        }
+        return store
+    }
+}

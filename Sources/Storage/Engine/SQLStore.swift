@@ -1,0 +1,70 @@
+import Foundation
+import Logging
+import SQLKit
+
+/// The database behind every store: serialised write transactions and read sessions, on SQLite or PostgreSQL.
+///
+/// Stores only see `SQLDatabase` and this type. What the engines spell differently lives in `StoreDialect`; how
+/// each engine opens, begins and retries lives in `SQLiteSessions` and `PostgresSessions`.
+public final class SQLStore: Sendable {
+    /// Which engine is behind the store.
+    public enum Engine: String, Sendable { case sqlite, postgres }
+
+    public var engine: Engine { dialect.engine }
+    /// SQL the engines spell differently.
+    public let dialect: StoreDialect
+    let sessions: any StoreSessions
+    /// One write transaction at a time per node: SQLite has one writer, and on PostgreSQL it keeps this node's
+    /// transactions from failing each other's serialisation (other nodes' conflicts are retried).
+    private let writeLock = AsyncLock()
+    let logger: Logger
+
+    init(sessions: any StoreSessions, logger: Logger) {
+        self.sessions = sessions
+        self.dialect = StoreDialect(engine: sessions.engine)
+        self.logger = logger
+    }
+
+    /// Runs `body` inside one write transaction. On PostgreSQL the transaction is SERIALIZABLE and `body` may run
+    /// again when another node's transaction conflicted with it, so it must not have effects outside the database.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await writeLock.withLock {
+            do {
+                return try await sessions.transaction(body)
+            } catch {
+                throw sessions.translate(error)
+            }
+        }
+    }
+
+    /// Runs `body` with a read session (sees the last committed state).
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        do {
+            return try await sessions.session(body)
+        } catch {
+            throw sessions.translate(error)
+        }
+    }
+
+    /// Engine housekeeping that must not hold up a caller (SQLite: copy the write-ahead log into the database).
+    public func checkpoint() async throws {
+        try await sessions.checkpoint()
+    }
+
+    /// Closes every connection.
+    public func close() async {
+        await sessions.close()
+    }
+}
+
+/// How one engine opens sessions and transactions.
+protocol StoreSessions: Sendable {
+    var engine: SQLStore.Engine { get }
+    /// Runs `body` in a transaction and commits it, or rolls back and rethrows.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    func session<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    func checkpoint() async throws
+    func close() async
+    /// Driver errors become `StoreError`s here, at the boundary.
+    func translate(_ error: any Error) -> any Error
+}
