@@ -3,10 +3,19 @@
 The binary comes from $CAIRN_BIN, else <repo>/.build/debug/cairn. Every server gets its own
 temporary data directory and a free port (``--port 0``), binds 127.0.0.1 only, and is stopped
 by its own PID (SIGTERM, then SIGKILL) when its fixture ends.
+
+The storage engine is $CAIRN_TEST_ENGINE or ``--engine``: ``sqlite`` (the default: the database is
+<data-dir>/cairn.sqlite) or ``postgres``: one throwaway PostgreSQL cluster for the session
+(pg_cluster.py, started on the first server start, stopped at the end), and every server gets
+``--database-url`` for a database of its own data directory: the same data directory (a restart,
+kill -9 and start, a second server on it) reaches the same database, a new one a fresh database,
+and a copy of a known data directory (shutil.copytree) a copy of its database. Tests that read
+the SQLite file itself are marked ``@sqlite_only`` and skipped on PostgreSQL.
 """
 
 from __future__ import annotations
 
+import atexit
 import configparser
 import contextlib
 import datetime as dt
@@ -34,6 +43,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
+import pg_cluster
+
 REPO = Path(__file__).resolve().parents[2]
 CAIRN_BIN = Path(os.environ.get("CAIRN_BIN") or REPO / ".build" / "debug" / "cairn")
 
@@ -50,6 +61,172 @@ NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"},
 
 # Every server started by a test, so a failing test's report shows the server's log.
 _RUNNING: list["CairnServer"] = []
+
+# -- storage engine ---------------------------------------------------------------------------------------------------
+
+ENGINES = ("sqlite", "postgres")
+# $CAIRN_TEST_ENGINE, overridden by --engine (pytest_configure). Read it at run time (conftest.ENGINE), not at import.
+ENGINE = (os.environ.get("CAIRN_TEST_ENGINE") or "sqlite").strip().lower()
+
+# Marks a test that needs the SQLite engine (it reads or changes <data-dir>/cairn.sqlite itself): skipped, with the
+# reason printed, on any other engine. `@sqlite_only` or `@sqlite_only(reason="...")`.
+sqlite_only = pytest.mark.sqlite_only
+SQLITE_ONLY_REASON = "inspects the SQLite file directly"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--engine", choices=ENGINES, default=None,
+                     help="storage engine of every cairn server started: sqlite (default) or postgres "
+                          "(a throwaway PostgreSQL cluster for the session); default $CAIRN_TEST_ENGINE or sqlite")
+
+
+def pytest_configure(config):
+    global ENGINE
+    ENGINE = (config.getoption("engine", default=None) or ENGINE).strip().lower()
+    if ENGINE not in ENGINES:
+        raise pytest.UsageError(f"CAIRN_TEST_ENGINE/--engine is {ENGINE!r}: use one of {', '.join(ENGINES)}")
+    config.addinivalue_line("markers", f"sqlite_only(reason): needs the SQLite engine (default reason: "
+                                       f"{SQLITE_ONLY_REASON}); skipped on PostgreSQL")
+    if ENGINE != "sqlite":
+        # Show every skip's reason: a test not run on this engine is said so in the summary.
+        rc = getattr(config.option, "reportchars", "") or ""
+        if "s" not in rc and "a" not in rc and "A" not in rc:
+            config.option.reportchars = rc + "s"
+        if pg_cluster.find_bindir() is None and in_ci():
+            raise pytest.UsageError(f"engine postgres, but PostgreSQL is not installed (no initdb/pg_ctl on PATH or in "
+                                    f"/usr/lib/postgresql/*/bin): CI is set, and in CI a missing prerequisite is a "
+                                    f"failure, not a skip")
+        # A SIGTERM (a CI timeout, `kill`) ends the session as Ctrl-C does, so the cluster is stopped too.
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            def _terminated(signum, frame):
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                raise KeyboardInterrupt(f"signal {signum}")
+            signal.signal(signal.SIGTERM, _terminated)
+
+
+def pytest_sessionstart(session):
+    tr = session.config.pluginmanager.get_plugin("terminalreporter")
+    if tr is None:
+        return
+    if ENGINE == "postgres":
+        bindir = pg_cluster.find_bindir()
+        where = f"PostgreSQL from {bindir}" if bindir else "PostgreSQL NOT INSTALLED: tests that start a server skip"
+        tr.write_line(f"e2e engine: postgres ({where}; one cluster for the session, a database per data directory)")
+    else:
+        tr.write_line("e2e engine: sqlite (<data-dir>/cairn.sqlite)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if ENGINE == "sqlite":
+        return
+    for item in items:
+        mark = item.get_closest_marker("sqlite_only")
+        if mark is not None:
+            reason = mark.kwargs.get("reason") or (mark.args[0] if mark.args else SQLITE_ONLY_REASON)
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only ({reason}); engine is {ENGINE}"))
+
+
+class _Postgres:
+    """The session's PostgreSQL cluster (started on first use) and the database of every data directory."""
+
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.cluster: pg_cluster.PgCluster | None = None
+        self.failure: str | None = None
+        self.databases: dict[str, str] = {}  # realpath of a data directory -> its database
+        self.created = 0
+
+    def _cluster(self) -> pg_cluster.PgCluster:
+        if self.cluster is not None:
+            return self.cluster
+        if self.failure is not None:
+            pytest.fail(self.failure, pytrace=False)
+        try:
+            self.cluster = pg_cluster.PgCluster.start(
+                max_connections=int(os.environ.get("CAIRN_TEST_PG_MAX_CONNECTIONS") or
+                                    pg_cluster.DEFAULT_MAX_CONNECTIONS))
+        except pg_cluster.PostgresMissing as e:
+            skip_or_fail_in_ci(f"engine postgres: {e}")
+        except Exception as e:  # noqa: BLE001 - said once, then every later server start fails with the same words
+            self.failure = f"engine postgres: could not start the PostgreSQL cluster: {e}"
+            pytest.fail(self.failure, pytrace=False)
+        return self.cluster
+
+    def url_for(self, data_dir: Path) -> str:
+        """The URL of `data_dir`'s database, created on first use; a data directory copied from a known one (its
+        `credentials` file is the same) gets a copy of that one's database, as a copied SQLite file would be."""
+        key = os.path.realpath(data_dir)
+        with self.lock:
+            cluster = self._cluster()
+            if key in self.databases:
+                return cluster.url(self.databases[key])
+            self.created += 1
+            name = f"cairn_e2e_{self.created:05d}"
+            source = self._copied_from(Path(key))
+            if source is not None:
+                try:
+                    url = cluster.create_database(name, template=source)
+                except pg_cluster.ClusterError:  # still in use (a copy of a running server's directory)
+                    url = cluster.create_database(name)
+            else:
+                url = cluster.create_database(name)
+            self.databases[key] = name
+            return url
+
+    def _copied_from(self, data_dir: Path) -> str | None:
+        try:
+            mine = (data_dir / "credentials").read_bytes()
+        except OSError:
+            return None
+        for other, database in self.databases.items():
+            try:
+                if (Path(other) / "credentials").read_bytes() == mine:
+                    return database
+            except OSError:
+                continue
+        return None
+
+    def forget(self, data_dir: Path) -> None:
+        """Drop the database of a data directory no server will use again (disk and catalog stay small)."""
+        key = os.path.realpath(data_dir)
+        with self.lock:
+            name = self.databases.pop(key, None)
+            if name is None or self.cluster is None:
+                return
+            try:
+                self.cluster.drop_database(name)
+            except Exception:  # noqa: BLE001 - the cluster goes at the session's end anyway
+                pass
+
+    def stop(self) -> None:
+        with self.lock:
+            cluster, self.cluster = self.cluster, None
+            self.databases.clear()
+            if cluster is not None:
+                cluster.stop()
+
+
+_POSTGRES = _Postgres()
+atexit.register(_POSTGRES.stop)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_cluster():
+    """Stops the session's PostgreSQL cluster (if one was started) when the session ends, Ctrl-C included."""
+    yield
+    _POSTGRES.stop()
+
+
+def database_args(data_dir: Path) -> list[str]:
+    """What `cairn serve` needs, besides --data-dir, to use this session's engine for `data_dir`: nothing on SQLite,
+    `--database-url URL` (and `--database-pool-size N` when $CAIRN_TEST_DATABASE_POOL_SIZE is set) on PostgreSQL.
+    For a test that starts `cairn serve` by itself."""
+    if ENGINE == "sqlite":
+        return []
+    args = ["--database-url", _POSTGRES.url_for(data_dir)]
+    if os.environ.get("CAIRN_TEST_DATABASE_POOL_SIZE"):
+        args += ["--database-pool-size", os.environ["CAIRN_TEST_DATABASE_POOL_SIZE"]]
+    return args
 
 
 class HTTPResponse:
@@ -238,6 +415,7 @@ class CairnServer:
         self.port = 0
         self.starts = 0
         self.stdout_path = self.stderr_path = None
+        self.database_url = ""  # on PostgreSQL, the database this data directory's servers use
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -252,13 +430,21 @@ class CairnServer:
         if os.geteuid() == 0:
             # As root, Cairn runs local Batch jobs only as an unprivileged user (ignored by servers without the runner).
             env.setdefault("CAIRN_BATCH_RUN_AS", "nobody")
+        # The session's engine, unless the test chose a database itself.
+        chosen = "CAIRN_DATABASE_URL" in self.extra_env or any(
+            a == "--database-url" or a.startswith("--database-url=") for a in self.extra_args)
+        engine_args = [] if chosen else database_args(self.data_dir)
+        if engine_args:
+            self.database_url = engine_args[1]
         if self.settings_from_env:
-            # The same settings through CAIRN_* variables instead of flags.
+            # The same settings through CAIRN_* variables instead of flags (the database URL too).
+            for flag, value in zip(engine_args[::2], engine_args[1::2]):
+                env["CAIRN_" + flag[2:].replace("-", "_").upper()] = value  # --database-url: CAIRN_DATABASE_URL
             cmd = [str(CAIRN_BIN), "serve", *self.extra_args]
             env.update(CAIRN_HOST="127.0.0.1", CAIRN_PORT="0", CAIRN_DATA_DIR=str(self.data_dir))
         else:
             cmd = [str(CAIRN_BIN), "serve", "--host", "127.0.0.1", "--port", "0",
-                   "--data-dir", str(self.data_dir), *self.extra_args]
+                   "--data-dir", str(self.data_dir), *engine_args, *self.extra_args]
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                                          env=env, cwd=str(self.log_dir))
@@ -322,6 +508,8 @@ class CairnServer:
 
     def logs(self) -> str:
         parts = [f"--- process: {self.status()} ---"]
+        if self.database_url:
+            parts.append(f"--- database: {self.database_url} ---")
         for p in (self.stdout_path, self.stderr_path):
             if p and p.exists():
                 text = p.read_text(errors="replace")
@@ -520,6 +708,10 @@ class ServerFactory:
             srv.stop()
             if srv in _RUNNING:
                 _RUNNING.remove(srv)
+        # On PostgreSQL, the databases of the data directories this factory made (they go with it) are dropped.
+        for srv in self.servers:
+            if srv.database_url and srv.data_dir.resolve().is_relative_to(self.base.resolve()):
+                _POSTGRES.forget(srv.data_dir)
 
 
 @contextlib.contextmanager

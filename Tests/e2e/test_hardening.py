@@ -36,7 +36,7 @@ from botocore.exceptions import ClientError
 from botocore.parsers import create_parser
 
 from conftest import (NO_RETRY, CairnServer, Creds, HTTPResponse, ServerFactory, allow_service_to_queue, clock_at, grant,
-                      http, trust_policy, unique, utcnow, wait_for)
+                      http, sqlite_only, trust_policy, unique, utcnow, wait_for)
 
 ACCOUNT = "000000000000"
 OTHER_ACCOUNT = "111111111111"
@@ -289,6 +289,7 @@ def jobs_in(batch, queue: str) -> list[str]:
 
 # -- 1. secrets at rest: file modes ---------------------------------------------------------------------------------
 
+@sqlite_only(reason="checks the modes of cairn.sqlite and its -wal/-shm files")
 def test_data_dir_is_0700_and_every_file_cairn_writes_in_it_is_0600(cairn_factory):
     srv = cairn_factory.new("--batch-runner", "local")
     iam, s3 = srv.client("iam"), srv.client("s3")
@@ -317,6 +318,7 @@ def test_data_dir_is_0700_and_every_file_cairn_writes_in_it_is_0600(cairn_factor
     assert loose_entries(data) == []
 
 
+@sqlite_only(reason="loosens and checks the mode of cairn.sqlite")
 def test_loose_data_dir_from_an_earlier_version_is_tightened_at_start_and_logged(cairn_factory):
     srv = cairn_factory.new()
     admin = srv.admin
@@ -339,6 +341,7 @@ def test_loose_data_dir_from_an_earlier_version_is_tightened_at_start_and_logged
 
 # -- 2. secrets at rest: sealed -------------------------------------------------------------------------------------
 
+@sqlite_only(reason="reads cairn.sqlite and its WAL file")
 def test_access_key_secrets_and_session_tokens_are_not_in_the_database_files(cairn_factory):
     srv = cairn_factory.new()
     iam, sts = srv.client("iam"), srv.client("sts")

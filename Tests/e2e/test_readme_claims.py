@@ -29,7 +29,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from conftest import (EVENTS_PRINCIPAL, NO_RETRY, SNS_PRINCIPAL, Creds, HTTPEndpoint, HTTPResponse, ShiftedClock,
-                      allow_events_to_topic, grant, http, new_queue, trust_policy, unique, wait_for)
+                      allow_events_to_topic, grant, http, new_queue, sqlite_only, trust_policy, unique, wait_for)
 from test_batch_operations import (Hold, create, describe, put_objects, read_report, report, runner_went_round,
                                    s3control, tags_of, upload_manifest, wait_status)
 
@@ -953,6 +953,7 @@ def test_secrets_are_absent_from_data_event_records_and_trail_log_files(cairn_fa
         assert found == [], f"in {name}: {found}"
 
 
+@sqlite_only(reason="reads the cairn.sqlite* files")
 def test_connection_secrets_are_not_in_the_database_files(cairn_factory):
     """README, How Cairn differs (EventBridge): "A connection's SecretArn names the Secrets Manager secret AWS would
     keep; Cairn keeps the credentials sealed in its own store" — sealed, as access-key secrets are (Secrets at
