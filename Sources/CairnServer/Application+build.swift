@@ -72,18 +72,25 @@ func assemble(
         throw StartupError("\(configuration.secretKeyPath) does not open the secrets in \(configuration.databasePath) (\(e)): restore the key file this data directory was created with")
     }
     let events = SQLAuditEventStore(store: store)
+    let shared = configuration.databaseURL != nil
     let bootstrap = Bootstrap(identities: identities, configuration: configuration, clock: clock, logger: logger)
-    if let written = try await bootstrap.run() {
+    // Nodes starting together on one database: one at a time makes (or finds) the account and its administrator.
+    if let written = try await store.exclusively("bootstrap", { try await bootstrap.run(shared: shared) }) {
         logger.info("credentials written to \(written)")
     }
+    // On a shared database each node has a name of its own (its leases); alone, it is simply the node.
+    let nodeId = shared ? try DataDirectory.nodeId(configuration.dataDirectory) : "local"
+    let coordinator = store.coordinator(nodeId: nodeId, logger: logger)
+    if shared { logger.info("node \(nodeId) on a shared PostgreSQL database") }
 
     let directory = CredentialDirectory(store: identities, defaultAccountId: configuration.accountId,
                                         acceptAnyCredentials: configuration.acceptAnyCredentials)
     let recorder = AuditRecorder(store: events, logger: logger)
     let queues = SQLQueueStore(store: store)
-    let waiters = QueueWaiters()
+    let waiters = QueueWaiters(broadcast: { coordinator.broadcast(ClusterSignal.queue($0)) })
     let wake = DeliveryWake()
-    let router = EventRouter(store: buses, clock: clock, logger: logger, wake: { wake.fire() })
+    let router = EventRouter(store: buses, clock: clock, logger: logger, wake: { wake.fire() },
+                             broadcast: { coordinator.broadcast(ClusterSignal.routing($0)) })
     recorder.setRouter(router)
     let publisher = TopicPublisher(topics: SQLTopicStore(store: store), outbox: buses, clock: clock, wake: { wake.fire() })
     let batchTargets = BatchTargetSink()
@@ -96,7 +103,10 @@ func assemble(
         store: buses, router: router, queues: SQSQueueSink(delivery: QueueDelivery(store: queues, waiters: waiters, clock: clock)),
         topics: SNSTopicSink(publisher: publisher), batch: batchTargets,
         permissions: configuration.authorization ? deliveryPermissions : nil, clock: clock, logger: logger,
-        retryBase: configuration.deliveryRetryBase, outboundPolicy: configuration.outboundPolicy)
+        retryBase: configuration.deliveryRetryBase,
+        // Other nodes add deliveries without waking this one: look for due work every second when sharing.
+        leases: DeliveryLeases(owner: nodeId, duration: .seconds(configuration.leaseSeconds), recheck: shared ? .seconds(1) : .seconds(60)),
+        outboundPolicy: configuration.outboundPolicy)
     wake.connect(delivery)
     let s3 = S3Service(catalog: SQLObjectCatalog(store: store),
                        blobs: try BlobStore(directory: (configuration.dataDirectory as NSString).appendingPathComponent("objects")),
@@ -111,20 +121,29 @@ func assemble(
         store: trailStore, buckets: trailBuckets, notifier: trailNotifier, keys: signingKeys, clock: clock, logger: logger,
         deliveryInterval: .milliseconds(Int64(configuration.trailDeliveryInterval * 1000)), digestInterval: configuration.digestInterval)
     let trailOperations = TrailOperations(store: trailStore, buckets: trailBuckets, notifier: trailNotifier, keys: signingKeys,
-                                          clock: clock, wake: { trailWriter.wake() })
+                                          clock: clock, wake: {
+                                              trailWriter.wake()
+                                              coordinator.broadcast(ClusterSignal.wake(Singletons.trailWriter))
+                                          })
     let jobStore = SQLJobStore(store: store)
     let jobTransitions = JobTransitions(store: jobStore, recorder: recorder, clock: clock)
     let jobRunner = JobRunner(store: jobStore, transitions: jobTransitions, s3: s3, clock: clock, logger: logger,
                               hold: configuration.batchOperationsHoldFile.map(JobRunner.Hold.init))
     let s3Control = S3ControlService(store: jobStore, transitions: jobTransitions, clock: clock,
                                      confirmationByDefault: configuration.s3BatchConfirmationByDefault,
-                                     wake: { jobRunner.wake() })
+                                     wake: {
+                                         jobRunner.wake()
+                                         coordinator.broadcast(ClusterSignal.wake(Singletons.jobRunner))
+                                     })
     let batchStore = SQLBatchStore(store: store)
     let batchJobs = BatchJobs(store: batchStore, events: BusBatchEvents(router: router), clock: clock)
     let batchScheduler = BatchScheduler(
         store: batchStore, jobs: batchJobs, clock: clock, logger: logger,
         runner: try localRunner(configuration, logger: logger))
-    let batch = BatchService(store: batchStore, jobs: batchJobs, clock: clock, wake: { batchScheduler.wake() })
+    let batch = BatchService(store: batchStore, jobs: batchJobs, clock: clock, wake: {
+        batchScheduler.wake()
+        coordinator.broadcast(ClusterSignal.wake(Singletons.batchScheduler))
+    })
     batchTargets.connect(batch: batch, recorder: recorder, clock: clock)
     let registry = ServiceRegistry([
         IAMService(store: identities, authorizer: authorizer, directory: directory, clock: clock),
@@ -152,13 +171,32 @@ func assemble(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Cairn"),
         services: [
             StoreService(store: store),
+            CoordinationService(coordinator: coordinator) { signal in
+                let parts = signal.split(separator: " ", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { return }
+                switch parts[0] {
+                case "sqs": if let id = Int64(parts[1]) { waiters.notifyHere(id) }
+                case "events": await router.peerChanged(parts[1])
+                case "wake":
+                    switch parts[1] {
+                    case Singletons.trailWriter: trailWriter.wake()
+                    case Singletons.jobRunner: jobRunner.wake()
+                    case Singletons.batchScheduler: batchScheduler.wake()
+                    default: break
+                    }
+                default: logger.debug("ignoring signal \(signal)")
+                }
+            },
             recorder,
-            RetentionService(store: events, retentionDays: configuration.eventRetentionDays, clock: clock, logger: logger),
-            MessageRetentionService(store: queues, clock: clock, logger: logger),
+            // Work that must happen once, not once per node: on one node at a time.
+            Singleton(name: Singletons.eventRetention, coordinator: coordinator, service: RetentionService(
+                store: events, retentionDays: configuration.eventRetentionDays, clock: clock, logger: logger)),
+            Singleton(name: Singletons.messageRetention, coordinator: coordinator,
+                      service: MessageRetentionService(store: queues, clock: clock, logger: logger)),
             delivery,
-            trailWriter,
-            jobRunner,
-            batchScheduler,
+            Singleton(name: Singletons.trailWriter, coordinator: coordinator, service: trailWriter),
+            Singleton(name: Singletons.jobRunner, coordinator: coordinator, service: jobRunner),
+            Singleton(name: Singletons.batchScheduler, coordinator: coordinator, service: batchScheduler),
         ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)

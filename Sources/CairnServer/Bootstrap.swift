@@ -14,8 +14,9 @@ struct Bootstrap {
     static let administratorName = "admin"
     static let administratorPolicy = "arn:aws:iam::aws:policy/AdministratorAccess"
 
-    /// Creates what is missing. Returns the credentials path when it was written now.
-    func run() async throws -> String? {
+    /// Creates what is missing. Returns the credentials path when it was written now. `shared`: other nodes use
+    /// this database too, and the administrator's existing key is theirs as well.
+    func run(shared: Bool = false) async throws -> String? {
         let fm = FileManager.default
         // One account per data directory: started with another id, the old account's keys would go on working
         // beside the new account's.
@@ -33,14 +34,19 @@ struct Bootstrap {
                                               policyArn: Self.administratorPolicy, limit: 10)
         }
         if fm.fileExists(atPath: configuration.credentialsPath) { return nil }
-        // A fresh key each time the file has to be (re)written: the secret is only ever stored in that file.
-        for old in try await identities.credentials(accountId: configuration.accountId, userName: Self.administratorName) {
-            try await identities.deleteCredential(accessKeyId: old.accessKeyId)
-        }
-        let key = CredentialRecord(accessKeyId: Identifiers.awsId(prefix: "AKIA"), secret: Identifiers.secretAccessKey(),
+        let existing = try await identities.credentials(accountId: configuration.accountId, userName: Self.administratorName)
+        let key: CredentialRecord
+        if shared, let current = existing.last(where: { $0.status == "Active" }) {
+            // Another node made the administrator's key: every node's file holds that same key.
+            key = current
+        } else {
+            // Alone, a fresh key each time the file has to be (re)written: a lost file's key stops working.
+            for old in existing { try await identities.deleteCredential(accessKeyId: old.accessKeyId) }
+            key = CredentialRecord(accessKeyId: Identifiers.awsId(prefix: "AKIA"), secret: Identifiers.secretAccessKey(),
                                    accountId: configuration.accountId, kind: .user, userName: Self.administratorName,
                                    createdAt: clock.now())
-        try await identities.createCredential(key)
+            try await identities.createCredential(key)
+        }
         let credentials = """
             # Written by Cairn on first start: the \(Self.administratorName) user of account \(configuration.accountId).
             [default]
@@ -58,7 +64,7 @@ struct Bootstrap {
                 """
             try PrivateFile.write(Data(config.utf8), to: configuration.configPath)
         }
-        logger.info("created the \(Self.administratorName) user's access key \(key.accessKeyId)")
+        logger.info("wrote the \(Self.administratorName) user's access key \(key.accessKeyId)")
         return configuration.credentialsPath
     }
 }

@@ -13,6 +13,9 @@ public struct CairnConfiguration: Sendable {
     public var databaseURL: String?
     /// Connections to PostgreSQL this node may open.
     public var databasePoolSize: Int = 10
+    /// How long work a node claimed (an event delivery) stays its own; a node that died holding it is presumed
+    /// dead after this and the others take the work over.
+    public var leaseSeconds: Int = 30
     /// The default region for Cairn's own work; requests use the region of their signing scope.
     public var region: String = "us-east-1"
     public var accountId: String = "000000000000"

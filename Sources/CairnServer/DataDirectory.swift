@@ -8,7 +8,7 @@ import Glibc
 /// connection secrets, the credentials file, object bodies, job logs): readable by its owner only.
 enum DataDirectory {
     /// Files an earlier version may have left readable by others.
-    static let knownFiles = ["cairn.sqlite", "cairn.sqlite-wal", "cairn.sqlite-shm", "credentials", "config", "master.key"]
+    static let knownFiles = ["cairn.sqlite", "cairn.sqlite-wal", "cairn.sqlite-shm", "credentials", "config", "master.key", "node-id"]
 
     /// Sets the process umask to 077 (every file and directory Cairn creates from now on is 0600/0700), creates
     /// the directory 0700, and tightens one created by an earlier version, saying so in the log.
@@ -28,5 +28,19 @@ enum DataDirectory {
         if !tightened.isEmpty {
             logger.warning("tightened permissions left by an earlier version (now owner-only): \(tightened.joined(separator: ", "))")
         }
+    }
+
+    /// This node's name among nodes sharing a database: made on its first start, kept in `<data-dir>/node-id`, so a
+    /// restarted node knows which delivery leases were its own.
+    static func nodeId(_ path: String) throws -> String {
+        let file = (path as NSString).appendingPathComponent("node-id")
+        if let data = FileManager.default.contents(atPath: file),
+           let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty {
+            return text
+        }
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "node"
+        let id = host + "-" + String(UUID().uuidString.prefix(8)).lowercased()
+        try Data((id + "\n").utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
+        return id
     }
 }

@@ -44,6 +44,26 @@ public protocol BatchJobSink: Sendable {
     func submitJob(queueArn: String, batchParameters: JSONValue, input: String) async throws(DeliveryError)
 }
 
+/// How a node leases deliveries from the outbox it may share with other nodes.
+public struct DeliveryLeases: Sendable {
+    /// The node the leases name.
+    public var owner: String
+    /// How long a claimed delivery stays this node's: after that, a node that died with it is presumed dead and any
+    /// node delivers it. Longer than any one attempt takes.
+    public var duration: Duration
+    /// The longest an idle worker goes without looking for due work: other nodes add work without waking this one.
+    public var recheck: Duration
+
+    public init(owner: String = "local", duration: Duration = .seconds(30), recheck: Duration = .seconds(60)) {
+        self.owner = owner
+        self.duration = duration
+        self.recheck = recheck
+    }
+
+    var durationMs: Int64 { duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000 }
+    var recheckMs: Int64 { recheck.components.seconds * 1000 + recheck.components.attoseconds / 1_000_000_000_000_000 }
+}
+
 /// Delivers the outbox: claims due deliveries, sends them, retries with exponential backoff and jitter under each
 /// target's RetryPolicy, then dead-letters or drops them. Survives restarts: claims are leases in the store.
 public final class DeliveryService: Service, Sendable {
@@ -59,6 +79,7 @@ public final class DeliveryService: Service, Sendable {
     let retryBase: Duration
     let maxBackoff: Duration
     let concurrency: Int
+    let leases: DeliveryLeases
     private let http: APIDestinationInvoker
     private let wakeups: AsyncStream<Void>
     private let wakeContinuation: AsyncStream<Void>.Continuation
@@ -70,7 +91,7 @@ public final class DeliveryService: Service, Sendable {
     public init(store: any EventBusStore, router: EventRouter, queues: any QueueSink, topics: any TopicSink,
                 batch: (any BatchJobSink)? = nil, permissions: (any DeliveryPermissions)? = nil, clock: any WallClock, logger: Logger,
                 retryBase: Duration = .seconds(1), maxBackoff: Duration = .seconds(300), concurrency: Int = 32,
-                outboundPolicy: OutboundPolicy = OutboundPolicy(), resolver: any HostResolver = SystemResolver()) {
+                leases: DeliveryLeases = DeliveryLeases(), outboundPolicy: OutboundPolicy = OutboundPolicy(), resolver: any HostResolver = SystemResolver()) {
         self.store = store
         self.router = router
         self.queues = queues
@@ -82,6 +103,7 @@ public final class DeliveryService: Service, Sendable {
         self.retryBase = retryBase
         self.maxBackoff = maxBackoff
         self.concurrency = concurrency
+        self.leases = leases
         self.http = APIDestinationInvoker(store: store, outbound: OutboundHTTP(policy: outboundPolicy, resolver: resolver))
         (wakeups, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -92,8 +114,8 @@ public final class DeliveryService: Service, Sendable {
     func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded(.down)) }
 
     public func run() async throws {
-        // Attempts in flight when the last process stopped never finished: make them due now.
-        if let released = try? await store.releaseLeases(now: nowMs()), released > 0 {
+        // Attempts in flight when this node last stopped never finished: make them due now.
+        if let released = try? await store.releaseLeases(now: nowMs(), owner: leases.owner), released > 0 {
             logger.info("resuming \(released) deliveries that were in flight at the last stop")
         }
         // A timer task turns "the next retry is due" into a wakeup, so the loop only waits on one stream.
@@ -107,7 +129,7 @@ public final class DeliveryService: Service, Sendable {
                 }
                 if worked > 0 { continue }
                 let next = (try? await store.nextDueAt()) ?? nil
-                let delay = next.map { max(1, $0 - nowMs()) } ?? 60_000
+                let delay = min(next.map { max(1, $0 - nowMs()) } ?? Int64.max, leases.recheckMs)
                 let timer = Task { [wakeContinuation] in
                     // Only a timer that ran out wakes the loop; a cancelled one must not.
                     guard (try? await Task.sleep(for: .milliseconds(delay))) != nil else { return }
@@ -125,7 +147,7 @@ public final class DeliveryService: Service, Sendable {
     /// Claims and attempts one batch; returns how many deliveries it handled.
     func drainOnce() async throws -> Int {
         let now = nowMs()
-        let batch = try await store.claimDue(now: now, leaseUntil: now + 60_000, limit: 256)
+        let batch = try await store.claimDue(now: now, leaseUntil: now + leases.durationMs, limit: 256, owner: leases.owner)
         guard !batch.isEmpty else { return 0 }
         // Each stored target is parsed once per pass. Deliveries to the same SQS queue go in one transaction;
         // the rest one by one, concurrently.

@@ -34,12 +34,16 @@ public final class EventRouter: AuditRecordRouter, Sendable {
     /// Account/region pairs whose default bus is known to exist, so calls need not write to ensure it.
     private let defaultBuses = Mutex<Set<String>>([])
     private let wake: @Sendable () -> Void
+    /// Tells the other nodes sharing the database that a rule or bus changed (`peerChanged` on theirs).
+    private let broadcast: @Sendable (String) -> Void
 
-    public init(store: any EventBusStore, clock: any WallClock, logger: Logger, wake: @escaping @Sendable () -> Void) {
+    public init(store: any EventBusStore, clock: any WallClock, logger: Logger, wake: @escaping @Sendable () -> Void,
+                broadcast: @escaping @Sendable (String) -> Void = { _ in }) {
         self.store = store
         self.clock = clock
         self.logger = logger
         self.wake = wake
+        self.broadcast = broadcast
     }
 
     func table(_ key: BusKey) async throws -> BusTable {
@@ -74,8 +78,31 @@ public final class EventRouter: AuditRecordRouter, Sendable {
         table.matcher.add(rule: pattern, id: rule.name)
     }
 
-    /// Re-reads one rule and its targets after a change.
+    /// Re-reads one rule and its targets after a change, here and on the other nodes.
     func reload(accountId: String, region: String, bus: String, rule name: String) async throws {
+        try await reloadHere(accountId: accountId, region: region, bus: bus, rule: name)
+        broadcast(["rule", accountId, region, bus, name].joined(separator: "\t"))
+    }
+
+    /// Another node changed a rule or deleted a bus (a signal `reload` or `forget` sent there).
+    public func peerChanged(_ signal: String) async {
+        let parts = signal.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        switch (parts.first, parts.count) {
+        case ("rule", 5):
+            do {
+                try await reloadHere(accountId: parts[1], region: parts[2], bus: parts[3], rule: parts[4])
+            } catch {
+                // The table can no longer be trusted: it loads afresh on its next use.
+                _ = tables.withLock { $0.removeValue(forKey: BusKey(accountId: parts[1], region: parts[2], bus: parts[3])) }
+            }
+        case ("bus", 4):
+            _ = tables.withLock { $0.removeValue(forKey: BusKey(accountId: parts[1], region: parts[2], bus: parts[3])) }
+        default:
+            logger.warning("ignoring an unknown routing signal from another node: \(signal)")
+        }
+    }
+
+    private func reloadHere(accountId: String, region: String, bus: String, rule name: String) async throws {
         let key = BusKey(accountId: accountId, region: region, bus: bus)
         guard let table = tables.withLock({ $0[key] }) else { return }  // not loaded yet: loads fresh on first use
         if let rule = try await store.rule(accountId: accountId, region: region, bus: bus, name: name) {
@@ -98,6 +125,7 @@ public final class EventRouter: AuditRecordRouter, Sendable {
 
     func forget(accountId: String, region: String, bus: String) {
         _ = tables.withLock { $0.removeValue(forKey: BusKey(accountId: accountId, region: region, bus: bus)) }
+        broadcast(["bus", accountId, region, bus].joined(separator: "\t"))
     }
 
     /// The deliveries an event on a bus causes. `readOnlyManagement` marks read-only CloudTrail management calls,

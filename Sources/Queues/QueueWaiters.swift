@@ -15,11 +15,21 @@ public final class QueueWaiters: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Tells the other nodes sharing the database (their `notifyHere`).
+    private let broadcast: @Sendable (Int64) -> Void
 
-    public init() {}
+    public init(broadcast: @escaping @Sendable (Int64) -> Void = { _ in }) {
+        self.broadcast = broadcast
+    }
 
-    /// Wakes everyone waiting on `queueId`.
+    /// Wakes everyone waiting on `queueId`, on this node and the others.
     public func notify(_ queueId: Int64) {
+        notifyHere(queueId)
+        broadcast(queueId)
+    }
+
+    /// Wakes everyone waiting on `queueId` on this node.
+    public func notifyHere(_ queueId: Int64) {
         let woken = state.withLock { s -> [Waiter] in
             s.generations[queueId, default: 0] &+= 1
             return s.waiters.removeValue(forKey: queueId) ?? []

@@ -168,12 +168,26 @@ public protocol EventBusStore: Sendable {
 
     /// Adds deliveries to the outbox in one transaction.
     func enqueue(_ deliveries: [EventDelivery]) async throws
-    /// Claims up to `limit` due deliveries, leasing them until `leaseUntil`.
-    func claimDue(now: Int64, leaseUntil: Int64, limit: Int) async throws -> [EventDelivery]
+    /// Claims up to `limit` due deliveries for the node `owner`, leasing them until `leaseUntil`: no other node
+    /// claims them before then, and any node may once the lease has run out (its holder died).
+    func claimDue(now: Int64, leaseUntil: Int64, limit: Int, owner: String) async throws -> [EventDelivery]
     func complete(_ deliveryIds: [Int64]) async throws
-    /// Makes every leased delivery due at once: after a restart no attempt is still in progress (single node).
-    func releaseLeases(now: Int64) async throws -> Int
+    /// Makes the deliveries `owner` leased due at once: after that node restarts, none of its attempts is still in
+    /// progress. Other nodes' leases are theirs until they run out.
+    func releaseLeases(now: Int64, owner: String) async throws -> Int
     func reschedule(_ deliveryId: Int64, attempts: Int, nextAttemptAt: Int64, error: String) async throws
     func nextDueAt() async throws -> Int64?
     func pendingCount() async throws -> Int
+}
+
+extension EventBusStore {
+    /// `claimDue` for a node on its own.
+    public func claimDue(now: Int64, leaseUntil: Int64, limit: Int) async throws -> [EventDelivery] {
+        try await claimDue(now: now, leaseUntil: leaseUntil, limit: limit, owner: "local")
+    }
+
+    /// `releaseLeases` for a node on its own.
+    public func releaseLeases(now: Int64) async throws -> Int {
+        try await releaseLeases(now: now, owner: "local")
+    }
 }

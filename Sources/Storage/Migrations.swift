@@ -545,10 +545,16 @@ enum Migrations {
             // A job's tags leave its JSON document for a column of their own (no JSON functions in the stores).
             statements: ["ALTER TABLE batch_job ADD COLUMN tags TEXT NOT NULL DEFAULT '{}'"],
             sqliteUpgrade: ["UPDATE batch_job SET tags = COALESCE(json_extract(document, '$.tags'), '{}')"]),
+        Migration(name: "0015_delivery_lease_owner", statements: [
+            // The node whose lease a delivery is under (nodes sharing a database release only their own at start).
+            // Leases taken before this column existed belong to the one node there was.
+            "ALTER TABLE event_delivery ADD COLUMN lease_owner TEXT",
+            "UPDATE event_delivery SET lease_owner = 'local' WHERE leased = 1",
+        ]),
     ]
 
     /// The advisory lock nodes sharing a database take while migrating, so one of them applies each migration.
-    static let lockKey: Int64 = 0x6361_6972_6e00_0001
+    static let lockKey = SQLStore.lockKey("migrations")
 
     /// Applies the migrations not yet recorded in `migration`, each in its own transaction. Several nodes may
     /// start at once: each transaction takes the migration lock and checks again what is applied.

@@ -345,15 +345,17 @@ public struct SQLEventBusStore: EventBusStore {
             lastError: try row.decode(column: "last_error", as: String?.self))
     }
 
-    public func claimDue(now: Int64, leaseUntil: Int64, limit: Int) async throws -> [EventDelivery] {
-        try await store.write { db in
+    public func claimDue(now: Int64, leaseUntil: Int64, limit: Int, owner: String) async throws -> [EventDelivery] {
+        let skipLocked = store.dialect.skipLocked
+        return try await store.write { db in
+            // Rows another node is claiming right now are skipped, not waited for.
             let rows = try await db.raw("""
                 SELECT * FROM event_delivery WHERE next_attempt_at <= \(bind: now) ORDER BY next_attempt_at, delivery_id
-                LIMIT \(bind: limit)
+                LIMIT \(bind: limit) \(unsafeRaw: skipLocked)
                 """).all().map(Self.decodeDelivery)
             guard !rows.isEmpty else { return [] }
             try await db.raw("""
-                UPDATE event_delivery SET next_attempt_at = \(bind: leaseUntil), leased = 1
+                UPDATE event_delivery SET next_attempt_at = \(bind: leaseUntil), leased = 1, lease_owner = \(bind: owner)
                 WHERE delivery_id IN (\(SQLList(rows.map { SQLBind($0.deliveryId) })))
                 """).run()
             return rows
@@ -371,15 +373,16 @@ public struct SQLEventBusStore: EventBusStore {
         try await store.write { db in
             try await db.raw("""
                 UPDATE event_delivery SET attempts = \(bind: attempts), next_attempt_at = \(bind: nextAttemptAt),
-                leased = 0, last_error = \(bind: error) WHERE delivery_id = \(bind: id)
+                leased = 0, lease_owner = NULL, last_error = \(bind: error) WHERE delivery_id = \(bind: id)
                 """).run()
         }
     }
 
-    public func releaseLeases(now: Int64) async throws -> Int {
+    public func releaseLeases(now: Int64, owner: String) async throws -> Int {
         try await store.write { db in
             try await db.raw("""
-                UPDATE event_delivery SET leased = 0, next_attempt_at = \(bind: now) WHERE leased = 1 RETURNING delivery_id
+                UPDATE event_delivery SET leased = 0, lease_owner = NULL, next_attempt_at = \(bind: now)
+                WHERE leased = 1 AND lease_owner = \(bind: owner) RETURNING delivery_id
                 """).all().count
         }
     }

@@ -23,6 +23,9 @@ struct Serve: AsyncParsableCommand {
     var databaseURL: String?
     @Option(name: .customLong("database-pool-size"), help: "PostgreSQL connections this node may open (CAIRN_DATABASE_POOL_SIZE, default 10).")
     var databasePoolSize: Int?
+    @Option(name: .customLong("lease-seconds"),
+            help: "Seconds an event delivery a node claimed stays its own; after that, if the node died, another delivers it (CAIRN_LEASE_SECONDS, default 30).")
+    var leaseSeconds: Int?
     @Option(help: "Default region for Cairn's own work (CAIRN_REGION, default us-east-1).")
     var region: String?
     @Option(name: .customLong("account-id"), help: "The default account's 12-digit id (CAIRN_ACCOUNT_ID, default 000000000000).")
@@ -89,6 +92,10 @@ struct Serve: AsyncParsableCommand {
         if let size = databasePoolSize ?? env["CAIRN_DATABASE_POOL_SIZE"].flatMap(Int.init) {
             guard (2...1000).contains(size) else { throw ValidationError("--database-pool-size must be between 2 and 1000.") }
             c.databasePoolSize = size
+        }
+        if let seconds = leaseSeconds ?? env["CAIRN_LEASE_SECONDS"].flatMap(Int.init) {
+            guard (5...3600).contains(seconds) else { throw ValidationError("--lease-seconds must be between 5 and 3600.") }
+            c.leaseSeconds = seconds
         }
         if let url = c.databaseURL, !(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")) {
             throw ValidationError("--database-url takes postgres://USER:PASSWORD@HOST:PORT/DATABASE.")

@@ -8,6 +8,8 @@ import SQLKit
 final class PostgresSessions: StoreSessions {
     var engine: SQLStore.Engine { .postgres }
     private let client: PostgresClient
+    /// For sessions of its own outside the pool (the node coordinator's).
+    let connectionConfiguration: PostgresConnection.Configuration
     /// The pool's background work. It must run before the first query, and the store opens (and migrates) before
     /// the service group starts, so the store owns it and ends it in `close()`.
     private let runner: Task<Void, Never>
@@ -15,8 +17,10 @@ final class PostgresSessions: StoreSessions {
     /// Attempts of a transaction that keeps losing serialisation to other nodes before the caller gets an error.
     private static let attempts = 8
 
-    private init(client: PostgresClient, runner: Task<Void, Never>, logger: Logger) {
+    private init(client: PostgresClient, connectionConfiguration: PostgresConnection.Configuration, runner: Task<Void, Never>,
+                 logger: Logger) {
         self.client = client
+        self.connectionConfiguration = connectionConfiguration
         self.runner = runner
         self.logger = logger
     }
@@ -47,7 +51,7 @@ final class PostgresSessions: StoreSessions {
         let runner = Task { await client.run() }
         // Let the pool start before the first lease (which would otherwise log that it has not).
         for _ in 0..<8 { await Task.yield() }
-        let sessions = PostgresSessions(client: client, runner: runner, logger: logger)
+        let sessions = PostgresSessions(client: client, connectionConfiguration: core, runner: runner, logger: logger)
         do {
             // Fail at start, with the server's reason, rather than on the first request.
             _ = try await sessions.session { db in try await db.raw("SELECT 1 AS one").first() }
@@ -84,6 +88,23 @@ final class PostgresSessions: StoreSessions {
 
     func session<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await client.withConnection { connection in try await body(connection.sql(queryLogLevel: nil)) }
+    }
+
+    func exclusively<T: Sendable>(_ key: Int64, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        // A session lock on a connection leased for the duration: released by the unlock, or by PostgreSQL when
+        // the session ends (the node died).
+        try await client.withConnection { connection in
+            let db = connection.sql(queryLogLevel: nil)
+            try await db.raw("SELECT pg_advisory_lock(\(bind: key))").run()
+            do {
+                let result = try await body()
+                try await db.raw("SELECT pg_advisory_unlock(\(bind: key))").run()
+                return result
+            } catch {
+                try? await db.raw("SELECT pg_advisory_unlock(\(bind: key))").run()
+                throw error
+            }
+        }
     }
 
     func checkpoint() async throws {}

@@ -46,6 +46,22 @@ public final class SQLStore: Sendable {
         }
     }
 
+    /// Runs `body` while holding the lock `name` across every node sharing the database (one node at a time; on
+    /// SQLite, one caller at a time). `body` may use the store freely.
+    public func exclusively<T: Sendable>(_ name: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await sessions.exclusively(Self.lockKey(name), body)
+    }
+
+    /// A stable 64-bit key per lock name (FNV-1a), in Cairn's own range.
+    static func lockKey(_ name: String) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in ("cairn:" + name).utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return Int64(bitPattern: hash)
+    }
+
     /// Engine housekeeping that must not hold up a caller (SQLite: copy the write-ahead log into the database).
     public func checkpoint() async throws {
         try await sessions.checkpoint()
@@ -63,6 +79,8 @@ protocol StoreSessions: Sendable {
     /// Runs `body` in a transaction and commits it, or rolls back and rethrows.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     func session<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// Runs `body` holding the cross-node lock `key`.
+    func exclusively<T: Sendable>(_ key: Int64, _ body: @escaping @Sendable () async throws -> T) async throws -> T
     func checkpoint() async throws
     func close() async
     /// Driver errors become `StoreError`s here, at the boundary.

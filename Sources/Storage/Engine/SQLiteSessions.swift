@@ -13,6 +13,8 @@ final class SQLiteSessions: StoreSessions {
     /// Background work (checkpoints) that must not hold up a reader.
     private let maintenance: any SQLDatabase
     private let nextReader = Atomic<Int>(0)
+    /// One process opens a SQLite database: `exclusively` needs only a lock in this process.
+    private let exclusive = AsyncLock()
 
     private init(connections: [SQLiteConnection]) {
         self.connections = connections
@@ -61,6 +63,10 @@ final class SQLiteSessions: StoreSessions {
     func session<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let i = nextReader.add(1, ordering: .relaxed).newValue
         return try await body(readers[i % readers.count])
+    }
+
+    func exclusively<T: Sendable>(_ key: Int64, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await exclusive.withLock { try await body() }
     }
 
     /// Copies committed WAL frames into the database without blocking the writer or readers (PASSIVE).

@@ -14,6 +14,15 @@ public struct StoreDialect: Sendable {
         }
     }
 
+    /// Ends a `SELECT` that claims rows: PostgreSQL locks them and skips rows another session has locked, so
+    /// nodes claiming at once take different rows. SQLite has one writer and needs nothing.
+    public var skipLocked: String {
+        switch engine {
+        case .sqlite: ""
+        case .postgres: "FOR UPDATE SKIP LOCKED"
+        }
+    }
+
     /// Holds a lock named by `key` until the current transaction ends, so one node at a time does what follows.
     /// SQLite has one writer already.
     public func transactionLock(_ key: Int64) -> SQLQueryString? {
