@@ -4,7 +4,7 @@ import Testing
 @testable import AuditTrail
 @testable import Storage
 
-/// The audit store contract, run against SQLite.
+/// The audit store contract, run against every engine (SQLite and PostgreSQL).
 struct AuditEventStoreTests {
     static func event(_ i: Int, time: Int64, name: String = "CreateUser", user: String = "alice", key: String = "AKIA1",
                       source: String = "iam.amazonaws.com", readOnly: Bool = false, management: Bool = true,
@@ -20,147 +20,147 @@ struct AuditEventStoreTests {
                          limit: limit, after: after)
     }
 
-    @Test func lookupsFilterByEveryAttributeNewestFirst() async throws {
-        let dir = TemporaryDirectory()
-        let store = try await makeStore(dir)
-        let events = SQLAuditEventStore(store: store)
-        try await events.append([
-            Self.event(1, time: 1000, resources: [("AWS::IAM::User", "bob")]),
-            Self.event(2, time: 2000, name: "GetUser", user: "bob", key: "AKIA2", readOnly: true),
-            Self.event(3, time: 3000, name: "LookupEvents", source: "cloudtrail.amazonaws.com", readOnly: true),
-            Self.event(4, time: 4000, name: "PutObject", management: false),
-            Self.event(5, time: 5000, region: "eu-west-1"),
-        ])
-        func ids(_ q: AuditLookupQuery) async throws -> [String] { try await events.lookup(q).map(\.eventId) }
-        #expect(try await ids(Self.query()) == ["e3", "e2", "e1"])  // data events and other regions excluded
-        #expect(try await ids(Self.query(.eventId("e2"))) == ["e2"])
-        #expect(try await ids(Self.query(.eventName("CreateUser"))) == ["e1"])
-        #expect(try await ids(Self.query(.readOnly(true))) == ["e3", "e2"])
-        #expect(try await ids(Self.query(.readOnly(false))) == ["e1"])
-        #expect(try await ids(Self.query(.username("bob"))) == ["e2"])
-        #expect(try await ids(Self.query(.accessKeyId("AKIA2"))) == ["e2"])
-        #expect(try await ids(Self.query(.eventSource("cloudtrail.amazonaws.com"))) == ["e3"])
-        #expect(try await ids(Self.query(.resourceType("AWS::IAM::User"))) == ["e1"])
-        #expect(try await ids(Self.query(.resourceName("bob"))) == ["e1"])
-        #expect(try await ids(Self.query(.resourceName("nobody"))) == [])
-        #expect(try await ids(Self.query(start: 2000, end: 2999)) == ["e2"])
-        #expect(try await ids(Self.query(region: "eu-west-1")) == ["e5"])
-        let withResources = try await events.lookup(Self.query(.eventId("e1")))
-        #expect(withResources.first?.resources.map(\.name) == ["bob"])
-        await store.close()
-    }
-
-    @Test func pagingVisitsEveryEventOnceEvenWithEqualTimes() async throws {
-        let dir = TemporaryDirectory()
-        let store = try await makeStore(dir)
-        let events = SQLAuditEventStore(store: store)
-        try await events.append((0..<25).map { Self.event($0, time: Int64(1000 + $0 / 5)) })
-        var seen: [String] = []
-        var cursor: AuditCursor?
-        repeat {
-            let page = try await events.lookup(Self.query(limit: 7, after: cursor))
-            seen += page.map(\.eventId)
-            cursor = page.count == 7 ? page.last?.cursor : nil
-        } while cursor != nil
-        #expect(seen.count == 25)
-        #expect(Set(seen).count == 25)
-        await store.close()
-    }
-
-    @Test func pruneRemovesOnlyOldRecords() async throws {
-        let dir = TemporaryDirectory()
-        let store = try await makeStore(dir)
-        let events = SQLAuditEventStore(store: store)
-        try await events.append((0..<10).map { Self.event($0, time: Int64($0 * 1000), resources: [("T", "n\($0)")]) })
-        #expect(try await events.prune(olderThan: 5000, batch: 3) == 3)
-        #expect(try await events.prune(olderThan: 5000, batch: 100) == 2)
-        #expect(try await events.prune(olderThan: 5000, batch: 100) == 0)
-        #expect(try await events.count() == 5)
-        #expect(try await events.lookup(Self.query(.resourceName("n1"))).isEmpty)
-        #expect(try await events.lookup(Self.query(.resourceName("n7"))).count == 1)
-        await store.close()
-    }
-
-    @Test func retentionServicePrunesByClock() async throws {
-        let dir = TemporaryDirectory()
-        let store = try await makeStore(dir)
-        let events = SQLAuditEventStore(store: store)
-        let clock = TestClock(Date(timeIntervalSince1970: 100 * 86400))
-        try await events.append([Self.event(1, time: 1000), Self.event(2, time: Int64(95 * 86400 * 1000))])
-        let service = RetentionService(store: events, retentionDays: 90, clock: clock, logger: .init(label: "test"))
-        #expect(try await service.pruneOnce() == 1)
-        #expect(try await events.count() == 1)
-        await store.close()
-    }
-
-    @Test func duplicateEventIdsAreRejectedWholeTransaction() async throws {
-        let dir = TemporaryDirectory()
-        let store = try await makeStore(dir)
-        let events = SQLAuditEventStore(store: store)
-        try await events.append([Self.event(1, time: 1)])
-        await #expect(throws: StoreError.self) { try await events.append([Self.event(2, time: 2), Self.event(1, time: 3)]) }
-        #expect(try await events.count() == 1)  // no partial write
-        await store.close()
-    }
-
-    @Test func recorderCommitsBeforeReturningAndRedactsSecrets() async throws {
-        let dir = TemporaryDirectory()
-        let store = try await makeStore(dir)
-        let events = SQLAuditEventStore(store: store)
-        let recorder = AuditRecorder(store: events, logger: .init(label: "test"))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await recorder.run() }
-            try await withThrowingTaskGroup(of: Void.self) { calls in
-                for i in 0..<200 {
-                    calls.addTask {
-                        try await recorder.record(CloudTrailRecord(
-                            eventID: "r\(i)", eventTime: Date(), eventSource: "iam.amazonaws.com", eventName: "CreateAccessKey",
-                            awsRegion: "us-east-1", recipientAccountId: "000000000000",
-                            principal: .root(accountId: "000000000000", accessKeyId: "AKIA"), sourceIPAddress: "127.0.0.1",
-                            userAgent: "t", responseElements: ["accessKey": ["secretAccessKey": "topsecret"]], readOnly: false))
-                        // Committed: visible at once.
-                        #expect(try await events.lookup(Self.query(.eventId("r\(i)"))).count == 1)
-                    }
-                }
-                try await calls.waitForAll()
-            }
-            group.cancelAll()
+    @Test(arguments: TestEngine.allCases)
+    func lookupsFilterByEveryAttributeNewestFirst(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let events = SQLAuditEventStore(store: store)
+            try await events.append([
+                Self.event(1, time: 1000, resources: [("AWS::IAM::User", "bob")]),
+                Self.event(2, time: 2000, name: "GetUser", user: "bob", key: "AKIA2", readOnly: true),
+                Self.event(3, time: 3000, name: "LookupEvents", source: "cloudtrail.amazonaws.com", readOnly: true),
+                Self.event(4, time: 4000, name: "PutObject", management: false),
+                Self.event(5, time: 5000, region: "eu-west-1"),
+            ])
+            func ids(_ q: AuditLookupQuery) async throws -> [String] { try await events.lookup(q).map(\.eventId) }
+            #expect(try await ids(Self.query()) == ["e3", "e2", "e1"])  // data events and other regions excluded
+            #expect(try await ids(Self.query(.eventId("e2"))) == ["e2"])
+            #expect(try await ids(Self.query(.eventName("CreateUser"))) == ["e1"])
+            #expect(try await ids(Self.query(.readOnly(true))) == ["e3", "e2"])
+            #expect(try await ids(Self.query(.readOnly(false))) == ["e1"])
+            #expect(try await ids(Self.query(.username("bob"))) == ["e2"])
+            #expect(try await ids(Self.query(.accessKeyId("AKIA2"))) == ["e2"])
+            #expect(try await ids(Self.query(.eventSource("cloudtrail.amazonaws.com"))) == ["e3"])
+            #expect(try await ids(Self.query(.resourceType("AWS::IAM::User"))) == ["e1"])
+            #expect(try await ids(Self.query(.resourceName("bob"))) == ["e1"])
+            #expect(try await ids(Self.query(.resourceName("nobody"))) == [])
+            #expect(try await ids(Self.query(start: 2000, end: 2999)) == ["e2"])
+            #expect(try await ids(Self.query(region: "eu-west-1")) == ["e5"])
+            let withResources = try await events.lookup(Self.query(.eventId("e1")))
+            #expect(withResources.first?.resources.map(\.name) == ["bob"])
         }
-        let row = try #require(try await events.lookup(Self.query(.eventId("r7"))).first)
-        #expect(!row.record.contains("topsecret"))
-        #expect(row.record.contains(SecretRedaction.placeholder))
-        await store.close()
+    }
+
+    @Test(arguments: TestEngine.allCases)
+    func pagingVisitsEveryEventOnceEvenWithEqualTimes(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let events = SQLAuditEventStore(store: store)
+            try await events.append((0..<25).map { Self.event($0, time: Int64(1000 + $0 / 5)) })
+            var seen: [String] = []
+            var cursor: AuditCursor?
+            repeat {
+                let page = try await events.lookup(Self.query(limit: 7, after: cursor))
+                seen += page.map(\.eventId)
+                cursor = page.count == 7 ? page.last?.cursor : nil
+            } while cursor != nil
+            #expect(seen.count == 25)
+            #expect(Set(seen).count == 25)
+        }
+    }
+
+    @Test(arguments: TestEngine.allCases)
+    func pruneRemovesOnlyOldRecords(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let events = SQLAuditEventStore(store: store)
+            try await events.append((0..<10).map { Self.event($0, time: Int64($0 * 1000), resources: [("T", "n\($0)")]) })
+            #expect(try await events.prune(olderThan: 5000, batch: 3) == 3)
+            #expect(try await events.prune(olderThan: 5000, batch: 100) == 2)
+            #expect(try await events.prune(olderThan: 5000, batch: 100) == 0)
+            #expect(try await events.count() == 5)
+            #expect(try await events.lookup(Self.query(.resourceName("n1"))).isEmpty)
+            #expect(try await events.lookup(Self.query(.resourceName("n7"))).count == 1)
+        }
+    }
+
+    @Test(arguments: TestEngine.allCases)
+    func retentionServicePrunesByClock(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let events = SQLAuditEventStore(store: store)
+            let clock = TestClock(Date(timeIntervalSince1970: 100 * 86400))
+            try await events.append([Self.event(1, time: 1000), Self.event(2, time: Int64(95 * 86400 * 1000))])
+            let service = RetentionService(store: events, retentionDays: 90, clock: clock, logger: .init(label: "test"))
+            #expect(try await service.pruneOnce() == 1)
+            #expect(try await events.count() == 1)
+        }
+    }
+
+    @Test(arguments: TestEngine.allCases)
+    func duplicateEventIdsAreRejectedWholeTransaction(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let events = SQLAuditEventStore(store: store)
+            try await events.append([Self.event(1, time: 1)])
+            await #expect(throws: StoreError.self) { try await events.append([Self.event(2, time: 2), Self.event(1, time: 3)]) }
+            #expect(try await events.count() == 1)  // no partial write
+        }
+    }
+
+    @Test(arguments: TestEngine.allCases)
+    func recorderCommitsBeforeReturningAndRedactsSecrets(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let events = SQLAuditEventStore(store: store)
+            let recorder = AuditRecorder(store: events, logger: .init(label: "test"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await recorder.run() }
+                try await withThrowingTaskGroup(of: Void.self) { calls in
+                    for i in 0..<200 {
+                        calls.addTask {
+                            try await recorder.record(CloudTrailRecord(
+                                eventID: "r\(i)", eventTime: Date(), eventSource: "iam.amazonaws.com", eventName: "CreateAccessKey",
+                                awsRegion: "us-east-1", recipientAccountId: "000000000000",
+                                principal: .root(accountId: "000000000000", accessKeyId: "AKIA"), sourceIPAddress: "127.0.0.1",
+                                userAgent: "t", responseElements: ["accessKey": ["secretAccessKey": "topsecret"]], readOnly: false))
+                            // Committed: visible at once.
+                            #expect(try await events.lookup(Self.query(.eventId("r\(i)"))).count == 1)
+                        }
+                    }
+                    try await calls.waitForAll()
+                }
+                group.cancelAll()
+            }
+            let row = try #require(try await events.lookup(Self.query(.eventId("r7"))).first)
+            #expect(!row.record.contains("topsecret"))
+            #expect(row.record.contains(SecretRedaction.placeholder))
+        }
     }
 }
 
 struct ServiceEventTests {
-    @Test func serviceEventsHaveTheSeedShape() async throws {
-        let dir = TemporaryDirectory()
-        let store = try await makeStore(dir)
-        let events = SQLAuditEventStore(store: store)
-        let recorder = AuditRecorder(store: events, logger: .init(label: "test"))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await recorder.run() }
-            try await recorder.recordServiceEvent(
-                service: "s3.amazonaws.com", eventName: "JobStatusChanged", accountId: "123456789012", region: "us-west-2",
-                details: ["jobId": "j", "status": "Complete", "failureCodes": [], "statusChangeReason": []],
-                at: Date(timeIntervalSince1970: 1_580_927_130))
-            group.cancelAll()
+    @Test(arguments: TestEngine.allCases)
+    func serviceEventsHaveTheSeedShape(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let events = SQLAuditEventStore(store: store)
+            let recorder = AuditRecorder(store: events, logger: .init(label: "test"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await recorder.run() }
+                try await recorder.recordServiceEvent(
+                    service: "s3.amazonaws.com", eventName: "JobStatusChanged", accountId: "123456789012", region: "us-west-2",
+                    details: ["jobId": "j", "status": "Complete", "failureCodes": [], "statusChangeReason": []],
+                    at: Date(timeIntervalSince1970: 1_580_927_130))
+                group.cancelAll()
+            }
+            let row = try #require(try await events.lookup(AuditLookupQuery(
+                accountId: "123456789012", region: "us-west-2", attribute: .eventName("JobStatusChanged"), startTime: nil,
+                endTime: nil, limit: 5, after: nil)).first)
+            let record = try JSONValue.parse(row.record)
+            #expect(record["userIdentity"] == ["accountId": "123456789012", "invokedBy": "s3.amazonaws.com"])
+            #expect(record["eventType"] == "AwsServiceEvent")
+            #expect(record["eventTime"] == "2020-02-05T18:25:30Z")
+            #expect(record["sourceIPAddress"] == "s3.amazonaws.com")
+            #expect(record["userAgent"] == "s3.amazonaws.com")
+            #expect(record["requestParameters"] == .null)
+            #expect(record["responseElements"] == .null)
+            #expect(record["serviceEventDetails"]?["status"] == "Complete")
+            #expect(record["readOnly"] == false)
+            #expect(row.username == nil)
         }
-        let row = try #require(try await events.lookup(AuditLookupQuery(
-            accountId: "123456789012", region: "us-west-2", attribute: .eventName("JobStatusChanged"), startTime: nil,
-            endTime: nil, limit: 5, after: nil)).first)
-        let record = try JSONValue.parse(row.record)
-        #expect(record["userIdentity"] == ["accountId": "123456789012", "invokedBy": "s3.amazonaws.com"])
-        #expect(record["eventType"] == "AwsServiceEvent")
-        #expect(record["eventTime"] == "2020-02-05T18:25:30Z")
-        #expect(record["sourceIPAddress"] == "s3.amazonaws.com")
-        #expect(record["userAgent"] == "s3.amazonaws.com")
-        #expect(record["requestParameters"] == .null)
-        #expect(record["responseElements"] == .null)
-        #expect(record["serviceEventDetails"]?["status"] == "Complete")
-        #expect(record["readOnly"] == false)
-        #expect(row.username == nil)
-        await store.close()
     }
 }

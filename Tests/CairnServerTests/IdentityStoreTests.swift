@@ -8,100 +8,100 @@ import Policies
 import CairnCore
 
 struct IdentityStoreTests {
-    @Test func usersAreUniqueCaseInsensitivelyAndNeedKeysGoneBeforeDelete() async throws {
-        let dir = TemporaryDirectory()
-        let store = try await makeStore(dir)
-        let ids = SQLIdentityStore(store: store, secrets: SecretBox(key: .init(size: .bits256)))
-        #expect(try await ids.ensureAccount("000000000000", at: Date()))
-        #expect(try await !ids.ensureAccount("000000000000", at: Date()))
-        let alice = IAMUserRecord(accountId: "000000000000", userName: "Alice", userId: "AIDA1", path: "/", createdAt: Date())
-        try await ids.createUser(alice)
-        await #expect(throws: StoreError.self) {
-            try await ids.createUser(IAMUserRecord(accountId: "000000000000", userName: "alice", userId: "AIDA2", path: "/", createdAt: Date()))
-        }
-        #expect(try await ids.user(accountId: "000000000000", userName: "ALICE")?.userId == "AIDA1")
-        try await ids.createCredential(CredentialRecord(accessKeyId: "AKIA1", secret: "s", accountId: "000000000000",
-                                                        kind: .user, userName: "Alice", createdAt: Date()))
-        do {
+    @Test(arguments: TestEngine.allCases)
+    func usersAreUniqueCaseInsensitivelyAndNeedKeysGoneBeforeDelete(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let ids = SQLIdentityStore(store: store, secrets: SecretBox(key: .init(size: .bits256)))
+            #expect(try await ids.ensureAccount("000000000000", at: Date()))
+            #expect(try await !ids.ensureAccount("000000000000", at: Date()))
+            let alice = IAMUserRecord(accountId: "000000000000", userName: "Alice", userId: "AIDA1", path: "/", createdAt: Date())
+            try await ids.createUser(alice)
+            await #expect(throws: StoreError.self) {
+                try await ids.createUser(IAMUserRecord(accountId: "000000000000", userName: "alice", userId: "AIDA2", path: "/", createdAt: Date()))
+            }
+            #expect(try await ids.user(accountId: "000000000000", userName: "ALICE")?.userId == "AIDA1")
+            try await ids.createCredential(CredentialRecord(accessKeyId: "AKIA1", secret: "s", accountId: "000000000000",
+                                                            kind: .user, userName: "Alice", createdAt: Date()))
+            do {
+                try await ids.deleteUser(accountId: "000000000000", userName: "Alice")
+                Issue.record("deleting a user with keys must fail")
+            } catch let e as StoreError {
+                #expect(e.isConflict)
+            }
+            try await ids.deleteCredential(accessKeyId: "AKIA1")
             try await ids.deleteUser(accountId: "000000000000", userName: "Alice")
-            Issue.record("deleting a user with keys must fail")
-        } catch let e as StoreError {
-            #expect(e.isConflict)
+            #expect(try await ids.user(accountId: "000000000000", userName: "Alice") == nil)
         }
-        try await ids.deleteCredential(accessKeyId: "AKIA1")
-        try await ids.deleteUser(accountId: "000000000000", userName: "Alice")
-        #expect(try await ids.user(accountId: "000000000000", userName: "Alice") == nil)
-        await store.close()
     }
 
-    @Test func directoryResolvesEachKindOfCaller() async throws {
-        let dir = TemporaryDirectory()
-        let store = try await makeStore(dir)
-        let ids = SQLIdentityStore(store: store, secrets: SecretBox(key: .init(size: .bits256)))
-        let now = Date()
-        try await ids.createUser(IAMUserRecord(accountId: "111122223333", userName: "dev", userId: "AIDADEV", path: "/", createdAt: now))
-        try await ids.createCredential(CredentialRecord(accessKeyId: "AKIADEV", secret: "s1", accountId: "111122223333",
-                                                        kind: .user, userName: "dev", createdAt: now))
-        try await ids.createCredential(CredentialRecord(accessKeyId: "ASIATMP", secret: "s2", accountId: "111122223333",
-                                                        kind: .session, createdAt: now, sessionToken: "tok",
-                                                        expiresAt: now + 900, roleName: "r", roleId: "AROAR", rolePath: "/",
-                                                        sessionName: "sess"))
-        let directory = CredentialDirectory(store: ids, defaultAccountId: "000000000000", acceptAnyCredentials: false)
-        let user = try #require(try await directory.resolve(accessKeyId: "AKIADEV", now: now))
-        #expect(user.principal == .iamUser(accountId: "111122223333", userName: "dev", userId: "AIDADEV", accessKeyId: "AKIADEV"))
-        let session = try #require(try await directory.resolve(accessKeyId: "ASIATMP", now: now))
-        guard case .assumedRole(let s) = session.principal else { Issue.record("not a role session"); return }
-        #expect(s.arn == "arn:aws:sts::111122223333:assumed-role/r/sess")
-        #expect(session.sessionToken == "tok")
-        #expect(try await directory.resolve(accessKeyId: "AKIANOPE", now: now) == nil)
-        let lenient = CredentialDirectory(store: ids, defaultAccountId: "000000000000", acceptAnyCredentials: true)
-        let any = try #require(try await lenient.resolve(accessKeyId: "test", now: now))
-        #expect(any.unverified)
-        #expect(any.principal == .root(accountId: "000000000000", accessKeyId: "test"))
-        await store.close()
+    @Test(arguments: TestEngine.allCases)
+    func directoryResolvesEachKindOfCaller(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let ids = SQLIdentityStore(store: store, secrets: SecretBox(key: .init(size: .bits256)))
+            let now = Date()
+            try await ids.createUser(IAMUserRecord(accountId: "111122223333", userName: "dev", userId: "AIDADEV", path: "/", createdAt: now))
+            try await ids.createCredential(CredentialRecord(accessKeyId: "AKIADEV", secret: "s1", accountId: "111122223333",
+                                                            kind: .user, userName: "dev", createdAt: now))
+            try await ids.createCredential(CredentialRecord(accessKeyId: "ASIATMP", secret: "s2", accountId: "111122223333",
+                                                            kind: .session, createdAt: now, sessionToken: "tok",
+                                                            expiresAt: now + 900, roleName: "r", roleId: "AROAR", rolePath: "/",
+                                                            sessionName: "sess"))
+            let directory = CredentialDirectory(store: ids, defaultAccountId: "000000000000", acceptAnyCredentials: false)
+            let user = try #require(try await directory.resolve(accessKeyId: "AKIADEV", now: now))
+            #expect(user.principal == .iamUser(accountId: "111122223333", userName: "dev", userId: "AIDADEV", accessKeyId: "AKIADEV"))
+            let session = try #require(try await directory.resolve(accessKeyId: "ASIATMP", now: now))
+            guard case .assumedRole(let s) = session.principal else { Issue.record("not a role session"); return }
+            #expect(s.arn == "arn:aws:sts::111122223333:assumed-role/r/sess")
+            #expect(session.sessionToken == "tok")
+            #expect(try await directory.resolve(accessKeyId: "AKIANOPE", now: now) == nil)
+            let lenient = CredentialDirectory(store: ids, defaultAccountId: "000000000000", acceptAnyCredentials: true)
+            let any = try #require(try await lenient.resolve(accessKeyId: "test", now: now))
+            #expect(any.unverified)
+            #expect(any.principal == .root(accountId: "000000000000", accessKeyId: "test"))
+        }
     }
 }
 
 struct SecretSealingTests {
-    @Test func secretsAndTokensAreStoredSealedAndOpenOnlyWithTheirKey() async throws {
-        let dir = TemporaryDirectory()
-        let store = try await makeStore(dir)
-        let box = SecretBox(key: .init(size: .bits256))
-        let ids = SQLIdentityStore(store: store, secrets: box)
-        try await ids.createCredential(CredentialRecord(accessKeyId: "ASIATMP", secret: "the-secret", accountId: "111122223333",
-                                                        kind: .session, createdAt: Date(), sessionToken: "the-token",
-                                                        expiresAt: Date() + 900, roleName: "r", roleId: "AROAR", rolePath: "/",
-                                                        sessionName: "sess"))
-        let raw = try await store.read { db in try await db.raw("SELECT secret, session_token FROM access_key").all() }
-        let secret = try raw[0].decode(column: "secret", as: String.self)
-        let token = try raw[0].decode(column: "session_token", as: String.self)
-        #expect(secret.hasPrefix(SecretBox.prefix) && !secret.contains("the-secret"))
-        #expect(token.hasPrefix(SecretBox.prefix) && !token.contains("the-token"))
-        let read = try #require(try await ids.credential(accessKeyId: "ASIATMP"))
-        #expect(read.secret == "the-secret" && read.sessionToken == "the-token")
-        // Another key opens nothing, and says so at start.
-        let other = SQLIdentityStore(store: store, secrets: SecretBox(key: .init(size: .bits256)))
-        await #expect(throws: SecretBox.WrongKey.self) { try await other.credential(accessKeyId: "ASIATMP") }
-        await #expect(throws: SecretBox.WrongKey.self) { try await other.sealStoredSecrets() }
-        await store.close()
+    @Test(arguments: TestEngine.allCases)
+    func secretsAndTokensAreStoredSealedAndOpenOnlyWithTheirKey(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let box = SecretBox(key: .init(size: .bits256))
+            let ids = SQLIdentityStore(store: store, secrets: box)
+            try await ids.createCredential(CredentialRecord(accessKeyId: "ASIATMP", secret: "the-secret", accountId: "111122223333",
+                                                            kind: .session, createdAt: Date(), sessionToken: "the-token",
+                                                            expiresAt: Date() + 900, roleName: "r", roleId: "AROAR", rolePath: "/",
+                                                            sessionName: "sess"))
+            let raw = try await store.read { db in try await db.raw("SELECT secret, session_token FROM access_key").all() }
+            let secret = try raw[0].decode(column: "secret", as: String.self)
+            let token = try raw[0].decode(column: "session_token", as: String.self)
+            #expect(secret.hasPrefix(SecretBox.prefix) && !secret.contains("the-secret"))
+            #expect(token.hasPrefix(SecretBox.prefix) && !token.contains("the-token"))
+            let read = try #require(try await ids.credential(accessKeyId: "ASIATMP"))
+            #expect(read.secret == "the-secret" && read.sessionToken == "the-token")
+            // Another key opens nothing, and says so at start.
+            let other = SQLIdentityStore(store: store, secrets: SecretBox(key: .init(size: .bits256)))
+            await #expect(throws: SecretBox.WrongKey.self) { try await other.credential(accessKeyId: "ASIATMP") }
+            await #expect(throws: SecretBox.WrongKey.self) { try await other.sealStoredSecrets() }
+        }
     }
 
-    @Test func plaintextSecretsOfAnEarlierVersionAreSealedAtStart() async throws {
-        let dir = TemporaryDirectory()
-        let store = try await makeStore(dir)
-        try await store.write { db in
-            try await db.raw("""
-                INSERT INTO access_key (access_key_id, secret, account_id, kind, user_name, status, created_at)
-                VALUES ('AKIAOLD', 'old-plain', '000000000000', 'root', NULL, 'Active', 0)
-                """).run()
+    @Test(arguments: TestEngine.allCases)
+    func plaintextSecretsOfAnEarlierVersionAreSealedAtStart(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            try await store.write { db in
+                try await db.raw("""
+                    INSERT INTO access_key (access_key_id, secret, account_id, kind, user_name, status, created_at)
+                    VALUES ('AKIAOLD', 'old-plain', '000000000000', 'root', NULL, 'Active', 0)
+                    """).run()
+            }
+            let ids = SQLIdentityStore(store: store, secrets: SecretBox(key: .init(size: .bits256)))
+            #expect(try await ids.sealStoredSecrets() == 1)
+            #expect(try await ids.sealStoredSecrets() == 0)
+            let stored = try await store.read { db in try await db.raw("SELECT secret FROM access_key").first()! }
+            #expect(try stored.decode(column: "secret", as: String.self).hasPrefix(SecretBox.prefix))
+            #expect(try await ids.credential(accessKeyId: "AKIAOLD")?.secret == "old-plain")
         }
-        let ids = SQLIdentityStore(store: store, secrets: SecretBox(key: .init(size: .bits256)))
-        #expect(try await ids.sealStoredSecrets() == 1)
-        #expect(try await ids.sealStoredSecrets() == 0)
-        let stored = try await store.read { db in try await db.raw("SELECT secret FROM access_key").first()! }
-        #expect(try stored.decode(column: "secret", as: String.self).hasPrefix(SecretBox.prefix))
-        #expect(try await ids.credential(accessKeyId: "AKIAOLD")?.secret == "old-plain")
-        await store.close()
     }
 }
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Storage
 
-/// The queue store contract, run against SQLite.
+/// The queue store contract, run against every engine (SQLite and PostgreSQL).
 struct QueueStoreTests {
     static func message(_ body: String, delay: Int64 = 0, group: String? = nil, dedup: String? = nil) -> NewQueueMessage {
         NewQueueMessage(messageId: UUID().uuidString, body: body, messageAttributes: nil, systemAttributes: nil, md5Body: "x",
@@ -20,78 +20,78 @@ struct QueueStoreTests {
                                                 visibilityMs: visibility, retentionMs: 345_600_000, redrive: redrive)).received
     }
 
-    @Test func visibilityDelayAndDeleteFollowTheReceipt() async throws {
-        let dir = TemporaryDirectory()
-        let store = try await makeStore(dir)
-        let queues = SQLQueueStore(store: store)
-        let q = try await Self.makeQueue(queues, "q")
-        _ = try await queues.send(queueId: q.queueId, messages: [Self.message("a"), Self.message("late", delay: 5_000)],
-                                  now: 1_000, dedupWindowMs: 300_000)
-        let first = try await Self.receive(queues, q, now: 1_000)
-        #expect(first.map(\.body) == ["a"])
-        #expect(try await Self.receive(queues, q, now: 2_000).isEmpty)  // a in flight, late delayed
-        #expect(try await queues.counts(queueId: q.queueId, now: 2_000) == QueueCounts(visible: 0, inFlight: 1, delayed: 1))
-        #expect(try await queues.nextVisibleAt(queueId: q.queueId, now: 2_000) == 6_000)
-        let again = try await Self.receive(queues, q, now: 31_001)
-        #expect(Set(again.map(\.body)) == ["a", "late"])
-        let a = try #require(again.first { $0.body == "a" })
-        #expect(a.receiveCount == 2)
-        // The first receipt is stale: deleting with it succeeds but leaves the message.
-        _ = try await queues.deleteMessage(queueId: q.queueId, seq: a.seq, receipt: first[0].receipt!)
-        #expect(try await queues.counts(queueId: q.queueId, now: 31_002).inFlight == 2)
-        _ = try await queues.deleteMessage(queueId: q.queueId, seq: a.seq, receipt: a.receipt!)
-        #expect(try await queues.counts(queueId: q.queueId, now: 31_002).inFlight == 1)
-        #expect(try await queues.changeVisibility(queueId: q.queueId, seq: a.seq, receipt: a.receipt!, visibleAt: 0, now: 31_002) == .unknownReceipt)
-        await store.close()
-    }
-
-    @Test func redriveMovesOverReceivedMessagesToTheDeadLetterQueue() async throws {
-        let dir = TemporaryDirectory()
-        let store = try await makeStore(dir)
-        let queues = SQLQueueStore(store: store)
-        let q = try await Self.makeQueue(queues, "work")
-        let dlq = try await Self.makeQueue(queues, "dead")
-        _ = try await queues.send(queueId: q.queueId, messages: [Self.message("poison")], now: 0, dedupWindowMs: 300_000)
-        let rule = RedriveRule(deadLetterQueueId: dlq.queueId, maxReceiveCount: 2)
-        #expect(try await Self.receive(queues, q, now: 0, visibility: 10, redrive: rule).count == 1)
-        #expect(try await Self.receive(queues, q, now: 20, visibility: 10, redrive: rule).count == 1)
-        #expect(try await Self.receive(queues, q, now: 40, visibility: 10, redrive: rule).isEmpty)
-        #expect(try await Self.receive(queues, dlq, now: 41).map(\.body) == ["poison"])
-        await store.close()
-    }
-
-    @Test func fifoGroupsAreOrderedBlockedAndDeduplicated() async throws {
-        let dir = TemporaryDirectory()
-        let store = try await makeStore(dir)
-        let queues = SQLQueueStore(store: store)
-        let q = try await Self.makeQueue(queues, "o.fifo", fifo: true)
-        let sent = try await queues.send(queueId: q.queueId, messages: [
-            Self.message("g1-a", group: "g1", dedup: "1"), Self.message("g2-a", group: "g2", dedup: "2"),
-            Self.message("g1-b", group: "g1", dedup: "3"), Self.message("dup", group: "g1", dedup: "1"),
-        ], now: 0, dedupWindowMs: 300_000)
-        #expect(sent.map(\.duplicate) == [false, false, false, true])
-        #expect(sent[3].messageId == sent[0].messageId)
-        let first = try await Self.receive(queues, q, max: 1, now: 1)
-        #expect(first.map(\.body) == ["g1-a"])
-        // g1 is blocked while g1-a is in flight; g2 is not.
-        #expect(try await Self.receive(queues, q, now: 2).map(\.body) == ["g2-a"])
-        #expect(try await Self.receive(queues, q, now: 3).isEmpty)
-        _ = try await queues.deleteMessage(queueId: q.queueId, seq: first[0].seq, receipt: first[0].receipt!)
-        #expect(try await Self.receive(queues, q, now: 4).map(\.body) == ["g1-b"])
-        await store.close()
-    }
-
-    @Test func receiveCostDoesNotScanTheInFlightSet() async throws {
-        let dir = TemporaryDirectory()
-        let store = try await makeStore(dir)
-        let queues = SQLQueueStore(store: store)
-        let q = try await Self.makeQueue(queues, "deep")
-        _ = try await queues.send(queueId: q.queueId, messages: (0..<2000).map { Self.message("m\($0)") }, now: 0, dedupWindowMs: 0)
-        var seen = Set<String>()
-        for i in 0..<200 {
-            for m in try await Self.receive(queues, q, now: Int64(i)) { seen.insert(m.body) }
+    @Test(arguments: TestEngine.allCases)
+    func visibilityDelayAndDeleteFollowTheReceipt(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let queues = SQLQueueStore(store: store)
+            let q = try await Self.makeQueue(queues, "q")
+            _ = try await queues.send(queueId: q.queueId, messages: [Self.message("a"), Self.message("late", delay: 5_000)],
+                                      now: 1_000, dedupWindowMs: 300_000)
+            let first = try await Self.receive(queues, q, now: 1_000)
+            #expect(first.map(\.body) == ["a"])
+            #expect(try await Self.receive(queues, q, now: 2_000).isEmpty)  // a in flight, late delayed
+            #expect(try await queues.counts(queueId: q.queueId, now: 2_000) == QueueCounts(visible: 0, inFlight: 1, delayed: 1))
+            #expect(try await queues.nextVisibleAt(queueId: q.queueId, now: 2_000) == 6_000)
+            let again = try await Self.receive(queues, q, now: 31_001)
+            #expect(Set(again.map(\.body)) == ["a", "late"])
+            let a = try #require(again.first { $0.body == "a" })
+            #expect(a.receiveCount == 2)
+            // The first receipt is stale: deleting with it succeeds but leaves the message.
+            _ = try await queues.deleteMessage(queueId: q.queueId, seq: a.seq, receipt: first[0].receipt!)
+            #expect(try await queues.counts(queueId: q.queueId, now: 31_002).inFlight == 2)
+            _ = try await queues.deleteMessage(queueId: q.queueId, seq: a.seq, receipt: a.receipt!)
+            #expect(try await queues.counts(queueId: q.queueId, now: 31_002).inFlight == 1)
+            #expect(try await queues.changeVisibility(queueId: q.queueId, seq: a.seq, receipt: a.receipt!, visibleAt: 0, now: 31_002) == .unknownReceipt)
         }
-        #expect(seen.count == 2000)
-        await store.close()
+    }
+
+    @Test(arguments: TestEngine.allCases)
+    func redriveMovesOverReceivedMessagesToTheDeadLetterQueue(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let queues = SQLQueueStore(store: store)
+            let q = try await Self.makeQueue(queues, "work")
+            let dlq = try await Self.makeQueue(queues, "dead")
+            _ = try await queues.send(queueId: q.queueId, messages: [Self.message("poison")], now: 0, dedupWindowMs: 300_000)
+            let rule = RedriveRule(deadLetterQueueId: dlq.queueId, maxReceiveCount: 2)
+            #expect(try await Self.receive(queues, q, now: 0, visibility: 10, redrive: rule).count == 1)
+            #expect(try await Self.receive(queues, q, now: 20, visibility: 10, redrive: rule).count == 1)
+            #expect(try await Self.receive(queues, q, now: 40, visibility: 10, redrive: rule).isEmpty)
+            #expect(try await Self.receive(queues, dlq, now: 41).map(\.body) == ["poison"])
+        }
+    }
+
+    @Test(arguments: TestEngine.allCases)
+    func fifoGroupsAreOrderedBlockedAndDeduplicated(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let queues = SQLQueueStore(store: store)
+            let q = try await Self.makeQueue(queues, "o.fifo", fifo: true)
+            let sent = try await queues.send(queueId: q.queueId, messages: [
+                Self.message("g1-a", group: "g1", dedup: "1"), Self.message("g2-a", group: "g2", dedup: "2"),
+                Self.message("g1-b", group: "g1", dedup: "3"), Self.message("dup", group: "g1", dedup: "1"),
+            ], now: 0, dedupWindowMs: 300_000)
+            #expect(sent.map(\.duplicate) == [false, false, false, true])
+            #expect(sent[3].messageId == sent[0].messageId)
+            let first = try await Self.receive(queues, q, max: 1, now: 1)
+            #expect(first.map(\.body) == ["g1-a"])
+            // g1 is blocked while g1-a is in flight; g2 is not.
+            #expect(try await Self.receive(queues, q, now: 2).map(\.body) == ["g2-a"])
+            #expect(try await Self.receive(queues, q, now: 3).isEmpty)
+            _ = try await queues.deleteMessage(queueId: q.queueId, seq: first[0].seq, receipt: first[0].receipt!)
+            #expect(try await Self.receive(queues, q, now: 4).map(\.body) == ["g1-b"])
+        }
+    }
+
+    @Test(arguments: TestEngine.allCases)
+    func receiveCostDoesNotScanTheInFlightSet(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let queues = SQLQueueStore(store: store)
+            let q = try await Self.makeQueue(queues, "deep")
+            _ = try await queues.send(queueId: q.queueId, messages: (0..<2000).map { Self.message("m\($0)") }, now: 0, dedupWindowMs: 0)
+            var seen = Set<String>()
+            for i in 0..<200 {
+                for m in try await Self.receive(queues, q, now: Int64(i)) { seen.insert(m.body) }
+            }
+            #expect(seen.count == 2000)
+        }
     }
 }

@@ -4,6 +4,8 @@ import HTTPTypes
 import Logging
 import NIOCore
 @testable import Storage
+import Synchronization
+import Testing
 import Wire
 
 /// A fresh temporary directory, removed when the value goes away.
@@ -19,6 +21,84 @@ final class TemporaryDirectory: Sendable {
 /// Opens a fresh SQLite store in a temporary directory.
 func makeStore(_ dir: TemporaryDirectory) async throws -> SQLStore {
     try await SQLStore.openSQLite(path: dir.path + "/test.sqlite", logger: Logger(label: "test"))
+}
+
+/// The storage engines the store contract tests run on: `@Test(arguments: TestEngine.allCases)`.
+enum TestEngine: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+    var testDescription: String { rawValue }
+}
+
+/// Opens a fresh, migrated store on `engine`, runs `body` with it and closes it, also when `body` throws.
+///
+/// SQLite: a database file in a temporary directory. PostgreSQL: a database of its own on the test process's
+/// shared throwaway cluster (`TestPostgres`), dropped afterwards. Where PostgreSQL is not installed the PostgreSQL
+/// case prints why and runs nothing, unless the environment has CI=true, where that is a failure.
+func withTestStore(_ engine: TestEngine, sourceLocation: SourceLocation = #_sourceLocation,
+                   _ body: (SQLStore) async throws -> Void) async throws {
+    switch engine {
+    case .sqlite:
+        let dir = TemporaryDirectory()
+        let store = try await makeStore(dir)
+        try await TestEngineRuns.run(.sqlite, store, body)
+        withExtendedLifetime(dir) {}
+    case .postgres:
+        if let reason = PostgresInstallation.missingReason {
+            TestEngineRuns.skipped()
+            if TestEngineRuns.isCI {
+                Issue.record("PostgreSQL is required when CI=true: \(reason)", sourceLocation: sourceLocation)
+            } else {
+                print("skipping PostgreSQL: \(reason)")
+            }
+            return
+        }
+        let database = try await TestPostgresDatabase.create()
+        do {
+            let store = try await SQLStore.openPostgres(url: database.url, poolSize: 4, logger: Logger(label: "test"))
+            try await TestEngineRuns.run(.postgres, store, body)
+        } catch {
+            await database.drop()
+            throw error
+        }
+        await database.drop()
+    }
+}
+
+/// How many store cases ran on each engine in this process, printed at exit.
+enum TestEngineRuns {
+    private static let counts = Mutex<(runs: [TestEngine: Int], skipped: Int)>(([:], 0))
+    private static let printAtExit: Void = {
+        atexit { TestEngineRuns.printSummary() }
+    }()
+
+    static var isCI: Bool {
+        ["true", "1", "yes"].contains(ProcessInfo.processInfo.environment["CI"]?.lowercased() ?? "")
+    }
+
+    /// Runs `body` with `store` (counted for `engine`), then closes the store whether or not `body` threw.
+    static func run(_ engine: TestEngine, _ store: SQLStore, _ body: (SQLStore) async throws -> Void) async throws {
+        _ = printAtExit
+        counts.withLock { $0.runs[engine, default: 0] += 1 }
+        do {
+            try await body(store)
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+    }
+
+    static func skipped() {
+        _ = printAtExit
+        counts.withLock { $0.skipped += 1 }
+    }
+
+    private static func printSummary() {
+        let (runs, skipped) = counts.withLock { ($0.runs, $0.skipped) }
+        let each = TestEngine.allCases.map { "\($0.rawValue) \(runs[$0, default: 0])" }.joined(separator: ", ")
+        print("Store contract cases run per engine: \(each)"
+              + (skipped > 0 ? "; PostgreSQL cases skipped (PostgreSQL not available): \(skipped)" : ""))
+    }
 }
 
 /// A clock tests move by hand.
