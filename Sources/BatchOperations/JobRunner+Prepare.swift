@@ -75,7 +75,7 @@ extension JobRunner {
             throw JobFailure(code: "ManifestETagMismatch",
                              reason: "The manifest ETag \(expected) does not match the object's ETag \(object.etag).")
         }
-        let bytes = try s3.readObject(object, limit: 512 * 1024 * 1024)
+        let bytes = try await s3.readObject(object, limit: 512 * 1024 * 1024)
         let fields = definition.manifest?["Spec"]?["Fields"]?.arrayValue?.compactMap(\.stringValue) ?? ["Bucket", "Key"]
         return try Self.parseManifest(bytes, fields: fields)
     }

@@ -14,6 +14,7 @@ public struct SecretBox: Sendable {
     /// Why a sealed value could not be opened: the key file is not the one the database was sealed with.
     public struct WrongKey: Error, Sendable, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Reads the 32-byte key at `path`, creating it (0600, written atomically) when absent.

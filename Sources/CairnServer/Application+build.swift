@@ -61,23 +61,32 @@ func assemble(
     let secrets = try SecretBox.loadOrCreate(path: configuration.secretKeyPath)
     let identities = SQLIdentityStore(store: store, secrets: secrets)
     let buses = SQLEventBusStore(store: store, secrets: secrets)
-    do {
-        let sealed = try await identities.sealStoredSecrets()
-        if sealed > 0 { logger.notice("sealed \(sealed) access-key secrets an earlier version stored in plaintext") }
-        let connections = try await buses.sealStoredConnections()
-        if connections > 0 { logger.notice("sealed \(connections) EventBridge connections an earlier version stored in plaintext") }
-    } catch let e as SecretBox.WrongKey {
-        // A key made just now opens nothing sealed before: leave no new key file behind to hide the loss.
-        if !keyExisted { try? FileManager.default.removeItem(atPath: configuration.secretKeyPath) }
-        throw StartupError("\(configuration.secretKeyPath) does not open the secrets in \(configuration.databasePath) (\(e)): restore the key file this data directory was created with")
-    }
     let events = SQLAuditEventStore(store: store)
     let shared = configuration.databaseURL != nil
     let bootstrap = Bootstrap(identities: identities, configuration: configuration, clock: clock, logger: logger)
-    // Nodes starting together on one database: one at a time makes (or finds) the account and its administrator.
-    if let written = try await store.exclusively("bootstrap", { try await bootstrap.run(shared: shared) }) {
-        logger.info("credentials written to \(written)")
+    let database = shared ? "the PostgreSQL database" : configuration.databasePath
+    // Nodes starting together on one database: one at a time checks its key and makes (or finds) the account and
+    // its administrator.
+    let written = try await store.exclusively("bootstrap") {
+        do {
+            // Opening every stored secret checks the key against what is sealed already.
+            let sealed = try await identities.sealStoredSecrets()
+            if sealed > 0 { logger.notice("sealed \(sealed) access-key secrets an earlier version stored in plaintext") }
+            let connections = try await buses.sealStoredConnections()
+            if connections > 0 { logger.notice("sealed \(connections) EventBridge connections an earlier version stored in plaintext") }
+            // Then the first start records which key seals the database's secrets, so a node holding another key
+            // is refused even before any secret exists.
+            try await identities.checkSecretKey()
+        } catch let e as SecretBox.WrongKey {
+            // A key made just now opens nothing sealed before: leave no new key file behind to hide the loss.
+            if !keyExisted { try? FileManager.default.removeItem(atPath: configuration.secretKeyPath) }
+            throw StartupError(shared
+                ? "\(configuration.secretKeyPath) does not open the secrets in \(database) (\(e)): every node sharing a database needs the same master.key — copy it from a node that already uses this database"
+                : "\(configuration.secretKeyPath) does not open the secrets in \(database) (\(e)): restore the key file this data directory was created with")
+        }
+        return try await bootstrap.run(shared: shared)
     }
+    if let written { logger.info("credentials written to \(written)") }
     // On a shared database each node has a name of its own (its leases); alone, it is simply the node.
     let nodeId = shared ? try DataDirectory.nodeId(configuration.dataDirectory) : "local"
     let coordinator = store.coordinator(nodeId: nodeId, logger: logger)
@@ -108,8 +117,7 @@ func assemble(
         leases: DeliveryLeases(owner: nodeId, duration: .seconds(configuration.leaseSeconds), recheck: shared ? .seconds(1) : .seconds(60)),
         outboundPolicy: configuration.outboundPolicy)
     wake.connect(delivery)
-    let s3 = S3Service(catalog: SQLObjectCatalog(store: store),
-                       blobs: try BlobStore(directory: (configuration.dataDirectory as NSString).appendingPathComponent("objects")),
+    let s3 = S3Service(catalog: SQLObjectCatalog(store: store), blobs: try objectBlobs(configuration, store: store, clock: clock),
                        clock: clock)
     let orphans = try await s3.sweepOrphanBlobs()
     if orphans > 0 { logger.notice("deleted \(orphans) object blobs no object refers to (left by a stop between a write and its commit)") }
@@ -211,6 +219,17 @@ func awsManagedPolicies() throws -> AWSManagedPolicies {
     } catch let e as AWSManagedPolicies.LoadError {
         throw StartupError(e.description)
     }
+}
+
+/// Where object bodies live: in the database when nodes share PostgreSQL (unless `--objects-dir` names a shared
+/// directory), else as files in the data directory (or `--objects-dir`).
+func objectBlobs(_ configuration: CairnConfiguration, store: SQLStore, clock: any WallClock) throws -> any Blobs {
+    if let directory = configuration.objectsDirectory {
+        // Possibly shared by several nodes: leftovers are only swept once an hour old.
+        return try FileBlobs(directory: directory, orphanAge: configuration.databaseURL == nil ? nil : .seconds(3600))
+    }
+    if configuration.databaseURL != nil { return DatabaseBlobs(store: SQLBlobChunkStore(store: store), clock: clock) }
+    return try FileBlobs(directory: (configuration.dataDirectory as NSString).appendingPathComponent("objects"))
 }
 
 /// The local Batch runner when `--batch-runner local` asks for it.

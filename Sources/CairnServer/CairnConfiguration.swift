@@ -11,6 +11,9 @@ public struct CairnConfiguration: Sendable {
     public var dataDirectory: String = "./cairn-data"
     /// PostgreSQL to keep everything in (`postgres://...`); nil keeps it in SQLite in the data directory.
     public var databaseURL: String?
+    /// Where object bodies live as files instead (a directory several nodes may share); nil: in the database with
+    /// PostgreSQL, in `<data-dir>/objects` with SQLite.
+    public var objectsDirectory: String?
     /// Connections to PostgreSQL this node may open.
     public var databasePoolSize: Int = 10
     /// How long work a node claimed (an event delivery) stays its own; a node that died holding it is presumed

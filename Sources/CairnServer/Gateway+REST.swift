@@ -292,6 +292,18 @@ extension Gateway {
                 try await writer.finish(nil)
             }
             return Response(status: .init(code: response.status), headers: fields, body: body)
+        case .stream(let length, let chunks):
+            let body = ResponseBody(contentLength: Int(length)) { writer in
+                var written: Int64 = 0
+                while let chunk = try await chunks() {
+                    written += Int64(chunk.count)
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                }
+                // As with files: a body shorter than its Content-Length fails the connection.
+                guard written == length else { throw POSIXError(.EIO) }
+                try await writer.finish(nil)
+            }
+            return Response(status: .init(code: response.status), headers: fields, body: body)
         }
     }
 }

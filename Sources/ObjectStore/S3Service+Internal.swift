@@ -29,8 +29,8 @@ extension S3Service {
     }
 
     /// The bytes of a small object (manifests), at most `limit`.
-    public func readObject(_ object: ObjectRecord, limit: Int) throws -> [UInt8] {
-        try blobs.read(object.blob, limit: limit)
+    public func readObject(_ object: ObjectRecord, limit: Int) async throws -> [UInt8] {
+        try await blobs.read(object.blob, limit: limit)
     }
 
     /// Objects under a prefix in key order, after `after`.

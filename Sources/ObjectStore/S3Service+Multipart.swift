@@ -82,10 +82,10 @@ extension S3Service {
             if let replaced = try await catalog.putPart(PartRecord(uploadId: upload.uploadId, partNumber: number, blob: received.blob,
                                                                  size: received.digests.size, md5: received.etag,
                                                                  lastModified: nowMillis())) {
-                blobs.delete([replaced])
+                await blobs.delete([replaced])
             }
         } catch {
-            blobs.delete([received.blob])
+            await blobs.delete([received.blob])
             if let e = error as? StoreError, e.isNotFound { throw S3Error.noSuchUpload(upload.uploadId) }
             throw error
         }
@@ -131,11 +131,11 @@ extension S3Service {
         do {
             unused = try await catalog.finishUpload(id: upload.uploadId, object: object)
         } catch {
-            blobs.delete([blob])
+            await blobs.delete([blob])
             if let e = error as? StoreError, e.isNotFound { throw S3Error.noSuchUpload(upload.uploadId) }
             throw error
         }
-        blobs.delete(unused)
+        await blobs.delete(unused)
         var w = XMLWriter(declaration: true)
         w.open("CompleteMultipartUploadResult", xmlns: Self.namespace)
         w.element("Location", "http://\(context.host)/\(bucket.name)/\(SigV4.percentEncode(key, keepSlash: true))")
@@ -156,7 +156,7 @@ extension S3Service {
     func abortUpload(_ bucket: BucketRecord, key: String, request: RESTRequest) async throws -> RESTResult {
         let upload = try await upload(request, bucket: bucket, key: key)
         do {
-            blobs.delete(try await catalog.finishUpload(id: upload.uploadId, object: nil))
+            await blobs.delete(try await catalog.finishUpload(id: upload.uploadId, object: nil))
         } catch let e as StoreError where e.isNotFound {
             throw S3Error.noSuchUpload(upload.uploadId)
         }

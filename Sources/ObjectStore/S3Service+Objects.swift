@@ -59,15 +59,15 @@ extension S3Service {
     /// Writes the metadata; the blob it replaces (or, on failure, its own) is deleted afterwards.
     func commit(_ object: ObjectRecord, onlyIfAbsent: Bool = false) async throws {
         do {
-            if let replaced = try await catalog.putObject(object, onlyIfAbsent: onlyIfAbsent) { blobs.delete([replaced]) }
+            if let replaced = try await catalog.putObject(object, onlyIfAbsent: onlyIfAbsent) { await blobs.delete([replaced]) }
         } catch let e as StoreError where e.isNotFound {
-            blobs.delete([object.blob])
+            await blobs.delete([object.blob])
             throw S3Error.noSuchBucket(object.bucket)
         } catch let e as StoreError where e.isConflict {
-            blobs.delete([object.blob])
+            await blobs.delete([object.blob])
             throw S3Error.preconditionFailed
         } catch {
-            blobs.delete([object.blob])
+            await blobs.delete([object.blob])
             throw error
         }
     }
@@ -108,8 +108,8 @@ extension S3Service {
         if head {
             return RESTResult(RESTResponse(status: status, headers: headers))
         }
-        let file = try blobs.open(object.blob)
-        return RESTResult(RESTResponse(status: status, headers: headers, payload: .file(file, offset: offset, length: length)),
+        let payload = try await blobs.payload(object.blob, offset: offset, length: length)
+        return RESTResult(RESTResponse(status: status, headers: headers, payload: payload),
                           audit: AuditDetails(additionalEventData: Self.bytesOut(length, request: request)))
     }
 
@@ -164,7 +164,7 @@ extension S3Service {
     }
 
     func deleteObject(_ bucket: BucketRecord, key: String) async throws -> RESTResult {
-        if let blob = try await catalog.deleteObject(bucket: bucket.name, key: key) { blobs.delete([blob]) }
+        if let blob = try await catalog.deleteObject(bucket: bucket.name, key: key) { await blobs.delete([blob]) }
         return RESTResult(RESTResponse(status: 204))
     }
 
@@ -185,7 +185,7 @@ extension S3Service {
             if try await context.authorize([Permission(action: "s3:DeleteObject", resource: object)]) != nil { denied.insert(key) }
         }
         // One transaction for the whole request; the blobs go once it is committed.
-        blobs.delete(try await catalog.deleteObjects(bucket: bucket.name, keys: keys.filter { $0.utf8.count <= 1024 && !denied.contains($0) }))
+        await blobs.delete(try await catalog.deleteObjects(bucket: bucket.name, keys: keys.filter { $0.utf8.count <= 1024 && !denied.contains($0) }))
         var w = XMLWriter(declaration: true)
         w.open("DeleteResult", xmlns: Self.namespace)
         for key in keys {

@@ -76,7 +76,7 @@ extension S3Service {
                 }
             }
         } catch {
-            blobs.delete([blob])
+            await blobs.delete([blob])
             throw error
         }
         return ReceivedBody(blob: blob, digests: final, checksumAlgorithm: algorithm)

@@ -29,19 +29,19 @@ public struct S3Service: RESTService {
         dataEventOperations: S3Service.dataEvents)
 
     let catalog: any ObjectCatalog
-    let blobs: BlobStore
+    let blobs: any Blobs
     let clock: any WallClock
 
     /// Deletes blobs no object or part refers to: written by an upload whose commit a crash prevented. Runs at start,
-    /// before any request, when no upload is between its blob and its commit. Returns how many it deleted.
+    /// before any request of this node (blobs of other nodes' uploads in progress are too young to count). Returns
+    /// how many it deleted.
     public func sweepOrphanBlobs() async throws -> Int {
-        let referenced = try await catalog.referencedBlobs()
-        let orphans = blobs.allBlobs().filter { !referenced.contains($0) }
-        blobs.delete(orphans)
+        let orphans = try await blobs.orphans(referenced: try await catalog.referencedBlobs())
+        await blobs.delete(orphans)
         return orphans.count
     }
 
-    public init(catalog: any ObjectCatalog, blobs: BlobStore, clock: any WallClock) {
+    public init(catalog: any ObjectCatalog, blobs: any Blobs, clock: any WallClock) {
         self.catalog = catalog
         self.blobs = blobs
         self.clock = clock

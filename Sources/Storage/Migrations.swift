@@ -551,32 +551,50 @@ enum Migrations {
             "ALTER TABLE event_delivery ADD COLUMN lease_owner TEXT",
             "UPDATE event_delivery SET lease_owner = 'local' WHERE leased = 1",
         ]),
+        Migration(name: "0016_object_chunks", statements: [
+            // Object bodies in the database (PostgreSQL without --objects-dir): about 1 MiB per row.
+            """
+            CREATE TABLE s3_blob_chunk (
+                blob TEXT NOT NULL,
+                chunk_index INTEGER NOT NULL,
+                data BLOB NOT NULL,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (blob, chunk_index)
+            )
+            """,
+            "CREATE INDEX s3_object_by_blob ON s3_object (blob)",
+            "CREATE INDEX s3_part_by_blob ON s3_part (blob)",
+        ]),
+        Migration(name: "0017_secret_key_check", statements: [
+            // A known value sealed with the key the database's secrets are sealed with, so a node holding another
+            // key refuses to start instead of sealing secrets no other node can open.
+            "CREATE TABLE secret_key_check (name TEXT PRIMARY KEY, sealed TEXT NOT NULL)",
+        ]),
     ]
 
-    /// The advisory lock nodes sharing a database take while migrating, so one of them applies each migration.
-    static let lockKey = SQLStore.lockKey("migrations")
-
     /// Applies the migrations not yet recorded in `migration`, each in its own transaction. Several nodes may
-    /// start at once: each transaction takes the migration lock and checks again what is applied.
+    /// start at once: one at a time migrates, under a lock held across the transactions (each transaction then
+    /// begins after the lock is taken, so it sees what the node before applied).
     static func apply(_ migrations: [Migration], to store: SQLStore) async throws {
         let dialect = store.dialect
-        try await store.write { db in
-            if let lock = dialect.transactionLock(lockKey) { try await db.raw(lock).run() }
-            try await db.raw(SQLQueryString(dialect.schema(
-                "CREATE TABLE IF NOT EXISTS migration (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)"))).run()
-        }
-        for migration in migrations {
-            let applied = try await store.write { db in
-                if let lock = dialect.transactionLock(lockKey) { try await db.raw(lock).run() }
-                if try await db.raw("SELECT name FROM migration WHERE name = \(bind: migration.name)").first() != nil { return false }
-                var statements = migration.statements.map(dialect.schema)
-                if dialect.engine == .sqlite { statements += migration.sqliteUpgrade }
-                for statement in statements { try await db.raw(SQLQueryString(statement)).run() }
-                let now = Int64(Date().timeIntervalSince1970)
-                try await db.raw("INSERT INTO migration (name, applied_at) VALUES (\(bind: migration.name), \(bind: now))").run()
-                return true
+        try await store.exclusively("migrations") {
+            try await store.write { db in
+                try await db.raw(SQLQueryString(dialect.schema(
+                    "CREATE TABLE IF NOT EXISTS migration (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)"))).run()
             }
-            if applied { store.logger.debug("applied migration \(migration.name)") }
+            let done = Set(try await store.read { db in
+                try await db.raw("SELECT name FROM migration").all().map { try $0.decode(column: "name", as: String.self) }
+            })
+            for migration in migrations where !done.contains(migration.name) {
+                try await store.write { db in
+                    var statements = migration.statements.map(dialect.schema)
+                    if dialect.engine == .sqlite { statements += migration.sqliteUpgrade }
+                    for statement in statements { try await db.raw(SQLQueryString(statement)).run() }
+                    let now = Int64(Date().timeIntervalSince1970)
+                    try await db.raw("INSERT INTO migration (name, applied_at) VALUES (\(bind: migration.name), \(bind: now))").run()
+                }
+                store.logger.debug("applied migration \(migration.name)")
+            }
         }
     }
 }

@@ -14,6 +14,25 @@ public struct SQLIdentityStore: IdentityStore {
 
     /// Seals secrets stored in plaintext by an earlier version, and checks that the key opens the sealed ones
     /// (a data directory given the wrong key file must not start and turn every key away). Returns how many it sealed.
+    /// Records, on first use, a value sealed with this node's key; afterwards throws `SecretBox.WrongKey` when the
+    /// key cannot open it (another node's key, or a lost key file replaced by a new one).
+    public func checkSecretKey() async throws {
+        try await store.write { [secrets] db in
+            if let sealed = try await db.raw("SELECT sealed FROM secret_key_check WHERE name = 'master'").first()?
+                .decode(column: "sealed", as: String.self) {
+                guard try secrets.open(sealed) == Self.keyCheckPlaintext else {
+                    throw SecretBox.WrongKey(description: "the key check does not match")
+                }
+            } else {
+                try await db.raw("""
+                    INSERT INTO secret_key_check (name, sealed) VALUES ('master', \(bind: try secrets.seal(Self.keyCheckPlaintext)))
+                    """).run()
+            }
+        }
+    }
+
+    static let keyCheckPlaintext = "cairn master key check"
+
     public func sealStoredSecrets() async throws -> Int {
         try await store.write { db in
             let rows = try await db.raw("SELECT access_key_id, secret, session_token FROM access_key").all()

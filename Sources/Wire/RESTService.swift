@@ -99,6 +99,8 @@ public enum ResponsePayload: Sendable {
     case bytes([UInt8])
     /// `length` bytes of a file from `offset`.
     case file(OpenFile, offset: Int64, length: Int64)
+    /// `length` bytes that `chunks` produces in order (nil after the last); read by one response, sequentially.
+    case stream(length: Int64, chunks: @Sendable () async throws -> [UInt8]?)
 }
 
 /// A REST response: status, headers, payload.

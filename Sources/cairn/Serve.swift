@@ -23,6 +23,9 @@ struct Serve: AsyncParsableCommand {
     var databaseURL: String?
     @Option(name: .customLong("database-pool-size"), help: "PostgreSQL connections this node may open (CAIRN_DATABASE_POOL_SIZE, default 10).")
     var databasePoolSize: Int?
+    @Option(name: .customLong("objects-dir"),
+            help: "Keep object bodies as files here (a directory several nodes may share) instead of in PostgreSQL, or instead of <data-dir>/objects with SQLite (CAIRN_OBJECTS_DIR).")
+    var objectsDir: String?
     @Option(name: .customLong("lease-seconds"),
             help: "Seconds an event delivery a node claimed stays its own; after that, if the node died, another delivers it (CAIRN_LEASE_SECONDS, default 30).")
     var leaseSeconds: Int?
@@ -93,6 +96,7 @@ struct Serve: AsyncParsableCommand {
             guard (2...1000).contains(size) else { throw ValidationError("--database-pool-size must be between 2 and 1000.") }
             c.databasePoolSize = size
         }
+        c.objectsDirectory = objectsDir ?? env["CAIRN_OBJECTS_DIR"].flatMap { $0.isEmpty ? nil : $0 }
         if let seconds = leaseSeconds ?? env["CAIRN_LEASE_SECONDS"].flatMap(Int.init) {
             guard (5...3600).contains(seconds) else { throw ValidationError("--lease-seconds must be between 5 and 3600.") }
             c.leaseSeconds = seconds

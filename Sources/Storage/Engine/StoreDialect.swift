@@ -23,15 +23,6 @@ public struct StoreDialect: Sendable {
         }
     }
 
-    /// Holds a lock named by `key` until the current transaction ends, so one node at a time does what follows.
-    /// SQLite has one writer already.
-    public func transactionLock(_ key: Int64) -> SQLQueryString? {
-        switch engine {
-        case .sqlite: nil
-        case .postgres: "SELECT pg_advisory_xact_lock(\(bind: key))"
-        }
-    }
-
     /// A migration statement, written in SQLite's types, in this engine's types.
     ///
     /// Migrations are written once: epoch milliseconds, sizes and counters are `INTEGER` (64-bit in SQLite, so

@@ -7,50 +7,52 @@ import Glibc
 import Darwin
 #endif
 
-/// Object bytes as files under `<data>/objects`. A blob's name is a random id, never derived from a key, so keys
-/// cannot name paths. Writes go to a temporary file that is fsynced and renamed into place; a blob is never
-/// changed after that, only deleted once no metadata refers to it.
-public struct BlobStore: Sendable {
+/// Object bytes as files under `<data>/objects` (or `--objects-dir`). A blob's name is a random id, never derived
+/// from a key, so keys cannot name paths. Writes go to a temporary file that is fsynced and renamed into place; a
+/// blob is never changed after that, only deleted once no metadata refers to it.
+public struct FileBlobs: Blobs {
     let root: String
     let temporary: String
+    /// Orphans younger than this are left alone: on a directory several nodes share, another node may be between
+    /// writing a blob and committing its object. Nil when the directory is this node's alone.
+    let orphanAge: Duration?
 
     /// The failures of the file system, with the OS error.
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public var description: String
     }
 
-    public init(directory: String) throws {
+    public init(directory: String, orphanAge: Duration? = nil) throws {
         root = directory + "/blobs"
         temporary = directory + "/tmp"
+        self.orphanAge = orphanAge
         let fm = FileManager.default
         try fm.createDirectory(atPath: temporary, withIntermediateDirectories: true)
         for i in 0..<256 {
             try fm.createDirectory(atPath: root + "/" + String(format: "%02x", i), withIntermediateDirectories: true)
         }
-        // Temporary files left by a crash mid-upload belong to no object.
-        for name in (try? fm.contentsOfDirectory(atPath: temporary)) ?? [] {
+        // Temporary files left by a crash mid-upload belong to no object (on a shared directory, only old ones).
+        for name in (try? fm.contentsOfDirectory(atPath: temporary)) ?? [] where Self.old(temporary + "/" + name, orphanAge) {
             try? fm.removeItem(atPath: temporary + "/" + name)
         }
     }
 
-    func path(_ blob: String) -> String { root + "/" + blob.prefix(2) + "/" + blob }
-
-    /// A new blob name: 32 lower-case hex characters.
-    static func newName() -> String {
-        Identifiers.uuid().replacingOccurrences(of: "-", with: "").lowercased()
+    static func old(_ path: String, _ age: Duration?) -> Bool {
+        guard let age else { return true }
+        guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date else { return false }
+        return Date().timeIntervalSince(modified) > Double(age.components.seconds)
     }
 
-    /// Streams chunks into a new blob and returns its name; `consume` sees every chunk before it is written
-    /// and may throw to abandon the write (nothing is left behind).
-    func write(_ next: () async throws -> [UInt8]?, consume: (inout [UInt8]) throws -> Void = { _ in }) async throws -> String {
-        let name = Self.newName()
+    func path(_ blob: String) -> String { root + "/" + blob.prefix(2) + "/" + blob }
+
+    public func write(_ next: () async throws -> [UInt8]?) async throws -> String {
+        let name = newBlobName()
         let tmp = temporary + "/" + name
         let fd = Glibc.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Failure(description: "cannot create \(tmp): errno \(errno)") }
         var closed = false
         do {
-            while var chunk = try await next() {
-                try consume(&chunk)
+            while let chunk = try await next() {
                 try Self.writeAll(fd, chunk)
             }
             guard fsync(fd) == 0 else { throw Failure(description: "fsync failed: errno \(errno)") }
@@ -64,12 +66,6 @@ public struct BlobStore: Sendable {
             unlink(tmp)
             throw error
         }
-    }
-
-    /// Writes bytes held in memory as a new blob.
-    func write(bytes: [UInt8]) async throws -> String {
-        var once: [UInt8]? = bytes
-        return try await write { defer { once = nil }; return once }
     }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
@@ -91,6 +87,15 @@ public struct BlobStore: Sendable {
         if fd >= 0 { fsync(fd); close(fd) }
     }
 
+    /// The open file stays readable even if the blob is deleted meanwhile.
+    public func payload(_ blob: String, offset: Int64, length: Int64) async throws -> ResponsePayload {
+        .file(try open(blob), offset: offset, length: length)
+    }
+
+    public func chunks(_ blob: String, offset: Int64, length: Int64) async throws -> () async throws -> [UInt8]? {
+        chunks(of: try open(blob), offset: offset, length: length)
+    }
+
     /// Opens a blob for reading. The open file stays readable even if the blob is deleted meanwhile.
     func open(_ blob: String) throws -> OpenFile {
         let fd = Glibc.open(path(blob), O_RDONLY | O_CLOEXEC)
@@ -98,8 +103,7 @@ public struct BlobStore: Sendable {
         return OpenFile(descriptor: fd)
     }
 
-    /// Reads a whole blob (small objects: manifests, digests).
-    func read(_ blob: String, limit: Int) throws -> [UInt8] {
+    public func read(_ blob: String, limit: Int) async throws -> [UInt8] {
         let file = try open(blob)
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -128,24 +132,15 @@ public struct BlobStore: Sendable {
         }
     }
 
-    /// The additional checksum of a whole blob, base64 (a copy that asks for another algorithm).
-    func checksum(_ blob: String, size: Int64, algorithm: ChecksumAlgorithm) async throws -> String {
-        let next = chunks(of: try open(blob), offset: 0, length: size)
-        var summer = Checksummer(algorithm)
-        while let chunk = try await next() { summer.update(chunk) }
-        return Data(summer.digest).base64EncodedString()
-    }
-
-    /// A new blob with the same bytes: a hard link (blobs never change), or a streamed copy where links fail.
-    func duplicate(_ blob: String, size: Int64) async throws -> String {
-        let name = Self.newName()
+    /// A hard link (blobs never change), or a streamed copy where links fail.
+    public func duplicate(_ blob: String, size: Int64) async throws -> String {
+        let name = newBlobName()
         if link(path(blob), path(name)) == 0 { return name }
         let file = try open(blob)
         return try await write(chunks(of: file, offset: 0, length: size))
     }
 
-    /// A new blob made of other blobs, in order (multipart completion).
-    func concatenate(_ parts: [(blob: String, size: Int64)]) async throws -> String {
+    public func concatenate(_ parts: [(blob: String, size: Int64)]) async throws -> String {
         var index = 0
         var current: (() async throws -> [UInt8]?)?
         var files: [OpenFile] = []
@@ -160,17 +155,20 @@ public struct BlobStore: Sendable {
         }
     }
 
-    /// Every blob on disk.
-    func allBlobs() -> [String] {
+    public func orphans(referenced: Set<String>) async throws -> [String] {
         var names: [String] = []
         for i in 0..<256 {
-            names += (try? FileManager.default.contentsOfDirectory(atPath: root + "/" + String(format: "%02x", i))) ?? []
+            let directory = root + "/" + String(format: "%02x", i)
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            where !referenced.contains(name) && Self.old(directory + "/" + name, orphanAge) {
+                names.append(name)
+            }
         }
         return names
     }
 
-    /// Deletes blobs no metadata refers to any more. Missing files are fine.
-    func delete(_ blobs: [String]) {
+    /// Missing files are fine.
+    public func delete(_ blobs: [String]) async {
         for blob in blobs { unlink(path(blob)) }
     }
 }
