@@ -53,7 +53,7 @@ extension BatchScheduler {
             $0.set([("container", BatchService.setting($0.detail["container"] ?? .object([]), [
                 ("logStreamName", .string("\(definitionName)/default/\(taskId)")),
             ]))])
-            $0.setInternal([("pid", .int(Int64(process.pid))),
+            $0.setInternal([("pid", .int(Int64(process.pid))), ("node", .string(nodeId)),
                             ("pidIdentity", LocalProcess.identity(of: process.pid).map(JSONValue.string))])
         }
         if moved == nil {
@@ -93,9 +93,16 @@ extension BatchScheduler {
         return !ended.isEmpty
     }
 
-    /// A job this server did not start is STARTING or RUNNING: the server restarted under it. Its process (if
-    /// still alive) is stopped and the attempt ends with a reason saying so.
+    /// A job this server did not start is STARTING or RUNNING: the server restarted under it, or (nodes sharing a
+    /// database) the node that ran it stopped and this one took the scheduler over. A process of this node (if
+    /// still alive) is stopped; another node's pid means nothing here. The attempt ends with a reason saying so.
     func orphaned(_ job: BatchJob) async throws {
+        let node = job.value("node")?.stringValue ?? nodeId
+        guard node == nodeId else {
+            try await finish(job, startedAt: job.detail["startedAt"]?.intValue ?? nowMs(), exitCode: nil,
+                             reason: "The Cairn node running this attempt (\(node)) stopped; its outcome is unknown.")
+            return
+        }
         if let pid = job.value("pid")?.intValue,
            !LocalProcess.killGroup(pid_t(pid), identity: job.value("pidIdentity")?.stringValue) {
             logger.info("job \(job.row.jobId)'s process \(pid) is gone (or the pid now belongs to another process): nothing to stop")
@@ -123,7 +130,7 @@ extension BatchScheduler {
             j.set([("attempts", .array(attempts)),
                    ("container", BatchService.setting(j.detail["container"] ?? .object([]),
                                                       [("exitCode", exitCode.map { .int(Int64($0)) }), ("reason", reason.map(JSONValue.string))]))])
-            j.setInternal([("pid", nil), ("pidIdentity", nil), ("terminate", nil)])
+            j.setInternal([("pid", nil), ("pidIdentity", nil), ("node", nil), ("terminate", nil)])
         }
         if succeeded {
             try await jobs.move(job, to: "SUCCEEDED", reason: statusReason) { record(&$0); $0.set([("stoppedAt", .int(now))]) }

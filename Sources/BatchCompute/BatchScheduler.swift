@@ -18,6 +18,8 @@ public final class BatchScheduler: Service, Sendable {
     /// How jobs run; nil when they do not run (`--batch-runner none`).
     let runner: LocalRunner?
     let tick: Duration
+    /// This node's name (`local` on a node of its own): an attempt records where its process runs.
+    let nodeId: String
     /// Processes this server started, by job id.
     let running = Mutex<[String: Running]>([:])
     /// The active jobs as last read, parsed, by job id: a pass re-reads only the jobs whose version changed, so
@@ -35,7 +37,8 @@ public final class BatchScheduler: Service, Sendable {
     static let tooLarge = "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - The job resource requirement (vCPU/memory/GPU) is higher than that can be met by the CE(s) attached to the job queue."
 
     public init(store: any BatchStore, jobs: BatchJobs, clock: any WallClock, logger: Logger, runner: LocalRunner?,
-                tick: Duration = .milliseconds(50)) {
+                tick: Duration = .milliseconds(50), nodeId: String = "local") {
+        self.nodeId = nodeId
         self.store = store
         self.jobs = jobs
         self.clock = clock

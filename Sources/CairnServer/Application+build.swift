@@ -147,7 +147,7 @@ func assemble(
     let batchJobs = BatchJobs(store: batchStore, events: BusBatchEvents(router: router), clock: clock)
     let batchScheduler = BatchScheduler(
         store: batchStore, jobs: batchJobs, clock: clock, logger: logger,
-        runner: try localRunner(configuration, logger: logger))
+        runner: try localRunner(configuration, logger: logger), nodeId: nodeId)
     let batch = BatchService(store: batchStore, jobs: batchJobs, clock: clock, wake: {
         batchScheduler.wake()
         coordinator.broadcast(ClusterSignal.wake(Singletons.batchScheduler))
