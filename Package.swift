@@ -187,6 +187,7 @@ let package = Package(
         .testTarget(name: "BatchOperationsTests", dependencies: ["BatchOperations", "Storage", "Wire", "CairnCore"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Wire", "CairnCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "QueuesTests", dependencies: ["Queues", "Storage"], swiftSettings: swiftSettings),
         .testTarget(name: "PoliciesTests", dependencies: ["Policies", "CairnCore"], swiftSettings: swiftSettings),
         .testTarget(name: "EventPatternsTests", dependencies: ["EventPatterns"], swiftSettings: swiftSettings),
         .testTarget(

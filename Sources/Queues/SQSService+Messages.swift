@@ -190,9 +190,10 @@ extension SQSService {
         while true {
             let generation = waiters.generation(q.queueId)
             let now = nowMs()
-            let result = try await store.receive(ReceiveRequest(
+            let request = ReceiveRequest(
                 queueId: q.queueId, fifo: q.fifo, maxMessages: maxMessages, now: now, visibilityMs: Int64(visibility) * 1000,
-                retentionMs: retentionMs, redrive: redrive))
+                retentionMs: retentionMs, redrive: redrive)
+            let result = try await store.receive(request, planner: ReceivePlanner(request))
             if result.redriven > 0, let dlq = redrive?.deadLetterQueueId { waiters.notify(dlq) }
             messages = result.received
             if !messages.isEmpty || wait == 0 || ContinuousClock.now >= deadline { break }

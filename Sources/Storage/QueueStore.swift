@@ -78,6 +78,25 @@ public struct QueueMessage: Sendable {
     public var receipt: String?
     public var groupId: String?
     public var dedupId: String?
+
+    public init(seq: Int64, messageId: String, body: String, messageAttributes: String? = nil, systemAttributes: String? = nil,
+                md5Body: String, md5Attributes: String? = nil, senderId: String, sentAt: Int64, receiveCount: Int = 0,
+                firstReceiveAt: Int64? = nil, receipt: String? = nil, groupId: String? = nil, dedupId: String? = nil) {
+        self.seq = seq
+        self.messageId = messageId
+        self.body = body
+        self.messageAttributes = messageAttributes
+        self.systemAttributes = systemAttributes
+        self.md5Body = md5Body
+        self.md5Attributes = md5Attributes
+        self.senderId = senderId
+        self.sentAt = sentAt
+        self.receiveCount = receiveCount
+        self.firstReceiveAt = firstReceiveAt
+        self.receipt = receipt
+        self.groupId = groupId
+        self.dedupId = dedupId
+    }
 }
 
 /// What a send did with one message.
@@ -122,6 +141,25 @@ public struct ReceiveRequest: Sendable {
     }
 }
 
+/// What a receive does with one message it read, as the Queues service's rules decide (`ReceivePlanning`).
+public enum ReceiveStep: Sendable, Equatable {
+    /// Hand the message out: invisible for the visibility timeout, with the receive's receipt.
+    case take(seq: Int64)
+    /// Delete it: it outlived the queue's retention period.
+    case drop(seq: Int64)
+    /// Move it to the dead-letter queue `queueId`, visible at once, with these system attributes.
+    case redrive(seq: Int64, queueId: Int64, systemAttributes: String?)
+}
+
+/// SQS's receive rules as a pure planner: given each page of visible messages (oldest first) and which of their
+/// FIFO groups have a message in flight, the steps to apply. The store applies a page's steps, in one transaction
+/// with every other page of the receive, and reads the next page until the planner is done.
+public protocol ReceivePlanning: Sendable {
+    mutating func plan(page: [QueueMessage], groupsInFlight: Set<String>) -> [ReceiveStep]
+    /// Whether the receive has taken all it may.
+    var isDone: Bool { get }
+}
+
 /// The outcome of ChangeMessageVisibility.
 public enum VisibilityChange: Sendable, Equatable { case changed, notInFlight, unknownReceipt }
 
@@ -130,6 +168,12 @@ public struct QueueCounts: Sendable, Equatable {
     public var visible: Int
     public var inFlight: Int
     public var delayed: Int
+
+    public init(visible: Int, inFlight: Int, delayed: Int) {
+        self.visible = visible
+        self.inFlight = inFlight
+        self.delayed = delayed
+    }
 }
 
 /// SQS queues and their messages. Every call's cost is independent of queue depth: receives read the
@@ -145,9 +189,10 @@ public protocol QueueStore: Sendable {
     func updateQueue(id: Int64, attributes: [String: String], tags: [String: String], modifiedAt: Int64) async throws
     func purge(id: Int64, at: Int64) async throws
     func send(queueId: Int64, messages: [NewQueueMessage], now: Int64, dedupWindowMs: Int64) async throws -> [SentMessage]
-    /// Takes up to `maxMessages` visible messages, makes them invisible for the visibility timeout and gives each
-    /// a new receipt; expired messages are dropped and over-received ones moved to the dead-letter queue.
-    func receive(_ request: ReceiveRequest) async throws -> (received: [QueueMessage], redriven: Int)
+    /// Reads visible messages from the oldest and applies `planner`'s steps, in one transaction: the taken messages
+    /// become invisible for the visibility timeout with a new receipt, expired ones are dropped and over-received
+    /// ones moved to the dead-letter queue.
+    func receive(_ request: ReceiveRequest, planner: some ReceivePlanning) async throws -> (received: [QueueMessage], redriven: Int)
     /// Deletes the message if `receipt` is its latest; true when the receipt named a message of this queue.
     func deleteMessage(queueId: Int64, seq: Int64, receipt: String) async throws -> Bool
     func changeVisibility(queueId: Int64, seq: Int64, receipt: String, visibleAt: Int64, now: Int64) async throws -> VisibilityChange

@@ -170,75 +170,65 @@ public struct SQLQueueStore: QueueStore {
             dedupId: try row.decode(column: "dedup_id", as: String?.self))
     }
 
-    public func receive(_ r: ReceiveRequest) async throws -> (received: [QueueMessage], redriven: Int) {
+    public func receive(_ r: ReceiveRequest, planner: some ReceivePlanning) async throws -> (received: [QueueMessage], redriven: Int) {
         try await store.write { db in
+            var planner = planner
             var received: [QueueMessage] = []
             var redriven = 0
-            var blockedGroups = Set<String>()
-            var takenGroups = Set<String>()
-            // Read from the low end of the visibility index, a page at a time, until enough are taken. In a standard
-            // queue every row read changes state (taken, dropped or redriven), so the next page starts fresh; FIFO
-            // queues skip blocked groups and so page by sequence.
-            var lastSeq = Int64.min
             let receipt = Self.newReceipt()
-            var marked = Set<Int64>()
-            func markReceived(_ taken: [QueueMessage], _ db: any SQLDatabase) async throws {
-                guard !taken.isEmpty else { return }
-                try await db.raw("""
-                    UPDATE sqs_message SET visible_at = \(bind: r.now + r.visibilityMs), receive_count = receive_count + 1,
-                    first_receive_at = COALESCE(first_receive_at, \(bind: r.now)), receipt = \(bind: receipt)
-                    WHERE seq IN (\(SQLList(taken.map { SQLBind($0.seq) })))
-                    """).run()
-            }
-            scan: while received.count < r.maxMessages {
+            // Read from the low end of the visibility index, a page at a time, until the planner is done. In a
+            // standard queue every message read changes state (taken, dropped or redriven), so the next page starts
+            // fresh; FIFO queues skip blocked groups and so page by sequence.
+            var lastSeq = Int64.min
+            while !planner.isDone {
                 let cursor: SQLQueryString = r.fifo ? "AND seq > \(bind: lastSeq) ORDER BY seq" : "ORDER BY visible_at, seq"
                 let page = try await db.raw("""
                     SELECT * FROM sqs_message WHERE queue_id = \(bind: r.queueId) AND visible_at <= \(bind: r.now)
                     \(cursor) LIMIT \(bind: max(16, r.maxMessages * 2))
                     """).all().map(Self.decodeMessage)
-                if page.isEmpty { break }
-                for var m in page {
-                    lastSeq = m.seq
-                    if m.sentAt < r.now - r.retentionMs {
-                        try await db.raw("DELETE FROM sqs_message WHERE seq = \(bind: m.seq)").run()
-                        continue
-                    }
-                    if let rule = r.redrive, m.receiveCount >= rule.maxReceiveCount {
-                        var system = m.systemAttributes.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any] ?? [:]
-                        system["DeadLetterQueueSourceArn"] = ["DataType": "String", "StringValue": rule.sourceArn]
-                        let systemText = (try? JSONSerialization.data(withJSONObject: system, options: [.sortedKeys]))
-                            .map { String(decoding: $0, as: UTF8.self) }
+                guard let last = page.last else { break }
+                lastSeq = last.seq
+                var inFlight = Set<String>()
+                let groups = Set(page.compactMap(\.groupId))
+                if r.fifo, !groups.isEmpty {
+                    // A group with a message in flight hands out nothing until that message is done.
+                    inFlight = Set(try await db.raw("""
+                        SELECT DISTINCT group_id FROM sqs_message WHERE queue_id = \(bind: r.queueId)
+                        AND group_id IN (\(SQLList(groups.map { SQLBind($0) }))) AND visible_at > \(bind: r.now) AND receive_count > 0
+                        """).all().map { try $0.decode(column: "group_id", as: String.self) })
+                }
+                var taken: [Int64] = []
+                for step in planner.plan(page: page, groupsInFlight: inFlight) {
+                    switch step {
+                    case .take(let seq):
+                        taken.append(seq)
+                    case .drop(let seq):
+                        try await db.raw("DELETE FROM sqs_message WHERE seq = \(bind: seq)").run()
+                    case .redrive(let seq, let queueId, let systemAttributes):
                         try await db.raw("""
-                            UPDATE sqs_message SET queue_id = \(bind: rule.deadLetterQueueId), visible_at = \(bind: r.now),
-                            receipt = NULL, system_attributes = \(bind: systemText) WHERE seq = \(bind: m.seq)
+                            UPDATE sqs_message SET queue_id = \(bind: queueId), visible_at = \(bind: r.now),
+                            receipt = NULL, system_attributes = \(bind: systemAttributes) WHERE seq = \(bind: seq)
                             """).run()
                         redriven += 1
-                        continue
                     }
-                    if r.fifo, let group = m.groupId {
-                        if blockedGroups.contains(group) { continue }
-                        if !takenGroups.contains(group) {
-                            // A group with a message in flight hands out nothing until that message is done.
-                            let inFlight = try await db.raw("""
-                                SELECT 1 AS x FROM sqs_message WHERE queue_id = \(bind: r.queueId) AND group_id = \(bind: group)
-                                AND visible_at > \(bind: r.now) AND receive_count > 0 LIMIT 1
-                                """).first()
-                            if inFlight != nil { blockedGroups.insert(group); continue }
-                            takenGroups.insert(group)
-                        }
-                    }
+                }
+                guard !taken.isEmpty else { continue }
+                // Taken messages are invisible before the next page is read, so a page never returns them again.
+                try await db.raw("""
+                    UPDATE sqs_message SET visible_at = \(bind: r.now + r.visibilityMs), receive_count = receive_count + 1,
+                    first_receive_at = COALESCE(first_receive_at, \(bind: r.now)), receipt = \(bind: receipt)
+                    WHERE seq IN (\(SQLList(taken.map { SQLBind($0) })))
+                    """).run()
+                let bySeq = Dictionary(uniqueKeysWithValues: page.map { ($0.seq, $0) })
+                for seq in taken {
                     // One receipt per receive call: handles still differ, as each carries the message's seq.
+                    guard var m = bySeq[seq] else { continue }
                     m.receiveCount += 1
                     m.firstReceiveAt = m.firstReceiveAt ?? r.now
                     m.receipt = receipt
                     received.append(m)
-                    if received.count == r.maxMessages { break scan }
                 }
-                // Taken messages are invisible before the next page is read, so a page never returns them again.
-                try await markReceived(received.filter { !marked.contains($0.seq) }, db)
-                for m in received { marked.insert(m.seq) }
             }
-            try await markReceived(received.filter { !marked.contains($0.seq) }, db)
             return (received, redriven)
         }
     }

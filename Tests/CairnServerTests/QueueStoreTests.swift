@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Queues
 @testable import Storage
 
 /// The queue store contract, run against every engine (SQLite and PostgreSQL).
@@ -16,8 +17,9 @@ struct QueueStoreTests {
 
     static func receive(_ queues: SQLQueueStore, _ q: QueueRecord, max: Int = 10, now: Int64, visibility: Int64 = 30_000,
                         redrive: RedriveRule? = nil) async throws -> [QueueMessage] {
-        try await queues.receive(ReceiveRequest(queueId: q.queueId, fifo: q.fifo, maxMessages: max, now: now,
-                                                visibilityMs: visibility, retentionMs: 345_600_000, redrive: redrive)).received
+        let request = ReceiveRequest(queueId: q.queueId, fifo: q.fifo, maxMessages: max, now: now,
+                                     visibilityMs: visibility, retentionMs: 345_600_000, redrive: redrive)
+        return try await queues.receive(request, planner: ReceivePlanner(request)).received
     }
 
     @Test(arguments: TestEngine.allCases)
