@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import NIOCore
 import NIOPosix
 import PostgresKit
 import Synchronization
@@ -46,7 +45,17 @@ final class PostgresCoordinator: NodeCoordinator {
     func run(receive: @escaping @Sendable (String) async -> Void) async throws {
         let connection = try await PostgresConnection.connect(
             on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: 0, logger: logger)
-        defer { let _: EventLoopFuture<Void> = connection.close() }
+        do {
+            try await coordinate(over: connection, receive: receive)
+        } catch {
+            // Closed before it goes: PostgresNIO requires it, and the server then releases the locks at once.
+            try? await connection.close()
+            throw error
+        }
+        try? await connection.close()
+    }
+
+    private func coordinate(over connection: PostgresConnection, receive: @escaping @Sendable (String) async -> Void) async throws {
         let me = nodeId
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
