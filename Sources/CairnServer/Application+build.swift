@@ -93,7 +93,8 @@ func assemble(
     if shared { logger.info("node \(nodeId) on a shared PostgreSQL database") }
 
     let directory = CredentialDirectory(store: identities, defaultAccountId: configuration.accountId,
-                                        acceptAnyCredentials: configuration.acceptAnyCredentials)
+                                        acceptAnyCredentials: configuration.acceptAnyCredentials,
+                                        broadcast: { coordinator.broadcast(ClusterSignal.credential($0)) })
     let recorder = AuditRecorder(store: events, logger: logger)
     let queues = SQLQueueStore(store: store)
     let waiters = QueueWaiters(broadcast: { coordinator.broadcast(ClusterSignal.queue($0)) })
@@ -184,6 +185,7 @@ func assemble(
                 guard parts.count == 2 else { return }
                 switch parts[0] {
                 case "sqs": if let id = Int64(parts[1]) { waiters.notifyHere(id) }
+                case "credential": directory.invalidateHere(accessKeyId: parts[1])
                 case "events": await router.peerChanged(parts[1])
                 case "wake":
                     switch parts[1] {

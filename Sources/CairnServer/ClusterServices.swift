@@ -36,6 +36,7 @@ struct Singleton: Service {
 /// The signals nodes send each other: a kind, a space, then what it is about.
 enum ClusterSignal {
     static func queue(_ id: Int64) -> String { "sqs \(id)" }
+    static func credential(_ accessKeyId: String) -> String { "credential " + accessKeyId }
     static func routing(_ change: String) -> String { "events " + change }
     static func wake(_ singleton: String) -> String { "wake " + singleton }
 }

@@ -21,9 +21,13 @@ public final class CredentialDirectory: Sendable {
     let acceptAnyCredentials: Bool
     let cacheTTL: TimeInterval
     private let cache = Mutex<[String: (ResolvedCredential, Date)]>([:])
+    /// Tells the other nodes sharing the database to forget a key (their `invalidateHere`).
+    private let broadcast: @Sendable (String) -> Void
 
-    public init(store: any IdentityStore, defaultAccountId: String, acceptAnyCredentials: Bool, cacheTTL: TimeInterval = 5) {
+    public init(store: any IdentityStore, defaultAccountId: String, acceptAnyCredentials: Bool, cacheTTL: TimeInterval = 5,
+                broadcast: @escaping @Sendable (String) -> Void = { _ in }) {
         self.store = store
+        self.broadcast = broadcast
         self.defaultAccountId = defaultAccountId
         self.acceptAnyCredentials = acceptAnyCredentials
         self.cacheTTL = cacheTTL
@@ -44,8 +48,14 @@ public final class CredentialDirectory: Sendable {
         return resolved
     }
 
-    /// Forgets a key at once (after DeleteAccessKey or DeleteUser).
+    /// Forgets a key at once (after DeleteAccessKey or DeleteUser), on this node and the others.
     public func invalidate(accessKeyId: String) {
+        invalidateHere(accessKeyId: accessKeyId)
+        broadcast(accessKeyId)
+    }
+
+    /// Forgets a key on this node (another node changed it).
+    public func invalidateHere(accessKeyId: String) {
         _ = cache.withLock { $0.removeValue(forKey: accessKeyId) }
     }
 
