@@ -1,0 +1,88 @@
+extension Migrations {
+    /// EventBridge buses, rules, targets, API destinations and the delivery outbox (`SQLEventBusStore`).
+    static let eventBus: [Migration] = [
+        Migration(name: "0004_event_bus", statements: [
+            """
+            CREATE TABLE event_bus (
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                name TEXT NOT NULL,
+                description TEXT,
+                policy TEXT,
+                tags TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                modified_at INTEGER NOT NULL,
+                PRIMARY KEY (account_id, region, name)
+            )
+            """,
+            """
+            CREATE TABLE event_rule (
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                bus_name TEXT NOT NULL,
+                name TEXT NOT NULL,
+                event_pattern TEXT,
+                schedule_expression TEXT,
+                state TEXT NOT NULL,
+                description TEXT,
+                role_arn TEXT,
+                tags TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (account_id, region, bus_name, name)
+            )
+            """,
+            """
+            CREATE TABLE event_target (
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                bus_name TEXT NOT NULL,
+                rule_name TEXT NOT NULL,
+                target_id TEXT NOT NULL,
+                arn TEXT NOT NULL,
+                definition TEXT NOT NULL,
+                PRIMARY KEY (account_id, region, bus_name, rule_name, target_id)
+            )
+            """,
+            "CREATE INDEX event_target_by_arn ON event_target (account_id, region, arn)",
+            """
+            CREATE TABLE event_delivery (
+                delivery_id INTEGER PRIMARY KEY AUTOINCREMENT,
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                rule_arn TEXT NOT NULL,
+                target_id TEXT NOT NULL,
+                target TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                event_id TEXT NOT NULL,
+                event_time INTEGER NOT NULL,
+                attempts INTEGER NOT NULL,
+                next_attempt_at INTEGER NOT NULL,
+                leased INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT
+            )
+            """,
+            "CREATE INDEX event_delivery_due ON event_delivery (next_attempt_at, delivery_id)",
+        ]),
+        Migration(name: "0006_api_destinations", statements: [
+            """
+            CREATE TABLE event_api_resource (
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                name TEXT NOT NULL,
+                arn TEXT NOT NULL UNIQUE,
+                definition TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                modified_at INTEGER NOT NULL,
+                PRIMARY KEY (account_id, region, kind, name)
+            )
+            """,
+        ]),
+        Migration(name: "0015_delivery_lease_owner", statements: [
+            // The node whose lease a delivery is under (nodes sharing a database release only their own at start).
+            // Leases taken before this column existed belong to the one node there was.
+            "ALTER TABLE event_delivery ADD COLUMN lease_owner TEXT",
+            "UPDATE event_delivery SET lease_owner = 'local' WHERE leased = 1",
+        ]),
+    ]
+}
