@@ -69,7 +69,8 @@ final class PostgresCoordinator: NodeCoordinator {
             }
             group.addTask { [outgoing] in
                 for await signal in outgoing {
-                    _ = try await connection.query("SELECT pg_notify(\(Self.channel), \(me + " " + signal))", logger: self.logger)
+                    let rows = try await connection.query("SELECT pg_notify(\(Self.channel), \(me + " " + signal))", logger: self.logger)
+                    for try await _ in rows {}
                 }
             }
             group.addTask {
@@ -84,7 +85,9 @@ final class PostgresCoordinator: NodeCoordinator {
                         }
                     }
                     // A query each round also proves the session (and so the locks) is still there.
-                    if wanted.isEmpty { _ = try await connection.query("SELECT 1", logger: self.logger) }
+                    if wanted.isEmpty {
+                        for try await _ in try await connection.query("SELECT 1", logger: self.logger) {}
+                    }
                     try await Task.sleep(for: Self.poll)
                 }
             }
