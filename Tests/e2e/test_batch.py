@@ -8,6 +8,7 @@ Each test builds its own compute environment and queue (unique names), so capaci
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import tempfile
@@ -300,6 +301,21 @@ def test_job_succeeds_with_batch_environment_and_ref_parameters(srv, batch):
     other = wait_status(batch, submit(batch, q, jd))
     assert other["status"] == "SUCCEEDED"
     assert "greeting=default-greeting" in logs(srv, other["jobId"])
+
+
+def test_a_job_inherits_no_file_descriptor_of_cairns(srv, batch):
+    # Only stdin, stdout and stderr reach the job: an inherited socket would let it talk over Cairn's client or
+    # database connections (and keep a dead node's PostgreSQL session, with its singleton locks, alive), an
+    # inherited file would give it Cairn's database. The job lists what the shell it runs in holds open.
+    q, _ = make_queue(batch)
+    jd = make_definition(batch)
+    job = wait_status(batch, submit(batch, q, jd, ["ls", "-l", "/proc/self/fd"]))
+    assert job["status"] == "SUCCEEDED", job
+    # "lrwx------ 1 nobody nogroup 64 <date> 3 -> /proc/1234/fd": ls holds its own fd directory open as it reads it.
+    open_fds = {int(left.split()[-1]): target for left, target in
+                (line.split(" -> ", 1) for line in logs(srv, job["jobId"]).splitlines() if " -> " in line)}
+    inherited = {fd: target for fd, target in open_fds.items() if not re.fullmatch(r"/proc/\d+/fd", target)}
+    assert sorted(inherited) == [0, 1, 2], open_fds
 
 
 def test_job_fails_with_its_exit_code(srv, batch):
