@@ -20,7 +20,8 @@ struct BatchJob: Sendable {
         detail = BatchService.setting(document, [("tags", tags)])
     }
 
-    var status: String { row.status }
+    /// The stored status; nil only for a spelling Cairn never writes.
+    var status: BatchJobStatus? { row.jobStatus }
     var bookkeeping: JSONValue { detail["_cairn"] ?? .object([]) }
     func value(_ key: String) -> JSONValue? { bookkeeping[key] }
 
@@ -38,6 +39,11 @@ struct BatchJob: Sendable {
     var arn: String { detail["jobArn"]?.stringValue ?? "" }
 }
 
+extension BatchJobRow {
+    /// The stored status (a String column) as a `BatchJobStatus`; nil only for a spelling Cairn never writes.
+    var jobStatus: BatchJobStatus? { BatchJobStatus(rawValue: status) }
+}
+
 /// Moves jobs between statuses — from the API and from the scheduler — and sends AWS's "Batch Job State Change"
 /// event for every status after SUBMITTED.
 public struct BatchJobs: Sendable {
@@ -53,15 +59,17 @@ public struct BatchJobs: Sendable {
 
     func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded()) }
 
-    /// Moves the job if it is still in the status the caller saw; returns the moved job or nil.
+    /// Moves the job if `BatchJobStatus.canMove(to:)` allows it and the job is still in the status the caller saw;
+    /// returns the moved job, or nil (nothing written).
     @discardableResult
-    func move(_ job: BatchJob, to status: String, reason: String? = nil,
+    func move(_ job: BatchJob, to status: BatchJobStatus, reason: String? = nil,
               change: (inout BatchJob) -> Void = { _ in }) async throws -> BatchJob? {
+        guard job.status?.canMove(to: status) == true else { return nil }
         var moved = job
-        moved.set([("status", .string(status))])
+        moved.set([("status", .string(status.rawValue))])
         if let reason { moved.set([("statusReason", .string(reason))]) }
         change(&moved)
-        moved.row.status = status
+        moved.row.status = status.rawValue
         moved.row.updatedAt = nowMs()
         moved.row.document = moved.detail.jsonString()
         guard try await store.updateJob(moved.row, ifStatus: job.row.status) else { return nil }

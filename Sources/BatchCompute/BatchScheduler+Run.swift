@@ -6,7 +6,7 @@ extension BatchScheduler {
     /// RUNNABLE → STARTING → RUNNING: the command runs as a local process with Batch's environment variables.
     func start(_ job: BatchJob, environment ce: Environment, queueName: String, runner: LocalRunner) async throws {
         let attempt = Int64((job.detail["attempts"]?.arrayValue?.count ?? 0) + 1)
-        guard let starting = try await jobs.move(job, to: "STARTING", change: {
+        guard let starting = try await jobs.move(job, to: .starting, change: {
             $0.set([("statusReason", nil)])
             $0.setInternal([("ce", .string(ce.arn))])
         }) else { return }
@@ -48,7 +48,7 @@ extension BatchScheduler {
         let run = Running(process: process, startedAt: now, deadline: timeout.map { now + $0 * 1000 })
         running.withLock { $0[job.row.jobId] = run }
         let definitionName = job.value("definitionName")?.stringValue ?? "job"
-        let moved = try await jobs.move(starting, to: "RUNNING") {
+        let moved = try await jobs.move(starting, to: .running) {
             if $0.detail["startedAt"] == nil { $0.set([("startedAt", .int(now))]) }
             $0.set([("container", BatchService.setting($0.detail["container"] ?? .object([]), [
                 ("logStreamName", .string("\(definitionName)/default/\(taskId)")),
@@ -133,7 +133,7 @@ extension BatchScheduler {
             j.setInternal([("pid", nil), ("pidIdentity", nil), ("node", nil), ("terminate", nil)])
         }
         if succeeded {
-            try await jobs.move(job, to: "SUCCEEDED", reason: statusReason) { record(&$0); $0.set([("stoppedAt", .int(now))]) }
+            try await jobs.move(job, to: .succeeded, reason: statusReason) { record(&$0); $0.set([("stoppedAt", .int(now))]) }
             return
         }
         let maxAttempts = job.detail["retryStrategy"]?["attempts"]?.intValue ?? 1
@@ -141,10 +141,10 @@ extension BatchScheduler {
         if !terminated, Int64(attempts.count) < maxAttempts,
            Self.shouldRetry(job.detail["retryStrategy"]?["evaluateOnExit"]?.arrayValue ?? [], exitCode: exitCode, reason: reason,
                             statusReason: statusReason) {
-            try await jobs.move(job, to: "RUNNABLE") { record(&$0) }
+            try await jobs.move(job, to: .runnable) { record(&$0) }
             return
         }
-        try await jobs.move(job, to: "FAILED", reason: statusReason) { record(&$0); $0.set([("stoppedAt", .int(now))]) }
+        try await jobs.move(job, to: .failed, reason: statusReason) { record(&$0); $0.set([("stoppedAt", .int(now))]) }
     }
 
     /// evaluateOnExit: the first condition whose patterns all match decides; with none matching, the job retries.

@@ -74,12 +74,11 @@ public final class BatchScheduler: Service, Sendable {
         var runnable: [BatchJob] = []
         var waiting: [BatchJob] = []
         for job in active {
-            let row = job.row
-            switch row.status {
-            case "SUBMITTED", "PENDING": waiting.append(job)
-            case "RUNNABLE": runnable.append(job)
-            case "STARTING", "RUNNING":
-                if running.withLock({ $0[row.jobId] }) == nil { try await orphaned(job) }
+            switch job.status {
+            case .submitted, .pending: waiting.append(job)
+            case .runnable: runnable.append(job)
+            case .starting, .running:
+                if running.withLock({ $0[job.row.jobId] }) == nil { try await orphaned(job) }
             default: break
             }
         }
@@ -145,7 +144,7 @@ public final class BatchScheduler: Service, Sendable {
             }
         }
         parsed.withLock { $0 = current }
-        return versions.compactMap { current[$0.jobId] }.filter { $0.status != "SUCCEEDED" && $0.status != "FAILED" }
+        return versions.compactMap { current[$0.jobId] }.filter { $0.status?.isFinal != true }
     }
 
     // MARK: Dependencies and array parents
@@ -154,35 +153,35 @@ public final class BatchScheduler: Service, Sendable {
         let deps = (job.detail["dependsOn"]?.arrayValue ?? []).compactMap { $0["jobId"]?.stringValue }
         var unmet = false
         for id in deps {
-            let status: String?
-            if let a = active[id] { status = a.status } else { status = try await store.job(id: id)?.status }
+            let status: BatchJobStatus?
+            if let a = active[id] { status = a.jobStatus } else { status = try await store.job(id: id)?.jobStatus }
             switch status {
-            case "SUCCEEDED": continue
-            case "FAILED", nil:
-                try await jobs.move(job, to: "FAILED", reason: "Dependent Job failed") { $0.set([("stoppedAt", .int(self.nowMs()))]) }
+            case .succeeded: continue
+            case .failed, nil:
+                try await jobs.move(job, to: .failed, reason: "Dependent Job failed") { $0.set([("stoppedAt", .int(self.nowMs()))]) }
                 return
             default: unmet = true
             }
         }
         if unmet {
-            if job.status == "SUBMITTED" { try await jobs.move(job, to: "PENDING") }
+            if job.status == .submitted { try await jobs.move(job, to: .pending) }
         } else {
-            try await jobs.move(job, to: "RUNNABLE")
+            try await jobs.move(job, to: .runnable)
         }
     }
 
     /// `busy`: a child of this parent is still active (known from the pass's active jobs), so it stays PENDING.
     func advanceParent(_ job: BatchJob, busy: Bool) async throws {
-        if job.status == "SUBMITTED" {
-            try await jobs.move(job, to: "PENDING")
+        if job.status == .submitted {
+            try await jobs.move(job, to: .pending)
             return
         }
         guard !busy else { return }
         let children = try await store.children(parentId: job.row.jobId)
-        guard !children.isEmpty, children.allSatisfy({ $0.status == "SUCCEEDED" || $0.status == "FAILED" }) else { return }
-        let failed = children.contains { $0.status == "FAILED" }
+        guard !children.isEmpty, children.allSatisfy({ $0.jobStatus?.isFinal == true }) else { return }
+        let failed = children.contains { $0.jobStatus == .failed }
         let now = nowMs()
-        try await jobs.move(job, to: failed ? "FAILED" : "SUCCEEDED",
+        try await jobs.move(job, to: failed ? .failed : .succeeded,
                             reason: failed ? "Array Child Job failed" : "All child jobs succeeded") {
             $0.set([("startedAt", .int(children.compactMap { BatchJob($0).detail["startedAt"]?.intValue }.min() ?? now)),
                     ("stoppedAt", .int(now))])
@@ -225,7 +224,7 @@ public final class BatchScheduler: Service, Sendable {
             let capacity = doc["type"]?.stringValue == "MANAGED"
                 ? Double(doc["computeResources"]?["maxvCpus"]?.intValue ?? 0)
                 : Double(doc["unmanagedvCpus"]?.intValue ?? Int64(ProcessInfo.processInfo.activeProcessorCount))
-            let used = active.filter { ["STARTING", "RUNNING"].contains($0.status) }
+            let used = active.filter { $0.status == .starting || $0.status == .running }
                 .filter { $0.value("ce")?.stringValue == arn }
                 .reduce(0.0) { $0 + ($1.value("vcpus")?.doubleValue ?? 1) }
             let e = Environment(arn: arn, name: row.name, capacity: capacity, used: used,

@@ -22,12 +22,12 @@ extension BatchService {
         var current = row
         for _ in 0..<5 {
             let job = BatchJob(current)
-            switch current.status {
-            case "SUBMITTED", "PENDING", "RUNNABLE":
-                if try await jobs.move(job, to: "FAILED", reason: reason, change: {
+            switch job.status {
+            case .submitted, .pending, .runnable:
+                if try await jobs.move(job, to: .failed, reason: reason, change: {
                     $0.set([(terminate ? "isTerminated" : "isCancelled", .bool(true)), ("stoppedAt", .int(self.nowMs()))])
                 }) != nil { return }
-            case "STARTING", "RUNNING":
+            case .starting, .running:
                 guard terminate else { return }
                 var marked = job
                 marked.setInternal([("terminate", .string(reason))])

@@ -222,7 +222,7 @@ extension BatchService {
             throw Self.client("Job queue \(row.name) must be DISABLED before it is deleted.")
         }
         let unfinished = try await store.jobs(accountId: context.accountId, region: context.region, queueArn: row.arn, parentId: nil)
-            .filter { $0.status != "SUCCEEDED" && $0.status != "FAILED" }
+            .filter { $0.jobStatus?.isFinal != true }
         guard unfinished.isEmpty else {
             throw Self.client("Job queue \(row.name) still has \(unfinished.count) unfinished jobs; cancel or terminate them first.")
         }

@@ -4,8 +4,6 @@ import Storage
 import Wire
 
 extension BatchService {
-    static let finished: Set<String> = ["SUCCEEDED", "FAILED"]
-
     /// Merges environment variables by name, later ones winning.
     static func mergeNamed(_ base: [JSONValue], _ overrides: [JSONValue], key: String) -> [JSONValue] {
         var out = base
@@ -105,6 +103,7 @@ extension BatchService {
         }
 
         let now = nowMs()
+        let submitted = BatchJobStatus.submitted.rawValue
         let jobId = Identifiers.uuid().lowercased()
         // Tags are stored beside the document (`BatchJob` puts them back in).
         let tagsColumn = JSONValue.object(try Self.stringMap(body["tags"])).jsonString()
@@ -112,7 +111,7 @@ extension BatchService {
         func detail(id: String, index: Int64?, deps: [JSONValue]) -> JSONValue {
             .compact([
                 ("jobArn", .string(Self.arn("job", id, context))), ("jobName", .string(name)), ("jobId", .string(id)),
-                ("jobQueue", .string(queue.arn)), ("status", "SUBMITTED"), ("attempts", []), ("createdAt", .int(now)),
+                ("jobQueue", .string(queue.arn)), ("status", .string(submitted)), ("attempts", []), ("createdAt", .int(now)),
                 ("dependsOn", .array(deps)), ("jobDefinition", .string(definitionRow.arn)), ("parameters", .object(parameters)),
                 ("container", container), ("retryStrategy", retry), ("timeout", timeout),
                 ("arrayProperties", size.map { s in index.map { ["index": .int($0)] } ?? ["size": .int(s)] }),
@@ -123,7 +122,7 @@ extension BatchService {
             ])
         }
         var rows = [BatchJobRow(jobId: jobId, accountId: context.accountId, region: context.region, queueArn: queue.arn,
-                                parentId: nil, status: "SUBMITTED", jobName: name,
+                                parentId: nil, status: submitted, jobName: name,
                                 document: detail(id: jobId, index: nil, deps: dependsOn).jsonString(),
                                 tags: tagsColumn, createdAt: now, updatedAt: now)]
         if let size {
@@ -141,7 +140,7 @@ extension BatchService {
                 }
                 let childId = "\(jobId):\(i)"
                 rows.append(BatchJobRow(jobId: childId, accountId: context.accountId, region: context.region, queueArn: queue.arn,
-                                        parentId: jobId, status: "SUBMITTED", jobName: name,
+                                        parentId: jobId, status: submitted, jobName: name,
                                         document: detail(id: childId, index: i, deps: childDeps).jsonString(), tags: tagsColumn,
                                         createdAt: now, updatedAt: now))
             }
@@ -157,9 +156,8 @@ extension BatchService {
         guard job.value("isArrayParent")?.boolValue == true else { return job.publicDetail }
         var counts: [String: Int64] = [:]
         for child in try await store.children(parentId: row.jobId) { counts[child.status, default: 0] += 1 }
-        let summary: JSONValue = .object(["STARTING", "FAILED", "RUNNING", "SUCCEEDED", "RUNNABLE", "SUBMITTED", "PENDING"].map {
-            ($0, .int(counts[$0] ?? 0))
-        })
+        let order: [BatchJobStatus] = [.starting, .failed, .running, .succeeded, .runnable, .submitted, .pending]
+        let summary: JSONValue = .object(order.map { ($0.rawValue, .int(counts[$0.rawValue] ?? 0)) })
         var d = job
         d.set([("arrayProperties", ["statusSummary": summary, "size": job.detail["arrayProperties"]?["size"] ?? .null])])
         return d.publicDetail
@@ -193,11 +191,11 @@ extension BatchService {
         var rows = try await store.jobs(accountId: context.accountId, region: context.region, queueArn: queueArn, parentId: arrayId)
         let filters = body["filters"]?.arrayValue ?? []
         if filters.isEmpty {
-            let status = body["jobStatus"]?.stringValue ?? "RUNNING"
-            guard ["SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED"].contains(status) else {
-                throw Self.client("jobStatus \(status) is not a job status.")
+            let requested = body["jobStatus"]?.stringValue ?? BatchJobStatus.running.rawValue
+            guard let status = BatchJobStatus(rawValue: requested) else {
+                throw Self.client("jobStatus \(requested) is not a job status.")
             }
-            rows = rows.filter { $0.status == status }
+            rows = rows.filter { $0.jobStatus == status }
         } else {
             for f in filters {
                 let values = f["values"]?.arrayValue?.compactMap(\.stringValue) ?? []
