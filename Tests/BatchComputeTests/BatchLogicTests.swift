@@ -151,7 +151,7 @@ struct BatchRetryTests {
             // The job runs as that user, in its own directory, and cannot read a file only Cairn's user may.
             let dir = try runner.makeWorkDirectory(jobId: "job", attempt: 1)
             let secret = data + "/secret"
-            FileManager.default.createFile(atPath: secret, contents: Data("x".utf8), attributes: [.posixPermissions: 0o600])
+            #expect(FileManager.default.createFile(atPath: secret, contents: Data("x".utf8), attributes: [.posixPermissions: 0o600]))
             let p = try LocalProcess.spawn(command: ["sh", "-c", "id -u; cat \(secret) || echo denied"], environment: ["PATH": "/usr/bin:/bin"],
                                            directory: dir, stdout: data + "/out", stderr: data + "/err", runAs: user)
             var ended: (exitCode: Int32, signal: Int32?)?
