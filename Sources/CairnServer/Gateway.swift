@@ -7,6 +7,7 @@ import Identity
 import Logging
 import NIOCore
 import Prometheus
+import Storage
 import Wire
 
 /// The one responder on the one port: identifies the service and operation, authenticates, runs the
@@ -239,6 +240,9 @@ public struct Gateway: HTTPResponder {
             case let e as Wire.RequestBody.BodyTooLarge:
                 failure = OperationFailure(AWSError(code: "MaxMessageLengthExceeded", status: 400,
                                                     message: "Your request was too big (more than \(e.limit) bytes)."))
+            case let e as StoreError where e.isInvalidInput:
+                // A value the database refuses to store (PostgreSQL's limits): the caller's to fix, nothing was written.
+                failure = OperationFailure(Self.invalidInput(descriptor.wireProtocol, e.message))
             default:
                 logger.error("\(descriptor.signingName):\(operation) failed: \(error)", metadata: ["request-id": "\(call.requestId)"])
                 failure = OperationFailure(.internalFailure(requestId: call.requestId))
@@ -318,6 +322,30 @@ public struct Gateway: HTTPResponder {
         return nil
     }
 
+    /// Whether any string of a JSON input (member names too) holds U+0000, which no AWS string parameter accepts
+    /// and PostgreSQL's text cannot store.
+    static func holdsNUL(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string(let s): s.utf8.contains(0)
+        case .array(let items): items.contains(where: holdsNUL)
+        case .object(let members): members.contains { $0.0.utf8.contains(0) || holdsNUL($0.1) }
+        default: false
+        }
+    }
+
+    static func nulRefused(_ wireProtocol: AWSProtocol) -> AWSError {
+        invalidInput(wireProtocol, "A request parameter contains the character U+0000, which is not allowed.")
+    }
+
+    /// The protocol's generic bad-parameter error.
+    static func invalidInput(_ wireProtocol: AWSProtocol, _ message: String) -> AWSError {
+        switch wireProtocol {
+        case .json, .restJSON: AWSError(code: "ValidationException", status: 400, message: message)
+        case .query: AWSError(code: "InvalidParameterValue", status: 400, message: message)
+        case .restXML: AWSError(code: "InvalidArgument", status: 400, message: message)
+        }
+    }
+
     static func tooLarge(_ max: Int) -> AWSError {
         AWSError(code: "RequestEntityTooLarge", status: 413, message: "The request body exceeds the maximum of \(max) bytes.")
     }
@@ -369,6 +397,7 @@ public struct Gateway: HTTPResponder {
                 guard case .object = value else {
                     return .failure(.serialization("The request body must be a JSON object."))
                 }
+                if Self.holdsNUL(value) { return .failure(Self.nulRefused(wireProtocol)) }
                 return .success((op, .json(value)))
             } catch {
                 return .failure(.serialization("The request body is not valid JSON: \(error.description)"))
@@ -379,6 +408,9 @@ public struct Gateway: HTTPResponder {
                 return .failure(AWSError(code: "MalformedQueryString", status: 400, message: "The request body is not valid UTF-8."))
             }
             fields += QueryForm(encoded: text).fields
+            if fields.contains(where: { $0.0.contains("\u{0}") || $0.1.contains("\u{0}") }) {
+                return .failure(Self.nulRefused(wireProtocol))
+            }
             let form = QueryForm(fields: fields)
             guard let action = form["Action"], !action.isEmpty else {
                 return .failure(AWSError(code: "MissingAction", status: 400, message: "Missing Action"))

@@ -1,6 +1,6 @@
 /// A failure at the storage boundary, with driver errors translated.
 public struct StoreError: Error, Sendable, CustomStringConvertible {
-    private enum Code: Sendable { case duplicate, notFound, conflict, limit, unavailable }
+    private enum Code: Sendable { case duplicate, notFound, conflict, limit, invalidInput, unavailable }
     private let code: Code
     public let message: String
 
@@ -17,6 +17,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public static func conflict(_ message: String) -> StoreError { .init(.conflict, message) }
     /// A quota the change would exceed (five policy versions, ten attached policies).
     public static func limit(_ message: String) -> StoreError { .init(.limit, message) }
+    /// A value the database cannot store (a character or size it refuses): the caller's input, not a failure.
+    public static func invalidInput(_ message: String) -> StoreError { .init(.invalidInput, message) }
     /// The database could not be used.
     public static func unavailable(_ message: String) -> StoreError { .init(.unavailable, message) }
 
@@ -24,6 +26,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var isNotFound: Bool { code == .notFound }
     public var isConflict: Bool { code == .conflict }
     public var isLimit: Bool { code == .limit }
+    public var isInvalidInput: Bool { code == .invalidInput }
 
     public var description: String { message }
 }

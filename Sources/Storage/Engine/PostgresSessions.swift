@@ -119,6 +119,10 @@ final class PostgresSessions: StoreSessions {
         guard let e = error as? PSQLError else { return error }
         switch Self.sqlState(e) {
         case "23505": return StoreError.duplicate(Self.describe(e))
+        // Values PostgreSQL will not store: a character its text type refuses (22021, 22P05), a number out of
+        // range (22003), a value too long for an index (54000).
+        case "22021", "22P05", "22003", "54000":
+            return StoreError.invalidInput("A value in the request cannot be stored: \(e.serverInfo?[.message] ?? "invalid value").")
         default: return StoreError.unavailable(Self.describe(e))
         }
     }
