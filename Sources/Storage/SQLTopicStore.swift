@@ -7,27 +7,43 @@ public struct SQLTopicStore: TopicStore {
 
     public init(store: SQLStore) { self.store = store }
 
+    /// An `sns_topic` row as stored.
+    private struct TopicColumns: Decodable {
+        var accountId: String
+        var region: String
+        var name: String
+        var attributes: String
+        var tags: String
+        var createdAt: Int64
+    }
+
+    /// An `sns_subscription` row as stored.
+    private struct SubscriptionColumns: Decodable {
+        var subscriptionArn: String
+        var topicArn: String
+        var accountId: String
+        var region: String
+        var `protocol`: String
+        var endpoint: String
+        var attributes: String
+        var confirmed: Int
+        var token: String?
+        var createdAt: Int64
+    }
+
     static func decodeTopic(_ row: any SQLRow) throws -> TopicRecord {
-        TopicRecord(accountId: try row.decode(column: "account_id", as: String.self),
-                    region: try row.decode(column: "region", as: String.self),
-                    name: try row.decode(column: "name", as: String.self),
-                    attributes: StringMapColumn.decode(try row.decode(column: "attributes", as: String.self)),
-                    tags: StringMapColumn.decode(try row.decode(column: "tags", as: String.self)),
-                    createdAt: try row.decode(column: "created_at", as: Int64.self))
+        let c = try row.decodeColumns(TopicColumns.self)
+        return TopicRecord(accountId: c.accountId, region: c.region, name: c.name,
+                           attributes: StringMapColumn.decode(c.attributes), tags: StringMapColumn.decode(c.tags),
+                           createdAt: c.createdAt)
     }
 
     static func decodeSubscription(_ row: any SQLRow) throws -> SubscriptionRecord {
-        SubscriptionRecord(
-            subscriptionArn: try row.decode(column: "subscription_arn", as: String.self),
-            topicArn: try row.decode(column: "topic_arn", as: String.self),
-            accountId: try row.decode(column: "account_id", as: String.self),
-            region: try row.decode(column: "region", as: String.self),
-            protocol: try row.decode(column: "protocol", as: String.self),
-            endpoint: try row.decode(column: "endpoint", as: String.self),
-            attributes: StringMapColumn.decode(try row.decode(column: "attributes", as: String.self)),
-            confirmed: try row.decode(column: "confirmed", as: Int.self) != 0,
-            token: try row.decode(column: "token", as: String?.self),
-            createdAt: try row.decode(column: "created_at", as: Int64.self))
+        let c = try row.decodeColumns(SubscriptionColumns.self)
+        return SubscriptionRecord(
+            subscriptionArn: c.subscriptionArn, topicArn: c.topicArn, accountId: c.accountId, region: c.region,
+            protocol: c.protocol, endpoint: c.endpoint, attributes: StringMapColumn.decode(c.attributes),
+            confirmed: c.confirmed != 0, token: c.token, createdAt: c.createdAt)
     }
 
     public func createTopic(_ t: TopicRecord) async throws {
