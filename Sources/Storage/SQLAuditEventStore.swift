@@ -9,6 +9,37 @@ public struct SQLAuditEventStore: AuditEventStore {
 
     public init(store: SQLStore) { self.store = store }
 
+    /// The `audit_event` columns a lookup selects.
+    private struct LookupColumns: Decodable {
+        var seq: Int64
+        var eventId: String
+        var eventTime: Int64
+        var eventName: String
+        var eventSource: String
+        var readOnly: Int
+        var username: String?
+        var accessKeyId: String?
+        var record: String
+    }
+
+    /// One `audit_resource` row of a looked-up event.
+    private struct ResourceColumns: Decodable {
+        var eventId: String
+        var resourceType: String
+        var resourceName: String
+    }
+
+    /// The `audit_event` columns pruning walks.
+    private struct PruneColumns: Decodable {
+        var seq: Int64
+        var eventTime: Int64
+    }
+
+    /// A `COUNT(*) AS n` result.
+    private struct CountColumns: Decodable {
+        var n: Int
+    }
+
     public func append(_ events: [StoredAuditEvent], deliveries: [EventDelivery]) async throws {
         guard !events.isEmpty else { return }
         try await store.write { db in
@@ -83,18 +114,12 @@ public struct SQLAuditEventStore: AuditEventStore {
             var ids: [String] = []
             out.reserveCapacity(rows.count)
             for row in rows {
-                let id = try row.decode(column: "event_id", as: String.self)
-                ids.append(id)
+                let c = try row.decodeColumns(LookupColumns.self)
+                ids.append(c.eventId)
                 out.append(AuditLookupRow(
-                    cursor: AuditCursor(eventTime: try row.decode(column: "event_time", as: Int64.self),
-                                        seq: try row.decode(column: "seq", as: Int64.self)),
-                    eventId: id,
-                    eventName: try row.decode(column: "event_name", as: String.self),
-                    eventSource: try row.decode(column: "event_source", as: String.self),
-                    readOnly: try row.decode(column: "read_only", as: Int.self) != 0,
-                    username: try row.decode(column: "username", as: String?.self),
-                    accessKeyId: try row.decode(column: "access_key_id", as: String?.self),
-                    record: try row.decode(column: "record", as: String.self), resources: []))
+                    cursor: AuditCursor(eventTime: c.eventTime, seq: c.seq), eventId: c.eventId,
+                    eventName: c.eventName, eventSource: c.eventSource, readOnly: c.readOnly != 0,
+                    username: c.username, accessKeyId: c.accessKeyId, record: c.record, resources: []))
             }
             guard !ids.isEmpty else { return out }
             var resources: [String: [(type: String, name: String)]] = [:]
@@ -102,9 +127,8 @@ public struct SQLAuditEventStore: AuditEventStore {
             for row in try await db.raw("""
                 SELECT event_id, resource_type, resource_name FROM audit_resource WHERE event_id IN (\(list))
                 """).all() {
-                resources[try row.decode(column: "event_id", as: String.self), default: []].append(
-                    (try row.decode(column: "resource_type", as: String.self),
-                     try row.decode(column: "resource_name", as: String.self)))
+                let c = try row.decodeColumns(ResourceColumns.self)
+                resources[c.eventId, default: []].append((c.resourceType, c.resourceName))
             }
             for i in out.indices { out[i].resources = resources[ids[i]] ?? [] }
             return out
@@ -119,8 +143,9 @@ public struct SQLAuditEventStore: AuditEventStore {
                 """).all()
             var lastSeq: Int64?
             for row in rows {
-                guard try row.decode(column: "event_time", as: Int64.self) < cutoff else { break }
-                lastSeq = try row.decode(column: "seq", as: Int64.self)
+                let c = try row.decodeColumns(PruneColumns.self)
+                guard c.eventTime < cutoff else { break }
+                lastSeq = c.seq
             }
             guard let lastSeq else { return 0 }
             try await db.raw("""
@@ -133,7 +158,7 @@ public struct SQLAuditEventStore: AuditEventStore {
 
     public func count() async throws -> Int {
         try await store.read { db in
-            try await db.raw("SELECT COUNT(*) AS n FROM audit_event").first()?.decode(column: "n", as: Int.self) ?? 0
+            try await db.raw("SELECT COUNT(*) AS n FROM audit_event").first()?.decodeColumns(CountColumns.self).n ?? 0
         }
     }
 }
