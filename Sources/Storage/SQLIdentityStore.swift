@@ -19,7 +19,7 @@ public struct SQLIdentityStore: IdentityStore {
     public func checkSecretKey() async throws {
         try await store.write { [secrets] db in
             if let sealed = try await db.raw("SELECT sealed FROM secret_key_check WHERE name = 'master'").first()?
-                .decode(column: "sealed", as: String.self) {
+                .decodeColumns(KeyCheckColumns.self).sealed {
                 guard try secrets.open(sealed) == Self.keyCheckPlaintext else {
                     throw SecretBox.WrongKey(description: "the key check does not match")
                 }
@@ -33,14 +33,25 @@ public struct SQLIdentityStore: IdentityStore {
 
     static let keyCheckPlaintext = "cairn master key check"
 
+    /// A `secret_key_check` row's sealed value.
+    private struct KeyCheckColumns: Decodable {
+        var sealed: String
+    }
+
+    /// The sealed (or, from an earlier version, plaintext) secrets of an `access_key` row.
+    private struct StoredSecretColumns: Decodable {
+        var accessKeyId: String
+        var secret: String
+        var sessionToken: String?
+    }
+
     public func sealStoredSecrets() async throws -> Int {
         try await store.write { db in
             let rows = try await db.raw("SELECT access_key_id, secret, session_token FROM access_key").all()
             var sealed = 0
             for row in rows {
-                let id = try row.decode(column: "access_key_id", as: String.self)
-                let secret = try row.decode(column: "secret", as: String.self)
-                let token = try row.decode(column: "session_token", as: String?.self)
+                let c = try row.decodeColumns(StoredSecretColumns.self)
+                let (id, secret, token) = (c.accessKeyId, c.secret, c.sessionToken)
                 // Opening every stored value checks the key; plaintext values open as themselves.
                 let openSecret = try secrets.open(secret)
                 let openToken = try token.map { try secrets.open($0) }
@@ -79,9 +90,14 @@ public struct SQLIdentityStore: IdentityStore {
     public func accountIds() async throws -> [String] {
         try await store.read { db in
             try await db.raw("SELECT account_id FROM account ORDER BY account_id").all().map {
-                try $0.decode(column: "account_id", as: String.self)
+                try $0.decodeColumns(AccountColumns.self).accountId
             }
         }
+    }
+
+    /// An `account` row's id.
+    private struct AccountColumns: Decodable {
+        var accountId: String
     }
 
     // MARK: Users
@@ -96,22 +112,28 @@ public struct SQLIdentityStore: IdentityStore {
         }
     }
 
+    /// An `iam_user` row as stored.
+    private struct UserColumns: Decodable {
+        var accountId: String
+        var userName: String
+        var userId: String
+        var path: String
+        var createdAt: Int64
+        var tags: String
+    }
+
     static func decodeUser(_ row: any SQLRow) throws -> IAMUserRecord {
-        IAMUserRecord(
-            accountId: try row.decode(column: "account_id", as: String.self),
-            userName: try row.decode(column: "user_name", as: String.self),
-            userId: try row.decode(column: "user_id", as: String.self),
-            path: try row.decode(column: "path", as: String.self),
-            createdAt: date(try row.decode(column: "created_at", as: Int64.self)),
-            tags: try decodeTags(row))
+        let c = try row.decodeColumns(UserColumns.self)
+        return IAMUserRecord(accountId: c.accountId, userName: c.userName, userId: c.userId, path: c.path,
+                             createdAt: date(c.createdAt), tags: try decodeTags(c.tags))
     }
 
     static func encode(_ tags: [IAMTag]) throws -> String {
         String(decoding: try JSONEncoder().encode(tags), as: UTF8.self)
     }
 
-    static func decodeTags(_ row: any SQLRow) throws -> [IAMTag] {
-        try JSONDecoder().decode([IAMTag].self, from: Data(try row.decode(column: "tags", as: String.self).utf8))
+    static func decodeTags(_ text: String) throws -> [IAMTag] {
+        try JSONDecoder().decode([IAMTag].self, from: Data(text.utf8))
     }
 
     public func user(accountId: String, userName: String) async throws -> IAMUserRecord? {
@@ -165,17 +187,25 @@ public struct SQLIdentityStore: IdentityStore {
         }
     }
 
+    /// An `iam_role` row as stored.
+    private struct RoleColumns: Decodable {
+        var accountId: String
+        var roleName: String
+        var roleId: String
+        var path: String
+        var assumeRolePolicy: String
+        var description: String?
+        var maxSessionDuration: Int
+        var createdAt: Int64
+        var tags: String
+    }
+
     static func decodeRole(_ row: any SQLRow) throws -> IAMRoleRecord {
-        IAMRoleRecord(
-            accountId: try row.decode(column: "account_id", as: String.self),
-            roleName: try row.decode(column: "role_name", as: String.self),
-            roleId: try row.decode(column: "role_id", as: String.self),
-            path: try row.decode(column: "path", as: String.self),
-            assumeRolePolicy: try row.decode(column: "assume_role_policy", as: String.self),
-            description: try row.decode(column: "description", as: String?.self),
-            maxSessionDuration: try row.decode(column: "max_session_duration", as: Int.self),
-            createdAt: date(try row.decode(column: "created_at", as: Int64.self)),
-            tags: try decodeTags(row))
+        let c = try row.decodeColumns(RoleColumns.self)
+        return IAMRoleRecord(
+            accountId: c.accountId, roleName: c.roleName, roleId: c.roleId, path: c.path,
+            assumeRolePolicy: c.assumeRolePolicy, description: c.description, maxSessionDuration: c.maxSessionDuration,
+            createdAt: date(c.createdAt), tags: try decodeTags(c.tags))
     }
 
     public func role(accountId: String, roleName: String) async throws -> IAMRoleRecord? {
@@ -226,22 +256,41 @@ public struct SQLIdentityStore: IdentityStore {
         }
     }
 
+    /// An `access_key` row as stored: secrets sealed, `kind` as its raw string, times in epoch milliseconds.
+    private struct CredentialColumns: Decodable {
+        var accessKeyId: String
+        var secret: String
+        var accountId: String
+        var kind: String
+        var userName: String?
+        var status: String
+        var createdAt: Int64
+        var sessionToken: String?
+        var expiresAt: Int64?
+        var roleName: String?
+        var roleId: String?
+        var rolePath: String?
+        var sessionName: String?
+        var sessionPolicies: String?
+    }
+
     func decodeCredential(_ row: any SQLRow) throws -> CredentialRecord {
-        CredentialRecord(
-            accessKeyId: try row.decode(column: "access_key_id", as: String.self),
-            secret: try secrets.open(row.decode(column: "secret", as: String.self)),
-            accountId: try row.decode(column: "account_id", as: String.self),
-            kind: CredentialRecord.Kind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .user,
-            userName: try row.decode(column: "user_name", as: String?.self),
-            status: try row.decode(column: "status", as: String.self),
-            createdAt: Self.date(try row.decode(column: "created_at", as: Int64.self)),
-            sessionToken: try row.decode(column: "session_token", as: String?.self).map { try secrets.open($0) },
-            expiresAt: try row.decode(column: "expires_at", as: Int64?.self).map(Self.date),
-            roleName: try row.decode(column: "role_name", as: String?.self),
-            roleId: try row.decode(column: "role_id", as: String?.self),
-            rolePath: try row.decode(column: "role_path", as: String?.self),
-            sessionName: try row.decode(column: "session_name", as: String?.self),
-            sessionPolicies: try row.decode(column: "session_policies", as: String?.self).map(Self.decodeStrings) ?? [])
+        let c = try row.decodeColumns(CredentialColumns.self)
+        return CredentialRecord(
+            accessKeyId: c.accessKeyId,
+            secret: try secrets.open(c.secret),
+            accountId: c.accountId,
+            kind: CredentialRecord.Kind(rawValue: c.kind) ?? .user,
+            userName: c.userName,
+            status: c.status,
+            createdAt: Self.date(c.createdAt),
+            sessionToken: try c.sessionToken.map { try secrets.open($0) },
+            expiresAt: c.expiresAt.map(Self.date),
+            roleName: c.roleName,
+            roleId: c.roleId,
+            rolePath: c.rolePath,
+            sessionName: c.sessionName,
+            sessionPolicies: try c.sessionPolicies.map(Self.decodeStrings) ?? [])
     }
 
     static func encodeStrings(_ list: [String]) throws -> String {
