@@ -4,13 +4,19 @@ import SQLKit
 
 /// IAM groups and their members over SQL.
 extension SQLIdentityStore {
+    /// An `iam_group` row as stored.
+    private struct GroupColumns: Decodable {
+        var accountId: String
+        var groupName: String
+        var groupId: String
+        var path: String
+        var createdAt: Int64
+    }
+
     static func decodeGroup(_ row: any SQLRow) throws -> IAMGroupRecord {
-        IAMGroupRecord(
-            accountId: try row.decode(column: "account_id", as: String.self),
-            groupName: try row.decode(column: "group_name", as: String.self),
-            groupId: try row.decode(column: "group_id", as: String.self),
-            path: try row.decode(column: "path", as: String.self),
-            createdAt: date(try row.decode(column: "created_at", as: Int64.self)))
+        let c = try row.decodeColumns(GroupColumns.self)
+        return IAMGroupRecord(accountId: c.accountId, groupName: c.groupName, groupId: c.groupId, path: c.path,
+                              createdAt: date(c.createdAt))
     }
 
     public func createGroup(_ g: IAMGroupRecord) async throws {
