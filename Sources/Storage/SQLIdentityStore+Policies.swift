@@ -4,6 +4,33 @@ import SQLKit
 
 /// `PolicyStore` over SQL. Every change that can alter a decision bumps the account's generation in its transaction.
 extension SQLIdentityStore: PolicyStore {
+    /// An account's `iam_policy_generation` counter.
+    private struct GenerationColumns: Decodable {
+        var generation: Int64
+    }
+
+    /// A group name from a user's memberships.
+    private struct GroupNameColumns: Decodable {
+        var groupName: String
+    }
+
+    /// An `iam_inline_policy` row's name and document.
+    private struct InlinePolicyColumns: Decodable {
+        var policyName: String
+        var document: String
+    }
+
+    /// An attachment's ARN and, when it names a stored managed policy, the default version's document.
+    private struct AttachedPolicyColumns: Decodable {
+        var policyArn: String
+        var document: String?
+    }
+
+    /// An `iam_inline_policy` row's name alone.
+    private struct PolicyNameColumns: Decodable {
+        var policyName: String
+    }
+
     static func bumpGeneration(_ db: any SQLDatabase, _ accountId: String) async throws {
         try await db.raw("""
             INSERT INTO iam_policy_generation (account_id, generation) VALUES (\(bind: accountId), 1)
@@ -14,7 +41,7 @@ extension SQLIdentityStore: PolicyStore {
     public func policyGeneration(accountId: String) async throws -> Int64 {
         try await store.read { db in
             try await db.raw("SELECT generation FROM iam_policy_generation WHERE account_id = \(bind: accountId)")
-                .first()?.decode(column: "generation", as: Int64.self) ?? 0
+                .first()?.decodeColumns(GenerationColumns.self).generation ?? 0
         }
     }
 
@@ -47,7 +74,7 @@ extension SQLIdentityStore: PolicyStore {
                     ON g.account_id = m.account_id AND g.group_name_key = m.group_name_key
                     WHERE m.account_id = \(bind: accountId) AND m.user_name_key = \(bind: owner.key) ORDER BY g.group_name_key
                     """).all()
-                owners += try groups.map { PolicyOwner(.group, try $0.decode(column: "group_name", as: String.self)) }
+                owners += try groups.map { PolicyOwner(.group, try $0.decodeColumns(GroupNameColumns.self).groupName) }
             }
             var result = StoredIdentityPolicies()
             for o in owners {
@@ -56,8 +83,8 @@ extension SQLIdentityStore: PolicyStore {
                     AND owner_type = \(bind: o.kind.rawValue) AND owner_key = \(bind: o.key) ORDER BY policy_name_key
                     """).all()
                 for row in rows {
-                    result.inline.append(.init(owner: o, name: try row.decode(column: "policy_name", as: String.self),
-                                               document: try row.decode(column: "document", as: String.self)))
+                    let c = try row.decodeColumns(InlinePolicyColumns.self)
+                    result.inline.append(.init(owner: o, name: c.policyName, document: c.document))
                 }
                 let attached = try await db.raw("""
                     SELECT a.policy_arn, v.document FROM iam_policy_attachment a
@@ -69,8 +96,8 @@ extension SQLIdentityStore: PolicyStore {
                     ORDER BY a.policy_arn
                     """).all()
                 for row in attached {
-                    result.attached.append((try row.decode(column: "policy_arn", as: String.self),
-                                            try row.decode(column: "document", as: String?.self)))
+                    let c = try row.decodeColumns(AttachedPolicyColumns.self)
+                    result.attached.append((c.policyArn, c.document))
                 }
             }
             return result
@@ -99,7 +126,8 @@ extension SQLIdentityStore: PolicyStore {
                 SELECT policy_name, document FROM iam_inline_policy WHERE account_id = \(bind: accountId)
                 AND owner_type = \(bind: owner.kind.rawValue) AND owner_key = \(bind: owner.key) AND policy_name_key = \(bind: name.lowercased())
                 """).first() else { return nil }
-            return (try row.decode(column: "policy_name", as: String.self), try row.decode(column: "document", as: String.self))
+            let c = try row.decodeColumns(InlinePolicyColumns.self)
+            return (c.policyName, c.document)
         }
     }
 
@@ -109,7 +137,7 @@ extension SQLIdentityStore: PolicyStore {
             return try await db.raw("""
                 SELECT policy_name FROM iam_inline_policy WHERE account_id = \(bind: accountId)
                 AND owner_type = \(bind: owner.kind.rawValue) AND owner_key = \(bind: owner.key) ORDER BY policy_name_key
-                """).all().map { try $0.decode(column: "policy_name", as: String.self) }
+                """).all().map { try $0.decodeColumns(PolicyNameColumns.self).policyName }
         }
     }
 
