@@ -199,6 +199,10 @@ public struct Gateway: HTTPResponder {
         let call = authorizing(call, facts: facts)
         let response = await recordedCall(service.descriptor, operation: operation, requestParameters: input.requestParameters,
                                           resources: [], call: call, recordFailure: recordFailure) {
+            if !service.descriptor.checksCharacters, Self.holdsNUL(input) {
+                // No AWS string parameter takes it; SQLite would cut the value there and PostgreSQL refuse it.
+                throw Self.invalidInput(wireProtocol, "A request parameter contains the character U+0000, which is not allowed.")
+            }
             try await authorize(service.permissions, PermissionRequest(operation: operation, input: input, context: call),
                                 descriptor: service.descriptor, facts: facts)
             let result = try await service.handle(operation: operation, input: input, context: call)
@@ -322,8 +326,14 @@ public struct Gateway: HTTPResponder {
         return nil
     }
 
-    /// Whether any string of a JSON input (member names too) holds U+0000, which no AWS string parameter accepts
-    /// and PostgreSQL's text cannot store.
+    /// Whether any string of the input (names too) holds U+0000.
+    static func holdsNUL(_ input: OperationInput) -> Bool {
+        switch input {
+        case .json(let value): holdsNUL(value)
+        case .query(let form): form.fields.contains { $0.0.utf8.contains(0) || $0.1.utf8.contains(0) }
+        }
+    }
+
     static func holdsNUL(_ value: JSONValue) -> Bool {
         switch value {
         case .string(let s): s.utf8.contains(0)
@@ -331,10 +341,6 @@ public struct Gateway: HTTPResponder {
         case .object(let members): members.contains { $0.0.utf8.contains(0) || holdsNUL($0.1) }
         default: false
         }
-    }
-
-    static func nulRefused(_ wireProtocol: AWSProtocol) -> AWSError {
-        invalidInput(wireProtocol, "A request parameter contains the character U+0000, which is not allowed.")
     }
 
     /// The protocol's generic bad-parameter error.
@@ -397,7 +403,6 @@ public struct Gateway: HTTPResponder {
                 guard case .object = value else {
                     return .failure(.serialization("The request body must be a JSON object."))
                 }
-                if Self.holdsNUL(value) { return .failure(Self.nulRefused(wireProtocol)) }
                 return .success((op, .json(value)))
             } catch {
                 return .failure(.serialization("The request body is not valid JSON: \(error.description)"))
@@ -408,9 +413,6 @@ public struct Gateway: HTTPResponder {
                 return .failure(AWSError(code: "MalformedQueryString", status: 400, message: "The request body is not valid UTF-8."))
             }
             fields += QueryForm(encoded: text).fields
-            if fields.contains(where: { $0.0.contains("\u{0}") || $0.1.contains("\u{0}") }) {
-                return .failure(Self.nulRefused(wireProtocol))
-            }
             let form = QueryForm(fields: fields)
             guard let action = form["Action"], !action.isEmpty else {
                 return .failure(AWSError(code: "MissingAction", status: 400, message: "Missing Action"))

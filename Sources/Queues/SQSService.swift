@@ -19,7 +19,8 @@ public struct SQSService: AWSService {
 
     public let descriptor = ServiceDescriptor(
         signingName: "sqs", eventSource: "sqs.amazonaws.com",
-        wireProtocol: .json(version: "1.0", targetPrefix: "AmazonSQS"), dataEventOperations: SQSService.dataEvents)
+        wireProtocol: .json(version: "1.0", targetPrefix: "AmazonSQS"), dataEventOperations: SQSService.dataEvents,
+        checksCharacters: true)
 
     public let operations: Set<String> = [
         "CreateQueue", "GetQueueUrl", "ListQueues", "DeleteQueue", "GetQueueAttributes", "SetQueueAttributes",

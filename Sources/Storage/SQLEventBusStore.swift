@@ -347,7 +347,7 @@ public struct SQLEventBusStore: EventBusStore {
 
     public func claimDue(now: Int64, leaseUntil: Int64, limit: Int, owner: String) async throws -> [EventDelivery] {
         let skipLocked = store.dialect.skipLocked
-        return try await store.write { db in
+        return try await store.write(.readCommitted) { db in
             // Rows another node is claiming right now are skipped, not waited for.
             let rows = try await db.raw("""
                 SELECT * FROM event_delivery WHERE next_attempt_at <= \(bind: now) ORDER BY next_attempt_at, delivery_id
@@ -364,7 +364,7 @@ public struct SQLEventBusStore: EventBusStore {
 
     public func complete(_ ids: [Int64]) async throws {
         guard !ids.isEmpty else { return }
-        try await store.write { db in
+        try await store.write(.readCommitted) { db in
             try await db.raw("DELETE FROM event_delivery WHERE delivery_id IN (\(SQLList(ids.map { SQLBind($0) })))").run()
         }
     }

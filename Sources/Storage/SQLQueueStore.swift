@@ -171,7 +171,14 @@ public struct SQLQueueStore: QueueStore {
     }
 
     public func receive(_ r: ReceiveRequest, planner: some ReceivePlanning) async throws -> (received: [QueueMessage], redriven: Int) {
-        try await store.write { db in
+        let dialect = store.dialect
+        // Read committed, each page's rows locked as they are read and rows another node is taking skipped: two
+        // receivers never take one message. A FIFO queue's receives take the queue's lock first, so each sees the
+        // groups the one before put in flight, and groups stay in order across nodes.
+        return try await store.write(.readCommitted) { db in
+            if r.fifo, let lock = dialect.transactionLock(SQLStore.lockKey("sqs-fifo:\(r.queueId)")) {
+                try await db.raw(lock).run()
+            }
             var planner = planner
             var received: [QueueMessage] = []
             var redriven = 0
@@ -184,7 +191,7 @@ public struct SQLQueueStore: QueueStore {
                 let cursor: SQLQueryString = r.fifo ? "AND seq > \(bind: lastSeq) ORDER BY seq" : "ORDER BY visible_at, seq"
                 let page = try await db.raw("""
                     SELECT * FROM sqs_message WHERE queue_id = \(bind: r.queueId) AND visible_at <= \(bind: r.now)
-                    \(cursor) LIMIT \(bind: max(16, r.maxMessages * 2))
+                    \(cursor) LIMIT \(bind: max(16, r.maxMessages * 2)) \(unsafeRaw: dialect.skipLocked)
                     """).all().map(Self.decodeMessage)
                 guard let last = page.last else { break }
                 lastSeq = last.seq
@@ -239,25 +246,28 @@ public struct SQLQueueStore: QueueStore {
     }
 
     public func deleteMessage(queueId: Int64, seq: Int64, receipt: String) async throws -> Bool {
-        try await store.write { db in
-            guard let row = try await db.raw("""
-                SELECT receipt FROM sqs_message WHERE queue_id = \(bind: queueId) AND seq = \(bind: seq)
-                """).first() else { return true }  // already deleted: AWS answers success
-            if try row.decode(column: "receipt", as: String?.self) == receipt {
-                try await db.raw("DELETE FROM sqs_message WHERE seq = \(bind: seq)").run()
-            }
+        // One statement: the receipt is checked where the row is deleted, so a receive on another node that gave
+        // the message a new receipt in between keeps it. A message already gone answers success, as in AWS.
+        try await store.write(.readCommitted) { db in
+            try await db.raw("""
+                DELETE FROM sqs_message WHERE queue_id = \(bind: queueId) AND seq = \(bind: seq) AND receipt = \(bind: receipt)
+                """).run()
             return true
         }
     }
 
     public func changeVisibility(queueId: Int64, seq: Int64, receipt: String, visibleAt: Int64, now: Int64) async throws -> VisibilityChange {
-        try await store.write { db in
+        try await store.write(.readCommitted) { db in
+            // The change and its conditions in one statement; when it changes nothing, a read says why.
+            if try await db.raw("""
+                UPDATE sqs_message SET visible_at = \(bind: visibleAt)
+                WHERE queue_id = \(bind: queueId) AND seq = \(bind: seq) AND receipt = \(bind: receipt) AND visible_at > \(bind: now)
+                RETURNING seq
+                """).first() != nil { return .changed }
             guard let row = try await db.raw("""
-                SELECT receipt, visible_at, receive_count FROM sqs_message WHERE queue_id = \(bind: queueId) AND seq = \(bind: seq)
+                SELECT receipt FROM sqs_message WHERE queue_id = \(bind: queueId) AND seq = \(bind: seq)
                 """).first(), try row.decode(column: "receipt", as: String?.self) == receipt else { return .unknownReceipt }
-            guard try row.decode(column: "visible_at", as: Int64.self) > now else { return .notInFlight }
-            try await db.raw("UPDATE sqs_message SET visible_at = \(bind: visibleAt) WHERE seq = \(bind: seq)").run()
-            return .changed
+            return .notInFlight
         }
     }
 

@@ -115,9 +115,14 @@ public struct ServiceDescriptor: Sendable {
     public var recordRegion: String?
     /// Operations recorded as data events (never in event history), whether they succeed or fail.
     public var dataEventOperations: Set<String>
+    /// Whether the service checks its string parameters' characters itself (SQS: bodies and attributes answer
+    /// `InvalidMessageContents`, per entry in batches). Otherwise U+0000 anywhere in the input is refused for it.
+    public var checksCharacters: Bool
 
     public init(signingName: String, eventSource: String, wireProtocol: AWSProtocol,
-                readOnlyOperations: Set<String> = [], recordRegion: String? = nil, dataEventOperations: Set<String> = []) {
+                readOnlyOperations: Set<String> = [], recordRegion: String? = nil, dataEventOperations: Set<String> = [],
+                checksCharacters: Bool = false) {
+        self.checksCharacters = checksCharacters
         self.signingName = signingName
         self.eventSource = eventSource
         self.wireProtocol = wireProtocol

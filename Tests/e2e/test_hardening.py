@@ -1146,18 +1146,24 @@ def test_a_connection_that_stops_sending_mid_body_is_closed(cairn_factory):
 
 # -- U+0000 in parameters ------------------------------------------------------------------------------------------------
 
-def test_a_nul_character_in_a_parameter_is_a_400_on_every_engine_and_nothing_is_written(server):
-    # No AWS string parameter takes U+0000 and PostgreSQL's text cannot hold it: refused before any store is
-    # touched, with the protocol's bad-parameter error, the same on SQLite and PostgreSQL.
+def test_a_nul_character_is_refused_with_the_services_error_and_nothing_is_written(server):
+    # No AWS string parameter takes U+0000; SQLite would cut a value there and PostgreSQL's text cannot hold it.
+    # SQS checks its own characters (InvalidMessageContents); other services answer the protocol's bad-parameter
+    # error; the failed call is recorded; the same on both engines.
     sqs, events, iam = server.client("sqs"), server.client("events"), server.client("iam")
     url = sqs.create_queue(QueueName=unique("nul"))["QueueUrl"]
-    status, code, message, _ = client_error(sqs.send_message, QueueUrl=url, MessageBody="before\x00after")
-    assert status == 400 and "U+0000" in message, (code, message)
+    status, code, _, _ = client_error(sqs.send_message, QueueUrl=url, MessageBody="before\x00after")
+    assert (status, code) == (400, "InvalidMessageContents")
     assert "Messages" not in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0)
-    status, code, _, _ = client_error(events.put_rule, Name=unique("nul"), EventPattern='{"source":["a\\u0000b"]}',
-                                      Description="x\x00y")
-    assert (status, code) == (400, "ValidationException")
-    status, code, _, _ = client_error(iam.create_user, UserName="nul\x00user")
+    status, code, _, _ = client_error(sqs.get_queue_url, QueueName="nul\x00queue")
     assert status == 400, code
+    status, code, _, _ = client_error(iam.create_user, UserName="nul\x00user")
+    assert (status, code) == (400, "InvalidParameterValue")
+    name = unique("nul")
+    status, code, message, response = client_error(events.put_rule, Name=name, EventPattern='{"source":["a"]}',
+                                                   Description="x\x00y")
+    assert (status, code) == (400, "ValidationException") and "U+0000" in message
     with pytest.raises(ClientError):
-        iam.get_user(UserName="nul\x00user")
+        events.describe_rule(Name=name)
+    record = server.record_for(response, "PutRule")["Record"]
+    assert record["errorCode"] == "ValidationException"

@@ -15,7 +15,7 @@ final class PostgresSessions: StoreSessions {
     private let runner: Task<Void, Never>
     private let logger: Logger
     /// Attempts of a transaction that keeps losing serialisation to other nodes before the caller gets an error.
-    private static let attempts = 8
+    private static let attempts = 12
 
     private init(client: PostgresClient, connectionConfiguration: PostgresConnection.Configuration, runner: Task<Void, Never>,
                  logger: Logger) {
@@ -62,13 +62,18 @@ final class PostgresSessions: StoreSessions {
         return sessions
     }
 
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ isolation: SQLStore.Isolation,
+                                  _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let begin: SQLQueryString = switch isolation {
+        case .serializable: "BEGIN ISOLATION LEVEL SERIALIZABLE"
+        case .readCommitted: "BEGIN ISOLATION LEVEL READ COMMITTED"
+        }
         var attempt = 1
         while true {
             do {
                 return try await client.withConnection { connection in
                     let db = connection.sql(queryLogLevel: nil)
-                    try await db.raw("BEGIN ISOLATION LEVEL SERIALIZABLE").run()
+                    try await db.raw(begin).run()
                     do {
                         let result = try await body(db)
                         try await db.raw("COMMIT").run()
@@ -81,7 +86,7 @@ final class PostgresSessions: StoreSessions {
             } catch where Self.isSerializationFailure(error) && attempt < Self.attempts {
                 // Another node's transaction won: wait a little (more each time, with jitter) and run again.
                 attempt += 1
-                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 << attempt))))
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 << min(attempt, 7)))))
             }
         }
     }
@@ -122,7 +127,8 @@ final class PostgresSessions: StoreSessions {
         // Values PostgreSQL will not store: a character its text type refuses (22021, 22P05), a number out of
         // range (22003), a value too long for an index (54000).
         case "22021", "22P05", "22003", "54000":
-            return StoreError.invalidInput("A value in the request cannot be stored: \(e.serverInfo?[.message] ?? "invalid value").")
+            let reason = Self.sqlState(e) == "22021" ? "it contains the character U+0000" : (e.serverInfo?[.message] ?? "invalid value")
+            return StoreError.invalidInput("A value in the request cannot be stored: \(reason).")
         default: return StoreError.unavailable(Self.describe(e))
         }
     }

@@ -25,12 +25,24 @@ public final class SQLStore: Sendable {
         self.logger = logger
     }
 
-    /// Runs `body` inside one write transaction. On PostgreSQL the transaction is SERIALIZABLE and `body` may run
-    /// again when another node's transaction conflicted with it, so it must not have effects outside the database.
-    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    /// How a write transaction is isolated from other nodes' (PostgreSQL; SQLite has one writer).
+    public enum Isolation: Sendable {
+        /// As if transactions ran one after another: every rule a store keeps on one node holds across nodes. A
+        /// transaction that loses to another is run again.
+        case serializable
+        /// Each statement sees what is committed when it starts. For claims that lock the rows they take
+        /// (`FOR UPDATE SKIP LOCKED`) and single-statement changes, where serializable isolation would only add
+        /// conflicts between nodes working on different rows.
+        case readCommitted
+    }
+
+    /// Runs `body` inside one write transaction. On PostgreSQL `body` may run again when another node's transaction
+    /// conflicted with it, so it must not have effects outside the database.
+    public func write<T: Sendable>(_ isolation: Isolation = .serializable,
+                                   _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await writeLock.withLock {
             do {
-                return try await sessions.transaction(body)
+                return try await sessions.transaction(isolation, body)
             } catch {
                 throw sessions.translate(error)
             }
@@ -77,7 +89,8 @@ public final class SQLStore: Sendable {
 protocol StoreSessions: Sendable {
     var engine: SQLStore.Engine { get }
     /// Runs `body` in a transaction and commits it, or rolls back and rethrows.
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    func transaction<T: Sendable>(_ isolation: SQLStore.Isolation,
+                                  _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     func session<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Runs `body` holding the cross-node lock `key`.
     func exclusively<T: Sendable>(_ key: Int64, _ body: @escaping @Sendable () async throws -> T) async throws -> T

@@ -47,8 +47,9 @@ final class SQLiteSessions: StoreSessions {
         return SQLiteSessions(connections: connections)
     }
 
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        // IMMEDIATE: take the write lock at BEGIN, so a transaction never fails half-way on a lock upgrade.
+    func transaction<T: Sendable>(_ isolation: SQLStore.Isolation,
+                                  _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        // One writer: every transaction is serializable. IMMEDIATE: take the write lock at BEGIN, so a transaction never fails half-way on a lock upgrade.
         try await writer.raw("BEGIN IMMEDIATE").run()
         do {
             let result = try await body(writer)

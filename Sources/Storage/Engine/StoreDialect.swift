@@ -23,6 +23,16 @@ public struct StoreDialect: Sendable {
         }
     }
 
+    /// Holds a lock named by `key` until the current transaction ends, so one node at a time does what follows
+    /// (in a READ COMMITTED transaction, statements after it see what the previous holder committed). SQLite has
+    /// one writer already.
+    public func transactionLock(_ key: Int64) -> SQLQueryString? {
+        switch engine {
+        case .sqlite: nil
+        case .postgres: "SELECT pg_advisory_xact_lock(\(bind: key))"
+        }
+    }
+
     /// A migration statement, written in SQLite's types, in this engine's types.
     ///
     /// Migrations are written once: epoch milliseconds, sizes and counters are `INTEGER` (64-bit in SQLite, so
