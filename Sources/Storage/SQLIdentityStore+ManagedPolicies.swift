@@ -4,16 +4,58 @@ import SQLKit
 
 /// Customer managed policies, their versions and every attachment over SQL.
 extension SQLIdentityStore {
+    /// An `iam_managed_policy` row as stored.
+    private struct PolicyColumns: Decodable {
+        var accountId: String
+        var policyName: String
+        var policyId: String
+        var path: String
+        var description: String?
+        var defaultVersion: Int
+        var createdAt: Int64
+        var updatedAt: Int64
+    }
+
+    /// An `iam_policy_version` row as listed.
+    private struct VersionColumns: Decodable {
+        var version: Int
+        var document: String
+        var createdAt: Int64
+    }
+
+    /// A policy's next version number.
+    private struct NextVersionColumns: Decodable {
+        var nextVersion: Int
+    }
+
+    /// An attachment's policy ARN.
+    private struct AttachmentColumns: Decodable {
+        var policyArn: String
+    }
+
+    /// An attachment's owner: its kind and, when the owner still exists, its name as spelled.
+    private struct AttachedOwnerColumns: Decodable {
+        var ownerType: String
+        var name: String?
+    }
+
+    /// Attachments per policy ARN.
+    private struct AttachmentCountColumns: Decodable {
+        var policyArn: String
+        var n: Int
+    }
+
+    /// A `COUNT(*) AS n` result.
+    private struct CountColumns: Decodable {
+        var n: Int
+    }
+
     static func decodePolicy(_ row: any SQLRow) throws -> ManagedPolicyRecord {
-        ManagedPolicyRecord(
-            accountId: try row.decode(column: "account_id", as: String.self),
-            policyName: try row.decode(column: "policy_name", as: String.self),
-            policyId: try row.decode(column: "policy_id", as: String.self),
-            path: try row.decode(column: "path", as: String.self),
-            description: try row.decode(column: "description", as: String?.self),
-            defaultVersion: try row.decode(column: "default_version", as: Int.self),
-            createdAt: date(try row.decode(column: "created_at", as: Int64.self)),
-            updatedAt: date(try row.decode(column: "updated_at", as: Int64.self)))
+        let c = try row.decodeColumns(PolicyColumns.self)
+        return ManagedPolicyRecord(
+            accountId: c.accountId, policyName: c.policyName, policyId: c.policyId, path: c.path,
+            description: c.description, defaultVersion: c.defaultVersion,
+            createdAt: date(c.createdAt), updatedAt: date(c.updatedAt))
     }
 
     static func noSuchPolicy(_ accountId: String, _ name: String) -> StoreError {
@@ -69,7 +111,7 @@ extension SQLIdentityStore {
             if attached != nil { throw StoreError.conflict("Cannot delete a policy attached to entities.") }
             let versions = try await db.raw("""
                 SELECT COUNT(*) AS n FROM iam_policy_version WHERE account_id = \(bind: accountId) AND policy_name_key = \(bind: policyName.lowercased())
-                """).first()?.decode(column: "n", as: Int.self) ?? 0
+                """).first()?.decodeColumns(CountColumns.self).n ?? 0
             if versions > 1 { throw StoreError.conflict("This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.") }
             try await db.raw("""
                 DELETE FROM iam_policy_version WHERE account_id = \(bind: accountId) AND policy_name_key = \(bind: policyName.lowercased())
@@ -87,13 +129,13 @@ extension SQLIdentityStore {
             let key = policyName.lowercased()
             let count = try await db.raw("""
                 SELECT COUNT(*) AS n FROM iam_policy_version WHERE account_id = \(bind: accountId) AND policy_name_key = \(bind: key)
-                """).first()?.decode(column: "n", as: Int.self) ?? 0
+                """).first()?.decodeColumns(CountColumns.self).n ?? 0
             if count >= 5 {
                 throw StoreError.limit("A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.")
             }
             let version = try await db.raw("""
                 SELECT next_version FROM iam_managed_policy WHERE account_id = \(bind: accountId) AND policy_name_key = \(bind: key)
-                """).first()?.decode(column: "next_version", as: Int.self) ?? 1
+                """).first()?.decodeColumns(NextVersionColumns.self).nextVersion ?? 1
             try await db.raw("""
                 INSERT INTO iam_policy_version (account_id, policy_name_key, version, document, created_at)
                 VALUES (\(bind: accountId), \(bind: key), \(bind: version), \(bind: document), \(bind: Self.ms(at)))
@@ -115,9 +157,8 @@ extension SQLIdentityStore {
                 SELECT version, document, created_at FROM iam_policy_version WHERE account_id = \(bind: accountId)
                 AND policy_name_key = \(bind: policyName.lowercased()) ORDER BY version DESC
                 """).all().map {
-                    PolicyVersionRecord(version: try $0.decode(column: "version", as: Int.self),
-                                        document: try $0.decode(column: "document", as: String.self),
-                                        createdAt: Self.date(try $0.decode(column: "created_at", as: Int64.self)))
+                    let c = try $0.decodeColumns(VersionColumns.self)
+                    return PolicyVersionRecord(version: c.version, document: c.document, createdAt: Self.date(c.createdAt))
                 }
         }
     }
@@ -162,7 +203,7 @@ extension SQLIdentityStore {
             let current = try await db.raw("""
                 SELECT policy_arn FROM iam_policy_attachment WHERE account_id = \(bind: accountId) AND owner_type = \(bind: owner.kind.rawValue)
                 AND owner_key = \(bind: owner.key)
-                """).all().map { try $0.decode(column: "policy_arn", as: String.self) }
+                """).all().map { try $0.decodeColumns(AttachmentColumns.self).policyArn }
             if current.contains(policyArn) { return }
             if current.count >= limit {
                 let entity = owner.kind.rawValue.prefix(1).uppercased() + owner.kind.rawValue.dropFirst()
@@ -199,7 +240,7 @@ extension SQLIdentityStore {
             return try await db.raw("""
                 SELECT policy_arn FROM iam_policy_attachment WHERE account_id = \(bind: accountId) AND owner_type = \(bind: owner.kind.rawValue)
                 AND owner_key = \(bind: owner.key) ORDER BY policy_arn
-                """).all().map { try $0.decode(column: "policy_arn", as: String.self) }
+                """).all().map { try $0.decodeColumns(AttachmentColumns.self).policyArn }
         }
     }
 
@@ -213,8 +254,8 @@ extension SQLIdentityStore {
                 WHERE a.account_id = \(bind: accountId) AND a.policy_arn = \(bind: policyArn) ORDER BY a.owner_type, a.owner_key
                 """).all()
             return try rows.compactMap { row in
-                guard let kind = PolicyOwner.Kind(rawValue: try row.decode(column: "owner_type", as: String.self)),
-                      let name = try row.decode(column: "name", as: String?.self) else { return nil }
+                let c = try row.decodeColumns(AttachedOwnerColumns.self)
+                guard let kind = PolicyOwner.Kind(rawValue: c.ownerType), let name = c.name else { return nil }
                 return PolicyOwner(kind, name)
             }
         }
@@ -226,7 +267,8 @@ extension SQLIdentityStore {
             for row in try await db.raw("""
                 SELECT policy_arn, COUNT(*) AS n FROM iam_policy_attachment WHERE account_id = \(bind: accountId) GROUP BY policy_arn
                 """).all() {
-                counts[try row.decode(column: "policy_arn", as: String.self)] = try row.decode(column: "n", as: Int.self)
+                let c = try row.decodeColumns(AttachmentCountColumns.self)
+                counts[c.policyArn] = c.n
             }
             return counts
         }
