@@ -7,33 +7,54 @@ public struct SQLJobStore: JobStore {
 
     public init(store: SQLStore) { self.store = store }
 
+    /// An `s3_job` row as stored: tags as JSON text.
+    private struct JobColumns: Decodable {
+        var jobId: String
+        var accountId: String
+        var region: String
+        var status: String
+        var priority: Int64
+        var clientToken: String
+        var requestHash: String
+        var definition: String
+        var state: String
+        var tags: String
+        var totalTasks: Int64
+        var succeededTasks: Int64
+        var failedTasks: Int64
+        var createdAt: Int64
+        var updatedAt: Int64
+    }
+
+    /// An `s3_job_task` row as stored.
+    private struct TaskColumns: Decodable {
+        var taskIndex: Int64
+        var bucket: String
+        var objectKey: String
+        var versionId: String?
+        var result: String?
+        var errorCode: String?
+        var httpStatus: Int?
+        var message: String?
+    }
+
+    /// A job's status alone.
+    private struct StatusColumns: Decodable {
+        var status: String
+    }
+
     static func decode(_ row: any SQLRow) throws -> JobRow {
-        JobRow(jobId: try row.decode(column: "job_id", as: String.self),
-               accountId: try row.decode(column: "account_id", as: String.self),
-               region: try row.decode(column: "region", as: String.self),
-               status: try row.decode(column: "status", as: String.self),
-               priority: try row.decode(column: "priority", as: Int64.self),
-               clientToken: try row.decode(column: "client_token", as: String.self),
-               requestHash: try row.decode(column: "request_hash", as: String.self),
-               definition: try row.decode(column: "definition", as: String.self),
-               state: try row.decode(column: "state", as: String.self),
-               tags: StringMapColumn.decode(try row.decode(column: "tags", as: String.self)),
-               totalTasks: try row.decode(column: "total_tasks", as: Int64.self),
-               succeededTasks: try row.decode(column: "succeeded_tasks", as: Int64.self),
-               failedTasks: try row.decode(column: "failed_tasks", as: Int64.self),
-               createdAt: try row.decode(column: "created_at", as: Int64.self),
-               updatedAt: try row.decode(column: "updated_at", as: Int64.self))
+        let c = try row.decodeColumns(JobColumns.self)
+        return JobRow(jobId: c.jobId, accountId: c.accountId, region: c.region, status: c.status, priority: c.priority,
+                      clientToken: c.clientToken, requestHash: c.requestHash, definition: c.definition, state: c.state,
+                      tags: StringMapColumn.decode(c.tags), totalTasks: c.totalTasks, succeededTasks: c.succeededTasks,
+                      failedTasks: c.failedTasks, createdAt: c.createdAt, updatedAt: c.updatedAt)
     }
 
     static func decodeTask(_ row: any SQLRow) throws -> JobTask {
-        JobTask(index: try row.decode(column: "task_index", as: Int64.self),
-                bucket: try row.decode(column: "bucket", as: String.self),
-                key: try row.decode(column: "object_key", as: String.self),
-                versionId: try row.decode(column: "version_id", as: String?.self),
-                result: try row.decode(column: "result", as: String?.self),
-                errorCode: try row.decode(column: "error_code", as: String?.self),
-                httpStatus: try row.decode(column: "http_status", as: Int?.self),
-                message: try row.decode(column: "message", as: String?.self))
+        let c = try row.decodeColumns(TaskColumns.self)
+        return JobTask(index: c.taskIndex, bucket: c.bucket, key: c.objectKey, versionId: c.versionId, result: c.result,
+                       errorCode: c.errorCode, httpStatus: c.httpStatus, message: c.message)
     }
 
     public func createJob(_ j: JobRow) async throws {
@@ -85,7 +106,7 @@ public struct SQLJobStore: JobStore {
     public func updateJob(_ j: JobRow, ifStatus expected: String) async throws -> Bool {
         try await store.write { db in
             let current = try await db.raw("SELECT status FROM s3_job WHERE job_id = \(bind: j.jobId)").first()
-                .map { try $0.decode(column: "status", as: String.self) }
+                .map { try $0.decodeColumns(StatusColumns.self).status }
             guard current == expected else { return false }
             try await db.raw("""
                 UPDATE s3_job SET status = \(bind: j.status), state = \(bind: j.state), updated_at = \(bind: j.updatedAt)
@@ -98,7 +119,7 @@ public struct SQLJobStore: JobStore {
     public func setPriority(_ priority: Int64, jobId: String) async throws -> Bool {
         try await store.write { db in
             let status = try await db.raw("SELECT status FROM s3_job WHERE job_id = \(bind: jobId)").first()
-                .map { try $0.decode(column: "status", as: String.self) }
+                .map { try $0.decodeColumns(StatusColumns.self).status }
             guard let status, !["Complete", "Cancelled", "Failed"].contains(status) else { return false }
             try await db.raw("UPDATE s3_job SET priority = \(bind: priority) WHERE job_id = \(bind: jobId)").run()
             return true
