@@ -7,28 +7,73 @@ public struct SQLObjectCatalog: ObjectCatalog {
 
     public init(store: SQLStore) { self.store = store }
 
+    /// An `s3_bucket` row as stored: tags as JSON text.
+    private struct BucketColumns: Decodable {
+        var name: String
+        var accountId: String
+        var region: String
+        var policy: String?
+        var tags: String
+        var createdAt: Int64
+    }
+
+    /// An `s3_object` row as stored: headers, metadata and tags as JSON text.
+    private struct ObjectColumns: Decodable {
+        var bucket: String
+        var objectKey: String
+        var blob: String
+        var size: Int64
+        var etag: String
+        var lastModified: Int64
+        var contentType: String
+        var headers: String
+        var metadata: String
+        var tags: String
+        var checksumAlgorithm: String?
+        var checksumValue: String?
+    }
+
+    /// An `s3_upload` row as stored.
+    private struct UploadColumns: Decodable {
+        var uploadId: String
+        var bucket: String
+        var objectKey: String
+        var template: String
+        var createdAt: Int64
+    }
+
+    /// An `s3_part` row as stored.
+    private struct PartColumns: Decodable {
+        var uploadId: String
+        var partNumber: Int
+        var blob: String
+        var size: Int64
+        var md5: String
+        var lastModified: Int64
+    }
+
+    /// The blob an object or part names.
+    private struct BlobColumns: Decodable {
+        var blob: String
+    }
+
     static func decodeBucket(_ row: any SQLRow) throws -> BucketRecord {
-        BucketRecord(name: try row.decode(column: "name", as: String.self),
-                     accountId: try row.decode(column: "account_id", as: String.self),
-                     region: try row.decode(column: "region", as: String.self),
-                     policy: try row.decode(column: "policy", as: String?.self),
-                     tags: StringMapColumn.decode(try row.decode(column: "tags", as: String.self)),
-                     createdAt: try row.decode(column: "created_at", as: Int64.self))
+        let c = try row.decodeColumns(BucketColumns.self)
+        return BucketRecord(name: c.name, accountId: c.accountId, region: c.region, policy: c.policy,
+                            tags: StringMapColumn.decode(c.tags), createdAt: c.createdAt)
     }
 
     static func decodeObject(_ row: any SQLRow) throws -> ObjectRecord {
-        ObjectRecord(bucket: try row.decode(column: "bucket", as: String.self),
-                     key: try row.decode(column: "object_key", as: String.self),
-                     blob: try row.decode(column: "blob", as: String.self),
-                     size: try row.decode(column: "size", as: Int64.self),
-                     etag: try row.decode(column: "etag", as: String.self),
-                     lastModified: try row.decode(column: "last_modified", as: Int64.self),
-                     contentType: try row.decode(column: "content_type", as: String.self),
-                     headers: StringMapColumn.decode(try row.decode(column: "headers", as: String.self)),
-                     metadata: StringMapColumn.decode(try row.decode(column: "metadata", as: String.self)),
-                     tags: StringMapColumn.decode(try row.decode(column: "tags", as: String.self)),
-                     checksumAlgorithm: try row.decode(column: "checksum_algorithm", as: String?.self),
-                     checksumValue: try row.decode(column: "checksum_value", as: String?.self))
+        let c = try row.decodeColumns(ObjectColumns.self)
+        return ObjectRecord(bucket: c.bucket, key: c.objectKey, blob: c.blob, size: c.size, etag: c.etag,
+                            lastModified: c.lastModified, contentType: c.contentType,
+                            headers: StringMapColumn.decode(c.headers), metadata: StringMapColumn.decode(c.metadata),
+                            tags: StringMapColumn.decode(c.tags), checksumAlgorithm: c.checksumAlgorithm,
+                            checksumValue: c.checksumValue)
+    }
+
+    static func decodeBlob(_ row: any SQLRow) throws -> String {
+        try row.decodeColumns(BlobColumns.self).blob
     }
 
     public func createBucket(_ b: BucketRecord) async throws {
@@ -81,7 +126,7 @@ public struct SQLObjectCatalog: ObjectCatalog {
         }
         let previous = try await db.raw("""
             SELECT blob FROM s3_object WHERE bucket = \(bind: o.bucket) AND object_key = \(bind: o.key)
-            """).first().map { try $0.decode(column: "blob", as: String.self) }
+            """).first().map(Self.decodeBlob)
         if onlyIfAbsent, previous != nil { throw StoreError.conflict("The object already exists") }
         try await db.raw("""
             INSERT INTO s3_object (bucket, object_key, blob, size, etag, last_modified, content_type, headers, metadata, tags,
@@ -114,7 +159,7 @@ public struct SQLObjectCatalog: ObjectCatalog {
             for key in keys {
                 let blob = try await db.raw("""
                     SELECT blob FROM s3_object WHERE bucket = \(bind: bucket) AND object_key = \(bind: key)
-                    """).first().map { try $0.decode(column: "blob", as: String.self) }
+                    """).first().map(Self.decodeBlob)
                 if let blob {
                     try await db.raw("DELETE FROM s3_object WHERE bucket = \(bind: bucket) AND object_key = \(bind: key)").run()
                     removed.append(blob)
@@ -179,11 +224,9 @@ public struct SQLObjectCatalog: ObjectCatalog {
     public func upload(id: String) async throws -> UploadRecord? {
         try await store.read { db in
             try await db.raw("SELECT * FROM s3_upload WHERE upload_id = \(bind: id)").first().map { row in
-                UploadRecord(uploadId: try row.decode(column: "upload_id", as: String.self),
-                             bucket: try row.decode(column: "bucket", as: String.self),
-                             key: try row.decode(column: "object_key", as: String.self),
-                             template: try row.decode(column: "template", as: String.self),
-                             createdAt: try row.decode(column: "created_at", as: Int64.self))
+                let c = try row.decodeColumns(UploadColumns.self)
+                return UploadRecord(uploadId: c.uploadId, bucket: c.bucket, key: c.objectKey, template: c.template,
+                                    createdAt: c.createdAt)
             }
         }
     }
@@ -195,7 +238,7 @@ public struct SQLObjectCatalog: ObjectCatalog {
             }
             let previous = try await db.raw("""
                 SELECT blob FROM s3_part WHERE upload_id = \(bind: p.uploadId) AND part_number = \(bind: p.partNumber)
-                """).first().map { try $0.decode(column: "blob", as: String.self) }
+                """).first().map(Self.decodeBlob)
             try await db.raw("""
                 INSERT INTO s3_part (upload_id, part_number, blob, size, md5, last_modified)
                 VALUES (\(bind: p.uploadId), \(bind: p.partNumber), \(bind: p.blob), \(bind: p.size), \(bind: p.md5),
@@ -210,21 +253,16 @@ public struct SQLObjectCatalog: ObjectCatalog {
     public func parts(uploadId: String) async throws -> [PartRecord] {
         try await store.read { db in
             try await db.raw("SELECT * FROM s3_part WHERE upload_id = \(bind: uploadId) ORDER BY part_number").all().map { row in
-                PartRecord(uploadId: try row.decode(column: "upload_id", as: String.self),
-                           partNumber: try row.decode(column: "part_number", as: Int.self),
-                           blob: try row.decode(column: "blob", as: String.self),
-                           size: try row.decode(column: "size", as: Int64.self),
-                           md5: try row.decode(column: "md5", as: String.self),
-                           lastModified: try row.decode(column: "last_modified", as: Int64.self))
+                let c = try row.decodeColumns(PartColumns.self)
+                return PartRecord(uploadId: c.uploadId, partNumber: c.partNumber, blob: c.blob, size: c.size, md5: c.md5,
+                                  lastModified: c.lastModified)
             }
         }
     }
 
     public func referencedBlobs() async throws -> Set<String> {
         try await store.read { db in
-            Set(try await db.raw("SELECT blob FROM s3_object UNION SELECT blob FROM s3_part").all().map {
-                try $0.decode(column: "blob", as: String.self)
-            })
+            Set(try await db.raw("SELECT blob FROM s3_object UNION SELECT blob FROM s3_part").all().map(Self.decodeBlob))
         }
     }
 
@@ -234,7 +272,7 @@ public struct SQLObjectCatalog: ObjectCatalog {
                 throw StoreError.notFound("The specified upload does not exist.")
             }
             var unused = try await db.raw("SELECT blob FROM s3_part WHERE upload_id = \(bind: id)").all()
-                .map { try $0.decode(column: "blob", as: String.self) }
+                .map(Self.decodeBlob)
             if let object, let replaced = try await Self.put(object, in: db) { unused.append(replaced) }
             try await db.raw("DELETE FROM s3_part WHERE upload_id = \(bind: id)").run()
             try await db.raw("DELETE FROM s3_upload WHERE upload_id = \(bind: id)").run()
