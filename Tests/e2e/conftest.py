@@ -229,6 +229,14 @@ def database_args(data_dir: Path) -> list[str]:
     return args
 
 
+def database_sql(data_dir: Path, sql: str) -> str:
+    """Runs `sql` in the PostgreSQL database of the server on `data_dir` (engine postgres only); psql's
+    unaligned, tuples-only output. For tests that look at what the store holds, as others read cairn.sqlite."""
+    assert ENGINE == "postgres", "database_sql needs the postgres engine"
+    url = _POSTGRES.url_for(data_dir)
+    return _POSTGRES._cluster().psql(sql, database=url.rsplit("/", 1)[1])
+
+
 class HTTPResponse:
     """The little of a response the tests read (urllib3 ships with botocore; requests may not)."""
 
