@@ -7,30 +7,97 @@ public struct SQLTrailStore: TrailStore {
 
     public init(store: SQLStore) { self.store = store }
 
+    /// A `trail` row as stored: tags as JSON text, `is_logging` as 0/1.
+    private struct TrailColumns: Decodable {
+        var arn: String
+        var accountId: String
+        var homeRegion: String
+        var name: String
+        var definition: String
+        var tags: String
+        var isLogging: Int
+        var cursorSeq: Int64
+        var status: String
+        var createdAt: Int64
+    }
+
+    /// A `trail_log_file` row as stored.
+    private struct LogFileColumns: Decodable {
+        var trailArn: String
+        var region: String
+        var bucket: String
+        var objectKey: String
+        var firstSeq: Int64
+        var lastSeq: Int64
+        var sha256: String?
+        var oldestEvent: Int64?
+        var newestEvent: Int64?
+        var deliveredAt: Int64?
+    }
+
+    /// The `audit_event` columns a trail reads: `management` and `read_only` as 0/1.
+    private struct SourceEventColumns: Decodable {
+        var seq: Int64
+        var accountId: String
+        var region: String
+        var management: Int
+        var readOnly: Int
+        var eventSource: String
+        var eventName: String
+        var eventTime: Int64
+        var record: String
+    }
+
+    /// A `trail_digest_chain` row as stored.
+    private struct DigestChainColumns: Decodable {
+        var trailArn: String
+        var region: String
+        var lastEnd: Int64?
+        var lastBucket: String?
+        var lastKey: String?
+        var lastSignature: String?
+        var lastHash: String?
+        var pendingEnd: Int64?
+    }
+
+    /// A `trail_signing_key` row as stored: keys as bytes.
+    private struct SigningKeyColumns: Decodable {
+        var accountId: String
+        var region: String
+        var fingerprint: String
+        var privateKey: Data
+        var publicKey: Data
+        var validFrom: Int64
+        var validTo: Int64
+    }
+
+    /// A trail's status alone.
+    private struct StatusColumns: Decodable {
+        var status: String
+    }
+
+    /// A sequence number (`MAX(seq) AS seq`).
+    private struct SeqColumns: Decodable {
+        var seq: Int64
+    }
+
+    /// A region alone.
+    private struct RegionColumns: Decodable {
+        var region: String
+    }
+
     static func decodeTrail(_ row: any SQLRow) throws -> TrailRow {
-        TrailRow(arn: try row.decode(column: "arn", as: String.self),
-                 accountId: try row.decode(column: "account_id", as: String.self),
-                 homeRegion: try row.decode(column: "home_region", as: String.self),
-                 name: try row.decode(column: "name", as: String.self),
-                 definition: try row.decode(column: "definition", as: String.self),
-                 tags: StringMapColumn.decode(try row.decode(column: "tags", as: String.self)),
-                 isLogging: try row.decode(column: "is_logging", as: Int.self) != 0,
-                 cursorSeq: try row.decode(column: "cursor_seq", as: Int64.self),
-                 status: try row.decode(column: "status", as: String.self),
-                 createdAt: try row.decode(column: "created_at", as: Int64.self))
+        let c = try row.decodeColumns(TrailColumns.self)
+        return TrailRow(arn: c.arn, accountId: c.accountId, homeRegion: c.homeRegion, name: c.name,
+                        definition: c.definition, tags: StringMapColumn.decode(c.tags), isLogging: c.isLogging != 0,
+                        cursorSeq: c.cursorSeq, status: c.status, createdAt: c.createdAt)
     }
 
     static func decodeLogFile(_ row: any SQLRow) throws -> TrailLogFile {
-        TrailLogFile(trailArn: try row.decode(column: "trail_arn", as: String.self),
-                     region: try row.decode(column: "region", as: String.self),
-                     bucket: try row.decode(column: "bucket", as: String.self),
-                     key: try row.decode(column: "object_key", as: String.self),
-                     firstSeq: try row.decode(column: "first_seq", as: Int64.self),
-                     lastSeq: try row.decode(column: "last_seq", as: Int64.self),
-                     sha256: try row.decode(column: "sha256", as: String?.self),
-                     oldestEvent: try row.decode(column: "oldest_event", as: Int64?.self),
-                     newestEvent: try row.decode(column: "newest_event", as: Int64?.self),
-                     deliveredAt: try row.decode(column: "delivered_at", as: Int64?.self))
+        let c = try row.decodeColumns(LogFileColumns.self)
+        return TrailLogFile(trailArn: c.trailArn, region: c.region, bucket: c.bucket, key: c.objectKey,
+                            firstSeq: c.firstSeq, lastSeq: c.lastSeq, sha256: c.sha256, oldestEvent: c.oldestEvent,
+                            newestEvent: c.newestEvent, deliveredAt: c.deliveredAt)
     }
 
     public func createTrail(_ t: TrailRow) async throws {
@@ -84,7 +151,7 @@ public struct SQLTrailStore: TrailStore {
     public func updateStatus(arn: String, merge: @escaping @Sendable (String) -> String) async throws {
         try await store.write { db in
             guard let row = try await db.raw("SELECT status FROM trail WHERE arn = \(bind: arn)").first() else { return }
-            let status = merge(try row.decode(column: "status", as: String.self))
+            let status = merge(try row.decodeColumns(StatusColumns.self).status)
             try await db.raw("UPDATE trail SET status = \(bind: status) WHERE arn = \(bind: arn)").run()
         }
     }
@@ -99,7 +166,7 @@ public struct SQLTrailStore: TrailStore {
 
     public func latestEventSeq() async throws -> Int64 {
         try await store.read { db in
-            try await db.raw("SELECT COALESCE(MAX(seq), 0) AS seq FROM audit_event").first()?.decode(column: "seq", as: Int64.self) ?? 0
+            try await db.raw("SELECT COALESCE(MAX(seq), 0) AS seq FROM audit_event").first()?.decodeColumns(SeqColumns.self).seq ?? 0
         }
     }
 
@@ -111,16 +178,11 @@ public struct SQLTrailStore: TrailStore {
                 FROM audit_event e WHERE seq > \(bind: after) AND seq <= \(bind: upper) ORDER BY seq LIMIT \(bind: limit)
                 """).all()
             return try rows.map { row in
-                TrailSourceEvent(
-                    seq: try row.decode(column: "seq", as: Int64.self),
-                    accountId: try row.decode(column: "account_id", as: String.self),
-                    region: try row.decode(column: "region", as: String.self),
-                    management: try row.decode(column: "management", as: Int.self) != 0,
-                    readOnly: try row.decode(column: "read_only", as: Int.self) != 0,
-                    eventSource: try row.decode(column: "event_source", as: String.self),
-                    eventName: try row.decode(column: "event_name", as: String.self),
-                    eventTime: try row.decode(column: "event_time", as: Int64.self),
-                    record: try row.decode(column: "record", as: String.self))
+                let c = try row.decodeColumns(SourceEventColumns.self)
+                return TrailSourceEvent(
+                    seq: c.seq, accountId: c.accountId, region: c.region, management: c.management != 0,
+                    readOnly: c.readOnly != 0, eventSource: c.eventSource, eventName: c.eventName,
+                    eventTime: c.eventTime, record: c.record)
             }
         }
     }
@@ -170,7 +232,7 @@ public struct SQLTrailStore: TrailStore {
             try await db.raw("""
                 SELECT region FROM trail_digest_chain WHERE trail_arn = \(bind: trailArn)
                 UNION SELECT DISTINCT region FROM trail_log_file WHERE trail_arn = \(bind: trailArn)
-                """).all().map { try $0.decode(column: "region", as: String.self) }.sorted()
+                """).all().map { try $0.decodeColumns(RegionColumns.self).region }.sorted()
         }
     }
 
@@ -179,14 +241,10 @@ public struct SQLTrailStore: TrailStore {
             try await db.raw("""
                 SELECT * FROM trail_digest_chain WHERE trail_arn = \(bind: trailArn) AND region = \(bind: region)
                 """).first().map { row in
-                TrailDigestChain(trailArn: try row.decode(column: "trail_arn", as: String.self),
-                                 region: try row.decode(column: "region", as: String.self),
-                                 lastEnd: try row.decode(column: "last_end", as: Int64?.self),
-                                 lastBucket: try row.decode(column: "last_bucket", as: String?.self),
-                                 lastKey: try row.decode(column: "last_key", as: String?.self),
-                                 lastSignature: try row.decode(column: "last_signature", as: String?.self),
-                                 lastHash: try row.decode(column: "last_hash", as: String?.self),
-                                 pendingEnd: try row.decode(column: "pending_end", as: Int64?.self))
+                let c = try row.decodeColumns(DigestChainColumns.self)
+                return TrailDigestChain(trailArn: c.trailArn, region: c.region, lastEnd: c.lastEnd,
+                                        lastBucket: c.lastBucket, lastKey: c.lastKey, lastSignature: c.lastSignature,
+                                        lastHash: c.lastHash, pendingEnd: c.pendingEnd)
             }
         }
     }
@@ -214,13 +272,10 @@ public struct SQLTrailStore: TrailStore {
             try await db.raw("""
                 SELECT * FROM trail_signing_key WHERE account_id = \(bind: accountId) AND region = \(bind: region) ORDER BY valid_from
                 """).all().map { row in
-                TrailSigningKeyRow(accountId: try row.decode(column: "account_id", as: String.self),
-                                   region: try row.decode(column: "region", as: String.self),
-                                   fingerprint: try row.decode(column: "fingerprint", as: String.self),
-                                   privateKey: Array(try row.decode(column: "private_key", as: Data.self)),
-                                   publicKey: Array(try row.decode(column: "public_key", as: Data.self)),
-                                   validFrom: try row.decode(column: "valid_from", as: Int64.self),
-                                   validTo: try row.decode(column: "valid_to", as: Int64.self))
+                let c = try row.decodeColumns(SigningKeyColumns.self)
+                return TrailSigningKeyRow(accountId: c.accountId, region: c.region, fingerprint: c.fingerprint,
+                                          privateKey: Array(c.privateKey), publicKey: Array(c.publicKey),
+                                          validFrom: c.validFrom, validTo: c.validTo)
             }
         }
     }
