@@ -2,8 +2,8 @@ import Foundation
 import SQLKit
 
 /// A compute environment, job queue or job definition revision: its detail document is JSON the Batch
-/// service owns.
-public struct BatchResourceRow: Sendable, Equatable {
+/// service owns. Its properties are the `batch_resource` columns, so a row decodes as it is.
+public struct BatchResourceRow: Sendable, Equatable, Decodable {
     public var arn: String
     public var accountId: String
     public var region: String
@@ -30,8 +30,9 @@ public struct BatchResourceRow: Sendable, Equatable {
     }
 }
 
-/// A Batch job: its `JobDetail` document plus the columns the scheduler and ListJobs query.
-public struct BatchJobRow: Sendable, Equatable {
+/// A Batch job: its `JobDetail` document plus the columns the scheduler and ListJobs query. Its properties are the
+/// `batch_job` columns, so a row decodes as it is.
+public struct BatchJobRow: Sendable, Equatable, Decodable {
     public var jobId: String
     public var accountId: String
     public var region: String
@@ -63,8 +64,8 @@ public struct BatchJobRow: Sendable, Equatable {
 }
 
 /// Which version of a job is stored: `updatedAt` grows with every write of the job, so a reader holding the job
-/// with the same `updatedAt` holds the stored document.
-public struct BatchJobVersion: Sendable, Equatable {
+/// with the same `updatedAt` holds the stored document. Decodes from those three `batch_job` columns.
+public struct BatchJobVersion: Sendable, Equatable, Decodable {
     public var jobId: String
     public var status: String
     public var updatedAt: Int64
@@ -110,29 +111,11 @@ public struct SQLBatchStore: BatchStore {
     public init(store: SQLStore) { self.store = store }
 
     static func decodeResource(_ row: any SQLRow) throws -> BatchResourceRow {
-        BatchResourceRow(arn: try row.decode(column: "arn", as: String.self),
-                         accountId: try row.decode(column: "account_id", as: String.self),
-                         region: try row.decode(column: "region", as: String.self),
-                         kind: try row.decode(column: "kind", as: String.self),
-                         name: try row.decode(column: "name", as: String.self),
-                         revision: try row.decode(column: "revision", as: Int64.self),
-                         status: try row.decode(column: "status", as: String.self),
-                         document: try row.decode(column: "document", as: String.self),
-                         createdAt: try row.decode(column: "created_at", as: Int64.self))
+        try row.decodeColumns(BatchResourceRow.self)
     }
 
     static func decodeJob(_ row: any SQLRow) throws -> BatchJobRow {
-        BatchJobRow(jobId: try row.decode(column: "job_id", as: String.self),
-                    accountId: try row.decode(column: "account_id", as: String.self),
-                    region: try row.decode(column: "region", as: String.self),
-                    queueArn: try row.decode(column: "queue_arn", as: String.self),
-                    parentId: try row.decode(column: "parent_id", as: String?.self),
-                    status: try row.decode(column: "status", as: String.self),
-                    jobName: try row.decode(column: "job_name", as: String.self),
-                    document: try row.decode(column: "document", as: String.self),
-                    tags: try row.decode(column: "tags", as: String.self),
-                    createdAt: try row.decode(column: "created_at", as: Int64.self),
-                    updatedAt: try row.decode(column: "updated_at", as: Int64.self))
+        try row.decodeColumns(BatchJobRow.self)
     }
 
     public func putResource(_ r: BatchResourceRow) async throws {
@@ -242,11 +225,7 @@ public struct SQLBatchStore: BatchStore {
         try await store.read { db in
             try await db.raw("""
                 SELECT job_id, status, updated_at FROM batch_job WHERE status NOT IN ('SUCCEEDED', 'FAILED') ORDER BY created_at, job_id
-                """).all().map {
-                    BatchJobVersion(jobId: try $0.decode(column: "job_id", as: String.self),
-                                    status: try $0.decode(column: "status", as: String.self),
-                                    updatedAt: try $0.decode(column: "updated_at", as: Int64.self))
-                }
+                """).all().map { try $0.decodeColumns(BatchJobVersion.self) }
         }
     }
 
