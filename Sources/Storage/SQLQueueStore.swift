@@ -7,18 +7,87 @@ public struct SQLQueueStore: QueueStore {
 
     public init(store: SQLStore) { self.store = store }
 
+    /// An `sqs_queue` row as stored: `fifo` as 0/1, attributes and tags as JSON text.
+    private struct QueueColumns: Decodable {
+        var queueId: Int64
+        var accountId: String
+        var region: String
+        var name: String
+        var fifo: Int
+        var attributes: String
+        var tags: String
+        var createdAt: Int64
+        var modifiedAt: Int64
+        var purgedAt: Int64?
+    }
+
+    /// An `sqs_message` row as stored.
+    private struct MessageColumns: Decodable {
+        var seq: Int64
+        var messageId: String
+        var body: String
+        var messageAttributes: String?
+        var systemAttributes: String?
+        var md5Body: String
+        var md5Attributes: String?
+        var senderId: String
+        var sentAt: Int64
+        var receiveCount: Int
+        var firstReceiveAt: Int64?
+        var receipt: String?
+        var groupId: String?
+        var dedupId: String?
+    }
+
+    /// A new queue's id (`RETURNING queue_id`).
+    private struct QueueIdColumns: Decodable {
+        var queueId: Int64
+    }
+
+    /// A tombstone's deletion time.
+    private struct TombstoneColumns: Decodable {
+        var deletedAt: Int64
+    }
+
+    /// A message's sequence number (`RETURNING seq`).
+    private struct SeqColumns: Decodable {
+        var seq: Int64
+    }
+
+    /// An `sqs_dedup` entry: the message a deduplication id already sent.
+    private struct DedupColumns: Decodable {
+        var messageId: String
+        var seq: Int64
+    }
+
+    /// A message group id.
+    private struct GroupColumns: Decodable {
+        var groupId: String
+    }
+
+    /// A message's current receipt handle, if it is in flight.
+    private struct ReceiptColumns: Decodable {
+        var receipt: String?
+    }
+
+    /// The three message counts of a queue.
+    private struct CountColumns: Decodable {
+        var visible: Int
+        var inflight: Int
+        var delayed: Int
+    }
+
+    /// The earliest future visibility time (`MIN(visible_at) AS t`), NULL when nothing is pending.
+    private struct NextVisibleColumns: Decodable {
+        var t: Int64?
+    }
+
     static func decodeQueue(_ row: any SQLRow) throws -> QueueRecord {
-        QueueRecord(
-            queueId: try row.decode(column: "queue_id", as: Int64.self),
-            accountId: try row.decode(column: "account_id", as: String.self),
-            region: try row.decode(column: "region", as: String.self),
-            name: try row.decode(column: "name", as: String.self),
-            fifo: try row.decode(column: "fifo", as: Int.self) != 0,
-            attributes: StringMapColumn.decode(try row.decode(column: "attributes", as: String.self)),
-            tags: StringMapColumn.decode(try row.decode(column: "tags", as: String.self)),
-            createdAt: try row.decode(column: "created_at", as: Int64.self),
-            modifiedAt: try row.decode(column: "modified_at", as: Int64.self),
-            purgedAt: try row.decode(column: "purged_at", as: Int64?.self))
+        let c = try row.decodeColumns(QueueColumns.self)
+        return QueueRecord(
+            queueId: c.queueId, accountId: c.accountId, region: c.region, name: c.name, fifo: c.fifo != 0,
+            attributes: StringMapColumn.decode(c.attributes), tags: StringMapColumn.decode(c.tags),
+            createdAt: c.createdAt, modifiedAt: c.modifiedAt, purgedAt: c.purgedAt)
     }
 
     public func createQueue(_ q: QueueRecord) async throws -> QueueRecord {
@@ -30,7 +99,7 @@ public struct SQLQueueStore: QueueStore {
                 RETURNING queue_id
                 """).first()
             var created = q
-            created.queueId = try row?.decode(column: "queue_id", as: Int64.self) ?? 0
+            created.queueId = try row?.decodeColumns(QueueIdColumns.self).queueId ?? 0
             return created
         }
     }
@@ -81,7 +150,7 @@ public struct SQLQueueStore: QueueStore {
             try await db.raw("""
                 SELECT deleted_at FROM sqs_queue_tombstone WHERE account_id = \(bind: accountId) AND region = \(bind: region)
                 AND name = \(bind: name)
-                """).first()?.decode(column: "deleted_at", as: Int64.self)
+                """).first()?.decodeColumns(TombstoneColumns.self).deletedAt
         }
     }
 
@@ -114,7 +183,7 @@ public struct SQLQueueStore: QueueStore {
                                            as [any Encodable & Sendable])
                 }
                 let rows = try await insert.returning("seq").all()
-                let seqs = try rows.map { try $0.decode(column: "seq", as: Int64.self) }.sorted()
+                let seqs = try rows.map { try $0.decodeColumns(SeqColumns.self).seq }.sorted()
                 return zip(messages, seqs).map { SentMessage(seq: $1, messageId: $0.messageId, duplicate: false) }
             }
             var out: [SentMessage] = []
@@ -124,8 +193,8 @@ public struct SQLQueueStore: QueueStore {
                         SELECT message_id, seq FROM sqs_dedup WHERE queue_id = \(bind: queueId) AND dedup_id = \(bind: dedup)
                         AND expires_at > \(bind: now)
                         """).first() {
-                        out.append(SentMessage(seq: try row.decode(column: "seq", as: Int64.self),
-                                               messageId: try row.decode(column: "message_id", as: String.self), duplicate: true))
+                        let c = try row.decodeColumns(DedupColumns.self)
+                        out.append(SentMessage(seq: c.seq, messageId: c.messageId, duplicate: true))
                         continue
                     }
                 }
@@ -137,7 +206,7 @@ public struct SQLQueueStore: QueueStore {
                         \(bind: now), \(bind: now + m.delayMs), 0, \(bind: m.groupId), \(bind: m.dedupId))
                     RETURNING seq
                     """).first()
-                let seq = try row?.decode(column: "seq", as: Int64.self) ?? 0
+                let seq = try row?.decodeColumns(SeqColumns.self).seq ?? 0
                 if let dedup = m.dedupId {
                     try await db.raw("""
                         INSERT INTO sqs_dedup (queue_id, dedup_id, message_id, seq, expires_at)
@@ -153,21 +222,12 @@ public struct SQLQueueStore: QueueStore {
     }
 
     static func decodeMessage(_ row: any SQLRow) throws -> QueueMessage {
-        QueueMessage(
-            seq: try row.decode(column: "seq", as: Int64.self),
-            messageId: try row.decode(column: "message_id", as: String.self),
-            body: try row.decode(column: "body", as: String.self),
-            messageAttributes: try row.decode(column: "message_attributes", as: String?.self),
-            systemAttributes: try row.decode(column: "system_attributes", as: String?.self),
-            md5Body: try row.decode(column: "md5_body", as: String.self),
-            md5Attributes: try row.decode(column: "md5_attributes", as: String?.self),
-            senderId: try row.decode(column: "sender_id", as: String.self),
-            sentAt: try row.decode(column: "sent_at", as: Int64.self),
-            receiveCount: try row.decode(column: "receive_count", as: Int.self),
-            firstReceiveAt: try row.decode(column: "first_receive_at", as: Int64?.self),
-            receipt: try row.decode(column: "receipt", as: String?.self),
-            groupId: try row.decode(column: "group_id", as: String?.self),
-            dedupId: try row.decode(column: "dedup_id", as: String?.self))
+        let c = try row.decodeColumns(MessageColumns.self)
+        return QueueMessage(
+            seq: c.seq, messageId: c.messageId, body: c.body, messageAttributes: c.messageAttributes,
+            systemAttributes: c.systemAttributes, md5Body: c.md5Body, md5Attributes: c.md5Attributes,
+            senderId: c.senderId, sentAt: c.sentAt, receiveCount: c.receiveCount, firstReceiveAt: c.firstReceiveAt,
+            receipt: c.receipt, groupId: c.groupId, dedupId: c.dedupId)
     }
 
     public func receive(_ r: ReceiveRequest, planner: some ReceivePlanning) async throws -> (received: [QueueMessage], redriven: Int) {
@@ -202,7 +262,7 @@ public struct SQLQueueStore: QueueStore {
                     inFlight = Set(try await db.raw("""
                         SELECT DISTINCT group_id FROM sqs_message WHERE queue_id = \(bind: r.queueId)
                         AND group_id IN (\(SQLList(groups.map { SQLBind($0) }))) AND visible_at > \(bind: r.now) AND receive_count > 0
-                        """).all().map { try $0.decode(column: "group_id", as: String.self) })
+                        """).all().map { try $0.decodeColumns(GroupColumns.self).groupId })
                 }
                 var taken: [Int64] = []
                 for step in planner.plan(page: page, groupsInFlight: inFlight) {
@@ -266,7 +326,7 @@ public struct SQLQueueStore: QueueStore {
                 """).first() != nil { return .changed }
             guard let row = try await db.raw("""
                 SELECT receipt FROM sqs_message WHERE queue_id = \(bind: queueId) AND seq = \(bind: seq)
-                """).first(), try row.decode(column: "receipt", as: String?.self) == receipt else { return .unknownReceipt }
+                """).first(), try row.decodeColumns(ReceiptColumns.self).receipt == receipt else { return .unknownReceipt }
             return .notInFlight
         }
     }
@@ -279,9 +339,8 @@ public struct SQLQueueStore: QueueStore {
                   (SELECT COUNT(*) FROM sqs_message WHERE queue_id = \(bind: queueId) AND visible_at > \(bind: now) AND receive_count > 0) AS inflight,
                   (SELECT COUNT(*) FROM sqs_message WHERE queue_id = \(bind: queueId) AND visible_at > \(bind: now) AND receive_count = 0) AS delayed
                 """).first()
-            return QueueCounts(visible: try row?.decode(column: "visible", as: Int.self) ?? 0,
-                               inFlight: try row?.decode(column: "inflight", as: Int.self) ?? 0,
-                               delayed: try row?.decode(column: "delayed", as: Int.self) ?? 0)
+            let c = try row?.decodeColumns(CountColumns.self)
+            return QueueCounts(visible: c?.visible ?? 0, inFlight: c?.inflight ?? 0, delayed: c?.delayed ?? 0)
         }
     }
 
@@ -289,7 +348,7 @@ public struct SQLQueueStore: QueueStore {
         try await store.read { db in
             try await db.raw("""
                 SELECT MIN(visible_at) AS t FROM sqs_message WHERE queue_id = \(bind: queueId) AND visible_at > \(bind: now)
-                """).first()?.decode(column: "t", as: Int64?.self)
+                """).first()?.decodeColumns(NextVisibleColumns.self).t
         }
     }
 
