@@ -13,37 +13,107 @@ public struct SQLEventBusStore: EventBusStore {
         self.secrets = secrets
     }
 
+    /// An `event_bus` row as stored: tags as JSON text.
+    private struct BusColumns: Decodable {
+        var accountId: String
+        var region: String
+        var name: String
+        var description: String?
+        var policy: String?
+        var tags: String
+        var createdAt: Int64
+        var modifiedAt: Int64
+    }
+
+    /// An `event_rule` row as stored: tags as JSON text.
+    private struct RuleColumns: Decodable {
+        var accountId: String
+        var region: String
+        var busName: String
+        var name: String
+        var eventPattern: String?
+        var scheduleExpression: String?
+        var state: String
+        var description: String?
+        var roleArn: String?
+        var tags: String
+        var createdAt: Int64
+    }
+
+    /// The `event_target` columns a target record holds.
+    private struct TargetColumns: Decodable {
+        var targetId: String
+        var arn: String
+        var definition: String
+    }
+
+    /// The rule an `event_target` row belongs to.
+    private struct RuleNameColumns: Decodable {
+        var ruleName: String
+    }
+
+    /// An `event_api_resource` row as stored: a connection's definition possibly sealed, `kind` as its raw string.
+    private struct APIResourceColumns: Decodable {
+        var accountId: String
+        var region: String
+        var kind: String
+        var name: String
+        var arn: String
+        var definition: String
+        var createdAt: Int64
+        var modifiedAt: Int64
+    }
+
+    /// A connection's ARN and stored definition.
+    private struct StoredConnectionColumns: Decodable {
+        var arn: String
+        var definition: String
+    }
+
+    /// An `event_delivery` row as stored.
+    private struct DeliveryColumns: Decodable {
+        var deliveryId: Int64
+        var accountId: String
+        var region: String
+        var ruleArn: String
+        var targetId: String
+        var target: String
+        var payload: String
+        var eventId: String
+        var eventTime: Int64
+        var attempts: Int
+        var nextAttemptAt: Int64
+        var lastError: String?
+    }
+
+    /// The earliest delivery time (`MIN(next_attempt_at) AS t`), NULL when nothing is queued.
+    private struct NextAttemptColumns: Decodable {
+        var t: Int64?
+    }
+
+    /// A `COUNT(*) AS n` result.
+    private struct CountColumns: Decodable {
+        var n: Int
+    }
+
     static func decodeBus(_ row: any SQLRow) throws -> EventBusRecord {
-        EventBusRecord(
-            accountId: try row.decode(column: "account_id", as: String.self),
-            region: try row.decode(column: "region", as: String.self),
-            name: try row.decode(column: "name", as: String.self),
-            description: try row.decode(column: "description", as: String?.self),
-            policy: try row.decode(column: "policy", as: String?.self),
-            tags: StringMapColumn.decode(try row.decode(column: "tags", as: String.self)),
-            createdAt: try row.decode(column: "created_at", as: Int64.self),
-            modifiedAt: try row.decode(column: "modified_at", as: Int64.self))
+        let c = try row.decodeColumns(BusColumns.self)
+        return EventBusRecord(
+            accountId: c.accountId, region: c.region, name: c.name, description: c.description, policy: c.policy,
+            tags: StringMapColumn.decode(c.tags), createdAt: c.createdAt, modifiedAt: c.modifiedAt)
     }
 
     static func decodeRule(_ row: any SQLRow) throws -> EventRuleRecord {
-        EventRuleRecord(
-            accountId: try row.decode(column: "account_id", as: String.self),
-            region: try row.decode(column: "region", as: String.self),
-            busName: try row.decode(column: "bus_name", as: String.self),
-            name: try row.decode(column: "name", as: String.self),
-            eventPattern: try row.decode(column: "event_pattern", as: String?.self),
-            scheduleExpression: try row.decode(column: "schedule_expression", as: String?.self),
-            state: try row.decode(column: "state", as: String.self),
-            description: try row.decode(column: "description", as: String?.self),
-            roleArn: try row.decode(column: "role_arn", as: String?.self),
-            tags: StringMapColumn.decode(try row.decode(column: "tags", as: String.self)),
-            createdAt: try row.decode(column: "created_at", as: Int64.self))
+        let c = try row.decodeColumns(RuleColumns.self)
+        return EventRuleRecord(
+            accountId: c.accountId, region: c.region, busName: c.busName, name: c.name, eventPattern: c.eventPattern,
+            scheduleExpression: c.scheduleExpression, state: c.state, description: c.description, roleArn: c.roleArn,
+            tags: StringMapColumn.decode(c.tags), createdAt: c.createdAt)
     }
 
     static func decodeTarget(_ row: any SQLRow) throws -> EventTargetRecord {
-        EventTargetRecord(targetId: try row.decode(column: "target_id", as: String.self),
-                          arn: try row.decode(column: "arn", as: String.self),
-                          definition: try row.decode(column: "definition", as: String.self))
+        let c = try row.decodeColumns(TargetColumns.self)
+        return EventTargetRecord(targetId: c.targetId, arn: c.arn, definition: c.definition)
     }
 
     public func ensureBus(_ b: EventBusRecord) async throws {
@@ -209,7 +279,7 @@ public struct SQLEventBusStore: EventBusStore {
             try await db.raw("""
                 SELECT DISTINCT rule_name FROM event_target WHERE account_id = \(bind: accountId) AND region = \(bind: region)
                 AND bus_name = \(bind: bus) AND arn = \(bind: targetArn) ORDER BY rule_name
-                """).all().map { try $0.decode(column: "rule_name", as: String.self) }
+                """).all().map { try $0.decodeColumns(RuleNameColumns.self).ruleName }
         }
     }
 
@@ -223,23 +293,18 @@ public struct SQLEventBusStore: EventBusStore {
                 SELECT * FROM event_target WHERE account_id = \(bind: accountId) AND region = \(bind: region) AND bus_name = \(bind: bus)
                 ORDER BY target_id
                 """).all() {
-                targets[try row.decode(column: "rule_name", as: String.self), default: []].append(try Self.decodeTarget(row))
+                targets[try row.decodeColumns(RuleNameColumns.self).ruleName, default: []].append(try Self.decodeTarget(row))
             }
             return rules.map { ($0, targets[$0.name] ?? []) }
         }
     }
 
     func decodeAPIResource(_ row: any SQLRow) throws -> EventAPIResource {
-        let stored = try row.decode(column: "definition", as: String.self)
+        let c = try row.decodeColumns(APIResourceColumns.self)
         return EventAPIResource(
-            accountId: try row.decode(column: "account_id", as: String.self),
-            region: try row.decode(column: "region", as: String.self),
-            kind: EventAPIResource.Kind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .connection,
-            name: try row.decode(column: "name", as: String.self),
-            arn: try row.decode(column: "arn", as: String.self),
-            definition: try secrets?.open(stored) ?? stored,
-            createdAt: try row.decode(column: "created_at", as: Int64.self),
-            modifiedAt: try row.decode(column: "modified_at", as: Int64.self))
+            accountId: c.accountId, region: c.region, kind: EventAPIResource.Kind(rawValue: c.kind) ?? .connection,
+            name: c.name, arn: c.arn, definition: try secrets?.open(c.definition) ?? c.definition,
+            createdAt: c.createdAt, modifiedAt: c.modifiedAt)
     }
 
     /// A connection's definition as stored: sealed, since it holds the credentials sent to the endpoint.
@@ -257,9 +322,9 @@ public struct SQLEventBusStore: EventBusStore {
                 """).all()
             var sealed = 0
             for row in rows {
-                let definition = try row.decode(column: "definition", as: String.self)
+                let c = try row.decodeColumns(StoredConnectionColumns.self)
+                let (arn, definition) = (c.arn, c.definition)
                 guard !definition.hasPrefix(SecretBox.prefix) else { continue }
-                let arn = try row.decode(column: "arn", as: String.self)
                 try await db.raw("UPDATE event_api_resource SET definition = \(bind: try secrets.seal(definition)) WHERE arn = \(bind: arn)").run()
                 sealed += 1
             }
@@ -330,19 +395,11 @@ public struct SQLEventBusStore: EventBusStore {
     }
 
     static func decodeDelivery(_ row: any SQLRow) throws -> EventDelivery {
-        EventDelivery(
-            deliveryId: try row.decode(column: "delivery_id", as: Int64.self),
-            accountId: try row.decode(column: "account_id", as: String.self),
-            region: try row.decode(column: "region", as: String.self),
-            ruleArn: try row.decode(column: "rule_arn", as: String.self),
-            targetId: try row.decode(column: "target_id", as: String.self),
-            target: try row.decode(column: "target", as: String.self),
-            payload: try row.decode(column: "payload", as: String.self),
-            eventId: try row.decode(column: "event_id", as: String.self),
-            eventTime: try row.decode(column: "event_time", as: Int64.self),
-            attempts: try row.decode(column: "attempts", as: Int.self),
-            nextAttemptAt: try row.decode(column: "next_attempt_at", as: Int64.self),
-            lastError: try row.decode(column: "last_error", as: String?.self))
+        let c = try row.decodeColumns(DeliveryColumns.self)
+        return EventDelivery(
+            deliveryId: c.deliveryId, accountId: c.accountId, region: c.region, ruleArn: c.ruleArn,
+            targetId: c.targetId, target: c.target, payload: c.payload, eventId: c.eventId, eventTime: c.eventTime,
+            attempts: c.attempts, nextAttemptAt: c.nextAttemptAt, lastError: c.lastError)
     }
 
     public func claimDue(now: Int64, leaseUntil: Int64, limit: Int, owner: String) async throws -> [EventDelivery] {
@@ -389,13 +446,13 @@ public struct SQLEventBusStore: EventBusStore {
 
     public func nextDueAt() async throws -> Int64? {
         try await store.read { db in
-            try await db.raw("SELECT MIN(next_attempt_at) AS t FROM event_delivery").first()?.decode(column: "t", as: Int64?.self)
+            try await db.raw("SELECT MIN(next_attempt_at) AS t FROM event_delivery").first()?.decodeColumns(NextAttemptColumns.self).t
         }
     }
 
     public func pendingCount() async throws -> Int {
         try await store.read { db in
-            try await db.raw("SELECT COUNT(*) AS n FROM event_delivery").first()?.decode(column: "n", as: Int.self) ?? 0
+            try await db.raw("SELECT COUNT(*) AS n FROM event_delivery").first()?.decodeColumns(CountColumns.self).n ?? 0
         }
     }
 }
