@@ -22,6 +22,21 @@ public struct SQLBlobChunkStore: BlobChunkStore {
 
     public init(store: SQLStore) { self.store = store }
 
+    /// A length or count (`... AS n`).
+    private struct SizeColumns: Decodable {
+        var n: Int64
+    }
+
+    /// A chunk's bytes.
+    private struct DataColumns: Decodable {
+        var data: Data
+    }
+
+    /// A blob name.
+    private struct BlobColumns: Decodable {
+        var blob: String
+    }
+
     public func putChunk(blob: String, index: Int, bytes: [UInt8], at time: Int64) async throws {
         try await store.write { db in
             try await db.raw("""
@@ -35,14 +50,14 @@ public struct SQLBlobChunkStore: BlobChunkStore {
         try await store.read { db in
             try await db.raw("""
                 SELECT length(data) AS n FROM s3_blob_chunk WHERE blob = \(bind: blob) ORDER BY chunk_index
-                """).all().map { try $0.decode(column: "n", as: Int64.self) }
+                """).all().map { try $0.decodeColumns(SizeColumns.self).n }
         }
     }
 
     public func chunk(blob: String, index: Int) async throws -> [UInt8]? {
         try await store.read { db in
             try await db.raw("SELECT data FROM s3_blob_chunk WHERE blob = \(bind: blob) AND chunk_index = \(bind: index)")
-                .first().map { [UInt8](try $0.decode(column: "data", as: Data.self)) }
+                .first().map { [UInt8](try $0.decodeColumns(DataColumns.self).data) }
         }
     }
 
@@ -55,7 +70,7 @@ public struct SQLBlobChunkStore: BlobChunkStore {
                     SELECT \(bind: blob), chunk_index + \(bind: next), data, \(bind: time) FROM s3_blob_chunk WHERE blob = \(bind: source)
                     """).run()
                 let count = try await db.raw("SELECT COUNT(*) AS n FROM s3_blob_chunk WHERE blob = \(bind: source)")
-                    .first()?.decode(column: "n", as: Int64.self) ?? 0
+                    .first()?.decodeColumns(SizeColumns.self).n ?? 0
                 next += count
             }
         }
@@ -67,7 +82,7 @@ public struct SQLBlobChunkStore: BlobChunkStore {
                 SELECT DISTINCT c.blob AS blob FROM s3_blob_chunk c WHERE c.created_at < \(bind: time)
                 AND NOT EXISTS (SELECT 1 FROM s3_object o WHERE o.blob = c.blob)
                 AND NOT EXISTS (SELECT 1 FROM s3_part p WHERE p.blob = c.blob)
-                """).all().map { try $0.decode(column: "blob", as: String.self) }
+                """).all().map { try $0.decodeColumns(BlobColumns.self).blob }
         }
     }
 
