@@ -42,7 +42,11 @@ public struct SQLAuditEventStore: AuditEventStore {
 
     public func append(_ events: [StoredAuditEvent], deliveries: [EventDelivery]) async throws {
         guard !events.isEmpty else { return }
+        let seqLock = store.dialect.transactionLock(SQLStore.lockKey("audit-event-seq"))
         try await store.write { db in
+            // Nodes sharing a database commit records one at a time, so sequence order is commit order: a trail
+            // writer that has read through seq N never sees a record below N commit later (and skip it).
+            if let seqLock { try await db.raw(seqLock).run() }
             try await SQLEventBusStore.insert(deliveries, db)
             for chunk in stride(from: 0, to: events.count, by: Self.rowsPerStatement) {
                 let slice = events[chunk..<min(chunk + Self.rowsPerStatement, events.count)]

@@ -16,6 +16,9 @@ final class PostgresCoordinator: NodeCoordinator {
     private struct State {
         var wanted: Set<String> = []
         var held: Set<String> = []
+        /// Wanted singletons not tried yet: tried at once, not at the next poll, so a node starting alone takes
+        /// its singletons before it serves requests for long.
+        var untried: Set<String> = []
     }
     private let state = Mutex(State())
     private let outgoing: AsyncStream<String>
@@ -32,7 +35,10 @@ final class PostgresCoordinator: NodeCoordinator {
     }
 
     func lead(_ singleton: String) async throws {
-        state.withLock { _ = $0.wanted.insert(singleton) }
+        state.withLock {
+            $0.wanted.insert(singleton)
+            $0.untried.insert(singleton)
+        }
         while !state.withLock({ $0.held.contains(singleton) }) {
             try await Task.sleep(for: Self.poll)
         }
@@ -75,7 +81,10 @@ final class PostgresCoordinator: NodeCoordinator {
             }
             group.addTask {
                 while !Task.isCancelled {
-                    let wanted = self.state.withLock { $0.wanted.subtracting($0.held) }
+                    let wanted = self.state.withLock { s in
+                        s.untried.removeAll()
+                        return s.wanted.subtracting(s.held)
+                    }
                     for name in wanted {
                         let rows = try await connection.query(
                             "SELECT pg_try_advisory_lock(\(SQLStore.lockKey("singleton:" + name))) AS taken", logger: self.logger)
@@ -88,7 +97,10 @@ final class PostgresCoordinator: NodeCoordinator {
                     if wanted.isEmpty {
                         for try await _ in try await connection.query("SELECT 1", logger: self.logger) {}
                     }
-                    try await Task.sleep(for: Self.poll)
+                    // Until the next poll, or at once when a singleton is newly wanted.
+                    for _ in 0..<10 where self.state.withLock({ $0.untried.isEmpty }) {
+                        try await Task.sleep(for: Self.poll / 10)
+                    }
                 }
             }
             // Every task runs until cancelled: one that ends means the session is gone.

@@ -65,7 +65,7 @@ public final class SQLStore: Sendable {
     }
 
     /// A stable 64-bit key per lock name (FNV-1a), in Cairn's own range.
-    static func lockKey(_ name: String) -> Int64 {
+    public static func lockKey(_ name: String) -> Int64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in ("cairn:" + name).utf8 {
             hash ^= UInt64(byte)
