@@ -60,8 +60,12 @@ public struct DeliveryLeases: Sendable {
         self.recheck = recheck
     }
 
-    var durationMs: Int64 { duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000 }
-    var recheckMs: Int64 { recheck.components.seconds * 1000 + recheck.components.attoseconds / 1_000_000_000_000_000 }
+    var durationMs: Int64 { Self.milliseconds(duration) }
+    var recheckMs: Int64 { Self.milliseconds(recheck) }
+
+    static func milliseconds(_ d: Duration) -> Int64 {
+        d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+    }
 }
 
 /// Delivers the outbox: claims due deliveries, sends them, retries with exponential backoff and jitter under each

@@ -155,14 +155,6 @@ extension SQLStore {
     /// Connects to PostgreSQL at `url` (`postgres://USER:PASSWORD@HOST:PORT/DATABASE`, `?sslmode=require` for TLS)
     /// with a pool of `poolSize` connections and applies migrations; several nodes may do this at once.
     public static func openPostgres(url: String, poolSize: Int = 10, logger: Logger) async throws -> SQLStore {
-        let store = SQLStore(sessions: try await PostgresSessions.open(url: url, poolSize: poolSize, logger: logger),
-                             logger: logger)
-        do {
-            try await Migrations.apply(Migrations.all, to: store)
-        } catch {
-            await store.close()
-            throw error
-        }
-        return store
+        try await migrated(PostgresSessions.open(url: url, poolSize: poolSize, logger: logger), logger: logger)
     }
 }

@@ -58,6 +58,18 @@ public final class SQLStore: Sendable {
         }
     }
 
+    /// A store over `sessions` with every migration applied; closed again when migrating fails.
+    static func migrated(_ sessions: any StoreSessions, logger: Logger) async throws -> SQLStore {
+        let store = SQLStore(sessions: sessions, logger: logger)
+        do {
+            try await Migrations.apply(Migrations.all, to: store)
+        } catch {
+            await store.close()
+            throw error
+        }
+        return store
+    }
+
     /// Runs `body` while holding the lock `name` across every node sharing the database (one node at a time; on
     /// SQLite, one caller at a time). `body` may use the store freely.
     public func exclusively<T: Sendable>(_ name: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {

@@ -93,14 +93,6 @@ final class SQLiteSessions: StoreSessions {
 extension SQLStore {
     /// Opens (creating if needed) the SQLite database at `path` in WAL mode and applies migrations.
     public static func openSQLite(path: String, readerCount: Int = 2, logger: Logger) async throws -> SQLStore {
-        let store = SQLStore(sessions: try await SQLiteSessions.open(path: path, readerCount: readerCount, logger: logger),
-                             logger: logger)
-        do {
-            try await Migrations.apply(Migrations.all, to: store)
-        } catch {
-            await store.close()
-            throw error
-        }
-        return store
+        try await migrated(SQLiteSessions.open(path: path, readerCount: readerCount, logger: logger), logger: logger)
     }
 }
