@@ -43,7 +43,7 @@ public struct CloudTrailService: AWSService {
         }
         let oldest = Int64((clock.now().timeIntervalSince1970 - retention) * 1000)
         let rows = try await events.lookup(AuditLookupQuery(
-            accountId: context.accountId, region: context.region, attribute: request.attribute,
+            accountId: context.accountId, region: context.region, attribute: request.attribute, filters: request.filters,
             startTime: max(request.startTime ?? oldest, oldest), endTime: request.endTime, limit: request.maxResults + 1,
             after: request.after))
         let page = rows.prefix(request.maxResults)

@@ -7,6 +7,8 @@ import Wire
 /// A validated LookupEvents request (CloudTrail API reference; `aws-wire.md` §4.3).
 struct LookupEventsRequest {
     var attribute: AuditLookupAttribute?
+    /// Further attributes every event must have (console lookups only).
+    var filters: [AuditLookupAttribute]
     /// Inclusive bounds, milliseconds.
     var startTime: Int64?
     var endTime: Int64?
@@ -20,47 +22,30 @@ struct LookupEventsRequest {
                        "AccessKeyId"]
 
     init(_ body: JSONValue, context: CallContext) throws(AWSError) {
-        var attribute: AuditLookupAttribute?
+        var attributes: [AuditLookupAttribute] = []
         var fingerprintParts: [String] = [context.accountId, context.region]
         if let list = body["LookupAttributes"], !list.isNull {
             guard let items = list.arrayValue else {
                 throw AWSError(code: "InvalidLookupAttributesException", message: "LookupAttributes must be a list.")
             }
-            if items.count > 1 {
+            // The console filters by several attributes at once (all must hold); the API takes one, as AWS's does.
+            if items.count > (context.fromConsole ? Self.keys.count : 1) {
                 throw AWSError(code: "InvalidLookupAttributesException",
                                message: "You cannot specify more than one lookup attribute.")
             }
-            if let item = items.first {
-                guard let key = item["AttributeKey"]?.stringValue, let value = item["AttributeValue"]?.stringValue else {
-                    throw AWSError(code: "InvalidLookupAttributesException",
-                                   message: "A lookup attribute needs an AttributeKey and an AttributeValue.")
+            for item in items {
+                let (key, attribute) = try Self.attribute(item)
+                if attributes.contains(where: { Self.key(of: $0) == key }) {
+                    throw AWSError(code: "InvalidLookupAttributesException", message: "The attribute key \(key) is given twice.")
                 }
-                guard (1...2000).contains(value.count) else {
-                    throw AWSError(code: "InvalidLookupAttributesException",
-                                   message: "AttributeValue must be between 1 and 2000 characters long.")
-                }
-                switch key {
-                case "EventId": attribute = .eventId(value)
-                case "EventName": attribute = .eventName(value)
-                case "ReadOnly":
-                    guard value == "true" || value == "false" else {
-                        throw AWSError(code: "InvalidLookupAttributesException",
-                                       message: "The value of the ReadOnly attribute must be true or false.")
-                    }
-                    attribute = .readOnly(value == "true")
-                case "Username": attribute = .username(value)
-                case "ResourceType": attribute = .resourceType(value)
-                case "ResourceName": attribute = .resourceName(value)
-                case "EventSource": attribute = .eventSource(value)
-                case "AccessKeyId": attribute = .accessKeyId(value)
-                default:
-                    throw AWSError(code: "InvalidLookupAttributesException",
-                                   message: "The attribute key \(key) is not valid. Valid keys: \(Self.keys.joined(separator: ", ")).")
-                }
-                fingerprintParts += [key, value]
+                attributes.append(attribute)
+                fingerprintParts += [key, Self.value(of: attribute)]
             }
         }
-        self.attribute = attribute
+        // The lookup's index serves the most selective attribute; the others filter what it finds.
+        attributes.sort { Self.selectivity.firstIndex(of: Self.key(of: $0))! < Self.selectivity.firstIndex(of: Self.key(of: $1))! }
+        attribute = attributes.first
+        filters = Array(attributes.dropFirst())
         let start = try Self.time(body["StartTime"], member: "StartTime")
         let end = try Self.time(body["EndTime"], member: "EndTime")
         if let start, let end, start > end {
@@ -71,8 +56,10 @@ struct LookupEventsRequest {
         self.endTime = end.map { $0 - (($0 % 1000) + 1000) % 1000 + 999 }
         fingerprintParts += [start.map(String.init) ?? "-", end.map(String.init) ?? "-"]
         if let m = body["MaxResults"], !m.isNull {
-            guard let n = m.intValue, (1...50).contains(n) else {
-                throw AWSError(code: "InvalidMaxResultsException", message: "MaxResults must be between 1 and 50.")
+            // The console's pages and downloads read up to 1,000 events a call.
+            let most = context.fromConsole ? 1000 : 50
+            guard let n = m.intValue, (1...Int64(most)).contains(n) else {
+                throw AWSError(code: "InvalidMaxResultsException", message: "MaxResults must be between 1 and \(most).")
             }
             maxResults = Int(n)
         } else {
@@ -96,6 +83,61 @@ struct LookupEventsRequest {
             after = cursor
         } else {
             after = nil
+        }
+    }
+
+    /// Attribute keys from the most to the least selective.
+    static let selectivity = ["EventId", "AccessKeyId", "ResourceName", "Username", "EventName", "ResourceType",
+                              "EventSource", "ReadOnly"]
+
+    /// One `LookupAttributes` item, validated.
+    static func attribute(_ item: JSONValue) throws(AWSError) -> (String, AuditLookupAttribute) {
+        guard let key = item["AttributeKey"]?.stringValue, let value = item["AttributeValue"]?.stringValue else {
+            throw AWSError(code: "InvalidLookupAttributesException",
+                           message: "A lookup attribute needs an AttributeKey and an AttributeValue.")
+        }
+        guard (1...2000).contains(value.count) else {
+            throw AWSError(code: "InvalidLookupAttributesException",
+                           message: "AttributeValue must be between 1 and 2000 characters long.")
+        }
+        switch key {
+        case "EventId": return (key, .eventId(value))
+        case "EventName": return (key, .eventName(value))
+        case "ReadOnly":
+            guard value == "true" || value == "false" else {
+                throw AWSError(code: "InvalidLookupAttributesException",
+                               message: "The value of the ReadOnly attribute must be true or false.")
+            }
+            return (key, .readOnly(value == "true"))
+        case "Username": return (key, .username(value))
+        case "ResourceType": return (key, .resourceType(value))
+        case "ResourceName": return (key, .resourceName(value))
+        case "EventSource": return (key, .eventSource(value))
+        case "AccessKeyId": return (key, .accessKeyId(value))
+        default:
+            throw AWSError(code: "InvalidLookupAttributesException",
+                           message: "The attribute key \(key) is not valid. Valid keys: \(keys.joined(separator: ", ")).")
+        }
+    }
+
+    static func key(of attribute: AuditLookupAttribute) -> String {
+        switch attribute {
+        case .eventId: "EventId"
+        case .eventName: "EventName"
+        case .readOnly: "ReadOnly"
+        case .username: "Username"
+        case .resourceType: "ResourceType"
+        case .resourceName: "ResourceName"
+        case .eventSource: "EventSource"
+        case .accessKeyId: "AccessKeyId"
+        }
+    }
+
+    static func value(of attribute: AuditLookupAttribute) -> String {
+        switch attribute {
+        case .eventId(let v), .eventName(let v), .username(let v), .resourceType(let v), .resourceName(let v),
+             .eventSource(let v), .accessKeyId(let v): v
+        case .readOnly(let v): v ? "true" : "false"
         }
     }
 

@@ -6,6 +6,7 @@ public struct CloudTrailRecord: Sendable {
     public enum EventType: String, Sendable {
         case awsApiCall = "AwsApiCall"
         case awsServiceEvent = "AwsServiceEvent"
+        case awsConsoleSignIn = "AwsConsoleSignIn"
     }
 
     /// `eventCategory`.
@@ -51,6 +52,10 @@ public struct CloudTrailRecord: Sendable {
     public var serviceEventDetails: JSONValue?
     /// TLS details for requests that came over TLS; nil for plain HTTP.
     public var tlsDetails: JSONValue?
+    /// The call came from the web console (`sessionCredentialFromConsole: "true"`).
+    public var sessionCredentialFromConsole = false
+    /// Replaces the principal's `userIdentity`: a failed console sign-in with an unknown key names no one.
+    public var userIdentityOverride: JSONValue?
 
     public init(
         eventID: String = Identifiers.uuid(), eventTime: Date, eventType: EventType = .awsApiCall, eventSource: String,
@@ -90,7 +95,7 @@ public struct CloudTrailRecord: Sendable {
     public var json: JSONValue {
         var m: [(String, JSONValue)] = [
             ("eventVersion", .string(Self.eventVersion)),
-            ("userIdentity", principal.userIdentity),
+            ("userIdentity", userIdentityOverride ?? principal.userIdentity),
             ("eventTime", .string(Timestamp.iso8601(eventTime))),
             ("eventSource", .string(eventSource)),
             ("eventName", .string(eventName)),
@@ -116,6 +121,7 @@ public struct CloudTrailRecord: Sendable {
         if let serviceEventDetails { m.append(("serviceEventDetails", serviceEventDetails)) }
         m.append(("eventCategory", .string(category.rawValue)))
         if let tlsDetails { m.append(("tlsDetails", tlsDetails)) }
+        if sessionCredentialFromConsole { m.append(("sessionCredentialFromConsole", .string("true"))) }
         return .object(m)
     }
 }

@@ -26,6 +26,44 @@ extension JSONValue {
         String(decoding: serialized(timestamps: timestamps), as: UTF8.self)
     }
 
+    /// Serializes for people to read: two-space indents, members in their order.
+    public func prettyPrinted(timestamps: JSONTimestampStyle = .iso8601) -> String {
+        var out: [UInt8] = []
+        writePretty(to: &out, timestamps: timestamps, depth: 0)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    func writePretty(to out: inout [UInt8], timestamps: JSONTimestampStyle, depth: Int) {
+        func newline(_ depth: Int) {
+            out.append(0x0A)
+            out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: depth * 2))
+        }
+        switch self {
+        case .array(let items) where !items.isEmpty:
+            out.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(depth + 1)
+                item.writePretty(to: &out, timestamps: timestamps, depth: depth + 1)
+            }
+            newline(depth)
+            out.append(UInt8(ascii: "]"))
+        case .object(let members) where !members.isEmpty:
+            out.append(UInt8(ascii: "{"))
+            for (i, (key, value)) in members.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(depth + 1)
+                Self.writeString(key, to: &out)
+                out.append(contentsOf: ": ".utf8)
+                value.writePretty(to: &out, timestamps: timestamps, depth: depth + 1)
+            }
+            newline(depth)
+            out.append(UInt8(ascii: "}"))
+        default:
+            write(to: &out, timestamps: timestamps)
+        }
+    }
+
     public func write(to out: inout [UInt8], timestamps: JSONTimestampStyle) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)

@@ -8,6 +8,7 @@ import NIOCore
 import ObjectStore
 import BatchOperations
 import BatchCompute
+import Console
 import Prometheus
 import Queues
 import Topics
@@ -162,12 +163,15 @@ func assemble(
         EventBridgeService(store: buses, router: router, clock: clock, outboundPolicy: configuration.outboundPolicy),
         sns,
     ], rest: [s3Control, s3, batch])
-    let gateway = Gateway(
+    var gateway = Gateway(
         registry: registry,
         authenticator: Authenticator(directory: directory, maxClockSkew: configuration.maxClockSkew),
         authorizer: configuration.authorization ? authorizer : nil,
         recorder: recorder, clock: clock, maxBodyBytes: configuration.maxRequestBodyBytes, defaultRegion: configuration.region,
         metrics: metrics, logger: logger)
+    gateway.console = Console(
+        backend: ConsoleGateway(gateway: gateway, directory: directory, accountId: configuration.accountId),
+        sessions: SQLConsoleSessionStore(store: store), clock: clock, defaultRegion: configuration.region, logger: logger)
 
     // Dependency order: store first, then the recorder and background work; the HTTP server runs last,
     // so on shutdown requests drain before the recorder stops and the store closes.

@@ -6,6 +6,7 @@ import Hummingbird
 import Identity
 import Logging
 import NIOCore
+import Console
 import Prometheus
 import Storage
 import Wire
@@ -27,12 +28,17 @@ public struct Gateway: HTTPResponder {
     /// The registry `/_cairn/metrics` renders, when the process bootstrapped one.
     let metrics: PrometheusCollectorRegistry?
     let logger: Logger
+    /// The web console under `/console` (set once the gateway it calls through exists).
+    var console: Console?
 
     public func respond(to request: Request, context: CairnRequestContext) async throws -> Response {
         let requestId = Identifiers.uuid()
         let (path, query) = Self.splitTarget(request.head.path ?? "/")
         if path == "/_cairn/health", request.method == .get {
             return health()
+        }
+        if let console, path == "/console" || path.hasPrefix("/console/") {
+            return await console.respond(to: request, path: path, query: query, remoteAddress: context.remoteAddress)
         }
         if path == "/_cairn/metrics", request.method == .get {
             guard let metrics else {
@@ -195,10 +201,24 @@ public struct Gateway: HTTPResponder {
     func run(service: any AWSService, operation: String, input: OperationInput, call: CallContext,
              recordFailure: Bool = true) async -> Response {
         let wireProtocol = service.descriptor.wireProtocol
+        let outcome = await execute(service: service, operation: operation, input: input, call: call, recordFailure: recordFailure)
+        switch outcome {
+        case .success(let output):
+            return render(wireProtocol.encodeOutput(output, operation: operation, requestId: call.requestId))
+        case .failure(let error):
+            return render(wireProtocol.encodeError(error, requestId: call.requestId))
+        }
+    }
+
+    /// Authorizes, runs and records one operation of a JSON or query service: its output, or the error to answer
+    /// (an internal failure when the record could not be committed).
+    func execute(service: any AWSService, operation: String, input: OperationInput, call: CallContext,
+                 recordFailure: Bool = true) async -> Result<JSONValue, AWSError> {
+        let wireProtocol = service.descriptor.wireProtocol
         let facts: @Sendable (String) async throws -> ResourceFacts? = { try await service.resourceFacts(arn: $0, context: call) }
         let call = authorizing(call, facts: facts)
-        let response = await recordedCall(service.descriptor, operation: operation, requestParameters: input.requestParameters,
-                                          resources: [], call: call, recordFailure: recordFailure) {
+        let outcome = await recordedCall(service.descriptor, operation: operation, requestParameters: input.requestParameters,
+                                         resources: [], call: call, recordFailure: recordFailure) {
             if !service.descriptor.checksCharacters, Self.holdsNUL(input) {
                 // No AWS string parameter takes it; SQLite would cut the value there and PostgreSQL refuse it.
                 throw Self.invalidInput(wireProtocol, "A request parameter contains the character U+0000, which is not allowed.")
@@ -206,11 +226,11 @@ public struct Gateway: HTTPResponder {
             try await authorize(service.permissions, PermissionRequest(operation: operation, input: input, context: call),
                                 descriptor: service.descriptor, facts: facts)
             let result = try await service.handle(operation: operation, input: input, context: call)
-            return (wireProtocol.encodeOutput(result.output, operation: operation, requestId: call.requestId), result.audit)
+            return (Result<JSONValue, AWSError>.success(result.output), result.audit)
         } failed: { error in
-            wireProtocol.encodeError(error, requestId: call.requestId)
+            .failure(error)
         }
-        return render(response ?? wireProtocol.encodeError(.internalFailure(requestId: call.requestId), requestId: call.requestId))
+        return outcome ?? .failure(.internalFailure(requestId: call.requestId))
     }
 
     /// Runs one operation and commits its CloudTrail record before anything is answered: the record holds the
@@ -228,6 +248,7 @@ public struct Gateway: HTTPResponder {
             readOnly: descriptor.isReadOnly(operation),
             category: descriptor.dataEventOperations.contains(operation) ? .data : .management)
         record.resources = resources
+        record.sessionCredentialFromConsole = call.fromConsole
         let answer: Answer
         do {
             let (result, audit) = try await perform()

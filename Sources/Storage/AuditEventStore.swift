@@ -62,17 +62,21 @@ public struct AuditLookupQuery: Sendable {
     public var accountId: String
     public var region: String
     public var attribute: AuditLookupAttribute?
+    /// Further attributes every event found must also have (the console's several filters at once); `attribute`
+    /// is the one the lookup's index serves.
+    public var filters: [AuditLookupAttribute]
     /// Inclusive bounds in milliseconds.
     public var startTime: Int64?
     public var endTime: Int64?
     public var limit: Int
     public var after: AuditCursor?
 
-    public init(accountId: String, region: String, attribute: AuditLookupAttribute?, startTime: Int64?, endTime: Int64?,
-                limit: Int, after: AuditCursor?) {
+    public init(accountId: String, region: String, attribute: AuditLookupAttribute?, filters: [AuditLookupAttribute] = [],
+                startTime: Int64?, endTime: Int64?, limit: Int, after: AuditCursor?) {
         self.accountId = accountId
         self.region = region
         self.attribute = attribute
+        self.filters = filters
         self.startTime = startTime
         self.endTime = endTime
         self.limit = limit

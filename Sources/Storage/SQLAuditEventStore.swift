@@ -95,18 +95,11 @@ public struct SQLAuditEventStore: AuditEventStore {
                     SELECT e.seq AS seq, e.event_id AS event_id, e.event_time AS event_time, e.event_name AS event_name, e.event_source AS event_source, e.read_only AS read_only, e.username AS username, e.access_key_id AS access_key_id, e.record AS record FROM audit_event e
                     WHERE e.account_id = \(bind: q.accountId) AND e.region = \(bind: q.region) AND e.management = 1
                     """
-                switch q.attribute {
-                case .eventId(let v): sql = sql + " AND e.event_id = \(bind: v)"
-                case .eventName(let v): sql = sql + " AND e.event_name = \(bind: v)"
-                case .readOnly(let v): sql = sql + " AND e.read_only = \(bind: v ? 1 : 0)"
-                case .username(let v): sql = sql + " AND e.username = \(bind: v)"
-                case .eventSource(let v): sql = sql + " AND e.event_source = \(bind: v)"
-                case .accessKeyId(let v): sql = sql + " AND e.access_key_id = \(bind: v)"
-                case .resourceType, .resourceName, nil: break
-                }
+                if let attribute = q.attribute { sql = sql + " AND " + Self.predicate(attribute) }
                 if let s = q.startTime { sql = sql + " AND e.event_time >= \(bind: s)" }
                 if let e = q.endTime { sql = sql + " AND e.event_time <= \(bind: e)" }
             }
+            for filter in q.filters { sql = sql + " AND " + Self.predicate(filter) }
             // Resource lookups order by the resource index's own time column, so only ties need sorting.
             let time = if case .resourceType = q.attribute { "r.event_time" } else if case .resourceName = q.attribute { "r.event_time" } else { "e.event_time" }
             if let c = q.after {
@@ -136,6 +129,22 @@ public struct SQLAuditEventStore: AuditEventStore {
             }
             for i in out.indices { out[i].resources = resources[ids[i]] ?? [] }
             return out
+        }
+    }
+
+    /// The condition on `audit_event e` that an event has this attribute.
+    static func predicate(_ attribute: AuditLookupAttribute) -> SQLQueryString {
+        switch attribute {
+        case .eventId(let v): "e.event_id = \(bind: v)"
+        case .eventName(let v): "e.event_name = \(bind: v)"
+        case .readOnly(let v): "e.read_only = \(bind: v ? 1 : 0)"
+        case .username(let v): "e.username = \(bind: v)"
+        case .eventSource(let v): "e.event_source = \(bind: v)"
+        case .accessKeyId(let v): "e.access_key_id = \(bind: v)"
+        case .resourceType(let v):
+            "EXISTS (SELECT 1 FROM audit_resource f WHERE f.event_id = e.event_id AND f.resource_type = \(bind: v))"
+        case .resourceName(let v):
+            "EXISTS (SELECT 1 FROM audit_resource f WHERE f.event_id = e.event_id AND f.resource_name = \(bind: v))"
         }
     }
 

@@ -17,6 +17,8 @@ public struct CallContext: Sendable {
     /// Asks IAM about permissions beyond the operation's own (S3's per-key DeleteObjects): nil when all are allowed,
     /// else the denial's message. Allows everything unless the gateway enforces authorization.
     public var authorize: @Sendable ([Permission]) async throws -> String? = { _ in nil }
+    /// Made by the web console for its signed-in person (recorded with `sessionCredentialFromConsole`).
+    public var fromConsole = false
 
     public init(requestId: String, principal: Principal, accountId: String, region: String, sourceIPAddress: String,
                 userAgent: String, host: String, receivedAt: Date) {

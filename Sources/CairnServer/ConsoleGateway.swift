@@ -1,0 +1,81 @@
+import AuditTrail
+import CairnCore
+import Console
+import Foundation
+import Identity
+import Wire
+
+/// The console's way into Cairn: its sign-ins are checked against the access keys and recorded as AWS records
+/// console sign-ins, and its calls go through the gateway's authorization and recorder as the signed-in person's.
+struct ConsoleGateway: ConsoleBackend {
+    /// The gateway without a console of its own.
+    let gateway: Gateway
+    let directory: CredentialDirectory
+    /// Named as the account of a failed sign-in with an unknown key.
+    let accountId: String
+
+    /// The user agent console calls are recorded with, as AWS records calls its console makes.
+    static let userAgent = "console.amazonaws.com"
+
+    func signIn(accessKeyId: String, secret: String, region: String, sourceIPAddress: String, userAgent: String,
+                host: String) async -> ConsoleSignInOutcome {
+        let now = gateway.clock.now()
+        let credential: ResolvedCredential?
+        do {
+            credential = accessKeyId.isEmpty ? nil : try await directory.resolve(accessKeyId: accessKeyId, now: now)
+        } catch {
+            gateway.logger.error("console sign-in: could not resolve \(accessKeyId): \(error)")
+            return .unavailable
+        }
+        // Keys accepted unverified (`--accept-any-credentials`) have no secret to check, and temporary keys belong to
+        // the program that asked for them: neither signs in to the console.
+        let usable = credential.flatMap { $0.unverified || $0.sessionToken != nil ? nil : $0 }
+        let succeeded = usable.map { SigV4.constantTimeEquals(secret, $0.secret) } ?? false
+        var record = CloudTrailRecord(
+            eventTime: now, eventType: .awsConsoleSignIn, eventSource: "signin.amazonaws.com", eventName: "ConsoleLogin",
+            awsRegion: region, recipientAccountId: usable?.accountId ?? accountId,
+            principal: usable?.principal ?? .iamUser(accountId: accountId, userName: SecretRedaction.placeholder, userId: "",
+                                                     accessKeyId: ""),
+            sourceIPAddress: sourceIPAddress, userAgent: userAgent, requestParameters: .null,
+            responseElements: ["ConsoleLogin": .string(succeeded ? "Success" : "Failure")],
+            additionalEventData: ["LoginTo": .string("http://\(host)/console/"), "MobileVersion": "No", "MFAUsed": "No"],
+            readOnly: false, category: .management)
+        if usable == nil {
+            // AWS names no one for a sign-in it cannot tie to a user.
+            record.userIdentityOverride = [
+                "type": "IAMUser", "accountId": .string(accountId), "accessKeyId": "",
+                "userName": .string(SecretRedaction.placeholder),
+            ]
+        }
+        if !succeeded { record.errorMessage = "Failed authentication" }
+        do {
+            try await gateway.recorder.record(record)
+        } catch {
+            gateway.logger.error("could not record ConsoleLogin: \(error)")
+            return .unavailable
+        }
+        guard succeeded, let usable else { return .refused }
+        return .signedIn(ConsoleCaller(accessKeyId: accessKeyId, principal: usable.principal, accountId: usable.accountId,
+                                       region: region, sourceIPAddress: sourceIPAddress, host: host))
+    }
+
+    func caller(accessKeyId: String, region: String, sourceIPAddress: String, host: String) async -> ConsoleCaller? {
+        guard let credential = try? await directory.resolve(accessKeyId: accessKeyId, now: gateway.clock.now()),
+              !credential.unverified, credential.sessionToken == nil else { return nil }
+        return ConsoleCaller(accessKeyId: accessKeyId, principal: credential.principal, accountId: credential.accountId,
+                             region: region, sourceIPAddress: sourceIPAddress, host: host)
+    }
+
+    func call(_ signingName: String, _ operation: String, _ input: JSONValue, as caller: ConsoleCaller) async
+        -> Result<JSONValue, AWSError> {
+        let requestId = Identifiers.uuid()
+        guard let service = gateway.registry.service(signingName: signingName), service.operations.contains(operation) else {
+            return .failure(.internalFailure(requestId: requestId))
+        }
+        var call = CallContext(requestId: requestId, principal: caller.principal, accountId: caller.accountId, region: caller.region,
+                               sourceIPAddress: caller.sourceIPAddress, userAgent: Self.userAgent, host: caller.host,
+                               receivedAt: gateway.clock.now())
+        call.fromConsole = true
+        return await gateway.execute(service: service, operation: operation, input: .json(input), call: call)
+    }
+}

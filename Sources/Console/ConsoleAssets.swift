@@ -1,0 +1,99 @@
+/// The console's one stylesheet and one script, compiled into the binary and served from `/console/assets/`.
+enum ConsoleAssets {
+    static let files: [String: (contentType: String, body: String)] = [
+        "console.css": ("text/css; charset=utf-8", stylesheet),
+        "console.js": ("text/javascript; charset=utf-8", script),
+    ]
+
+    static let stylesheet = """
+        :root { --ink: #1d2430; --muted: #5b6574; --line: #d6dbe3; --bg: #f6f7f9; --accent: #0b5cad; --bad: #b3261e;
+                --bad-bg: #fdecea; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); }
+        * { box-sizing: border-box; }
+        body { margin: 0; background: var(--bg); font-size: 15px; line-height: 1.45; }
+        a { color: var(--accent); }
+        a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible { outline: 3px solid #f2a900; outline-offset: 1px; }
+        header.top { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1.5rem; padding: .6rem 1.25rem;
+                     background: #1d2430; color: #fff; }
+        header.top a { color: #fff; text-decoration: none; }
+        header.top a[aria-current] { text-decoration: underline; }
+        .brand { font-weight: 700; letter-spacing: .02em; }
+        nav#nav { display: flex; gap: 1rem; flex: 1; }
+        .who { display: flex; align-items: center; gap: .75rem; font-size: .9rem; }
+        .who form { margin: 0; }
+        .region { color: #aeb6c2; }
+        main { padding: 1rem 1.25rem 3rem; max-width: 1400px; margin: 0 auto; }
+        h1 { font-size: 1.4rem; margin: .5rem 0 1rem; }
+        h2 { font-size: 1.1rem; }
+        .muted { color: var(--muted); font-weight: 400; font-size: 1rem; }
+        label { display: block; font-size: .85rem; color: var(--muted); margin-bottom: .2rem; }
+        input, select { font: inherit; padding: .35rem .5rem; border: 1px solid var(--line); border-radius: 4px; width: 100%;
+                        background: #fff; color: var(--ink); }
+        button { font: inherit; padding: .4rem .9rem; border: 1px solid var(--accent); border-radius: 4px; background: var(--accent);
+                 color: #fff; cursor: pointer; }
+        header.top button { background: transparent; border-color: #aeb6c2; padding: .2rem .6rem; }
+        .signin { max-width: 26rem; margin: 2rem auto; background: #fff; padding: 1.5rem; border: 1px solid var(--line); border-radius: 6px; }
+        .signin label { margin-top: .8rem; }
+        .signin button { margin-top: 1.2rem; width: 100%; }
+        .error { color: var(--bad); background: var(--bad-bg); padding: .5rem .75rem; border-radius: 4px; }
+        .filters { display: grid; grid-template-columns: repeat(auto-fill, minmax(13rem, 1fr)); gap: .6rem 1rem;
+                   background: #fff; padding: 1rem; border: 1px solid var(--line); border-radius: 6px; }
+        .filters .actions { grid-column: 1 / -1; display: flex; flex-wrap: wrap; align-items: center; gap: 1rem; }
+        .toolbar { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: center; gap: .5rem; margin: 1rem 0 .5rem; }
+        fieldset#columns { border: 0; padding: 0; margin: 0; display: flex; flex-wrap: wrap; gap: .2rem .8rem; align-items: center; }
+        fieldset#columns legend { float: left; margin-right: .6rem; color: var(--muted); font-size: .85rem; }
+        fieldset#columns label { display: inline-flex; align-items: center; gap: .25rem; color: var(--ink); margin: 0; }
+        fieldset#columns input { width: auto; }
+        .scroll { overflow-x: auto; background: #fff; border: 1px solid var(--line); border-radius: 6px; }
+        table { border-collapse: collapse; width: 100%; font-size: .9rem; }
+        th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); white-space: nowrap; }
+        th { background: #eef1f5; font-weight: 600; }
+        tr.failed td { background: var(--bad-bg); }
+        tr.failed td.col-error { color: var(--bad); font-weight: 600; }
+        .hide-time .col-time, .hide-user .col-user, .hide-name .col-name, .hide-resource-type .col-resource-type,
+        .hide-resource-name .col-resource-name, .hide-source .col-source, .hide-region .col-region, .hide-ip .col-ip,
+        .hide-key .col-key, .hide-error .col-error { display: none; }
+        .paging { display: flex; gap: 1rem; align-items: center; margin-top: .8rem; }
+        .facts { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; }
+        .facts dt { color: var(--muted); }
+        .facts dd { margin: 0; }
+        pre#record { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 1rem; overflow-x: auto;
+                     font-size: .85rem; white-space: pre-wrap; word-break: break-word; }
+        @media (max-width: 640px) {
+          header.top { padding: .5rem .75rem; }
+          main { padding: .75rem; }
+          nav#nav { order: 3; flex-basis: 100%; }
+        }
+        """
+
+    /// The column chooser: which history columns show, remembered in this browser (`localStorage`).
+    static let script = """
+        "use strict";
+        (function () {
+          var table = document.getElementById("events");
+          var chooser = document.getElementById("columns");
+          if (!chooser) { return; }
+          var key = "cairn.console.columns";
+          var boxes = chooser.querySelectorAll("input[name=col]");
+          var saved = null;
+          try { saved = JSON.parse(window.localStorage.getItem(key) || "null"); } catch (e) { saved = null; }
+          function apply() {
+            var shown = [];
+            boxes.forEach(function (box) {
+              if (box.checked) { shown.push(box.value); }
+              if (table) { table.classList.toggle("hide-" + box.value, !box.checked); }
+            });
+            return shown;
+          }
+          if (Array.isArray(saved)) {
+            boxes.forEach(function (box) { box.checked = saved.indexOf(box.value) >= 0; });
+          }
+          apply();
+          boxes.forEach(function (box) {
+            box.addEventListener("change", function () {
+              var shown = apply();
+              try { window.localStorage.setItem(key, JSON.stringify(shown)); } catch (e) { /* private mode: not remembered */ }
+            });
+          });
+        })();
+        """
+}

@@ -1,0 +1,48 @@
+import CairnCore
+import Wire
+
+/// The person a console session acts for, as each request finds them.
+public struct ConsoleCaller: Sendable {
+    public var accessKeyId: String
+    public var principal: Principal
+    public var accountId: String
+    public var region: String
+    public var sourceIPAddress: String
+    /// The `Host` the browser used (queue URLs and the like are built from it).
+    public var host: String
+
+    public init(accessKeyId: String, principal: Principal, accountId: String, region: String, sourceIPAddress: String,
+                host: String) {
+        self.accessKeyId = accessKeyId
+        self.principal = principal
+        self.accountId = accountId
+        self.region = region
+        self.sourceIPAddress = sourceIPAddress
+        self.host = host
+    }
+
+    /// The ARN shown as who is signed in.
+    public var displayName: String { principal.arn ?? accessKeyId }
+}
+
+/// What a sign-in attempt came to; it is recorded (`ConsoleLogin`) either way.
+public enum ConsoleSignInOutcome: Sendable {
+    case signedIn(ConsoleCaller)
+    /// Unknown key, wrong secret, or a key that cannot sign in: the person sees one message for all of them.
+    case refused
+    /// The attempt could not be recorded: no one signs in unrecorded.
+    case unavailable
+}
+
+/// The console's way into Cairn: it checks keys and runs operations as the signed-in person through the same
+/// authorization and recorder as any API call. Implemented by the server's gateway.
+public protocol ConsoleBackend: Sendable {
+    /// Checks an access key's secret and records the attempt as `ConsoleLogin`.
+    func signIn(accessKeyId: String, secret: String, region: String, sourceIPAddress: String, userAgent: String,
+                host: String) async -> ConsoleSignInOutcome
+    /// The person behind a session's access key; nil when the key no longer works (deleted, deactivated).
+    func caller(accessKeyId: String, region: String, sourceIPAddress: String, host: String) async -> ConsoleCaller?
+    /// Runs one operation of a JSON-protocol service as the caller, authorized and recorded as any call is.
+    func call(_ signingName: String, _ operation: String, _ input: JSONValue, as caller: ConsoleCaller) async
+        -> Result<JSONValue, AWSError>
+}

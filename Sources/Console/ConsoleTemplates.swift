@@ -1,0 +1,166 @@
+import Mustache
+
+/// The console's pages as Mustache templates, compiled into the binary (no files to ship, nothing fetched).
+/// `{{name}}` escapes for HTML; no template uses the unescaped forms.
+enum ConsoleTemplates {
+    static let library: MustacheLibrary = {
+        var library = MustacheLibrary()
+        for (name, text) in sources {
+            // The templates are constants of this file: a parse error is a bug caught by the first test that renders.
+            try! library.register(text, named: name)
+        }
+        return library
+    }()
+
+    static let sources: [(String, String)] = [("head", head), ("foot", foot), ("signin", signin), ("message", message),
+                                              ("events", events), ("event", event)]
+
+    static let head = """
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>{{title}} · Cairn console</title>
+        <link rel="stylesheet" href="/console/assets/console.css">
+        <script src="/console/assets/console.js" defer></script>
+        </head>
+        <body>
+        <header class="top">
+        <a class="brand" href="/console/">Cairn</a>
+        {{#caller}}
+        <nav id="nav" aria-label="Console pages">
+        <a href="/console/events"{{#onEvents}} aria-current="page"{{/onEvents}}>Event history</a>
+        </nav>
+        <div class="who">
+        <span id="whoami" title="Region {{region}}">{{name}}</span> <span class="region">{{region}}</span>
+        <form id="signout" method="post" action="/console/signout">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <button id="signout-submit" type="submit">Sign out</button>
+        </form>
+        </div>
+        {{/caller}}
+        </header>
+        <main id="main">
+        """
+
+    static let foot = """
+        </main>
+        </body>
+        </html>
+        """
+
+    static let signin = """
+        {{> head}}
+        <section class="signin">
+        <h1>Sign in to Cairn</h1>
+        <p>Use an access key of this Cairn: an IAM user's, or the administrator's from the data directory's
+        <code>credentials</code> file. What you see and do is what that key's policies allow, and it is recorded.</p>
+        {{#hasError}}<p id="signin-error" class="error" role="alert">{{error}}</p>{{/hasError}}
+        <form id="signin" method="post" action="/console/signin">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <input type="hidden" name="next" value="{{next}}">
+        <label for="accessKeyId">Access key ID</label>
+        <input id="accessKeyId" name="accessKeyId" autocomplete="username" spellcheck="false" required value="{{accessKeyId}}">
+        <label for="secretAccessKey">Secret access key</label>
+        <input id="secretAccessKey" name="secretAccessKey" type="password" autocomplete="current-password" required>
+        <label for="region">Region</label>
+        <input id="region" name="region" spellcheck="false" value="{{region}}">
+        <button id="signin-submit" type="submit">Sign in</button>
+        </form>
+        </section>
+        {{> foot}}
+        """
+
+    static let message = """
+        {{> head}}
+        <h1>{{heading}}</h1>
+        <p id="{{id}}" class="{{kind}}">{{text}}</p>
+        <p><a href="/console/events">Event history</a></p>
+        {{> foot}}
+        """
+
+    static let events = """
+        {{> head}}
+        <h1>Event history</h1>
+        <form id="filters" method="get" action="/console/events" class="filters">
+        {{#fields}}
+        <div class="field">
+        <label for="f-{{key}}">{{label}}</label>
+        {{#isSelect}}
+        <select id="f-{{key}}" name="{{key}}">
+        {{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{text}}</option>{{/options}}
+        </select>
+        {{/isSelect}}
+        {{^isSelect}}<input id="f-{{key}}" name="{{key}}" value="{{value}}" spellcheck="false" placeholder="{{placeholder}}">{{/isSelect}}
+        </div>
+        {{/fields}}
+        <input type="hidden" name="PageSize" value="{{pageSize}}">
+        <div class="actions">
+        <button id="apply-filters" type="submit">Apply</button>
+        <a id="clear-filters" href="/console/events">Clear</a>
+        <span class="presets">Last:
+        {{#presets}}<a class="preset" id="preset-{{name}}" href="/console/events?{{query}}">{{name}}</a> {{/presets}}
+        </span>
+        </div>
+        </form>
+        {{#hasError}}<p id="filter-error" class="error" role="alert">{{error}}</p>{{/hasError}}
+        {{#isDenied}}<p id="not-authorized" class="error" role="alert">Not authorized: {{denied}}</p>{{/isDenied}}
+        {{#listed}}
+        <div class="toolbar">
+        <fieldset id="columns">
+        <legend>Columns</legend>
+        {{#columns}}<label><input type="checkbox" name="col" value="{{id}}"{{#shown}} checked{{/shown}}> {{label}}</label> {{/columns}}
+        </fieldset>
+        <span class="downloads">Download:
+        <a id="download-json" href="/console/events/download?{{downloadJSON}}" download>JSON</a>
+        <a id="download-csv" href="/console/events/download?{{downloadCSV}}" download>CSV</a>
+        </span>
+        </div>
+        {{#hasRows}}
+        <div class="scroll">
+        <table id="events" class="{{hiddenColumns}}">
+        <thead><tr>{{#columns}}<th scope="col" class="col-{{id}}">{{label}}</th>{{/columns}}</tr></thead>
+        <tbody>
+        {{#rows}}
+        <tr class="event{{#failed}} failed{{/failed}}">
+        <td class="col-time">{{time}}</td>
+        <td class="col-user">{{user}}</td>
+        <td class="col-name"><a href="/console/events/{{path}}">{{name}}</a></td>
+        <td class="col-resource-type">{{resourceType}}</td>
+        <td class="col-resource-name">{{resourceName}}</td>
+        <td class="col-source">{{source}}</td>
+        <td class="col-region">{{region}}</td>
+        <td class="col-ip">{{ip}}</td>
+        <td class="col-key">{{key}}</td>
+        <td class="col-error">{{error}}</td>
+        </tr>
+        {{/rows}}
+        </tbody>
+        </table>
+        </div>
+        {{/hasRows}}
+        {{^hasRows}}<p id="no-events">No events match these filters.</p>{{/hasRows}}
+        <nav class="paging" aria-label="Pages">
+        {{#hasPrevious}}<a id="prev-page" href="/console/events?{{previous}}">← Previous</a>{{/hasPrevious}}
+        <span class="page">Page {{page}}</span>
+        {{#hasNext}}<a id="next-page" href="/console/events?{{next}}">Next →</a>{{/hasNext}}
+        </nav>
+        {{/listed}}
+        {{> foot}}
+        """
+
+    static let event = """
+        {{> head}}
+        <h1>{{eventName}} <span class="muted">{{eventSource}}</span></h1>
+        <dl class="facts">
+        <dt>Time</dt><dd>{{eventTime}}</dd>
+        <dt>User</dt><dd>{{#hasUser}}<a id="user-events" href="/console/events?{{userQuery}}">{{user}}</a>{{/hasUser}}{{^hasUser}}{{user}}{{/hasUser}}</dd>
+        {{#hasError}}<dt>Error</dt><dd class="error">{{errorCode}}</dd>{{/hasError}}
+        <dt>Resources</dt><dd>{{#resources}}<a class="resource-events" href="/console/events?{{query}}">{{type}} {{name}}</a> {{/resources}}{{^hasResources}}none{{/hasResources}}</dd>
+        </dl>
+        <h2>Record</h2>
+        <pre id="record">{{record}}</pre>
+        {{> foot}}
+        """
+}
