@@ -345,6 +345,36 @@ def add_engine_args(ap):
     ap.add_argument("--database-pool-size", type=int, help="passed to every node on PostgreSQL (default: Cairn's)")
 
 
+class Profile:
+    """`perf record` of one process for a phase (Debian's linux-perf; needs the release binary's symbols):
+    `with Profile(pid, path):` around the load, then `.top(n)` gives the hottest symbols (self time)."""
+
+    def __init__(self, pid, path, enabled=True):
+        self.pid, self.path, self.enabled = pid, path, enabled and shutil.which("perf") is not None
+        self.proc = None
+
+    def __enter__(self):
+        if self.enabled:
+            self.proc = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-p", str(self.pid), "-o", self.path],
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(0.3)
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc:
+            self.proc.send_signal(signal.SIGINT)
+            self.proc.wait(timeout=60)
+
+    def top(self, n=12):
+        if not self.proc:
+            return []
+        out = subprocess.run(["perf", "report", "-i", self.path, "--stdio", "--no-children", "-g", "none",
+                              "--percent-limit", "1", "--sort", "symbol"],
+                             capture_output=True, text=True).stdout
+        rows = [line.strip() for line in out.splitlines() if line.strip() and not line.startswith("#")]
+        return rows[:n]
+
+
 def parse_engines(text):
     engines = [e.strip() for e in text.split(",") if e.strip()]
     bad = [e for e in engines if e not in ENGINES]

@@ -33,7 +33,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cairn_server import (ENGINE_TITLES, ROOT, Nodes, add_engine_args, machine_note, parse_engines,  # noqa: E402
+from cairn_server import (ENGINE_TITLES, ROOT, Nodes, Profile, add_engine_args, machine_note, parse_engines,  # noqa: E402
                           ratio_table, split, start_postgres)
 
 ACCOUNT = "000000000000"
@@ -228,7 +228,9 @@ def run_engine(engine, args, pg):
 
         before = stored_count(nodes)
         cpu = nodes.cpu().start()
-        r = wrk_nodes(nodes.endpoints, sign_sts, body, args.seconds, args.connections)
+        with Profile(nodes.servers[0].pid, os.path.join(args.profile or "/tmp", "calls-%s.perf" % engine),
+                     enabled=bool(args.profile)) as calls_profile:
+            r = wrk_nodes(nodes.endpoints, sign_sts, body, args.seconds, args.connections)
         cpu.stop()
         recorded = stored_count(nodes) - before
         print("  %.0f calls/s answered, %d calls, %d non-2xx, %d records committed, latency p50 %.2f ms p99 %.2f ms"
@@ -237,6 +239,7 @@ def run_engine(engine, args, pg):
                           "" if len(r["per_node"]) == 1 else "; calls per node " + "/".join(map(str, r["per_node"]))),
               flush=True)
         out["calls"] = dict(r, recorded=recorded, cpu=cpu.per_1k(r["requests"]))
+        print_profile(calls_profile, "calls")
 
         print("== LookupEvents latency with %d stored records" % args.records, flush=True)
         t0 = time.time()
@@ -260,12 +263,16 @@ def run_engine(engine, args, pg):
                     "X-Amz-Target": "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents"}, b)
 
             cpu = nodes.cpu().start()
-            r = wrk_nodes(nodes.endpoints, sign_lookup, b, 5, LOOKUP_CONNECTIONS)
+            first = label == next(iter(queries))
+            with Profile(nodes.servers[0].pid, os.path.join(args.profile or "/tmp", "lookups-%s.perf" % engine),
+                         enabled=bool(args.profile) and first) as lookup_profile:
+                r = wrk_nodes(nodes.endpoints, sign_lookup, b, 5, LOOKUP_CONNECTIONS)
             cpu.stop()
             print("  %-26s p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  (%.0f lookups/s, %d non-2xx)  %s"
                   % (label, r["p50_ms"], r["p90_ms"], r["p99_ms"], r["rps"], r["errors"],
                      cpu.describe(r["requests"], "lookups")), flush=True)
             out["lookups"][label] = dict(r, cpu=cpu.per_1k(r["requests"]))
+            print_profile(lookup_profile, label)
     finally:
         nodes.stop()
     return out
@@ -274,12 +281,22 @@ def run_engine(engine, args, pg):
 LOOKUP_CONNECTIONS = 4
 
 
+def print_profile(profile, what):
+    rows = profile.top()
+    if rows:
+        print("  where %s's time goes (perf, first node, self time by symbol):" % what)
+        for row in rows:
+            print("    " + row[:150])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default=os.environ.get("CAIRN_BIN", os.path.join(ROOT, ".build-release/release/cairn")))
     ap.add_argument("--records", type=int, default=1_000_000)
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--profile", metavar="DIR", help="perf-record the first node during the calls and the first lookup "
+                                                    "phase, keep the data in DIR and print the hottest symbols")
     add_engine_args(ap)
     args = ap.parse_args()
     engines = parse_engines(args.engines)

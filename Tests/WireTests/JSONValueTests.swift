@@ -21,6 +21,16 @@ struct JSONValueTests {
         #expect(v.jsonString() == text)
     }
 
+    @Test func escapesAtEveryPositionAndKeepsOtherCharacters() {
+        let v: JSONValue = ["\"k": "\n\u{7}é😀\\", "e": "", "plain": "no escapes here"]
+        #expect(v.jsonString() == #"{"\"k":"\n\u0007é😀\\","e":"","plain":"no escapes here"}"#)
+    }
+
+    @Test func prettyPrintsMembersInTheirOrder() {
+        let v: JSONValue = ["b": [1, ["c": "d"]], "a": .object([]), "e": []]
+        #expect(v.prettyPrinted() == "{\n  \"b\": [\n    1,\n    {\n      \"c\": \"d\"\n    }\n  ],\n  \"a\": {},\n  \"e\": []\n}")
+    }
+
     @Test func surrogatePairsDecode() throws {
         #expect(try JSONValue.parse(#""\ud83d\ude00""#) == "😀")
     }
