@@ -404,7 +404,9 @@ public struct SQLEventBusStore: EventBusStore {
 
     public func claimDue(now: Int64, leaseUntil: Int64, limit: Int, owner: String) async throws -> [EventDelivery] {
         let skipLocked = store.dialect.skipLocked
+        let indexOrder = store.dialect.preferIndexOrder
         return try await store.write(.readCommitted) { db in
+            if let indexOrder { try await db.raw(indexOrder).run() }
             // Rows another node is claiming right now are skipped, not waited for.
             let rows = try await db.raw("""
                 SELECT * FROM event_delivery WHERE next_attempt_at <= \(bind: now) ORDER BY next_attempt_at, delivery_id

@@ -23,6 +23,18 @@ public struct StoreDialect: Sendable {
         }
     }
 
+    /// Starts a transaction that claims the first rows of a queue-like table in index order (`ORDER BY ... LIMIT`):
+    /// PostgreSQL then reads them through the ordered index instead of fetching and sorting every due row. Its
+    /// planner picks by statistics, which lag behind tables that fill in seconds (new queues, bursts): with them it
+    /// sorted all 20,000 messages of a queue on every receive (21 ms, on disk) where the index reads 20 (0.1 ms).
+    /// Holds for the current transaction only. SQLite walks the index anyway.
+    public var preferIndexOrder: SQLQueryString? {
+        switch engine {
+        case .sqlite: nil
+        case .postgres: "SET LOCAL enable_sort = off"
+        }
+    }
+
     /// Holds a lock named by `key` until the current transaction ends, so one node at a time does what follows
     /// (in a READ COMMITTED transaction, statements after it see what the previous holder committed). SQLite has
     /// one writer already.
