@@ -54,6 +54,20 @@ public struct CloudTrailService: AWSService {
         return OperationResult(output: .object(output))
     }
 
+    /// A live tail of event history: the events committed after `afterSeq` that the lookup attributes of `body`
+    /// match, oldest first, at most `limit`, shaped as LookupEvents shapes them, and the sequence number to continue
+    /// from. Without `afterSeq` it returns no events and where history ends now. Not an API operation: the console
+    /// calls it after its caller was authorized for `cloudtrail:LookupEvents`.
+    public func tail(_ body: JSONValue, afterSeq: Int64?, limit: Int = 200,
+                     context: CallContext) async throws -> (events: [JSONValue], lastSeq: Int64) {
+        guard let afterSeq else { return ([], try await events.latestSeq()) }
+        let request = try LookupEventsRequest(body, context: context)
+        let rows = try await events.lookup(AuditLookupQuery(
+            accountId: context.accountId, region: context.region, attribute: request.attribute, filters: request.filters,
+            startTime: nil, endTime: nil, limit: limit, after: nil, sinceSeq: afterSeq))
+        return (rows.map(Self.eventShape), rows.last?.cursor.seq ?? afterSeq)
+    }
+
     static func eventShape(_ row: AuditLookupRow) -> JSONValue {
         .compact([
             ("EventId", .string(row.eventId)),

@@ -66,16 +66,39 @@ struct ConsoleGateway: ConsoleBackend {
                              region: region, sourceIPAddress: sourceIPAddress, host: host)
     }
 
+    func tail(_ lookup: JSONValue, afterSeq: Int64?, as caller: ConsoleCaller) async
+        -> Result<(events: [JSONValue], lastSeq: Int64), AWSError> {
+        let call = context(for: caller)
+        guard let service = gateway.registry.service(signingName: "cloudtrail"), let cloudTrail = service as? CloudTrailService else {
+            return .failure(.internalFailure(requestId: call.requestId))
+        }
+        do {
+            try await gateway.authorize(service.permissions, PermissionRequest(operation: "LookupEvents", input: .json(lookup), context: call),
+                                        descriptor: service.descriptor, facts: { _ in nil })
+            return .success(try await cloudTrail.tail(lookup, afterSeq: afterSeq, context: call))
+        } catch let e as AWSError {
+            return .failure(e)
+        } catch {
+            gateway.logger.error("console tail failed: \(error)")
+            return .failure(.internalFailure(requestId: call.requestId))
+        }
+    }
+
+    /// A call made by the console for the signed-in person.
+    func context(for caller: ConsoleCaller) -> CallContext {
+        var call = CallContext(requestId: Identifiers.uuid(), principal: caller.principal, accountId: caller.accountId,
+                               region: caller.region, sourceIPAddress: caller.sourceIPAddress, userAgent: Self.userAgent,
+                               host: caller.host, receivedAt: gateway.clock.now())
+        call.fromConsole = true
+        return call
+    }
+
     func call(_ signingName: String, _ operation: String, _ input: JSONValue, as caller: ConsoleCaller) async
         -> Result<JSONValue, AWSError> {
-        let requestId = Identifiers.uuid()
+        let call = context(for: caller)
         guard let service = gateway.registry.service(signingName: signingName), service.operations.contains(operation) else {
-            return .failure(.internalFailure(requestId: requestId))
+            return .failure(.internalFailure(requestId: call.requestId))
         }
-        var call = CallContext(requestId: requestId, principal: caller.principal, accountId: caller.accountId, region: caller.region,
-                               sourceIPAddress: caller.sourceIPAddress, userAgent: Self.userAgent, host: caller.host,
-                               receivedAt: gateway.clock.now())
-        call.fromConsole = true
         return await gateway.execute(service: service, operation: operation, input: .json(input), call: call)
     }
 }

@@ -18,7 +18,7 @@ extension Console {
     ]
 
     func eventsPage(_ signed: Signed, query: String) async -> Response {
-        var values = base(signed, title: "Event history", onEvents: true)
+        var values = base(signed, title: "Event history", on: "events")
         let form = QueryForm(encoded: query)
         let filter: EventFilter
         do {
@@ -42,14 +42,7 @@ extension Console {
         values["pageSize"] = filter.pageSize
         switch await backend.call("cloudtrail", "LookupEvents", filter.lookupInput(nextToken: filter.tokens.last), as: signed.caller) {
         case .failure(let e):
-            if e.code.hasPrefix("AccessDenied") {
-                values["isDenied"] = true
-                values["denied"] = e.message
-            } else {
-                values["hasError"] = true
-                values["error"] = e.message
-            }
-            return page(e.status, "events", values: values)
+            return failurePage(e, values: values, template: "events")
         case .success(let output):
             let rows = (output["Events"]?.arrayValue ?? []).map { EventRow($0).templateValues }
             values["listed"] = true
@@ -66,6 +59,9 @@ extension Console {
                 values["hasPrevious"] = true
                 values["previous"] = filter.queryString(tokens: Array(filter.tokens.dropLast()))
             }
+            // New events appear above the newest: only the first page follows them.
+            values["canTail"] = filter.tokens.isEmpty
+            values["tailQuery"] = filter.queryString(tokens: [])
             values["downloadJSON"] = filter.queryString(tokens: [], extra: [("format", "json")])
             values["downloadCSV"] = filter.queryString(tokens: [], extra: [("format", "csv")])
             return page(200, "events", values: values)

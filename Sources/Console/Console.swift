@@ -85,6 +85,8 @@ public struct Console: Sendable {
         case "/console/": return redirect("/console/events")
         case "/console/events": return await eventsPage(signed, query: query)
         case "/console/events/download": return await download(signed, query: query)
+        case "/console/events/tail": return await tailStream(signed, query: query, request: request)
+        case "/console/queues": return await queuesPage(signed, query: query)
         default:
             let prefix = "/console/events/"
             if path.hasPrefix(prefix), case let id = SigV4.percentDecode(path.dropFirst(prefix.count)), !id.isEmpty, !id.contains("/") {
@@ -215,13 +217,33 @@ public struct Console: Sendable {
     // MARK: Responses
 
     /// What every signed-in page's header shows.
-    func base(_ signed: Signed?, title: String, onEvents: Bool = false) -> [String: Any] {
+    /// The console's pages in its navigation: path and label.
+    static let pages: [(path: String, label: String)] = [("events", "Event history"), ("queues", "Queues")]
+
+    /// What every page's header shows; `on` names the page shown (its navigation link is marked current).
+    func base(_ signed: Signed?, title: String, on: String? = nil) -> [String: Any] {
         var values: [String: Any] = ["title": title]
         if let signed {
-            values["caller"] = ["name": signed.caller.displayName, "region": signed.caller.region, "csrf": signed.session.csrfToken,
-                                "onEvents": onEvents] as [String: Any]
+            values["caller"] = [
+                "name": signed.caller.displayName, "region": signed.caller.region, "csrf": signed.session.csrfToken,
+                "nav": Self.pages.map { ["path": $0.path, "label": $0.label, "current": $0.path == on] as [String: Any] },
+            ] as [String: Any]
         }
         return values
+    }
+
+    /// A page whose call failed: "not authorized" for a denial (the call's own message says what is missing), the
+    /// error otherwise.
+    func failurePage(_ e: AWSError, values: [String: Any], template: String) -> Response {
+        var values = values
+        if e.code.hasPrefix("AccessDenied") || e.code == "AuthorizationError" {
+            values["isDenied"] = true
+            values["denied"] = e.message
+        } else {
+            values["hasError"] = true
+            values["error"] = e.message
+        }
+        return page(e.status, template, values: values)
     }
 
     func message(_ heading: String, id: String, kind: String, _ text: String, signed: Signed? = nil) -> [String: Any] {

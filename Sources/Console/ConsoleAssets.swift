@@ -48,10 +48,16 @@ enum ConsoleAssets {
         th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); white-space: nowrap; }
         th { background: #eef1f5; font-weight: 600; }
         tr.failed td { background: var(--bad-bg); }
+        th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
         tr.failed td.col-error { color: var(--bad); font-weight: 600; }
         .hide-time .col-time, .hide-user .col-user, .hide-name .col-name, .hide-resource-type .col-resource-type,
         .hide-resource-name .col-resource-name, .hide-source .col-source, .hide-region .col-region, .hide-ip .col-ip,
         .hide-key .col-key, .hide-error .col-error { display: none; }
+        .live label { display: inline-flex; align-items: center; gap: .3rem; color: var(--ink); margin: 0; font-size: .95rem; }
+        .live input { width: auto; }
+        #live-status { color: var(--muted); font-size: .85rem; margin-left: .4rem; }
+        tr.live td { animation: arrived 2s ease-out; }
+        @keyframes arrived { from { background: #fff6cc; } }
         .paging { display: flex; gap: 1rem; align-items: center; margin-top: .8rem; }
         .facts { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; }
         .facts dt { color: var(--muted); }
@@ -65,11 +71,53 @@ enum ConsoleAssets {
         }
         """
 
-    /// The column chooser: which history columns show, remembered in this browser (`localStorage`).
+    /// The column chooser (which history columns show, remembered in this browser's `localStorage`) and the live
+    /// tail (new events from `/console/events/tail`, added as text).
     static let script = """
         "use strict";
         (function () {
           var table = document.getElementById("events");
+          var live = document.getElementById("live-tail");
+          if (live && table) {
+            var tbody = table.querySelector("tbody");
+            var status = document.getElementById("live-status");
+            var columns = [["time", "time"], ["user", "user"], ["name", "name"], ["resource-type", "resourceType"],
+                           ["resource-name", "resourceName"], ["source", "source"], ["region", "region"], ["ip", "ip"],
+                           ["key", "key"], ["error", "error"]];
+            var source = null;
+            var addRow = function (r) {
+              var tr = document.createElement("tr");
+              tr.className = "event live" + (r.error ? " failed" : "");
+              columns.forEach(function (c) {
+                var td = document.createElement("td");
+                td.className = "col-" + c[0];
+                if (c[0] === "name") {
+                  var a = document.createElement("a");
+                  a.href = "/console/events/" + encodeURIComponent(r.eventId);
+                  a.textContent = r.name;
+                  td.appendChild(a);
+                } else {
+                  td.textContent = r[c[1]];
+                }
+                tr.appendChild(td);
+              });
+              tbody.insertBefore(tr, tbody.firstChild);
+              var none = document.getElementById("no-events");
+              if (none) { none.remove(); }
+            };
+            var stop = function (why) {
+              if (source) { source.close(); source = null; }
+              live.checked = false;
+              status.textContent = why || "";
+            };
+            live.addEventListener("change", function () {
+              if (!live.checked) { stop(""); return; }
+              source = new EventSource("/console/events/tail?" + live.getAttribute("data-query"));
+              status.textContent = "following new events";
+              source.addEventListener("record", function (e) { addRow(JSON.parse(e.data)); });
+              source.addEventListener("end", function (e) { stop("stopped: " + e.data); });
+            });
+          }
           var chooser = document.getElementById("columns");
           if (!chooser) { return; }
           var key = "cairn.console.columns";

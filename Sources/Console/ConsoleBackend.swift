@@ -42,6 +42,12 @@ public protocol ConsoleBackend: Sendable {
                 host: String) async -> ConsoleSignInOutcome
     /// The person behind a session's access key; nil when the key no longer works (deleted, deactivated).
     func caller(accessKeyId: String, region: String, sourceIPAddress: String, host: String) async -> ConsoleCaller?
+    /// Follows event history for the caller: the events committed after `afterSeq` that the lookup attributes of
+    /// `lookup` match, oldest first, and the sequence number to continue from (without `afterSeq`: none, and where
+    /// history ends now). Each call checks that the caller may `cloudtrail:LookupEvents`; the polls are not recorded
+    /// (the page that starts a tail made a recorded LookupEvents).
+    func tail(_ lookup: JSONValue, afterSeq: Int64?, as caller: ConsoleCaller) async
+        -> Result<(events: [JSONValue], lastSeq: Int64), AWSError>
     /// Runs one operation of a JSON-protocol service as the caller, authorized and recorded as any call is.
     func call(_ signingName: String, _ operation: String, _ input: JSONValue, as caller: ConsoleCaller) async
         -> Result<JSONValue, AWSError>

@@ -13,7 +13,7 @@ enum ConsoleTemplates {
     }()
 
     static let sources: [(String, String)] = [("head", head), ("foot", foot), ("signin", signin), ("message", message),
-                                              ("events", events), ("event", event)]
+                                              ("events", events), ("event", event), ("queues", queues)]
 
     static let head = """
         <!doctype html>
@@ -30,7 +30,7 @@ enum ConsoleTemplates {
         <a class="brand" href="/console/">Cairn</a>
         {{#caller}}
         <nav id="nav" aria-label="Console pages">
-        <a href="/console/events"{{#onEvents}} aria-current="page"{{/onEvents}}>Event history</a>
+        {{#nav}}<a href="/console/{{path}}"{{#current}} aria-current="page"{{/current}}>{{label}}</a>{{/nav}}
         </nav>
         <div class="who">
         <span id="whoami" title="Region {{region}}">{{name}}</span> <span class="region">{{region}}</span>
@@ -112,12 +112,13 @@ enum ConsoleTemplates {
         <legend>Columns</legend>
         {{#columns}}<label><input type="checkbox" name="col" value="{{id}}"{{#shown}} checked{{/shown}}> {{label}}</label> {{/columns}}
         </fieldset>
+        {{#canTail}}<span class="live"><label for="live-tail"><input type="checkbox" id="live-tail" data-query="{{tailQuery}}"> Live tail</label>
+        <span id="live-status" role="status" aria-live="polite"></span></span>{{/canTail}}
         <span class="downloads">Download:
         <a id="download-json" href="/console/events/download?{{downloadJSON}}" download>JSON</a>
         <a id="download-csv" href="/console/events/download?{{downloadCSV}}" download>CSV</a>
         </span>
         </div>
-        {{#hasRows}}
         <div class="scroll">
         <table id="events" class="{{hiddenColumns}}">
         <thead><tr>{{#columns}}<th scope="col" class="col-{{id}}">{{label}}</th>{{/columns}}</tr></thead>
@@ -139,13 +140,47 @@ enum ConsoleTemplates {
         </tbody>
         </table>
         </div>
-        {{/hasRows}}
         {{^hasRows}}<p id="no-events">No events match these filters.</p>{{/hasRows}}
         <nav class="paging" aria-label="Pages">
         {{#hasPrevious}}<a id="prev-page" href="/console/events?{{previous}}">← Previous</a>{{/hasPrevious}}
         <span class="page">Page {{page}}</span>
         {{#hasNext}}<a id="next-page" href="/console/events?{{next}}">Next →</a>{{/hasNext}}
         </nav>
+        {{/listed}}
+        {{> foot}}
+        """
+
+    static let queues = """
+        {{> head}}
+        <h1>Queues</h1>
+        {{#hasError}}<p id="page-error" class="error" role="alert">{{error}}</p>{{/hasError}}
+        {{#isDenied}}<p id="not-authorized" class="error" role="alert">Not authorized: {{denied}}</p>{{/isDenied}}
+        {{#listed}}
+        {{#hasRows}}
+        <div class="scroll">
+        <table id="queues">
+        <thead><tr><th scope="col">Queue</th><th scope="col">Type</th><th scope="col" class="num">Visible</th>
+        <th scope="col" class="num">In flight</th><th scope="col" class="num">Delayed</th><th scope="col">Dead-letter queue</th></tr></thead>
+        <tbody>
+        {{#rows}}
+        <tr class="queue{{#failed}} failed{{/failed}}" data-url="{{url}}">
+        <td class="col-name">{{name}}</td>
+        {{#failed}}<td colspan="5" class="col-problem">{{problem}}</td>{{/failed}}
+        {{^failed}}
+        <td class="col-kind">{{kind}}</td>
+        <td class="col-visible num">{{visible}}</td>
+        <td class="col-in-flight num">{{inFlight}}</td>
+        <td class="col-delayed num">{{delayed}}</td>
+        <td class="col-dlq">{{#hasDLQ}}{{dlq}} <span class="muted">after {{maxReceives}} receives</span>{{/hasDLQ}}</td>
+        {{/failed}}
+        </tr>
+        {{/rows}}
+        </tbody>
+        </table>
+        </div>
+        {{/hasRows}}
+        {{^hasRows}}<p id="no-queues">No queues in {{caller.region}}.</p>{{/hasRows}}
+        {{#hasNext}}<nav class="paging" aria-label="Pages"><a id="next-page" href="/console/queues?{{next}}">Next →</a></nav>{{/hasNext}}
         {{/listed}}
         {{> foot}}
         """

@@ -46,6 +46,13 @@ struct EventRow {
          resourceTypes.joined(separator: "; "), resourceNames.joined(separator: "; "), errorCode, readOnly, eventId]
     }
 
+    /// A row for the live tail's script, which builds the table row from it (as text, never as HTML).
+    var tailJSON: String {
+        let values = templateValues
+        let keys = ["eventId", "path", "time", "user", "name", "resourceType", "resourceName", "source", "region", "ip", "key", "error"]
+        return JSONValue.object(keys.map { ($0, .string(values[$0] as? String ?? "")) }).jsonString()
+    }
+
     /// What the history table's template reads.
     var templateValues: [String: Any] {
         [

@@ -70,9 +70,12 @@ public struct AuditLookupQuery: Sendable {
     public var endTime: Int64?
     public var limit: Int
     public var after: AuditCursor?
+    /// Follows history instead: events committed after this sequence number, oldest first (a live tail).
+    public var sinceSeq: Int64?
 
     public init(accountId: String, region: String, attribute: AuditLookupAttribute?, filters: [AuditLookupAttribute] = [],
-                startTime: Int64?, endTime: Int64?, limit: Int, after: AuditCursor?) {
+                startTime: Int64?, endTime: Int64?, limit: Int, after: AuditCursor?, sinceSeq: Int64? = nil) {
+        self.sinceSeq = sinceSeq
         self.accountId = accountId
         self.region = region
         self.attribute = attribute
@@ -101,8 +104,10 @@ public struct AuditLookupRow: Sendable {
 public protocol AuditEventStore: Sendable {
     /// Appends records, and the event deliveries they cause, in one transaction; when it returns both are committed.
     func append(_ events: [StoredAuditEvent], deliveries: [EventDelivery]) async throws
-    /// Management events matching the query, newest first.
+    /// Management events matching the query, newest first (or, with `sinceSeq`, oldest first after it).
     func lookup(_ query: AuditLookupQuery) async throws -> [AuditLookupRow]
+    /// The sequence number of the last record committed (0 when none): where a live tail starts.
+    func latestSeq() async throws -> Int64
     /// Deletes records older than `cutoff` (ms), at most `batch` at a time; returns how many were deleted.
     func prune(olderThan cutoff: Int64, batch: Int) async throws -> Int
     /// The number of stored records (all categories).

@@ -35,6 +35,11 @@ public struct SQLAuditEventStore: AuditEventStore {
         var eventTime: Int64
     }
 
+    /// A `MAX(seq) AS seq` result.
+    private struct SeqColumns: Decodable {
+        var seq: Int64?
+    }
+
     /// A `COUNT(*) AS n` result.
     private struct CountColumns: Decodable {
         var n: Int
@@ -79,6 +84,14 @@ public struct SQLAuditEventStore: AuditEventStore {
     public func lookup(_ q: AuditLookupQuery) async throws -> [AuditLookupRow] {
         try await store.read { db in
             var sql: SQLQueryString
+            let columns: SQLQueryString = "SELECT e.seq AS seq, e.event_id AS event_id, e.event_time AS event_time, e.event_name AS event_name, e.event_source AS event_source, e.read_only AS read_only, e.username AS username, e.access_key_id AS access_key_id, e.record AS record FROM audit_event e"
+            if let since = q.sinceSeq {
+                // A tail walks the primary key from where it was: only records committed since are read.
+                sql = columns + " WHERE e.seq > \(bind: since) AND e.account_id = \(bind: q.accountId) AND e.region = \(bind: q.region) AND e.management = 1"
+                for attribute in [q.attribute].compactMap({ $0 }) + q.filters { sql = sql + " AND " + Self.predicate(attribute) }
+                sql = sql + " ORDER BY e.seq LIMIT \(bind: q.limit)"
+                return try await Self.rows(sql, db)
+            }
             switch q.attribute {
             case .resourceType(let v), .resourceName(let v):
                 let column = if case .resourceType = q.attribute { "resource_type" } else { "resource_name" }
@@ -106,29 +119,40 @@ public struct SQLAuditEventStore: AuditEventStore {
                 sql = sql + " AND (\(unsafeRaw: time) < \(bind: c.eventTime) OR (\(unsafeRaw: time) = \(bind: c.eventTime) AND e.seq < \(bind: c.seq)))"
             }
             sql = sql + " ORDER BY \(unsafeRaw: time) DESC, e.seq DESC LIMIT \(bind: q.limit)"
-            let rows = try await db.raw(sql).all()
-            var out: [AuditLookupRow] = []
-            var ids: [String] = []
-            out.reserveCapacity(rows.count)
-            for row in rows {
-                let c = try row.decodeColumns(LookupColumns.self)
-                ids.append(c.eventId)
-                out.append(AuditLookupRow(
-                    cursor: AuditCursor(eventTime: c.eventTime, seq: c.seq), eventId: c.eventId,
-                    eventName: c.eventName, eventSource: c.eventSource, readOnly: c.readOnly != 0,
-                    username: c.username, accessKeyId: c.accessKeyId, record: c.record, resources: []))
-            }
-            guard !ids.isEmpty else { return out }
-            var resources: [String: [(type: String, name: String)]] = [:]
-            let list = SQLList(ids.map { SQLBind($0) })
-            for row in try await db.raw("""
-                SELECT event_id, resource_type, resource_name FROM audit_resource WHERE event_id IN (\(list))
-                """).all() {
-                let c = try row.decodeColumns(ResourceColumns.self)
-                resources[c.eventId, default: []].append((c.resourceType, c.resourceName))
-            }
-            for i in out.indices { out[i].resources = resources[ids[i]] ?? [] }
-            return out
+            return try await Self.rows(sql, db)
+        }
+    }
+
+    /// The events a lookup's query selects, with their resources.
+    static func rows(_ sql: SQLQueryString, _ db: any SQLDatabase) async throws -> [AuditLookupRow] {
+        let rows = try await db.raw(sql).all()
+        var out: [AuditLookupRow] = []
+        var ids: [String] = []
+        out.reserveCapacity(rows.count)
+        for row in rows {
+            let c = try row.decodeColumns(LookupColumns.self)
+            ids.append(c.eventId)
+            out.append(AuditLookupRow(
+                cursor: AuditCursor(eventTime: c.eventTime, seq: c.seq), eventId: c.eventId,
+                eventName: c.eventName, eventSource: c.eventSource, readOnly: c.readOnly != 0,
+                username: c.username, accessKeyId: c.accessKeyId, record: c.record, resources: []))
+        }
+        guard !ids.isEmpty else { return out }
+        var resources: [String: [(type: String, name: String)]] = [:]
+        let list = SQLList(ids.map { SQLBind($0) })
+        for row in try await db.raw("""
+            SELECT event_id, resource_type, resource_name FROM audit_resource WHERE event_id IN (\(list))
+            """).all() {
+            let c = try row.decodeColumns(ResourceColumns.self)
+            resources[c.eventId, default: []].append((c.resourceType, c.resourceName))
+        }
+        for i in out.indices { out[i].resources = resources[ids[i]] ?? [] }
+        return out
+    }
+
+    public func latestSeq() async throws -> Int64 {
+        try await store.read { db in
+            try await db.raw("SELECT MAX(seq) AS seq FROM audit_event").first()?.decodeColumns(SeqColumns.self).seq ?? 0
         }
     }
 

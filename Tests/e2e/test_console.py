@@ -279,6 +279,13 @@ class Session:
                 self.cookies[name.strip()] = value
         return r
 
+    def sign_in(self, creds: Creds) -> None:
+        page = self.request("GET", "/console/")
+        csrf = Forms(page.text).forms["signin"]["inputs"]["csrf"]["value"]
+        r = self.request("POST", "/console/signin", form={"accessKeyId": creds.access_key,
+                                                          "secretAccessKey": creds.secret_key, "csrf": csrf})
+        assert r.status_code == 303, (r.status_code, r.text[:300])
+
 
 def get_following(server, path: str, cookie: str | None = None, hops: int = 5):
     """GET `path` (with the console cookie `cookie`, if given), following redirects on the server as a browser
@@ -815,3 +822,107 @@ def test_column_chooser_is_remembered(server, web):
 
     box.click()
     web.b.wait(lambda d: all(shown("user")), what="the user cells to be shown again")
+
+
+# -- 11. live tail --------------------------------------------------------------------------------------------------
+
+@browser_sqlite_only
+def test_live_tail_adds_new_matching_events(server, web):
+    """With "Live tail" on, events recorded after the page loaded appear at the top of the table without a reload,
+    filtered as the page is (an IAM call appears under EventSource=iam.amazonaws.com, an SQS call does not); unchecked,
+    the tail stops."""
+    web.sign_in(server.admin)
+    web.open("/console/events", EventSource="iam.amazonaws.com", PageSize="5")
+    web.wait_results()
+    before = set(web.ids())
+    live = web.one("#live-tail")
+    live.click()
+    web.b.wait(lambda d: "following" in web.text(web.one("#live-status")), what="the live tail to start")
+
+    name = unique("tailed")
+    server.client("iam").create_user(UserName=name)
+    queue = unique("tail-q")
+    server.client("sqs").create_queue(QueueName=queue)
+
+    def tailed():
+        return [r for r in web.rows() if r["id"] not in before and r["resource-name"] == name]
+    rows = wait_for(tailed, timeout=30, what="the CreateUser event to appear by the live tail")
+    assert rows[0]["name"] == "CreateUser", rows[0]
+    assert "live" in (rows[0]["element"].get_attribute("class") or "").split()
+    assert web.rows()[0]["resource-name"] == name or any(r["resource-name"] == name for r in web.rows()[:3])
+    # The SQS call matches no filter of the page: it never shows.
+    assert not [r for r in web.rows() if r["name"] == "CreateQueue"], [r["name"] for r in web.rows()]
+    web.shot("live-tail")
+
+    # The tailed row links to its record.
+    web.click(rows[0]["link"])
+    web.b.wait_css("#record")
+    assert json.loads(web.text(web.one("#record")))["requestParameters"]["userName"] == name
+
+    # Unchecking stops the tail: nothing new arrives after.
+    web.open("/console/events", EventSource="iam.amazonaws.com", PageSize="5")
+    web.wait_results()
+    web.one("#live-tail").click()
+    web.b.wait(lambda d: "following" in web.text(web.one("#live-status")), what="the live tail to start")
+    web.one("#live-tail").click()
+    assert not web.one("#live-tail").is_selected()
+    shown = set(web.ids())
+    later = unique("untailed")
+    server.client("iam").create_user(UserName=later)
+    wait_for(lambda: server.lookup("ResourceName", later), timeout=30, what="the later CreateUser to be recorded")
+    assert set(web.ids()) == shown
+
+
+@browser_sqlite_only
+def test_live_tail_is_refused_without_permission(server):
+    """The tail's stream answers as the page does: a user without cloudtrail:LookupEvents gets 403, not events."""
+    name, creds = new_user(server, "console-notail")
+    s = Session(server)
+    s.sign_in(creds)
+    r = s.request("GET", "/console/events/tail")
+    assert r.status_code == 403, (r.status_code, r.text[:300])
+    assert "not authorized" in r.text.lower(), r.text[:300]
+
+
+# -- 12. queues -----------------------------------------------------------------------------------------------------
+
+@browser_sqlite_only
+def test_queues_show_counts_and_their_dead_letter_queue(server, web):
+    """/console/queues lists each queue with its visible, in-flight and delayed counts and its dead-letter queue; a
+    user who may not list queues is told so."""
+    sqs = server.client("sqs")
+    dlq = unique("console-dlq")
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=sqs.create_queue(QueueName=dlq)["QueueUrl"],
+                                       AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    main = unique("console-main")
+    url = sqs.create_queue(QueueName=main, Attributes={
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3"})})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="one")
+    sqs.send_message(QueueUrl=url, MessageBody="two")
+    sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=600)
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=600)["Messages"]
+    assert len(got) == 1
+
+    web.sign_in(server.admin)
+    web.open("/console/queues")
+    web.b.wait_css("#queues")
+    rows = {web.text(tr.find_element("css selector", "td.col-name")).strip(): tr
+            for tr in web.b.css("#queues tr.queue")}
+    assert main in rows and dlq in rows, list(rows)
+
+    def cell(tr, col):
+        return web.text(tr.find_element("css selector", f"td.col-{col}")).strip()
+    assert (cell(rows[main], "visible"), cell(rows[main], "in-flight"), cell(rows[main], "delayed")) == ("1", "1", "1")
+    assert cell(rows[main], "dlq").startswith(dlq) and "3" in cell(rows[main], "dlq")
+    assert cell(rows[dlq], "dlq") == ""
+    assert cell(rows[main], "kind") == "Standard"
+    web.shot("queues")
+
+    _, creds = new_user(server, "console-noqueues")
+    web.b.reset(server.endpoint)
+    web.sign_in(creds)
+    web.open("/console/queues")
+    web.b.wait_css("#not-authorized")
+    assert "not authorized" in web.text(web.one("#not-authorized")).lower()
+    assert not web.b.css("#queues")
+    web.shot("queues-denied")
