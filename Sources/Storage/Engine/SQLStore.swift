@@ -15,7 +15,9 @@ public final class SQLStore: Sendable {
     public let dialect: StoreDialect
     let sessions: any StoreSessions
     /// One write transaction at a time per node: SQLite has one writer, and on PostgreSQL it keeps this node's
-    /// transactions from failing each other's serialisation (other nodes' conflicts are retried).
+    /// serializable transactions from failing each other's serialisation (other nodes' conflicts are retried).
+    /// PostgreSQL's read-committed transactions (claims with `SKIP LOCKED`, single-statement changes) run side by
+    /// side without it, as they already do across nodes.
     private let writeLock = AsyncLock()
     let logger: Logger
 
@@ -40,7 +42,14 @@ public final class SQLStore: Sendable {
     /// conflicted with it, so it must not have effects outside the database.
     public func write<T: Sendable>(_ isolation: Isolation = .serializable,
                                    _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await writeLock.withLock {
+        if isolation == .readCommitted, engine == .postgres {
+            do {
+                return try await sessions.transaction(isolation, body)
+            } catch {
+                throw sessions.translate(error)
+            }
+        }
+        return try await writeLock.withLock {
             do {
                 return try await sessions.transaction(isolation, body)
             } catch {
