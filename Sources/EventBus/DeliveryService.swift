@@ -196,11 +196,26 @@ public final class DeliveryService: Service, Sendable {
             return results
         }
         var done: [Int64] = []
+        // What this pass did to each target, added to its counts as the finished deliveries are deleted.
+        var counts: [String: TargetDeliveryCounts] = [:]
         for (d, target, error) in outcomes {
-            guard let error else { done.append(d.deliveryId); delivered.increment(); continue }
-            if try await retryOrGiveUp(d, target, error) { done.append(d.deliveryId) }
+            let key = d.ruleArn + "\u{1}" + d.targetId
+            var c = counts[key] ?? TargetDeliveryCounts(ruleArn: d.ruleArn, targetId: d.targetId)
+            defer { counts[key] = c }
+            guard let error else {
+                done.append(d.deliveryId)
+                delivered.increment()
+                c.delivered += 1
+                continue
+            }
+            c.lastError = "\(error.code): \(error.message)"
+            switch try await retryOrGiveUp(d, target, error) {
+            case .retried: c.retried += 1
+            case .deadLettered: c.deadLettered += 1; done.append(d.deliveryId)
+            case .dropped: c.dropped += 1; done.append(d.deliveryId)
+            }
         }
-        try await store.complete(done)
+        try await store.complete(done, counts: Array(counts.values))
         return batch.count
     }
 
@@ -260,7 +275,10 @@ public final class DeliveryService: Service, Sendable {
     }
 
     /// Schedules a retry, or dead-letters/drops the delivery; true when the delivery is finished with.
-    func retryOrGiveUp(_ d: EventDelivery, _ target: CompiledTarget?, _ error: DeliveryError) async throws -> Bool {
+    /// What became of a failed attempt.
+    enum Disposition { case retried, deadLettered, dropped }
+
+    func retryOrGiveUp(_ d: EventDelivery, _ target: CompiledTarget?, _ error: DeliveryError) async throws -> Disposition {
         let attempts = d.attempts + 1
         let maxRetries = target?.maximumRetryAttempts ?? 185
         let maxAgeMs = Int64(target?.maximumEventAgeSeconds ?? 86400) * 1000
@@ -270,7 +288,7 @@ public final class DeliveryService: Service, Sendable {
             retried.increment()
             logger.warning("delivery to \(target?.arn ?? "?") failed (\(error.code): \(error.message)); retry \(attempts) of \(maxRetries)")
             try await store.reschedule(d.deliveryId, attempts: attempts, nextAttemptAt: now + backoffMs, error: "\(error.code): \(error.message)")
-            return false
+            return .retried
         }
         if let dlq = target?.deadLetterArn, let refusal = await refusal(d, action: "sqs:SendMessage", resource: dlq) {
             logger.error("dead-letter queue \(dlq) refused a failed event: \(refusal.message)")
@@ -283,12 +301,12 @@ public final class DeliveryService: Service, Sendable {
             } else {
                 deadLettered.increment()
                 logger.warning("delivery to \(target?.arn ?? "?") dead-lettered to \(dlq) after \(attempts) attempts: \(error.message)")
-                return true
+                return .deadLettered
             }
         }
         dropped.increment()
         logger.error("dropped an event for \(target?.arn ?? "?") after \(attempts) attempts: \(error.code): \(error.message)")
-        return true
+        return .dropped
     }
 
     /// Who delivers `d`, as resource policies name it: SNS for a subscription's delivery (its source the topic),

@@ -137,6 +137,31 @@ public struct EventAPIResource: Sendable, Equatable {
 }
 
 /// Buses, rules, targets and the delivery outbox.
+/// How many deliveries to one target of one rule (or subscription) were delivered, retried, dead-lettered or
+/// dropped: what a pass adds, or the totals.
+public struct TargetDeliveryCounts: Sendable, Equatable {
+    public var ruleArn: String
+    public var targetId: String
+    public var delivered: Int64
+    /// Attempts that failed and were scheduled again.
+    public var retried: Int64
+    public var deadLettered: Int64
+    /// Given up on with nowhere to dead-letter them (or a dead-letter queue that refused them).
+    public var dropped: Int64
+    public var lastError: String?
+
+    public init(ruleArn: String, targetId: String, delivered: Int64 = 0, retried: Int64 = 0, deadLettered: Int64 = 0,
+                dropped: Int64 = 0, lastError: String? = nil) {
+        self.ruleArn = ruleArn
+        self.targetId = targetId
+        self.delivered = delivered
+        self.retried = retried
+        self.deadLettered = deadLettered
+        self.dropped = dropped
+        self.lastError = lastError
+    }
+}
+
 public protocol EventBusStore: Sendable {
     func ensureBus(_ bus: EventBusRecord) async throws
     func createBus(_ bus: EventBusRecord) async throws
@@ -171,7 +196,10 @@ public protocol EventBusStore: Sendable {
     /// Claims up to `limit` due deliveries for the node `owner`, leasing them until `leaseUntil`: no other node
     /// claims them before then, and any node may once the lease has run out (its holder died).
     func claimDue(now: Int64, leaseUntil: Int64, limit: Int, owner: String) async throws -> [EventDelivery]
-    func complete(_ deliveryIds: [Int64]) async throws
+    /// Deletes finished deliveries and adds a pass's outcomes to each target's counts, in one transaction.
+    func complete(_ deliveryIds: [Int64], counts: [TargetDeliveryCounts]) async throws
+    /// What has become of the deliveries to each target of these rules since they were created.
+    func deliveryCounts(ruleArns: [String]) async throws -> [TargetDeliveryCounts]
     /// Makes the deliveries `owner` leased due at once: after that node restarts, none of its attempts is still in
     /// progress. Other nodes' leases are theirs until they run out.
     func releaseLeases(now: Int64, owner: String) async throws -> Int

@@ -210,6 +210,10 @@ public struct SQLEventBusStore: EventBusStore {
                 DELETE FROM event_rule WHERE account_id = \(bind: accountId) AND region = \(bind: region)
                 AND bus_name = \(bind: bus) AND name = \(bind: name)
                 """).run()
+            // A rule made again under this name starts counting afresh.
+            let arn = bus == "default" ? "arn:aws:events:\(region):\(accountId):rule/\(name)"
+                : "arn:aws:events:\(region):\(accountId):rule/\(bus)/\(name)"
+            try await db.raw("DELETE FROM event_target_stat WHERE rule_arn = \(bind: arn)").run()
         }
     }
 
@@ -421,10 +425,49 @@ public struct SQLEventBusStore: EventBusStore {
         }
     }
 
-    public func complete(_ ids: [Int64]) async throws {
-        guard !ids.isEmpty else { return }
+    public func complete(_ ids: [Int64], counts: [TargetDeliveryCounts]) async throws {
+        guard !ids.isEmpty || !counts.isEmpty else { return }
         try await store.write(.readCommitted) { db in
-            try await db.raw("DELETE FROM event_delivery WHERE delivery_id IN (\(SQLList(ids.map { SQLBind($0) })))").run()
+            if !ids.isEmpty {
+                try await db.raw("DELETE FROM event_delivery WHERE delivery_id IN (\(SQLList(ids.map { SQLBind($0) })))").run()
+            }
+            // In key order, so two nodes adding to the same targets lock their rows in one order.
+            for c in counts.sorted(by: { ($0.ruleArn, $0.targetId) < ($1.ruleArn, $1.targetId) }) {
+                try await db.raw("""
+                    INSERT INTO event_target_stat (rule_arn, target_id, delivered, retried, dead_lettered, dropped, last_error)
+                    VALUES (\(bind: c.ruleArn), \(bind: c.targetId), \(bind: c.delivered), \(bind: c.retried), \(bind: c.deadLettered), \(bind: c.dropped), \(bind: c.lastError))
+                    ON CONFLICT (rule_arn, target_id) DO UPDATE SET
+                    delivered = event_target_stat.delivered + excluded.delivered, retried = event_target_stat.retried + excluded.retried,
+                    dead_lettered = event_target_stat.dead_lettered + excluded.dead_lettered,
+                    dropped = event_target_stat.dropped + excluded.dropped,
+                    last_error = COALESCE(excluded.last_error, event_target_stat.last_error)
+                    """).run()
+            }
+        }
+    }
+
+    /// One `event_target_stat` row.
+    private struct TargetCountColumns: Decodable {
+        var ruleArn: String
+        var targetId: String
+        var delivered: Int64
+        var retried: Int64
+        var deadLettered: Int64
+        var dropped: Int64
+        var lastError: String?
+    }
+
+    public func deliveryCounts(ruleArns: [String]) async throws -> [TargetDeliveryCounts] {
+        guard !ruleArns.isEmpty else { return [] }
+        return try await store.read { db in
+            try await db.raw("""
+                SELECT rule_arn, target_id, delivered, retried, dead_lettered, dropped, last_error FROM event_target_stat
+                WHERE rule_arn IN (\(SQLList(ruleArns.map { SQLBind($0) }))) ORDER BY rule_arn, target_id
+                """).all().map {
+                let c = try $0.decodeColumns(TargetCountColumns.self)
+                return TargetDeliveryCounts(ruleArn: c.ruleArn, targetId: c.targetId, delivered: c.delivered, retried: c.retried,
+                                            deadLettered: c.deadLettered, dropped: c.dropped, lastError: c.lastError)
+            }
         }
     }
 

@@ -1,3 +1,5 @@
+import CairnCore
+import Crypto
 import Foundation
 import Testing
 @testable import Storage
@@ -17,7 +19,7 @@ struct EventBusStoreTests {
             let first = try await outbox.claimDue(now: 100, leaseUntil: 60_100, limit: 10)
             #expect(first.map(\.payload) == ["p1", "p2"])
             #expect(try await outbox.claimDue(now: 200, leaseUntil: 60_200, limit: 10).isEmpty)  // leased, not due
-            try await outbox.complete([first[0].deliveryId])
+            try await outbox.complete([first[0].deliveryId], counts: [])
             try await outbox.reschedule(first[1].deliveryId, attempts: 1, nextAttemptAt: 1_000, error: "boom")
             #expect(try await outbox.nextDueAt() == 1_000)
             let retry = try await outbox.claimDue(now: 1_000, leaseUntil: 61_000, limit: 10)
@@ -27,6 +29,31 @@ struct EventBusStoreTests {
             #expect(try await outbox.releaseLeases(now: 2_000) == 1)
             #expect(try await outbox.claimDue(now: 2_000, leaseUntil: 62_000, limit: 10).map(\.payload) == ["p2"])
             #expect(try await outbox.pendingCount() == 2)
+        }
+    }
+
+    @Test(arguments: TestEngine.allCases)
+    func deliveryCountsAddUpPerTargetAndEndWithTheirRule(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let buses = SQLEventBusStore(store: store, secrets: SecretBox(key: .init(size: .bits256)))
+            let rule = EventRuleRecord(accountId: "000000000000", region: "us-east-1", busName: "default", name: "r",
+                                       eventPattern: "{}", scheduleExpression: nil, state: "ENABLED", description: nil,
+                                       roleArn: nil, tags: [:], createdAt: 0)
+            try await buses.putRule(rule)
+            try await buses.complete([], counts: [
+                TargetDeliveryCounts(ruleArn: rule.arn, targetId: "q", delivered: 3, retried: 1, lastError: "E: first"),
+                TargetDeliveryCounts(ruleArn: rule.arn, targetId: "t", dropped: 1, lastError: "E: dropped"),
+            ])
+            try await buses.complete([], counts: [
+                TargetDeliveryCounts(ruleArn: rule.arn, targetId: "q", delivered: 2, deadLettered: 1, lastError: nil),
+            ])
+            #expect(try await buses.deliveryCounts(ruleArns: [rule.arn]) == [
+                TargetDeliveryCounts(ruleArn: rule.arn, targetId: "q", delivered: 5, retried: 1, deadLettered: 1, lastError: "E: first"),
+                TargetDeliveryCounts(ruleArn: rule.arn, targetId: "t", dropped: 1, lastError: "E: dropped"),
+            ])
+            #expect(try await buses.deliveryCounts(ruleArns: ["arn:other"]).isEmpty)
+            try await buses.deleteRule(accountId: "000000000000", region: "us-east-1", bus: "default", name: "r")
+            #expect(try await buses.deliveryCounts(ruleArns: [rule.arn]).isEmpty)
         }
     }
 }

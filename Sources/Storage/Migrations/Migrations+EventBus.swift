@@ -84,5 +84,19 @@ extension Migrations {
             "ALTER TABLE event_delivery ADD COLUMN lease_owner TEXT",
             "UPDATE event_delivery SET lease_owner = 'local' WHERE leased = 1",
         ]),
+        Migration(name: "0019_event_target_stat", statements: [
+            """
+            CREATE TABLE event_target_stat (
+                rule_arn TEXT NOT NULL,
+                target_id TEXT NOT NULL,
+                delivered INTEGER NOT NULL DEFAULT 0,
+                retried INTEGER NOT NULL DEFAULT 0,
+                dead_lettered INTEGER NOT NULL DEFAULT 0,
+                dropped INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                PRIMARY KEY (rule_arn, target_id)
+            )
+            """,
+        ]),
     ]
 }
