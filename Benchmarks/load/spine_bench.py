@@ -202,8 +202,10 @@ def seed_postgres(pg, url, n, key):
         p.stdin.close()
         if p.wait() != 0:
             raise RuntimeError("COPY into PostgreSQL failed (psql exited %d)" % p.returncode)
-    # Statistics and the visibility map for the new rows, as autovacuum would make them shortly after a bulk load.
-    pg.psql(url, "VACUUM ANALYZE audit_event", "VACUUM ANALYZE audit_resource")
+    # Statistics and the visibility map for the new rows, as autovacuum would make them shortly after a bulk load, and
+    # the checkpoint the load's WAL would trigger anyway: otherwise it runs, spread out, during the lookups that
+    # follow and every commit waits on its writes (p99s of 200-500 ms on this machine, none of them the lookup's).
+    pg.psql(url, "VACUUM ANALYZE audit_event", "VACUUM ANALYZE audit_resource", "CHECKPOINT")
 
 
 def spread(nodes, connections):

@@ -170,7 +170,7 @@ func assemble(
         recorder: recorder, clock: clock, maxBodyBytes: configuration.maxRequestBodyBytes, defaultRegion: configuration.region,
         metrics: metrics, logger: logger)
     gateway.console = Console(
-        backend: ConsoleGateway(gateway: gateway, directory: directory, accountId: configuration.accountId),
+        backend: ConsoleGateway(gateway: gateway, directory: directory, accountId: configuration.accountId, buses: buses),
         sessions: SQLConsoleSessionStore(store: store), clock: clock, defaultRegion: configuration.region, logger: logger)
 
     // Dependency order: store first, then the recorder and background work; the HTTP server runs last,

@@ -3,6 +3,7 @@ import CairnCore
 import Console
 import Foundation
 import Identity
+import Storage
 import Wire
 
 /// The console's way into Cairn: its sign-ins are checked against the access keys and recorded as AWS records
@@ -13,6 +14,8 @@ struct ConsoleGateway: ConsoleBackend {
     let directory: CredentialDirectory
     /// Named as the account of a failed sign-in with an unknown key.
     let accountId: String
+    /// Where deliveries' outcomes are counted.
+    let buses: any EventBusStore
 
     /// The user agent console calls are recorded with, as AWS records calls its console makes.
     static let userAgent = "console.amazonaws.com"
@@ -80,6 +83,22 @@ struct ConsoleGateway: ConsoleBackend {
             return .failure(e)
         } catch {
             gateway.logger.error("console tail failed: \(error)")
+            return .failure(.internalFailure(requestId: call.requestId))
+        }
+    }
+
+    func deliveryCounts(ruleArns: [String], as caller: ConsoleCaller) async -> Result<[TargetDeliveryCounts], AWSError> {
+        let call = context(for: caller)
+        do {
+            var allowed: [String] = []
+            for arn in ruleArns {
+                let denial = try await gateway.authorizer?.authorize([Permission(action: "events:ListTargetsByRule", resource: arn)],
+                                                                     call: call, facts: { _ in nil })
+                if denial == nil { allowed.append(arn) }
+            }
+            return .success(try await buses.deliveryCounts(ruleArns: allowed))
+        } catch {
+            gateway.logger.error("console delivery counts failed: \(error)")
             return .failure(.internalFailure(requestId: call.requestId))
         }
     }

@@ -48,6 +48,21 @@ enum ConsoleAssets {
         th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); white-space: nowrap; }
         th { background: #eef1f5; font-weight: 600; }
         tr.failed td { background: var(--bad-bg); }
+        section.bus, section#tester { margin-top: 1.5rem; }
+        table.rules td { vertical-align: top; white-space: normal; }
+        table.rules pre { margin: 0; font-size: .8rem; white-space: pre-wrap; max-width: 28rem; }
+        .state { padding: .1rem .45rem; border-radius: 3px; background: #eef1f5; font-size: .8rem; }
+        .state.enabled { background: #e3f4e8; color: #1d6b34; }
+        .target + .target { margin-top: .5rem; padding-top: .5rem; border-top: 1px dashed var(--line); }
+        .counts { font-size: .85rem; }
+        .last-error { color: var(--bad); font-size: .85rem; }
+        textarea { font: .85rem ui-monospace, SFMono-Regular, Menlo, monospace; width: 100%; padding: .4rem .5rem;
+                   border: 1px solid var(--line); border-radius: 4px; }
+        #pattern-test { background: #fff; padding: 1rem; border: 1px solid var(--line); border-radius: 6px; display: grid; gap: .3rem; }
+        #pattern-test button { justify-self: start; margin-top: .5rem; }
+        #pattern-result.matched { color: #1d6b34; background: #e3f4e8; padding: .5rem .75rem; border-radius: 4px; }
+        #pattern-result.unmatched { color: var(--ink); background: #eef1f5; padding: .5rem .75rem; border-radius: 4px; }
+        #pattern-result.error { color: var(--bad); background: var(--bad-bg); padding: .5rem .75rem; border-radius: 4px; }
         th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
         tr.failed td.col-error { color: var(--bad); font-weight: 600; }
         .hide-time .col-time, .hide-user .col-user, .hide-name .col-name, .hide-resource-type .col-resource-type,

@@ -1,4 +1,5 @@
 import CairnCore
+import Storage
 import Wire
 
 /// The person a console session acts for, as each request finds them.
@@ -48,6 +49,9 @@ public protocol ConsoleBackend: Sendable {
     /// (the page that starts a tail made a recorded LookupEvents).
     func tail(_ lookup: JSONValue, afterSeq: Int64?, as caller: ConsoleCaller) async
         -> Result<(events: [JSONValue], lastSeq: Int64), AWSError>
+    /// What became of the deliveries to the targets of these rules, for those the caller may
+    /// `events:ListTargetsByRule` (the page listed their targets through recorded calls; the counts are not an API).
+    func deliveryCounts(ruleArns: [String], as caller: ConsoleCaller) async -> Result<[TargetDeliveryCounts], AWSError>
     /// Runs one operation of a JSON-protocol service as the caller, authorized and recorded as any call is.
     func call(_ signingName: String, _ operation: String, _ input: JSONValue, as caller: ConsoleCaller) async
         -> Result<JSONValue, AWSError>

@@ -13,7 +13,7 @@ enum ConsoleTemplates {
     }()
 
     static let sources: [(String, String)] = [("head", head), ("foot", foot), ("signin", signin), ("message", message),
-                                              ("events", events), ("event", event), ("queues", queues)]
+                                              ("events", events), ("event", event), ("queues", queues), ("rules", rules)]
 
     static let head = """
         <!doctype html>
@@ -181,6 +181,65 @@ enum ConsoleTemplates {
         {{/hasRows}}
         {{^hasRows}}<p id="no-queues">No queues in {{caller.region}}.</p>{{/hasRows}}
         {{#hasNext}}<nav class="paging" aria-label="Pages"><a id="next-page" href="/console/queues?{{next}}">Next →</a></nav>{{/hasNext}}
+        {{/listed}}
+        {{> foot}}
+        """
+
+    static let rules = """
+        {{> head}}
+        <h1>Rules</h1>
+        {{#hasError}}<p id="page-error" class="error" role="alert">{{error}}</p>{{/hasError}}
+        {{#isDenied}}<p id="not-authorized" class="error" role="alert">Not authorized: {{denied}}</p>{{/isDenied}}
+        {{#listed}}
+        {{#buses}}
+        <section class="bus" data-bus="{{name}}">
+        <h2>Event bus <span class="bus-name">{{name}}</span></h2>
+        {{#hasProblem}}<p class="error">{{problem}}</p>{{/hasProblem}}
+        {{#hasRules}}
+        <div class="scroll">
+        <table class="rules">
+        <thead><tr><th scope="col">Rule</th><th scope="col">State</th><th scope="col">Pattern or schedule</th>
+        <th scope="col">Targets and their deliveries</th></tr></thead>
+        <tbody>
+        {{#rules}}
+        <tr class="rule" data-rule="{{name}}">
+        <td class="col-name">{{name}}{{#hasDescription}}<div class="muted">{{description}}</div>{{/hasDescription}}</td>
+        <td class="col-state"><span class="state{{#enabled}} enabled{{/enabled}}">{{state}}</span></td>
+        <td class="col-pattern"><pre>{{pattern}}</pre></td>
+        <td class="col-targets">
+        {{#hasProblem}}<p class="error">{{problem}}</p>{{/hasProblem}}
+        {{#targets}}
+        <div class="target" data-target="{{id}}">
+        <div><span class="target-id">{{id}}</span> <span class="target-arn muted">{{arn}}</span></div>
+        <div class="counts"><span class="delivered">{{delivered}}</span> delivered · <span class="retried">{{retried}}</span> retried ·
+        <span class="dead-lettered">{{deadLettered}}</span> dead-lettered · <span class="dropped">{{dropped}}</span> dropped</div>
+        {{#hasLastError}}<div class="last-error">Last error: {{lastError}}</div>{{/hasLastError}}
+        </div>
+        {{/targets}}
+        {{^hasTargets}}<span class="muted">No targets</span>{{/hasTargets}}
+        </td>
+        </tr>
+        {{/rules}}
+        </tbody>
+        </table>
+        </div>
+        {{/hasRules}}
+        {{^hasRules}}<p class="muted no-rules">No rules on this bus.</p>{{/hasRules}}
+        </section>
+        {{/buses}}
+        <section id="tester">
+        <h2>Test a pattern</h2>
+        <form id="pattern-test" method="get" action="/console/rules">
+        <label for="pattern">Event pattern (JSON)</label>
+        <textarea id="pattern" name="pattern" rows="6" spellcheck="false">{{testPattern}}</textarea>
+        <label for="event">Event (JSON), or leave empty and give an event ID from history</label>
+        <textarea id="event" name="event" rows="8" spellcheck="false">{{testEvent}}</textarea>
+        <label for="eventId">Event ID from history</label>
+        <input id="eventId" name="eventId" spellcheck="false" value="{{testEventId}}">
+        <button id="test-submit" type="submit">Test</button>
+        </form>
+        {{#tested}}<p id="pattern-result" class="{{resultClass}}" role="status">{{resultText}}</p>{{/tested}}
+        </section>
         {{/listed}}
         {{> foot}}
         """

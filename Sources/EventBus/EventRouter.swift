@@ -175,11 +175,11 @@ public final class EventRouter: AuditRecordRouter, Sendable {
         guard record.isManagementEvent else { return [] }
         let key = BusKey(accountId: record.recipientAccountId, region: record.awsRegion, bus: "default")
         guard try await table(key).matcher.ruleCount > 0 else { return [] }
-        let detailType = record.eventType == .awsServiceEvent ? "AWS Service Event via CloudTrail" : "AWS API Call via CloudTrail"
-        let service = record.eventSource.split(separator: ".").first.map(String.init) ?? record.eventSource
+        let detailType = CloudTrailBridge.detailType(eventType: record.eventType.rawValue)
         let id = Identifiers.uuid()
         // The stored record text becomes `detail` as is; it is parsed only if a matching target transforms it.
-        let head = Self.envelope(id: id, detailType: detailType, source: "aws." + service, account: record.recipientAccountId,
+        let head = Self.envelope(id: id, detailType: detailType, source: CloudTrailBridge.source(eventSource: record.eventSource),
+                                 account: record.recipientAccountId,
                                  time: record.eventTime, region: record.awsRegion, resources: [], detail: .null).jsonString()
         let eventJSON = String(head.dropLast("null}".count)) + recordJSON + "}"
         return try await deliveries(accountId: record.recipientAccountId, region: record.awsRegion, bus: "default",

@@ -23,7 +23,8 @@ from urllib.parse import parse_qs, unquote, urlencode, urlparse
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import Creds, grant, http, skip_or_fail_in_ci, sqlite_only, unique, utcnow, wait_for
+from conftest import (EVENTS_PRINCIPAL, Creds, grant, http, new_queue, skip_or_fail_in_ci, sqlite_only, unique,
+                      utcnow, wait_for)
 from support import browser as chromium
 
 ACCOUNT = "000000000000"
@@ -926,3 +927,80 @@ def test_queues_show_counts_and_their_dead_letter_queue(server, web):
     assert "not authorized" in web.text(web.one("#not-authorized")).lower()
     assert not web.b.css("#queues")
     web.shot("queues-denied")
+
+
+# -- 13. rules ------------------------------------------------------------------------------------------------------
+
+@browser_sqlite_only
+def test_rules_show_targets_with_delivery_counts_and_test_patterns(server, web):
+    """/console/rules shows each rule's pattern, state and targets with what became of their deliveries (a queue
+    that lets EventBridge send: delivered; one without a policy: dropped, NO_PERMISSIONS as the last error), and
+    tests a pattern against a pasted event and against an event from history as the CloudTrail bridge sends it."""
+    sqs, events = server.client("sqs"), server.client("events")
+    rule = unique("console-rule")
+    pattern = {"source": ["console.test"]}
+    rule_arn = events.put_rule(Name=rule, EventPattern=json.dumps(pattern), Description="<b>orders</b>")["RuleArn"]
+    ok_url, ok_arn = new_queue(sqs, "console-ok", allow=EVENTS_PRINCIPAL, source_arn=rule_arn)
+    _, refused_arn = new_queue(sqs, "console-refused")
+    events.put_targets(Rule=rule, Targets=[{"Id": "ok", "Arn": ok_arn}, {"Id": "refused", "Arn": refused_arn}])
+    events.put_events(Entries=[{"Source": "console.test", "DetailType": "t", "Detail": json.dumps({"n": i})}
+                               for i in range(3)])
+
+    def delivered():
+        a = sqs.get_queue_attributes(QueueUrl=ok_url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+        return int(a["ApproximateNumberOfMessages"]) == 3
+    wait_for(delivered, timeout=60, what="three events delivered to the allowed queue")
+
+    web.sign_in(server.admin)
+
+    def target_counts():
+        web.open("/console/rules")
+        web.b.wait_css("table.rules")
+        row = web.one(f"tr.rule[data-rule='{rule}']")
+        out = {}
+        for t in row.find_elements("css selector", ".target"):
+            counts = {c: int(web.text(t.find_element("css selector", f".{c}"))) for c in
+                      ("delivered", "retried", "dead-lettered", "dropped")}
+            errors = t.find_elements("css selector", ".last-error")
+            counts["error"] = web.text(errors[0]) if errors else ""
+            out[t.get_attribute("data-target")] = counts
+        return out
+    counts = wait_for(lambda: (lambda c: c if c.get("refused", {}).get("dropped") == 3 else None)(target_counts()),
+                      timeout=60, what="the refused target's three drops to be counted")
+    assert counts["ok"] == {"delivered": 3, "retried": 0, "dead-lettered": 0, "dropped": 0, "error": ""}, counts
+    assert counts["refused"]["delivered"] == 0 and "NO_PERMISSIONS" in counts["refused"]["error"], counts
+    row = web.one(f"tr.rule[data-rule='{rule}']")
+    assert json.loads(web.text(row.find_element("css selector", "td.col-pattern pre"))) == pattern
+    assert web.text(row.find_element("css selector", ".state")) == "ENABLED"
+    assert "<b>orders</b>" in web.text(row.find_element("css selector", "td.col-name"))
+    assert not row.find_elements("css selector", "td.col-name b")
+    web.shot("rules")
+
+    # The tester: a pasted event, then an event from history as the CloudTrail bridge puts it on the bus.
+    event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "t", "source": "console.test",
+             "account": ACCOUNT, "time": iso(utcnow()), "region": "us-east-1", "resources": [], "detail": {}}
+    web.open("/console/rules", pattern=json.dumps(pattern), event=json.dumps(event))
+    assert "matches" in web.text(web.one("#pattern-result")) and "matched" in web.one("#pattern-result").get_attribute("class")
+    name = unique("console-bridged")
+    server.client("iam").create_user(UserName=name)
+    found = wait_for(lambda: server.lookup("ResourceName", name), timeout=30, what="the CreateUser record")
+    event_id = found[0]["EventId"]
+    web.open("/console/rules", pattern=json.dumps({"source": ["aws.iam"], "detail": {"eventName": ["CreateUser"]}}),
+             eventId=event_id)
+    assert "matches" in web.text(web.one("#pattern-result")), web.text(web.one("#pattern-result"))
+    bridged = json.loads(web.one("#event").get_attribute("value"))
+    assert bridged["detail-type"] == "AWS API Call via CloudTrail" and bridged["detail"]["eventID"] == event_id
+    web.shot("pattern-tested")
+    web.open("/console/rules", pattern=json.dumps({"source": ["aws.sqs"]}), eventId=event_id)
+    assert "does not match" in web.text(web.one("#pattern-result"))
+    web.open("/console/rules", pattern="{not json", event=json.dumps(event))
+    result = web.one("#pattern-result")
+    assert "error" in result.get_attribute("class").split() and web.text(result).strip(), web.text(result)
+
+    # Someone who may not list buses is told so.
+    _, creds = new_user(server, "console-norules")
+    web.b.reset(server.endpoint)
+    web.sign_in(creds)
+    web.open("/console/rules")
+    web.b.wait_css("#not-authorized")
+    assert not web.b.css("table.rules")
