@@ -77,7 +77,7 @@ public final class AuditRecorder: Service, Sendable {
             eventTime: Int64((r.eventTime.timeIntervalSince1970 * 1000).rounded(.down)), eventName: r.eventName,
             eventSource: r.eventSource, readOnly: r.readOnly, username: r.principal.lookupUsername,
             accessKeyId: r.principal.accessKeyId, management: r.isManagementEvent, record: json,
-            resources: r.resources.map { ($0.type, $0.name) })
+            resources: r.resources.map { ($0.type, $0.name) }, errorCode: r.errorCode)
     }
 
     public func run() async throws {

@@ -68,6 +68,14 @@ public struct CloudTrailService: AWSService {
         return (rows.map(Self.eventShape), rows.last?.cursor.seq ?? afterSeq)
     }
 
+    /// The last `minutes` of management events in the caller's account and region, counted per minute and source,
+    /// with the most frequent names and users (the console's dashboard). Not an API operation: the console calls it
+    /// after its caller was authorized for `cloudtrail:LookupEvents`.
+    public func summary(minutes: Int, top: Int = 8, context: CallContext) async throws -> AuditSummary {
+        let since = (Int64(clock.now().timeIntervalSince1970) / 60 - Int64(minutes) + 1) * 60_000
+        return try await events.summary(accountId: context.accountId, region: context.region, since: since, top: top)
+    }
+
     static func eventShape(_ row: AuditLookupRow) -> JSONValue {
         .compact([
             ("EventId", .string(row.eventId)),

@@ -71,6 +71,17 @@ struct ConsoleGateway: ConsoleBackend {
 
     func tail(_ lookup: JSONValue, afterSeq: Int64?, as caller: ConsoleCaller) async
         -> Result<(events: [JSONValue], lastSeq: Int64), AWSError> {
+        await asLookup(lookup, caller, "tail") { cloudTrail, call in try await cloudTrail.tail(lookup, afterSeq: afterSeq, context: call) }
+    }
+
+    func summary(minutes: Int, as caller: ConsoleCaller) async -> Result<AuditSummary, AWSError> {
+        await asLookup(.object([]), caller, "summary") { cloudTrail, call in try await cloudTrail.summary(minutes: minutes, context: call) }
+    }
+
+    /// Reads history for the console after checking that the caller may `cloudtrail:LookupEvents` (not recorded: it
+    /// is not an API call).
+    func asLookup<T: Sendable>(_ lookup: JSONValue, _ caller: ConsoleCaller, _ what: String,
+                               _ read: (CloudTrailService, CallContext) async throws -> T) async -> Result<T, AWSError> {
         let call = context(for: caller)
         guard let service = gateway.registry.service(signingName: "cloudtrail"), let cloudTrail = service as? CloudTrailService else {
             return .failure(.internalFailure(requestId: call.requestId))
@@ -78,11 +89,11 @@ struct ConsoleGateway: ConsoleBackend {
         do {
             try await gateway.authorize(service.permissions, PermissionRequest(operation: "LookupEvents", input: .json(lookup), context: call),
                                         descriptor: service.descriptor, facts: { _ in nil })
-            return .success(try await cloudTrail.tail(lookup, afterSeq: afterSeq, context: call))
+            return .success(try await read(cloudTrail, call))
         } catch let e as AWSError {
             return .failure(e)
         } catch {
-            gateway.logger.error("console tail failed: \(error)")
+            gateway.logger.error("console \(what) failed: \(error)")
             return .failure(.internalFailure(requestId: call.requestId))
         }
     }

@@ -48,6 +48,12 @@ enum ConsoleAssets {
         th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); white-space: nowrap; }
         th { background: #eef1f5; font-weight: 600; }
         tr.failed td { background: var(--bad-bg); }
+        .panel { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; margin-top: 1rem; }
+        .panel h2 { margin: 0 0 .5rem; font-size: 1rem; }
+        .panels { display: grid; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); gap: 0 1rem; }
+        svg.chart { max-width: 100%; height: auto; display: block; }
+        ul.legend, ul.top { list-style: none; padding: 0; margin: .4rem 0 0; display: flex; flex-wrap: wrap; gap: .2rem 1rem; font-size: .85rem; }
+        .totals { font-size: 1.05rem; }
         section.bus, section#tester { margin-top: 1.5rem; }
         table.rules td { vertical-align: top; white-space: normal; }
         table.rules pre { margin: 0; font-size: .8rem; white-space: pre-wrap; max-width: 28rem; }

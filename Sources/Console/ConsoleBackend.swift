@@ -49,6 +49,9 @@ public protocol ConsoleBackend: Sendable {
     /// (the page that starts a tail made a recorded LookupEvents).
     func tail(_ lookup: JSONValue, afterSeq: Int64?, as caller: ConsoleCaller) async
         -> Result<(events: [JSONValue], lastSeq: Int64), AWSError>
+    /// The last `minutes` of the caller's event history counted per minute and source, with the most frequent names
+    /// and users, for a caller allowed to `cloudtrail:LookupEvents` (aggregates are not an API; they are not recorded).
+    func summary(minutes: Int, as caller: ConsoleCaller) async -> Result<AuditSummary, AWSError>
     /// What became of the deliveries to the targets of these rules, for those the caller may
     /// `events:ListTargetsByRule` (the page listed their targets through recorded calls; the counts are not an API).
     func deliveryCounts(ruleArns: [String], as caller: ConsoleCaller) async -> Result<[TargetDeliveryCounts], AWSError>

@@ -1,7 +1,8 @@
 import Mustache
 
 /// The console's pages as Mustache templates, compiled into the binary (no files to ship, nothing fetched).
-/// `{{name}}` escapes for HTML; no template uses the unescaped forms.
+/// `{{name}}` escapes for HTML; the only unescaped values (`{{{...}}}`) are the dashboard's SVG charts, which
+/// `SVGChart` draws and escapes itself.
 enum ConsoleTemplates {
     static let library: MustacheLibrary = {
         var library = MustacheLibrary()
@@ -13,7 +14,8 @@ enum ConsoleTemplates {
     }()
 
     static let sources: [(String, String)] = [("head", head), ("foot", foot), ("signin", signin), ("message", message),
-                                              ("events", events), ("event", event), ("queues", queues), ("rules", rules)]
+                                              ("events", events), ("event", event), ("queues", queues), ("rules", rules),
+                                              ("dashboard", dashboard)]
 
     static let head = """
         <!doctype html>
@@ -240,6 +242,40 @@ enum ConsoleTemplates {
         </form>
         {{#tested}}<p id="pattern-result" class="{{resultClass}}" role="status">{{resultText}}</p>{{/tested}}
         </section>
+        {{/listed}}
+        {{> foot}}
+        """
+
+    static let dashboard = """
+        {{> head}}
+        <h1>Dashboard <span class="muted">the last hour in {{caller.region}}</span></h1>
+        {{#hasError}}<p id="page-error" class="error" role="alert">{{error}}</p>{{/hasError}}
+        {{#isDenied}}<p id="not-authorized" class="error" role="alert">Not authorized: {{denied}}</p>{{/isDenied}}
+        {{#listed}}
+        <p class="totals"><span id="total-calls">{{calls}}</span> calls ·
+        <span id="total-errors">{{errors}}</span> errors · <span id="total-denials">{{denials}}</span> of them denials</p>
+        <section class="panel" id="calls-chart">
+        <h2>Calls per minute by service</h2>
+        {{{callsChart}}}
+        <ul class="legend">{{#legend}}<li><svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" fill="{{color}}"/></svg> {{name}}</li>{{/legend}}</ul>
+        </section>
+        <section class="panel" id="errors-chart">
+        <h2>Errors and denials per minute</h2>
+        {{{errorsChart}}}
+        <ul class="legend">{{#errorColors}}<li><svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" fill="{{color}}"/></svg> {{name}}</li>{{/errorColors}}</ul>
+        </section>
+        <div class="panels">
+        <section class="panel" id="top-names">
+        <h2>Top event names</h2>
+        {{{namesChart}}}
+        <ul class="top">{{#topNames}}<li><a href="/console/events?{{query}}">{{name}}</a> {{count}}</li>{{/topNames}}</ul>
+        </section>
+        <section class="panel" id="top-users">
+        <h2>Top users</h2>
+        {{{usersChart}}}
+        <ul class="top">{{#topUsers}}<li><a href="/console/events?{{query}}">{{name}}</a> {{count}}</li>{{/topUsers}}</ul>
+        </section>
+        </div>
         {{/listed}}
         {{> foot}}
         """

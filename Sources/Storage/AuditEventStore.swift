@@ -16,10 +16,13 @@ public struct StoredAuditEvent: Sendable {
     /// The record, as JSON text.
     public var record: String
     public var resources: [(type: String, name: String)]
+    /// The failed call's `errorCode` (the dashboard counts errors and denials by it).
+    public var errorCode: String?
 
     public init(eventId: String, accountId: String, region: String, eventTime: Int64, eventName: String,
                 eventSource: String, readOnly: Bool, username: String?, accessKeyId: String?, management: Bool,
-                record: String, resources: [(type: String, name: String)]) {
+                record: String, resources: [(type: String, name: String)], errorCode: String? = nil) {
+        self.errorCode = errorCode
         self.eventId = eventId
         self.accountId = accountId
         self.region = region
@@ -100,6 +103,46 @@ public struct AuditLookupRow: Sendable {
     public var resources: [(type: String, name: String)]
 }
 
+/// What the console's dashboard draws: management events per minute and source, and the most frequent names and
+/// users.
+public struct AuditSummary: Sendable, Equatable {
+    public struct Minute: Sendable, Equatable {
+        /// Minutes since the epoch.
+        public var minute: Int64
+        public var eventSource: String
+        public var calls: Int
+        public var errors: Int
+        public var denials: Int
+
+        public init(minute: Int64, eventSource: String, calls: Int, errors: Int, denials: Int) {
+            self.minute = minute
+            self.eventSource = eventSource
+            self.calls = calls
+            self.errors = errors
+            self.denials = denials
+        }
+    }
+
+    public var minutes: [Minute]
+    public var topEventNames: [(name: String, count: Int)]
+    public var topUsers: [(name: String, count: Int)]
+
+    public init(minutes: [Minute], topEventNames: [(name: String, count: Int)], topUsers: [(name: String, count: Int)]) {
+        self.minutes = minutes
+        self.topEventNames = topEventNames
+        self.topUsers = topUsers
+    }
+
+    public static func == (a: AuditSummary, b: AuditSummary) -> Bool {
+        a.minutes == b.minutes && a.topEventNames.map(\.name) == b.topEventNames.map(\.name)
+            && a.topEventNames.map(\.count) == b.topEventNames.map(\.count) && a.topUsers.map(\.name) == b.topUsers.map(\.name)
+            && a.topUsers.map(\.count) == b.topUsers.map(\.count)
+    }
+}
+
+/// The error codes that are denials (authorization refused the call), as each protocol spells AccessDenied.
+public let denialErrorCodes = ["AccessDenied", "AccessDeniedException", "AuthorizationError"]
+
 /// The durable CloudTrail record store behind event history and trails.
 public protocol AuditEventStore: Sendable {
     /// Appends records, and the event deliveries they cause, in one transaction; when it returns both are committed.
@@ -108,6 +151,9 @@ public protocol AuditEventStore: Sendable {
     func lookup(_ query: AuditLookupQuery) async throws -> [AuditLookupRow]
     /// The sequence number of the last record committed (0 when none): where a live tail starts.
     func latestSeq() async throws -> Int64
+    /// Management events since `since` (ms) in one account and region, counted per minute and event source, and
+    /// the most frequent event names and users.
+    func summary(accountId: String, region: String, since: Int64, top: Int) async throws -> AuditSummary
     /// Deletes records older than `cutoff` (ms), at most `batch` at a time; returns how many were deleted.
     func prune(olderThan cutoff: Int64, batch: Int) async throws -> Int
     /// The number of stored records (all categories).

@@ -57,12 +57,12 @@ public struct SQLAuditEventStore: AuditEventStore {
                 let slice = events[chunk..<min(chunk + Self.rowsPerStatement, events.count)]
                 var insert = db.insert(into: "audit_event").columns(
                     "event_id", "account_id", "region", "event_time", "event_name", "event_source", "read_only",
-                    "username", "access_key_id", "management", "record")
+                    "username", "access_key_id", "management", "record", "error_code")
                 var resourceRows: [[any Encodable & Sendable]] = []
                 for e in slice {
                     insert = insert.values([
                         e.eventId, e.accountId, e.region, e.eventTime, e.eventName, e.eventSource, e.readOnly ? 1 : 0,
-                        e.username, e.accessKeyId, e.management ? 1 : 0, e.record,
+                        e.username, e.accessKeyId, e.management ? 1 : 0, e.record, e.errorCode,
                     ] as [any Encodable & Sendable])
                     if e.management {
                         for r in e.resources {
@@ -148,6 +148,44 @@ public struct SQLAuditEventStore: AuditEventStore {
         }
         for i in out.indices { out[i].resources = resources[ids[i]] ?? [] }
         return out
+    }
+
+    private struct MinuteColumns: Decodable {
+        var minute: Int64
+        var eventSource: String
+        var calls: Int
+        var errors: Int
+        var denials: Int
+    }
+
+    private struct TopColumns: Decodable {
+        var name: String?
+        var n: Int
+    }
+
+    public func summary(accountId: String, region: String, since: Int64, top: Int) async throws -> AuditSummary {
+        try await store.read { db in
+            let scope: SQLQueryString = " FROM audit_event WHERE account_id = \(bind: accountId) AND region = \(bind: region) AND management = 1 AND event_time >= \(bind: since)"
+            let denials = SQLList(denialErrorCodes.map { SQLBind($0) })
+            let minutes = try await db.raw("""
+                SELECT event_time / 60000 AS minute, event_source, COUNT(*) AS calls,
+                SUM(CASE WHEN error_code IS NULL THEN 0 ELSE 1 END) AS errors,
+                SUM(CASE WHEN error_code IN (\(denials)) THEN 1 ELSE 0 END) AS denials
+                """ + scope + " GROUP BY event_time / 60000, event_source ORDER BY minute, event_source").all().map {
+                let c = try $0.decodeColumns(MinuteColumns.self)
+                return AuditSummary.Minute(minute: c.minute, eventSource: c.eventSource, calls: c.calls, errors: c.errors,
+                                           denials: c.denials)
+            }
+            func mostFrequent(_ column: String) async throws -> [(name: String, count: Int)] {
+                try await db.raw("SELECT \(unsafeRaw: column) AS name, COUNT(*) AS n " + scope
+                                 + " GROUP BY \(unsafeRaw: column) ORDER BY n DESC, name LIMIT \(bind: top)").all().compactMap {
+                    let c = try $0.decodeColumns(TopColumns.self)
+                    return c.name.map { ($0, c.n) }
+                }
+            }
+            return AuditSummary(minutes: minutes, topEventNames: try await mostFrequent("event_name"),
+                                topUsers: try await mostFrequent("username"))
+        }
     }
 
     public func latestSeq() async throws -> Int64 {

@@ -8,10 +8,10 @@ import Testing
 struct AuditEventStoreTests {
     static func event(_ i: Int, time: Int64, name: String = "CreateUser", user: String = "alice", key: String = "AKIA1",
                       source: String = "iam.amazonaws.com", readOnly: Bool = false, management: Bool = true,
-                      region: String = "us-east-1", resources: [(String, String)] = []) -> StoredAuditEvent {
+                      region: String = "us-east-1", resources: [(String, String)] = [], error: String? = nil) -> StoredAuditEvent {
         StoredAuditEvent(eventId: "e\(i)", accountId: "000000000000", region: region, eventTime: time, eventName: name,
                          eventSource: source, readOnly: readOnly, username: user, accessKeyId: key, management: management,
-                         record: #"{"eventID":"e\#(i)"}"#, resources: resources.map { (type: $0.0, name: $0.1) })
+                         record: #"{"eventID":"e\#(i)"}"#, resources: resources.map { (type: $0.0, name: $0.1) }, errorCode: error)
     }
 
     static func query(_ attribute: AuditLookupAttribute? = nil, start: Int64? = nil, end: Int64? = nil, limit: Int = 50,
@@ -161,6 +161,36 @@ struct ServiceEventTests {
             #expect(record["serviceEventDetails"]?["status"] == "Complete")
             #expect(record["readOnly"] == false)
             #expect(row.username == nil)
+        }
+    }
+
+    @Test(arguments: TestEngine.allCases)
+    func summariesCountPerMinuteAndSourceWithErrorsDenialsAndTopNames(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let events = SQLAuditEventStore(store: store)
+            let minute: Int64 = 29_000_000  // minutes since the epoch
+            let at = { (m: Int64, s: Int64) in (minute + m) * 60_000 + s * 1000 }
+            try await events.append([
+                AuditEventStoreTests.event(1, time: at(0, 1)),
+                AuditEventStoreTests.event(2, time: at(0, 59), name: "GetUser", user: "bob", error: "AccessDenied"),
+                AuditEventStoreTests.event(3, time: at(0, 30), name: "CreateQueue", source: "sqs.amazonaws.com", error: "QueueAlreadyExists"),
+                AuditEventStoreTests.event(4, time: at(1, 0), name: "CreateQueue", user: "bob", source: "sqs.amazonaws.com",
+                           error: "AccessDeniedException"),
+                AuditEventStoreTests.event(5, time: at(1, 5), name: "CreateQueue", user: "bob", source: "sqs.amazonaws.com"),
+                AuditEventStoreTests.event(6, time: at(-1, 0)),  // before the window
+                AuditEventStoreTests.event(7, time: at(1, 0), name: "PutObject", management: false),  // a data event
+                AuditEventStoreTests.event(8, time: at(1, 0), region: "eu-west-1"),  // another region
+            ])
+            let s = try await events.summary(accountId: "000000000000", region: "us-east-1", since: at(0, 0), top: 2)
+            #expect(s.minutes == [
+                AuditSummary.Minute(minute: minute, eventSource: "iam.amazonaws.com", calls: 2, errors: 1, denials: 1),
+                AuditSummary.Minute(minute: minute, eventSource: "sqs.amazonaws.com", calls: 1, errors: 1, denials: 0),
+                AuditSummary.Minute(minute: minute + 1, eventSource: "sqs.amazonaws.com", calls: 2, errors: 1, denials: 1),
+            ])
+            #expect(s.topEventNames.map(\.name) == ["CreateQueue", "CreateUser"])
+            #expect(s.topEventNames.map(\.count) == [3, 1])
+            #expect(s.topUsers.map(\.name) == ["bob", "alice"])
+            #expect(s.topUsers.map(\.count) == [3, 2])
         }
     }
 }

@@ -1004,3 +1004,55 @@ def test_rules_show_targets_with_delivery_counts_and_test_patterns(server, web):
     web.open("/console/rules")
     web.b.wait_css("#not-authorized")
     assert not web.b.css("table.rules")
+
+
+# -- 14. dashboard --------------------------------------------------------------------------------------------------
+
+@browser_sqlite_only
+def test_dashboard_draws_the_last_hour(server, web):
+    """Signed in, /console/ is the dashboard: the last hour's calls per minute by service and errors and denials per
+    minute as server-drawn SVG, totals, and the top event names and users linking to their history; someone without
+    cloudtrail:LookupEvents is told so."""
+    name, creds = new_user(server, "console-dash")
+    denied = server.client("sqs", creds)
+    for _ in range(3):
+        with pytest.raises(ClientError):
+            denied.list_queues()  # three denials by this user
+    server.client("sqs").create_queue(QueueName=unique("console-dash-q"))
+
+    web.sign_in(server.admin)
+    web.open("/console/")
+    web.b.wait_css("#calls-chart svg")
+    assert web.path() == "/console/"
+    calls = int(web.text(web.one("#total-calls")))
+    denials = int(web.text(web.one("#total-denials")))
+    errors = int(web.text(web.one("#total-errors")))
+    assert calls >= 5 and denials >= 3 and errors >= denials, (calls, errors, denials)
+    assert web.b.css("#calls-chart svg rect"), "no bars in the calls chart"
+    assert web.b.css("#errors-chart svg rect.series-1"), "no denial bars"
+    legend = web.text(web.one("#calls-chart .legend"))
+    assert "sqs" in legend and "iam" in legend, legend
+    # The top lists run from the most frequent down, each linking to its history; the administrator, who made
+    # most of this module's calls, leads the users.
+    def top(selector, key):
+        items = []
+        for li in web.b.css(selector + " li"):
+            a = li.find_element("css selector", "a")
+            count = int(web.text(li).rsplit(" ", 1)[-1])
+            items.append((web.text(a), count, parse_qs(urlparse(a.get_attribute("href")).query)[key]))
+        assert items and [c for _, c, _ in items] == sorted((c for _, c, _ in items), reverse=True), items
+        assert all(q == [n] for n, _, q in items), items
+        return items
+    assert top("#top-users", "Username")[0][0] == "admin"
+    names = top("#top-names", "EventName")
+    web.shot("dashboard")
+
+    web.click(f"#top-names li a[href$='EventName={names[0][0]}']")
+    web.wait_results()
+    assert {r["name"] for r in web.rows()} == {names[0][0]}
+
+    web.b.reset(server.endpoint)
+    web.sign_in(creds)
+    web.open("/console/")
+    web.b.wait_css("#not-authorized")
+    assert not web.b.css("#calls-chart")

@@ -37,5 +37,9 @@ extension Migrations {
             "CREATE INDEX audit_resource_by_name ON audit_resource (account_id, region, resource_name, event_time)",
             "CREATE INDEX audit_resource_by_event ON audit_resource (event_id)",
         ]),
+        Migration(name: "0020_audit_error_code", statements: [
+            // Records before this migration keep none: the dashboard counts errors from here on.
+            "ALTER TABLE audit_event ADD COLUMN error_code TEXT",
+        ]),
     ]
 }

@@ -165,11 +165,24 @@ class Browser:
     def click_and_load(self, element, timeout: float = PAGE_TIMEOUT) -> None:
         """Click something that navigates, and wait until the new document has loaded (the old one's <html> is
         stale and the new one is complete)."""
+        from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
         from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions as EC
         old = self.driver.find_element(By.TAG_NAME, "html")
         element.click()
-        self.wait(EC.staleness_of(old), timeout, what="the next page")
+
+        def replaced(_):
+            # Selenium's staleness_of only knows StaleElementReferenceException; asked in the middle of the navigation,
+            # Chromium may answer that the node no longer belongs to the document instead: the same fact.
+            try:
+                old.is_enabled()
+                return False
+            except StaleElementReferenceException:
+                return True
+            except WebDriverException as e:
+                if "does not belong to the document" in str(e) or "No node with given id" in str(e):
+                    return True
+                raise
+        self.wait(replaced, timeout, what="the next page")
         self.wait(lambda d: d.execute_script("return document.readyState") == "complete", timeout,
                   what="the next page to finish loading")
 
