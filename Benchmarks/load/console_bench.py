@@ -21,7 +21,8 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode, urlparse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cairn_server import ENGINE_TITLES, ROOT, Nodes, add_engine_args, machine_note, parse_engines, start_postgres  # noqa: E402
+from cairn_server import (ENGINE_TITLES, ROOT, Nodes, Profile, add_engine_args, machine_note, parse_engines,  # noqa: E402
+                          start_postgres)
 from spine_bench import seed, stored_count  # noqa: E402
 
 
@@ -109,6 +110,8 @@ def main():
     ap.add_argument("--binary", default=os.environ.get("CAIRN_BIN", os.path.join(ROOT, ".build-release/release/cairn")))
     ap.add_argument("--records", type=int, default=1_000_000)
     ap.add_argument("--pages", type=int, default=40, help="page loads per query")
+    ap.add_argument("--profile", metavar="DIR", help="perf-record the node during each download and print the hottest "
+                                                    "symbols")
     add_engine_args(ap)
     ap.set_defaults(engines="sqlite,pg1")
     args = ap.parse_args()
@@ -142,10 +145,14 @@ def main():
                 n = count_events(b, "json", window)
                 print("== download of the newest %.1f days: %d events" % (days, n), flush=True)
                 for fmt in ("json", "csv"):
-                    elapsed, size, first = download(b, fmt, window)
+                    with Profile(nodes.servers[0].pid, os.path.join(args.profile or "/tmp", "download-%s-%s.perf" % (engine, fmt)),
+                                 enabled=bool(args.profile)) as profile:
+                        elapsed, size, first = download(b, fmt, window)
                     print("  %-4s %8.0f events/s  %6.1f MB/s  (%.2f s, %.1f MB, first byte after %.0f ms)"
                           % (fmt, n / elapsed, size / elapsed / 1e6, elapsed, size / 1e6, (first or 0) * 1000),
                           flush=True)
+                    for row in profile.top():
+                        print("      " + row[:140])
             finally:
                 nodes.stop()
     finally:

@@ -116,7 +116,9 @@ public struct SQLAuditEventStore: AuditEventStore {
             // Resource lookups order by the resource index's own time column, so only ties need sorting.
             let time = if case .resourceType = q.attribute { "r.event_time" } else if case .resourceName = q.attribute { "r.event_time" } else { "e.event_time" }
             if let c = q.after {
-                sql = sql + " AND (\(unsafeRaw: time) < \(bind: c.eventTime) OR (\(unsafeRaw: time) = \(bind: c.eventTime) AND e.seq < \(bind: c.seq)))"
+                // The plain upper bound lets the index start at the cursor; without it the engines walk down from the
+                // newest event past every page already read (a download's 100th page read 100 pages).
+                sql = sql + " AND \(unsafeRaw: time) <= \(bind: c.eventTime) AND (\(unsafeRaw: time) < \(bind: c.eventTime) OR e.seq < \(bind: c.seq))"
             }
             sql = sql + " ORDER BY \(unsafeRaw: time) DESC, e.seq DESC LIMIT \(bind: q.limit)"
             return try await Self.rows(sql, db)
