@@ -95,6 +95,7 @@ public struct Console: Sendable {
         case "/console/events/tail": return await tailStream(signed, query: query, request: request)
         case "/console/queues": return await queuesPage(signed, query: query)
         case "/console/rules": return await rulesPage(signed, query: query)
+        case "/console/trails": return await trailsPage(signed)
         default:
             let prefix = "/console/events/"
             if path.hasPrefix(prefix), case let id = SigV4.percentDecode(path.dropFirst(prefix.count)), !id.isEmpty, !id.contains("/") {
@@ -227,7 +228,7 @@ public struct Console: Sendable {
     /// What every signed-in page's header shows.
     /// The console's pages in its navigation: path and label.
     static let pages: [(path: String, label: String)] = [("", "Dashboard"), ("events", "Event history"), ("rules", "Rules"),
-                                                           ("queues", "Queues")]
+                                                           ("trails", "Trails"), ("queues", "Queues")]
 
     /// What every page's header shows; `on` names the page shown (its navigation link is marked current).
     func base(_ signed: Signed?, title: String, on: String? = nil) -> [String: Any] {

@@ -15,7 +15,7 @@ enum ConsoleTemplates {
 
     static let sources: [(String, String)] = [("head", head), ("foot", foot), ("signin", signin), ("message", message),
                                               ("events", events), ("event", event), ("queues", queues), ("rules", rules),
-                                              ("dashboard", dashboard)]
+                                              ("dashboard", dashboard), ("trails", trails)]
 
     static let head = """
         <!doctype html>
@@ -276,6 +276,40 @@ enum ConsoleTemplates {
         <ul class="top">{{#topUsers}}<li><a href="/console/events?{{query}}">{{name}}</a> {{count}}</li>{{/topUsers}}</ul>
         </section>
         </div>
+        {{/listed}}
+        {{> foot}}
+        """
+
+    static let trails = """
+        {{> head}}
+        <h1>Trails</h1>
+        {{#hasError}}<p id="page-error" class="error" role="alert">{{error}}</p>{{/hasError}}
+        {{#isDenied}}<p id="not-authorized" class="error" role="alert">Not authorized: {{denied}}</p>{{/isDenied}}
+        {{#listed}}
+        {{#hasRows}}
+        <div class="scroll">
+        <table id="trails">
+        <thead><tr><th scope="col">Trail</th><th scope="col">Delivers to</th><th scope="col">Logging</th>
+        <th scope="col">Last log file</th><th scope="col">Last digest</th><th scope="col">Last error</th></tr></thead>
+        <tbody>
+        {{#rows}}
+        <tr class="trail{{#hasLastError}} failed{{/hasLastError}}" data-trail="{{name}}">
+        <td class="col-name">{{name}}{{#multiRegion}} <span class="muted">all regions</span>{{/multiRegion}}</td>
+        <td class="col-bucket">s3://{{bucket}}/{{prefix}}</td>
+        {{#hasProblem}}<td colspan="4" class="col-problem">{{problem}}</td>{{/hasProblem}}
+        {{^hasProblem}}
+        <td class="col-logging">{{#logging}}<span class="state enabled">logging</span>{{/logging}}{{^logging}}<span class="state">stopped</span>{{/logging}}</td>
+        <td class="col-delivery">{{lastDelivery}}</td>
+        <td class="col-digest">{{lastDigest}}</td>
+        <td class="col-error">{{lastError}}</td>
+        {{/hasProblem}}
+        </tr>
+        {{/rows}}
+        </tbody>
+        </table>
+        </div>
+        {{/hasRows}}
+        {{^hasRows}}<p id="no-trails">No trails in {{caller.region}}.</p>{{/hasRows}}
         {{/listed}}
         {{> foot}}
         """

@@ -1056,3 +1056,43 @@ def test_dashboard_draws_the_last_hour(server, web):
     web.open("/console/")
     web.b.wait_css("#not-authorized")
     assert not web.b.css("#calls-chart")
+
+
+# -- 15. trails -----------------------------------------------------------------------------------------------------
+
+@browser_sqlite_only
+def test_trails_show_where_they_deliver_and_how_it_went(browser, cairn_factory, tmp_path):
+    """/console/trails lists each trail with its bucket and prefix, whether it is logging, its last log file and
+    digest (a server delivering every second), and stopped trails as stopped."""
+    srv = cairn_factory.new("--trail-delivery-interval", "1", "--digest-interval", "2")
+    s3, ct = srv.client("s3"), srv.client("cloudtrail")
+    bucket = unique("console-trail").lower()
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:GetBucketAcl",
+         "Resource": f"arn:aws:s3:::{bucket}"},
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject",
+         "Resource": f"arn:aws:s3:::{bucket}/logs/AWSLogs/{ACCOUNT}/*",
+         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}]}))
+    live, stopped = unique("console-live"), unique("console-stopped")
+    ct.create_trail(Name=live, S3BucketName=bucket, S3KeyPrefix="logs", EnableLogFileValidation=True)
+    ct.create_trail(Name=stopped, S3BucketName=bucket, S3KeyPrefix="logs")
+    ct.start_logging(Name=live)
+    wait_for(lambda: ct.get_trail_status(Name=live).get("LatestDigestDeliveryTime"), timeout=60,
+             what="the live trail's first digest")
+
+    browser.reset(srv.endpoint)
+    web = Console(browser, srv, tmp_path)
+    web.sign_in(srv.admin)
+    web.open("/console/trails")
+    web.b.wait_css("#trails")
+    rows = {tr.get_attribute("data-trail"): tr for tr in web.b.css("#trails tr.trail")}
+    assert set(rows) == {live, stopped}, list(rows)
+
+    def cell(name, col):
+        return web.text(rows[name].find_element("css selector", f"td.col-{col}")).strip()
+    assert cell(live, "bucket") == f"s3://{bucket}/logs"
+    assert cell(live, "logging") == "logging" and cell(stopped, "logging") == "stopped"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ", cell(live, "digest")), cell(live, "digest")
+    assert cell(stopped, "delivery") == "never" and cell(stopped, "digest") == "never"
+    web.shot("trails")
