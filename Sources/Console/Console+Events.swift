@@ -102,9 +102,7 @@ extension Console {
         ]
         switch await backend.call("cloudtrail", "LookupEvents", input, as: signed.caller) {
         case .failure(let e):
-            let denied = e.code.hasPrefix("AccessDenied")
-            return page(e.status, "message", values: message(denied ? "Not authorized" : "Error", id: denied ? "not-authorized" : "failure",
-                                                             kind: "error", (denied ? "Not authorized: " : "") + e.message, signed: signed))
+            return failureMessage(e, signed: signed)
         case .success(let output):
             guard let event = output["Events"]?.arrayValue?.first else {
                 return page(404, "message", values: message("Not found", id: "not-found", kind: "error",
@@ -161,9 +159,7 @@ extension Console {
         let first: JSONValue
         switch await backend.call("cloudtrail", "LookupEvents", filter.lookupInput(maxResults: 1000, nextToken: nil), as: signed.caller) {
         case .failure(let e):
-            let denied = e.code.hasPrefix("AccessDenied")
-            return page(e.status, "message", values: message(denied ? "Not authorized" : "Error", id: denied ? "not-authorized" : "failure",
-                                                             kind: "error", (denied ? "Not authorized: " : "") + e.message, signed: signed))
+            return failureMessage(e, signed: signed)
         case .success(let output): first = output
         }
         var headers = Self.securityHeaders

@@ -25,14 +25,14 @@ extension Console {
         let lookup = filter.lookupInput(nextToken: nil)
         let resumeAt = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int64($0) }
         let start: Int64
-        switch await backend.tail(lookup, afterSeq: resumeAt, as: signed.caller) {
+        // Checks the caller may follow history and finds where it ends now; a resumed stream starts where the last
+        // one ended instead, so it first sends what arrived while the browser reconnected.
+        switch await backend.tail(lookup, afterSeq: nil, as: signed.caller) {
         case .failure(let e):
-            let denied = e.code.hasPrefix("AccessDenied")
+            let denied = Self.isDenial(e)
             return respond(denied ? 403 : e.status, contentType: "text/plain; charset=utf-8",
                            body: Array(((denied ? "Not authorized: " : "") + e.message).utf8))
-        case .success(let first):
-            // A resumed stream sends what arrived while the browser reconnected first.
-            start = resumeAt == nil ? first.lastSeq : (resumeAt ?? 0)
+        case .success(let end): start = resumeAt ?? end.lastSeq
         }
         var headers = Self.securityHeaders
         headers[.contentType] = "text/event-stream"

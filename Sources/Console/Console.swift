@@ -242,11 +242,21 @@ public struct Console: Sendable {
         return values
     }
 
+    /// Whether authorization refused the call (each protocol spells AccessDenied its own way).
+    static func isDenial(_ e: AWSError) -> Bool { denialErrorCodes.contains(e.code) }
+
+    /// The message page for a call that failed where no page of its own can show it.
+    func failureMessage(_ e: AWSError, signed: Signed) -> Response {
+        let denied = Self.isDenial(e)
+        return page(e.status, "message", values: message(denied ? "Not authorized" : "Error", id: denied ? "not-authorized" : "failure",
+                                                         kind: "error", (denied ? "Not authorized: " : "") + e.message, signed: signed))
+    }
+
     /// A page whose call failed: "not authorized" for a denial (the call's own message says what is missing), the
     /// error otherwise.
     func failurePage(_ e: AWSError, values: [String: Any], template: String) -> Response {
         var values = values
-        if e.code.hasPrefix("AccessDenied") || e.code == "AuthorizationError" {
+        if Self.isDenial(e) {
             values["isDenied"] = true
             values["denied"] = e.message
         } else {

@@ -13,7 +13,7 @@ enum ConsoleTemplates {
         return library
     }()
 
-    static let sources: [(String, String)] = [("head", head), ("foot", foot), ("signin", signin), ("message", message),
+    static let sources: [(String, String)] = [("head", head), ("foot", foot), ("status", status), ("signin", signin), ("message", message),
                                               ("events", events), ("event", event), ("queues", queues), ("rules", rules),
                                               ("dashboard", dashboard), ("trails", trails)]
 
@@ -44,6 +44,12 @@ enum ConsoleTemplates {
         {{/caller}}
         </header>
         <main id="main">
+        """
+
+    /// A page's call failed: denied (the denial's message says what is missing), or another error.
+    static let status = """
+        {{#hasError}}<p id="page-error" class="error" role="alert">{{error}}</p>{{/hasError}}
+        {{#isDenied}}<p id="not-authorized" class="error" role="alert">Not authorized: {{denied}}</p>{{/isDenied}}
         """
 
     static let foot = """
@@ -155,8 +161,7 @@ enum ConsoleTemplates {
     static let queues = """
         {{> head}}
         <h1>Queues</h1>
-        {{#hasError}}<p id="page-error" class="error" role="alert">{{error}}</p>{{/hasError}}
-        {{#isDenied}}<p id="not-authorized" class="error" role="alert">Not authorized: {{denied}}</p>{{/isDenied}}
+        {{> status}}
         {{#listed}}
         {{#hasRows}}
         <div class="scroll">
@@ -190,8 +195,7 @@ enum ConsoleTemplates {
     static let rules = """
         {{> head}}
         <h1>Rules</h1>
-        {{#hasError}}<p id="page-error" class="error" role="alert">{{error}}</p>{{/hasError}}
-        {{#isDenied}}<p id="not-authorized" class="error" role="alert">Not authorized: {{denied}}</p>{{/isDenied}}
+        {{> status}}
         {{#listed}}
         {{#buses}}
         <section class="bus" data-bus="{{name}}">
@@ -249,8 +253,7 @@ enum ConsoleTemplates {
     static let dashboard = """
         {{> head}}
         <h1>Dashboard <span class="muted">the last hour in {{caller.region}}</span></h1>
-        {{#hasError}}<p id="page-error" class="error" role="alert">{{error}}</p>{{/hasError}}
-        {{#isDenied}}<p id="not-authorized" class="error" role="alert">Not authorized: {{denied}}</p>{{/isDenied}}
+        {{> status}}
         {{#listed}}
         <p class="totals"><span id="total-calls">{{calls}}</span> calls ·
         <span id="total-errors">{{errors}}</span> errors · <span id="total-denials">{{denials}}</span> of them denials</p>
@@ -283,8 +286,7 @@ enum ConsoleTemplates {
     static let trails = """
         {{> head}}
         <h1>Trails</h1>
-        {{#hasError}}<p id="page-error" class="error" role="alert">{{error}}</p>{{/hasError}}
-        {{#isDenied}}<p id="not-authorized" class="error" role="alert">Not authorized: {{denied}}</p>{{/isDenied}}
+        {{> status}}
         {{#listed}}
         {{#hasRows}}
         <div class="scroll">

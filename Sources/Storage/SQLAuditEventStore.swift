@@ -84,10 +84,10 @@ public struct SQLAuditEventStore: AuditEventStore {
     public func lookup(_ q: AuditLookupQuery) async throws -> [AuditLookupRow] {
         try await store.read { db in
             var sql: SQLQueryString
-            let columns: SQLQueryString = "SELECT e.seq AS seq, e.event_id AS event_id, e.event_time AS event_time, e.event_name AS event_name, e.event_source AS event_source, e.read_only AS read_only, e.username AS username, e.access_key_id AS access_key_id, e.record AS record FROM audit_event e"
+            let columns: SQLQueryString = "SELECT e.seq AS seq, e.event_id AS event_id, e.event_time AS event_time, e.event_name AS event_name, e.event_source AS event_source, e.read_only AS read_only, e.username AS username, e.access_key_id AS access_key_id, e.record AS record"
             if let since = q.sinceSeq {
                 // A tail walks the primary key from where it was: only records committed since are read.
-                sql = columns + " WHERE e.seq > \(bind: since) AND e.account_id = \(bind: q.accountId) AND e.region = \(bind: q.region) AND e.management = 1"
+                sql = columns + " FROM audit_event e WHERE e.seq > \(bind: since) AND e.account_id = \(bind: q.accountId) AND e.region = \(bind: q.region) AND e.management = 1"
                 for attribute in [q.attribute].compactMap({ $0 }) + q.filters { sql = sql + " AND " + Self.predicate(attribute) }
                 sql = sql + " ORDER BY e.seq LIMIT \(bind: q.limit)"
                 return try await Self.rows(sql, db)
@@ -95,8 +95,8 @@ public struct SQLAuditEventStore: AuditEventStore {
             switch q.attribute {
             case .resourceType(let v), .resourceName(let v):
                 let column = if case .resourceType = q.attribute { "resource_type" } else { "resource_name" }
-                sql = """
-                    SELECT e.seq AS seq, e.event_id AS event_id, e.event_time AS event_time, e.event_name AS event_name, e.event_source AS event_source, e.read_only AS read_only, e.username AS username, e.access_key_id AS access_key_id, e.record AS record FROM audit_resource r
+                sql = columns + """
+                     FROM audit_resource r
                     JOIN audit_event e ON e.event_id = r.event_id
                     WHERE r.account_id = \(bind: q.accountId) AND r.region = \(bind: q.region)
                     AND r.\(unsafeRaw: column) = \(bind: v) AND e.management = 1
@@ -104,8 +104,8 @@ public struct SQLAuditEventStore: AuditEventStore {
                 if let s = q.startTime { sql = sql + " AND r.event_time >= \(bind: s)" }
                 if let e = q.endTime { sql = sql + " AND r.event_time <= \(bind: e)" }
             default:
-                sql = """
-                    SELECT e.seq AS seq, e.event_id AS event_id, e.event_time AS event_time, e.event_name AS event_name, e.event_source AS event_source, e.read_only AS read_only, e.username AS username, e.access_key_id AS access_key_id, e.record AS record FROM audit_event e
+                sql = columns + """
+                     FROM audit_event e
                     WHERE e.account_id = \(bind: q.accountId) AND e.region = \(bind: q.region) AND e.management = 1
                     """
                 if let attribute = q.attribute { sql = sql + " AND " + Self.predicate(attribute) }
@@ -114,7 +114,10 @@ public struct SQLAuditEventStore: AuditEventStore {
             }
             for filter in q.filters { sql = sql + " AND " + Self.predicate(filter) }
             // Resource lookups order by the resource index's own time column, so only ties need sorting.
-            let time = if case .resourceType = q.attribute { "r.event_time" } else if case .resourceName = q.attribute { "r.event_time" } else { "e.event_time" }
+            let time = switch q.attribute {
+            case .resourceType, .resourceName: "r.event_time"
+            default: "e.event_time"
+            }
             if let c = q.after {
                 // The plain upper bound lets the index start at the cursor; without it the engines walk down from the
                 // newest event past every page already read (a download's 100th page read 100 pages).

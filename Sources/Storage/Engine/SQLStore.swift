@@ -42,20 +42,15 @@ public final class SQLStore: Sendable {
     /// conflicted with it, so it must not have effects outside the database.
     public func write<T: Sendable>(_ isolation: Isolation = .serializable,
                                    _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        if isolation == .readCommitted, engine == .postgres {
+        let run = {
             do {
-                return try await sessions.transaction(isolation, body)
+                return try await self.sessions.transaction(isolation, body)
             } catch {
-                throw sessions.translate(error)
+                throw self.sessions.translate(error)
             }
         }
-        return try await writeLock.withLock {
-            do {
-                return try await sessions.transaction(isolation, body)
-            } catch {
-                throw sessions.translate(error)
-            }
-        }
+        if isolation == .readCommitted, engine == .postgres { return try await run() }
+        return try await writeLock.withLock { try await run() }
     }
 
     /// Runs `body` with a read session (sees the last committed state).
