@@ -65,12 +65,16 @@ public struct BatchJobs: Sendable {
     func move(_ job: BatchJob, to status: BatchJobStatus, reason: String? = nil,
               change: (inout BatchJob) -> Void = { _ in }) async throws -> BatchJob? {
         guard job.status?.canMove(to: status) == true else { return nil }
+        let now = nowMs()
         var moved = job
         moved.set([("status", .string(status.rawValue))])
         if let reason { moved.set([("statusReason", .string(reason))]) }
+        // When it entered each status, for the console's timeline (AWS shows these as the job's state-change events).
+        let entered: JSONValue = ["status": .string(status.rawValue), "at": .int(now)]
+        moved.setInternal([("statusChanges", .array((job.value("statusChanges")?.arrayValue ?? []) + [entered]))])
         change(&moved)
         moved.row.status = status.rawValue
-        moved.row.updatedAt = nowMs()
+        moved.row.updatedAt = now
         moved.row.document = moved.detail.jsonString()
         guard try await store.updateJob(moved.row, ifStatus: job.row.status) else { return nil }
         try await events.jobStateChanged(accountId: moved.row.accountId, region: moved.row.region, jobArn: moved.arn,

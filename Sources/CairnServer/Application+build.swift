@@ -170,7 +170,8 @@ func assemble(
         recorder: recorder, clock: clock, maxBodyBytes: configuration.maxRequestBodyBytes, defaultRegion: configuration.region,
         metrics: metrics, logger: logger)
     gateway.console = Console(
-        backend: ConsoleGateway(gateway: gateway, directory: directory, accountId: configuration.accountId, buses: buses),
+        backend: ConsoleGateway(gateway: gateway, directory: directory, accountId: configuration.accountId, buses: buses,
+                                batch: batch, batchLogDirectory: configuration.batchLogDirectory, nodeId: nodeId),
         sessions: SQLConsoleSessionStore(store: store), clock: clock, defaultRegion: configuration.region, logger: logger)
 
     // Dependency order: store first, then the recorder and background work; the HTTP server runs last,

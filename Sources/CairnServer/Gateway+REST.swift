@@ -225,12 +225,22 @@ extension Gateway {
 
     /// Runs a REST operation, commits its record, then answers.
     func runREST(service: any RESTService, route: RESTRoute, request: RESTRequest, call: CallContext, isHead: Bool) async -> Response {
-        let wireProtocol = service.descriptor.wireProtocol
+        switch await executeREST(service: service, route: route, request: request, call: call) {
+        case .success(let response):
+            return render(response, isHead: isHead)
+        case .failure(let error):
+            return render(service.descriptor.wireProtocol.encodeError(error, requestId: call.requestId, isHead: isHead || error.status == 304))
+        }
+    }
+
+    /// Authorizes and runs a routed REST operation and commits its record: the API's path and the console's.
+    func executeREST(service: any RESTService, route: RESTRoute, request: RESTRequest, call: CallContext) async
+        -> Result<RESTResponse, AWSError> {
         var request = request
         let facts: @Sendable (String) async throws -> ResourceFacts? = { try await service.resourceFacts(arn: $0, context: call) }
         let call = authorizing(call, facts: facts)
-        let response = await recordedCall(service.descriptor, operation: route.operation,
-                                          requestParameters: route.requestParameters, resources: route.resources, call: call) {
+        let outcome = await recordedCall(service.descriptor, operation: route.operation,
+                                         requestParameters: route.requestParameters, resources: route.resources, call: call) {
             var input: OperationInput = .json(request.bodyBytes.flatMap { try? JSONValue.parse($0) } ?? .object([]))
             if authorizer != nil, service.permissionBodyOperations.contains(route.operation) {
                 // The rule reads body members (CreateJob's RoleArn): read the small body now, hand it on unchanged.
@@ -245,15 +255,11 @@ extension Gateway {
             var response = result.response
             response.headers.append(("x-amz-request-id", call.requestId))
             response.headers.append(("x-amz-id-2", call.requestId))
-            return (response, result.audit)
+            return (Result<RESTResponse, AWSError>.success(response), result.audit)
         } failed: { error in
-            let wire = wireProtocol.encodeError(error, requestId: call.requestId, isHead: isHead || error.status == 304)
-            return RESTResponse(status: wire.status, headers: wire.headers, payload: .bytes(wire.body))
+            .failure(error)
         }
-        guard let response else {
-            return render(wireProtocol.encodeError(.internalFailure(requestId: call.requestId), requestId: call.requestId, isHead: isHead))
-        }
-        return render(response, isHead: isHead)
+        return outcome ?? .failure(.internalFailure(requestId: call.requestId))
     }
 
     func render(_ response: RESTResponse, isHead: Bool) -> Response {

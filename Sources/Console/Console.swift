@@ -96,13 +96,20 @@ public struct Console: Sendable {
         case "/console/queues": return await queuesPage(signed, query: query)
         case "/console/rules": return await rulesPage(signed, query: query)
         case "/console/trails": return await trailsPage(signed)
+        case "/console/jobs": return await jobsPage(signed, query: query)
         default:
-            let prefix = "/console/events/"
-            if path.hasPrefix(prefix), case let id = SigV4.percentDecode(path.dropFirst(prefix.count)), !id.isEmpty, !id.contains("/") {
-                return await eventPage(signed, eventId: id)
-            }
+            if let id = Self.pathId(path, under: "/console/events/") { return await eventPage(signed, eventId: id) }
+            if let id = Self.pathId(path, under: "/console/jobs/batch/") { return await batchJobPage(signed, jobId: id) }
+            if let id = Self.pathId(path, under: "/console/jobs/s3/") { return await s3JobPage(signed, jobId: id) }
             return notFound(signed)
         }
+    }
+
+    /// The one path segment after `prefix` (an event or job id), decoded.
+    static func pathId(_ path: String, under prefix: String) -> String? {
+        guard path.hasPrefix(prefix), case let id = SigV4.percentDecode(path.dropFirst(prefix.count)), !id.isEmpty, !id.contains("/")
+        else { return nil }
+        return id
     }
 
     // MARK: Sessions
@@ -228,7 +235,7 @@ public struct Console: Sendable {
     /// What every signed-in page's header shows.
     /// The console's pages in its navigation: path and label.
     static let pages: [(path: String, label: String)] = [("", "Dashboard"), ("events", "Event history"), ("rules", "Rules"),
-                                                           ("trails", "Trails"), ("queues", "Queues")]
+                                                           ("trails", "Trails"), ("queues", "Queues"), ("jobs", "Jobs")]
 
     /// What every page's header shows; `on` names the page shown (its navigation link is marked current).
     func base(_ signed: Signed?, title: String, on: String? = nil) -> [String: Any] {

@@ -59,6 +59,18 @@ enum ConsoleAssets {
         table.rules pre { margin: 0; font-size: .8rem; white-space: pre-wrap; max-width: 28rem; }
         .state { padding: .1rem .45rem; border-radius: 3px; background: #eef1f5; font-size: .8rem; }
         .state.enabled { background: #e3f4e8; color: #1d6b34; }
+        .progress { display: inline-flex; align-items: center; gap: .5rem; white-space: nowrap; }
+        .bar-total { fill: #eef1f5; } .bar-succeeded { fill: #2e8b57; } .bar-failed { fill: var(--bad); }
+        .error-text { color: var(--bad); }
+        .status-counts { display: flex; flex-wrap: wrap; gap: .4rem; margin: .4rem 0 .6rem; font-size: .85rem; }
+        .status-count { padding: .1rem .5rem; border: 1px solid var(--line); border-radius: 3px; text-decoration: none; }
+        .status-count[aria-current] { background: #eef1f5; font-weight: 600; }
+        .queue + .queue { margin-top: 1rem; border-top: 1px solid var(--line); padding-top: .5rem; }
+        .queue h3 { font-size: 1rem; margin: .3rem 0; }
+        table.timeline { width: auto; background: #fff; border: 1px solid var(--line); }
+        pre.stdout, pre.stderr { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: .75rem; overflow-x: auto;
+                                 font-size: .85rem; white-space: pre-wrap; word-break: break-word; }
+        pre.stderr { border-color: var(--bad); }
         .target + .target { margin-top: .5rem; padding-top: .5rem; border-top: 1px dashed var(--line); }
         .counts { font-size: .85rem; }
         .last-error { color: var(--bad); font-size: .85rem; }

@@ -58,4 +58,70 @@ public protocol ConsoleBackend: Sendable {
     /// Runs one operation of a JSON-protocol service as the caller, authorized and recorded as any call is.
     func call(_ signingName: String, _ operation: String, _ input: JSONValue, as caller: ConsoleCaller) async
         -> Result<JSONValue, AWSError>
+    /// Runs one operation of a REST service (S3, S3 Control, AWS Batch) as the caller: the request as a client would
+    /// send it, without a signature; authorized and recorded as any call is. Errors come back as the service's error.
+    func callREST(_ signingName: String, _ method: String, _ path: String, query: String, headers: [String: String],
+                  body: [UInt8], as caller: ConsoleCaller) async -> Result<ConsoleRESTResponse, AWSError>
+    /// When an AWS Batch job entered each status and what each attempt wrote to stdout and stderr, for a caller allowed
+    /// to `batch:DescribeJobs` it (the page described the job through a recorded call; this is not an API).
+    func batchJobRun(jobId: String, as caller: ConsoleCaller) async -> Result<ConsoleJobRun, AWSError>
+}
+
+/// An AWS Batch job's timeline and output.
+public struct ConsoleJobRun: Sendable {
+    /// Status and when the job entered it (epoch milliseconds), oldest first.
+    public var statusChanges: [(status: String, at: Int64)]
+    /// Each attempt's output kept on this node, first attempt first.
+    public var outputs: [ConsoleJobOutput]
+    /// Another node ran the job: its output is on that node's disk.
+    public var ranElsewhere: String?
+
+    public init(statusChanges: [(status: String, at: Int64)], outputs: [ConsoleJobOutput], ranElsewhere: String?) {
+        self.statusChanges = statusChanges
+        self.outputs = outputs
+        self.ranElsewhere = ranElsewhere
+    }
+}
+
+/// The end of what one attempt wrote.
+public struct ConsoleJobOutput: Sendable {
+    public var attempt: Int
+    public var stdout: String
+    public var stderr: String
+    /// The output was longer than shown: these are its last bytes.
+    public var truncated: Bool
+
+    public init(attempt: Int, stdout: String, stderr: String, truncated: Bool) {
+        self.attempt = attempt
+        self.stdout = stdout
+        self.stderr = stderr
+        self.truncated = truncated
+    }
+}
+
+/// A REST operation's answer, read whole.
+public struct ConsoleRESTResponse: Sendable {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [(String, String)], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The first value of a header, by case-insensitive name.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+    }
+}
+
+extension ConsoleBackend {
+    /// An AWS Batch (rest-json) operation: `POST /v1/<operation>` with a JSON body, its JSON answer.
+    func batch(_ operation: String, _ input: JSONValue, as caller: ConsoleCaller) async -> Result<JSONValue, AWSError> {
+        await callREST("batch", "POST", "/v1/" + operation.lowercased(), query: "", headers: ["content-type": "application/json"],
+                       body: input.serialized(), as: caller)
+            .map { (try? JSONValue.parse($0.body)) ?? .object([]) }
+    }
 }

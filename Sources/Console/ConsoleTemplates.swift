@@ -15,7 +15,8 @@ enum ConsoleTemplates {
 
     static let sources: [(String, String)] = [("head", head), ("foot", foot), ("status", status), ("signin", signin), ("message", message),
                                               ("events", events), ("event", event), ("queues", queues), ("rules", rules),
-                                              ("dashboard", dashboard), ("trails", trails)]
+                                              ("dashboard", dashboard), ("trails", trails), ("progress", progress), ("jobs", jobs),
+                                              ("batchJob", batchJob), ("s3Job", s3Job)]
 
     static let head = """
         <!doctype html>

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, unquote, urlencode, urlparse
 
 import pytest
 from botocore.exceptions import ClientError
+from botocore.config import Config
 
 from conftest import (EVENTS_PRINCIPAL, Creds, grant, http, new_queue, skip_or_fail_in_ci, sqlite_only, unique,
                       utcnow, wait_for)
@@ -1096,3 +1097,99 @@ def test_trails_show_where_they_deliver_and_how_it_went(browser, cairn_factory, 
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ", cell(live, "digest")), cell(live, "digest")
     assert cell(stopped, "delivery") == "never" and cell(stopped, "digest") == "never"
     web.shot("trails")
+
+
+# -- 16. jobs -------------------------------------------------------------------------------------------------------
+
+@browser_sqlite_only
+def test_jobs_show_progress_attempts_state_changes_and_output(browser, cairn_factory, tmp_path):
+    """/console/jobs shows S3 Batch Operations jobs with their progress (tasks succeeded, failed, total) and AWS Batch
+    jobs by queue with counts per status; a Batch job's page has its state changes, attempts and stdout/stderr, an S3
+    job's page its progress; a user who may do neither is told so for each."""
+    srv = cairn_factory.new("--batch-runner", "local")
+    s3, batch = srv.client("s3"), srv.client("batch")
+    ctl = srv.session().client("s3control", endpoint_url=srv.endpoint,
+                               config=Config(proxies={"http": srv.endpoint}, retries={"max_attempts": 1}))
+    bucket = unique("console-jobs").lower()
+    s3.create_bucket(Bucket=bucket)
+    for key in ("a", "b", "c"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    manifest = "".join(f"{bucket},{k}\n" for k in ("a", "b", "c", "missing"))
+    etag = s3.put_object(Bucket=bucket, Key="manifest.csv", Body=manifest.encode())["ETag"]
+    s3_job = ctl.create_job(
+        AccountId=ACCOUNT, ConfirmationRequired=False, Priority=5, RoleArn=f"arn:aws:iam::{ACCOUNT}:role/console-jobs",
+        Operation={"S3PutObjectTagging": {"TagSet": [{"Key": "k", "Value": "v"}]}}, Report={"Enabled": False},
+        Manifest={"Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
+                  "Location": {"ObjectArn": f"arn:aws:s3:::{bucket}/manifest.csv", "ETag": etag}},
+        Description="tag three")["JobId"]
+    wait_for(lambda: ctl.describe_job(AccountId=ACCOUNT, JobId=s3_job)["Job"]["Status"] == "Complete", timeout=60,
+             what="the S3 Batch Operations job to complete")
+
+    ce, queue = unique("console-ce"), unique("console-jq")
+    batch.create_compute_environment(computeEnvironmentName=ce, type="MANAGED", state="ENABLED",
+                                     computeResources={"type": "FARGATE", "maxvCpus": 2, "subnets": ["subnet-0abc"]})
+    batch.create_job_queue(jobQueueName=queue, state="ENABLED", priority=1,
+                           computeEnvironmentOrder=[{"order": 1, "computeEnvironment": ce}])
+    definition = unique("console-jd")
+    batch.register_job_definition(jobDefinitionName=definition, type="container", containerProperties={
+        "image": "busybox", "command": ["true"],
+        "resourceRequirements": [{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "512"}]})
+    failing = batch.submit_job(jobName="fails-twice", jobQueue=queue, jobDefinition=definition, retryStrategy={"attempts": 2},
+                               containerOverrides={"command": ["sh", "-c", "echo out-$AWS_BATCH_JOB_ATTEMPT; echo '<b>err</b>' >&2; exit 3"]})["jobId"]
+    passing = batch.submit_job(jobName="passes", jobQueue=queue, jobDefinition=definition)["jobId"]
+    for job in (failing, passing):
+        wait_for(lambda: batch.describe_jobs(jobs=[job])["jobs"][0]["status"] in ("SUCCEEDED", "FAILED"), timeout=60,
+                 what=f"job {job} to finish")
+
+    browser.reset(srv.endpoint)
+    web = Console(browser, srv, tmp_path)
+    web.sign_in(srv.admin)
+    web.open("/console/jobs")
+    web.b.wait_css("#s3-jobs")
+    row = web.one(f'#s3-jobs tr[data-job="{s3_job}"]')
+    assert web.text(row.find_element("css selector", "td.col-status")).strip() == "Complete"
+    assert "3 / 4 succeeded, 1 failed" in web.text(row.find_element("css selector", "td.col-progress"))
+    bar = row.find_element("css selector", "rect.bar-succeeded")
+    assert bar.get_attribute("width") == "75.0"
+    section = web.one(f'#aws-batch section.queue[data-queue="{queue}"]')
+    counts = {a.get_attribute("data-status"): web.text(a.find_element("css selector", "b"))
+              for a in section.find_elements("css selector", "a.status-count")}
+    assert counts["SUCCEEDED"] == "1" and counts["FAILED"] == "1" and counts["RUNNING"] == "0", counts
+    web.shot("jobs")
+
+    # Narrowed to FAILED, one job is listed; its page shows both attempts, its timeline and its output, as text.
+    section.find_element("css selector", 'a.status-count[data-status="FAILED"]').click()
+    web.b.wait_css("table.batch-jobs")
+    assert web.query()["status"] == "FAILED"
+    assert [tr.get_attribute("data-job") for tr in web.b.css("tr.batch-job")] == [failing]
+    web.click(f'tr.batch-job[data-job="{failing}"] a')
+    web.b.wait_css("#state-changes")
+    assert web.path() == f"/console/jobs/batch/{failing}"
+    assert web.text(web.one("#job-status .state")) == "FAILED"
+    changes = [web.text(li.find_element("css selector", ".state")) for li in web.b.css("#state-changes tbody tr")]
+    assert changes[0] == "SUBMITTED" and changes[-1] == "FAILED" and changes.count("RUNNING") == 2, changes
+    assert len(web.b.css("#attempts tbody tr")) == 2
+    assert [web.text(td) for td in web.b.css("#attempts tbody tr td:nth-child(4)")] == ["3", "3"]
+    outputs = {s.get_attribute("data-attempt"): s for s in web.b.css("section.output")}
+    assert set(outputs) == {"1", "2"}
+    for attempt, section in outputs.items():
+        assert web.text(section.find_element("css selector", "pre.stdout")).strip() == f"out-{attempt}"
+        assert web.text(section.find_element("css selector", "pre.stderr")).strip() == "<b>err</b>"
+        assert not section.find_elements("css selector", "pre b")
+    web.shot("batch-job")
+
+    web.open(f"/console/jobs/s3/{s3_job}")
+    web.b.wait_css("#job-progress")
+    assert web.text(web.one("#job-status .state")) == "Complete"
+    assert "3 / 4 succeeded, 1 failed" in web.text(web.one("#job-progress"))
+    web.shot("s3-job")
+
+    # Someone who may neither list S3 Batch Operations jobs nor describe Batch queues sees why, on each panel.
+    _, creds = new_user(srv, "console-nojobs")
+    r = Session(srv)
+    r.sign_in(creds)
+    page = r.request("GET", "/console/jobs")
+    assert page.status_code == 403
+    assert re.search(r'id="s3-problem"[^>]*>Not authorized: ', page.text), page.text[:2000]
+    assert re.search(r'id="batch-problem"[^>]*>Not authorized: ', page.text), page.text[:2000]
+    assert r.request("GET", f"/console/jobs/batch/{failing}").status_code == 403
