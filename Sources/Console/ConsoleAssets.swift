@@ -20,7 +20,8 @@ enum ConsoleAssets {
         nav#nav { display: flex; gap: 1rem; flex: 1; }
         .who { display: flex; align-items: center; gap: .75rem; font-size: .9rem; }
         .who form { margin: 0; }
-        .region { color: #aeb6c2; }
+        .region { color: #aeb6c2; white-space: nowrap; }
+        header.top button { white-space: nowrap; }
         main { padding: 1rem 1.25rem 3rem; max-width: 1400px; margin: 0 auto; }
         h1 { font-size: 1.4rem; margin: .5rem 0 1rem; }
         h2 { font-size: 1.1rem; }
@@ -100,7 +101,9 @@ enum ConsoleAssets {
         @media (max-width: 640px) {
           header.top { padding: .5rem .75rem; }
           main { padding: .75rem; }
-          nav#nav { order: 3; flex-basis: 100%; }
+          nav#nav { order: 3; flex-basis: 100%; flex-wrap: wrap; gap: .3rem .9rem; }
+          .who { flex-wrap: wrap; min-width: 0; gap: .4rem .75rem; }
+          #whoami { overflow-wrap: anywhere; }
         }
         """
 

@@ -1193,3 +1193,77 @@ def test_jobs_show_progress_attempts_state_changes_and_output(browser, cairn_fac
     assert re.search(r'id="s3-problem"[^>]*>Not authorized: ', page.text), page.text[:2000]
     assert re.search(r'id="batch-problem"[^>]*>Not authorized: ', page.text), page.text[:2000]
     assert r.request("GET", f"/console/jobs/batch/{failing}").status_code == 403
+
+
+# -- 17. keyboard, labels, phone width --------------------------------------------------------------------------------
+
+UNLABELLED = """
+return [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')].filter(e => {
+  if (e.tagName === 'BUTTON') return !(e.textContent.trim() || e.getAttribute('aria-label'));
+  return !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby');
+}).map(e => e.outerHTML);
+"""
+
+# Whether the page is wider than the window (wide tables scroll inside their own box instead).
+# (The width is the emulated screen's: on a phone, a page too wide makes the browser widen its viewport to fit.)
+OVERFLOW = "return document.documentElement.scrollWidth - arguments[0];"
+
+# Links, buttons and inputs cut off at the window's right edge (those in a scrolling box are reached by scrolling it).
+CUT_OFF = """
+return [...document.querySelectorAll('a, button, input:not([type=hidden]), select, textarea')].filter(e => {
+  if (e.closest('.scroll')) return false;
+  const r = e.getBoundingClientRect();
+  return r.width > 0 && r.right > arguments[0] + 0.5;
+}).map(e => e.outerHTML.slice(0, 120));
+"""
+
+
+@browser_sqlite_only
+def test_pages_are_labelled_keyboard_usable_and_fit_a_phone(server, web):
+    """Sign-in and the page navigation work with the keyboard alone; every input, select and button of every page
+    has a label; no page is wider than a phone's screen (390 px) or a 1280 px window."""
+    from selenium.webdriver.common.keys import Keys
+
+    def focused():
+        return web.d.switch_to.active_element
+
+    def tab_to(css: str, limit: int = 30):
+        """Press Tab until the element matching `css` has the focus; it must be reachable."""
+        target = web.one(css)
+        for _ in range(limit):
+            if focused() == target:
+                return target
+            focused().send_keys(Keys.TAB)
+        raise AssertionError(f"{css} is not reachable with Tab at {web.d.current_url}")
+
+    web.open("/console/")
+    web.b.wait_css("form#signin")
+    web.d.find_element("css selector", "body").click()
+    tab_to("#accessKeyId").send_keys(server.admin.access_key)
+    focused().send_keys(Keys.TAB)
+    assert focused().get_attribute("id") == "secretAccessKey"
+    focused().send_keys(server.admin.secret_key)
+    focused().send_keys(Keys.ENTER)
+    web.b.wait_css("#whoami")
+    tab_to('#nav a[href="/console/events"]').send_keys(Keys.ENTER)
+    web.wait_results()
+    assert web.path() == "/console/events"
+
+    record = web.b.css("tr.event a")[0].get_attribute("href")
+    pages = ["/console/", "/console/events", urlparse(record).path, "/console/rules", "/console/trails",
+             "/console/queues", "/console/jobs"]
+    try:
+        for width, height in ((1280, 900), (390, 844)):
+            web.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+                "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500})
+            for path in pages:
+                web.open(path)
+                web.b.wait_css("#main")
+                assert web.d.execute_script(UNLABELLED) == [], path
+                assert web.d.execute_script(OVERFLOW, width) <= 0, f"{path} is wider than {width} px"
+                assert web.d.execute_script(CUT_OFF, width) == [], f"{path} at {width} px"
+            web.open("/console/events")
+            web.wait_results()
+            web.shot(f"events-{width}")
+    finally:
+        web.d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
