@@ -159,7 +159,7 @@ let package = Package(
         .target(
             name: "Console",
             dependencies: [
-                "CairnCore", "Wire", "Storage",
+                "CairnCore", "Wire", "Storage", "TrailIntegrity",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),

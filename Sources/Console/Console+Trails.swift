@@ -1,6 +1,7 @@
 import CairnCore
 import Foundation
 import Hummingbird
+import Wire
 
 /// Trails at a glance: where each delivers, whether it is logging, and its latest log file, digest and errors
 /// (DescribeTrails and GetTrailStatus as the signed-in person).
@@ -19,6 +20,8 @@ extension Console {
                 "name": name, "bucket": trail["S3BucketName"]?.stringValue ?? "",
                 "prefix": trail["S3KeyPrefix"]?.stringValue ?? "",
                 "multiRegion": trail["IsMultiRegionTrail"]?.boolValue == true,
+                "validated": trail["LogFileValidationEnabled"]?.boolValue == true,
+                "validateQuery": "trail=" + SigV4.percentEncode(name, keepSlash: false),
             ]
             switch await backend.call("cloudtrail", "GetTrailStatus", ["Name": .string(trail["TrailARN"]?.stringValue ?? name)],
                                       as: signed.caller) {

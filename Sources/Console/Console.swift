@@ -96,6 +96,7 @@ public struct Console: Sendable {
         case "/console/queues": return await queuesPage(signed, query: query)
         case "/console/rules": return await rulesPage(signed, query: query)
         case "/console/trails": return await trailsPage(signed)
+        case "/console/trails/validate": return await validatePage(signed, query: query)
         case "/console/jobs": return await jobsPage(signed, query: query)
         default:
             if let id = Self.pathId(path, under: "/console/events/") { return await eventPage(signed, eventId: id) }

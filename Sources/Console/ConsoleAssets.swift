@@ -63,6 +63,8 @@ enum ConsoleAssets {
         .progress { display: inline-flex; align-items: center; gap: .5rem; white-space: nowrap; }
         .bar-total { fill: #eef1f5; } .bar-succeeded { fill: #2e8b57; } .bar-failed { fill: var(--bad); }
         .error-text { color: var(--bad); }
+        .ok { color: #1d6b34; }
+        .finding code { overflow-wrap: anywhere; }
         .status-counts { display: flex; flex-wrap: wrap; gap: .4rem; margin: .4rem 0 .6rem; font-size: .85rem; }
         .status-count { padding: .1rem .5rem; border: 1px solid var(--line); border-radius: 3px; text-decoration: none; }
         .status-count[aria-current] { background: #eef1f5; font-weight: 600; }

@@ -16,7 +16,7 @@ enum ConsoleTemplates {
     static let sources: [(String, String)] = [("head", head), ("foot", foot), ("status", status), ("signin", signin), ("message", message),
                                               ("events", events), ("event", event), ("queues", queues), ("rules", rules),
                                               ("dashboard", dashboard), ("trails", trails), ("progress", progress), ("jobs", jobs),
-                                              ("batchJob", batchJob), ("s3Job", s3Job)]
+                                              ("batchJob", batchJob), ("s3Job", s3Job), ("validate", validate)]
 
     static let head = """
         <!doctype html>
@@ -293,7 +293,7 @@ enum ConsoleTemplates {
         <div class="scroll">
         <table id="trails">
         <thead><tr><th scope="col">Trail</th><th scope="col">Delivers to</th><th scope="col">Logging</th>
-        <th scope="col">Last log file</th><th scope="col">Last digest</th><th scope="col">Last error</th></tr></thead>
+        <th scope="col">Last log file</th><th scope="col">Last digest</th><th scope="col">Last error</th><th scope="col">Log files</th></tr></thead>
         <tbody>
         {{#rows}}
         <tr class="trail{{#hasLastError}} failed{{/hasLastError}}" data-trail="{{name}}">
@@ -306,6 +306,7 @@ enum ConsoleTemplates {
         <td class="col-digest">{{lastDigest}}</td>
         <td class="col-error">{{lastError}}</td>
         {{/hasProblem}}
+        <td class="col-validate">{{#validated}}<a class="validate" href="/console/trails/validate?{{validateQuery}}">Validate</a>{{/validated}}{{^validated}}<span class="muted">no digests</span>{{/validated}}</td>
         </tr>
         {{/rows}}
         </tbody>

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gzip
 import io
 import json
 import re
@@ -1096,7 +1097,43 @@ def test_trails_show_where_they_deliver_and_how_it_went(browser, cairn_factory, 
     assert cell(live, "logging") == "logging" and cell(stopped, "logging") == "stopped"
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ", cell(live, "digest")), cell(live, "digest")
     assert cell(stopped, "delivery") == "never" and cell(stopped, "digest") == "never"
+    assert cell(stopped, "validate") == "no digests"
     web.shot("trails")
+
+    # Validate: the same verdict and counts as `aws cloudtrail validate-logs` over the same window.
+    from test_trails import wait_final_digest
+    ct.stop_logging(Name=live)
+    wait_final_digest(srv, bucket, live, timeout=60)
+    start = (utcnow() - dt.timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def cli_counts():
+        cp = srv.aws("cloudtrail", "validate-logs", "--trail-arn", f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/{live}",
+                     "--start-time", start, "--region", "us-east-1", check=False, timeout=120)
+        return [tuple(map(int, m)) for m in re.findall(r"(\d+)/(\d+) (?:digest|log) files (?:valid|INVALID)", cp.stdout)]
+
+    def console_counts():
+        web.click(web.one("#validate-submit"))
+        web.b.wait_css("#validation")
+        return [tuple(map(int, re.match(r"(\d+)/(\d+)", web.text(web.one(f"#{kind}-totals"))).groups()))
+                for kind in ("digest", "log")]
+
+    web.click(rows[live].find_element("css selector", "a.validate"))
+    web.b.wait_css("#validation")
+    assert web.query()["trail"] == live
+    web.fill("#StartTime", start)
+    counts = console_counts()
+    assert web.text(web.one("#verdict")) == "Valid" and not web.b.css("#problems")
+    assert counts == cli_counts() and counts[0][1] >= 2 and counts[1][1] >= 1, counts
+    web.shot("validate")
+
+    log_key = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="logs/AWSLogs/")["Contents"]
+                     if "/CloudTrail/" in o["Key"])[0]
+    s3.put_object(Bucket=bucket, Key=log_key, Body=gzip.compress(b'{"Records":[]}'))
+    console_counts()
+    assert web.text(web.one("#verdict")) == "Not valid"
+    problems = [web.text(li) for li in web.b.css("#problems li")]
+    assert len(problems) == 1 and log_key in problems[0] and "hash value doesn't match" in problems[0], problems
+    web.shot("validate-tampered")
 
 
 # -- 16. jobs -------------------------------------------------------------------------------------------------------
