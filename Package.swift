@@ -34,6 +34,8 @@ let package = Package(
     targets: [
         // The EventBridge pattern language. No dependencies.
         .target(name: "EventPatterns", swiftSettings: swiftSettings),
+        // EventBridge schedule expressions (rate, cron, at): parsing and next-fire evaluation. No dependencies.
+        .target(name: "Schedules", swiftSettings: swiftSettings),
         // Shared domain: accounts, ARNs, principals, CloudTrail records, ids, clock, JSON.
         .target(
             name: "CairnCore",
@@ -205,6 +207,7 @@ let package = Package(
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Wire", "CairnCore"], swiftSettings: swiftSettings),
         .testTarget(name: "PoliciesTests", dependencies: ["Policies", "CairnCore"], swiftSettings: swiftSettings),
         .testTarget(name: "EventPatternsTests", dependencies: ["EventPatterns"], swiftSettings: swiftSettings),
+        .testTarget(name: "SchedulesTests", dependencies: ["Schedules"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WireTests", dependencies: ["Wire", "CairnCore"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
