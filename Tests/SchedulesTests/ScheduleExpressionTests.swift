@@ -93,8 +93,8 @@ struct ScheduleExpressionTests {
             Issue.record("not an at expression")
             return
         }
-        #expect([moment.year, moment.month, moment.day] == [2026, 7, 4])
-        #expect([moment.hour, moment.minute, moment.second] == [9, 5, 30])
+        #expect([moment.year, moment.month, moment.day] == [2026, 7, 4] as [Int])
+        #expect([moment.hour, moment.minute, moment.second] == [9, 5, 30] as [Int])
     }
 
     @Test("A cron expression can be parsed on its own from its six fields")
