@@ -57,7 +57,7 @@ struct LookupEventsRequest {
         fingerprintParts += [start.map(String.init) ?? "-", end.map(String.init) ?? "-"]
         if let m = body["MaxResults"], !m.isNull {
             // The console's pages and downloads read up to 1,000 events a call.
-            let most = context.fromConsole ? 1000 : 50
+            let most = context.fromConsole ? 5000 : 50
             guard let n = m.intValue, (1...Int64(most)).contains(n) else {
                 throw AWSError(code: "InvalidMaxResultsException", message: "MaxResults must be between 1 and \(most).")
             }

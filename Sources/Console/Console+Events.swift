@@ -136,6 +136,9 @@ extension Console {
 
     /// Every event the filters match, newest first, streamed a thousand at a time: JSON as CloudTrail's log files
     /// hold them (`{"Records":[...]}`), or CSV with a header row.
+    /// Events a download reads per LookupEvents call (each call is recorded; the console may read up to 5,000).
+    static let downloadPage = 2000
+
     func download(_ signed: Signed, query: String) async -> Response {
         let form = QueryForm(encoded: query)
         let csv: Bool
@@ -157,7 +160,7 @@ extension Console {
         }
         // The first page is read before answering: a denial or a bad filter is a page, not a broken file.
         let first: JSONValue
-        switch await backend.call("cloudtrail", "LookupEvents", filter.lookupInput(maxResults: 1000, nextToken: nil), as: signed.caller) {
+        switch await backend.call("cloudtrail", "LookupEvents", filter.lookupInput(maxResults: Self.downloadPage, nextToken: nil), as: signed.caller) {
         case .failure(let e):
             return failureMessage(e, signed: signed)
         case .success(let output): first = output
@@ -172,20 +175,30 @@ extension Console {
             var written = 0
             try await writer.write(ByteBuffer(string: csv ? CSVWriter.line(EventRow.csvHeader) : "{\"Records\":["))
             while true {
-                var chunk = ""
-                for event in output["Events"]?.arrayValue ?? [] {
-                    if csv {
-                        chunk += CSVWriter.line(EventRow(event).csvCells)
-                    } else {
-                        if written > 0 { chunk += "," }
-                        chunk += event["CloudTrailEvent"]?.stringValue ?? "{}"
-                    }
-                    written += 1
+                // The next page is read while this one is written: the store's reading and the writing overlap.
+                let next = output["NextToken"]?.stringValue.map { token in
+                    Task { await backend.call("cloudtrail", "LookupEvents", filter.lookupInput(maxResults: Self.downloadPage, nextToken: token),
+                                              as: caller) }
                 }
-                try await writer.write(ByteBuffer(string: chunk))
-                guard let token = output["NextToken"]?.stringValue else { break }
-                switch await backend.call("cloudtrail", "LookupEvents", filter.lookupInput(maxResults: 1000, nextToken: token), as: caller) {
-                case .success(let next): output = next
+                do {
+                    var chunk = ""
+                    for event in output["Events"]?.arrayValue ?? [] {
+                        if csv {
+                            chunk += CSVWriter.line(EventRow(event).csvCells)
+                        } else {
+                            if written > 0 { chunk += "," }
+                            chunk += event["CloudTrailEvent"]?.stringValue ?? "{}"
+                        }
+                        written += 1
+                    }
+                    try await writer.write(ByteBuffer(string: chunk))
+                } catch {
+                    next?.cancel()
+                    throw error
+                }
+                guard let next else { break }
+                switch await next.value {
+                case .success(let page): output = page
                 // Mid-download the answer has begun: the connection fails, so the browser shows the download failed
                 // rather than a short file.
                 case .failure(let e): throw e

@@ -9,8 +9,10 @@ public struct SQLAuditEventStore: AuditEventStore {
 
     public init(store: SQLStore) { self.store = store }
 
-    /// The `audit_event` columns a lookup selects.
-    private struct LookupColumns: Decodable {
+    /// The `audit_event` columns a lookup selects. Read by name rather than through `Decodable`: these are the most
+    /// read rows of all (every LookupEvents, download and tail), and the Decodable path's key mapping and containers
+    /// were half of a download's CPU.
+    private struct LookupColumns {
         var seq: Int64
         var eventId: String
         var eventTime: Int64
@@ -20,13 +22,31 @@ public struct SQLAuditEventStore: AuditEventStore {
         var username: String?
         var accessKeyId: String?
         var record: String
+
+        init(_ row: some SQLRow) throws {
+            seq = try row.decode(column: "seq", as: Int64.self)
+            eventId = try row.decode(column: "event_id", as: String.self)
+            eventTime = try row.decode(column: "event_time", as: Int64.self)
+            eventName = try row.decode(column: "event_name", as: String.self)
+            eventSource = try row.decode(column: "event_source", as: String.self)
+            readOnly = try row.decode(column: "read_only", as: Int.self)
+            username = try row.decode(column: "username", as: String?.self)
+            accessKeyId = try row.decode(column: "access_key_id", as: String?.self)
+            record = try row.decode(column: "record", as: String.self)
+        }
     }
 
-    /// One `audit_resource` row of a looked-up event.
-    private struct ResourceColumns: Decodable {
+    /// One `audit_resource` row of a looked-up event (read by name, as `LookupColumns` is).
+    private struct ResourceColumns {
         var eventId: String
         var resourceType: String
         var resourceName: String
+
+        init(_ row: some SQLRow) throws {
+            eventId = try row.decode(column: "event_id", as: String.self)
+            resourceType = try row.decode(column: "resource_type", as: String.self)
+            resourceName = try row.decode(column: "resource_name", as: String.self)
+        }
     }
 
     /// The `audit_event` columns pruning walks.
@@ -135,7 +155,7 @@ public struct SQLAuditEventStore: AuditEventStore {
         var ids: [String] = []
         out.reserveCapacity(rows.count)
         for row in rows {
-            let c = try row.decodeColumns(LookupColumns.self)
+            let c = try LookupColumns(row)
             ids.append(c.eventId)
             out.append(AuditLookupRow(
                 cursor: AuditCursor(eventTime: c.eventTime, seq: c.seq), eventId: c.eventId,
@@ -148,7 +168,7 @@ public struct SQLAuditEventStore: AuditEventStore {
         for row in try await db.raw("""
             SELECT event_id, resource_type, resource_name FROM audit_resource WHERE event_id IN (\(list))
             """).all() {
-            let c = try row.decodeColumns(ResourceColumns.self)
+            let c = try ResourceColumns(row)
             resources[c.eventId, default: []].append((c.resourceType, c.resourceName))
         }
         for i in out.indices { out[i].resources = resources[ids[i]] ?? [] }
