@@ -1,4 +1,5 @@
 import Foundation
+import PostgresKit
 import SQLKit
 
 /// `AuditEventStore` over SQL.
@@ -34,6 +35,12 @@ public struct SQLAuditEventStore: AuditEventStore {
             accessKeyId = try row.decode(column: "access_key_id", as: String?.self)
             record = try row.decode(column: "record", as: String.self)
         }
+
+        /// The same columns by position, in the order the lookup selects them (PostgreSQL's fast path).
+        init(_ row: PostgresRow) throws {
+            (seq, eventId, eventTime, eventName, eventSource, readOnly, username, accessKeyId, record) =
+                try row.decode((Int64, String, Int64, String, String, Int, String?, String?, String).self)
+        }
     }
 
     /// One `audit_resource` row of a looked-up event (read by name, as `LookupColumns` is).
@@ -46,6 +53,10 @@ public struct SQLAuditEventStore: AuditEventStore {
             eventId = try row.decode(column: "event_id", as: String.self)
             resourceType = try row.decode(column: "resource_type", as: String.self)
             resourceName = try row.decode(column: "resource_name", as: String.self)
+        }
+
+        init(_ row: PostgresRow) throws {
+            (eventId, resourceType, resourceName) = try row.decode((String, String, String).self)
         }
     }
 
@@ -150,29 +161,31 @@ public struct SQLAuditEventStore: AuditEventStore {
 
     /// The events a lookup's query selects, with their resources.
     static func rows(_ sql: SQLQueryString, _ db: any SQLDatabase) async throws -> [AuditLookupRow] {
-        let rows = try await db.raw(sql).all()
-        var out: [AuditLookupRow] = []
-        var ids: [String] = []
-        out.reserveCapacity(rows.count)
-        for row in rows {
-            let c = try LookupColumns(row)
-            ids.append(c.eventId)
-            out.append(AuditLookupRow(
+        let postgres = db as? PostgresConnectionDatabase
+        let events: [LookupColumns]
+        if let postgres, let read = try await postgres.rows(sql, { try LookupColumns($0) }) {
+            events = read
+        } else {
+            events = try await db.raw(sql).all().map { try LookupColumns($0) }
+        }
+        guard !events.isEmpty else { return [] }
+        let resourcesQuery: SQLQueryString = """
+            SELECT event_id, resource_type, resource_name FROM audit_resource WHERE event_id IN (\(SQLList(events.map { SQLBind($0.eventId) })))
+            """
+        let resourceRows: [ResourceColumns]
+        if let postgres, let read = try await postgres.rows(resourcesQuery, { try ResourceColumns($0) }) {
+            resourceRows = read
+        } else {
+            resourceRows = try await db.raw(resourcesQuery).all().map { try ResourceColumns($0) }
+        }
+        var resources: [String: [(type: String, name: String)]] = [:]
+        for c in resourceRows { resources[c.eventId, default: []].append((c.resourceType, c.resourceName)) }
+        return events.map { c in
+            AuditLookupRow(
                 cursor: AuditCursor(eventTime: c.eventTime, seq: c.seq), eventId: c.eventId,
                 eventName: c.eventName, eventSource: c.eventSource, readOnly: c.readOnly != 0,
-                username: c.username, accessKeyId: c.accessKeyId, record: c.record, resources: []))
+                username: c.username, accessKeyId: c.accessKeyId, record: c.record, resources: resources[c.eventId] ?? [])
         }
-        guard !ids.isEmpty else { return out }
-        var resources: [String: [(type: String, name: String)]] = [:]
-        let list = SQLList(ids.map { SQLBind($0) })
-        for row in try await db.raw("""
-            SELECT event_id, resource_type, resource_name FROM audit_resource WHERE event_id IN (\(list))
-            """).all() {
-            let c = try ResourceColumns(row)
-            resources[c.eventId, default: []].append((c.resourceType, c.resourceName))
-        }
-        for i in out.indices { out[i].resources = resources[ids[i]] ?? [] }
-        return out
     }
 
     private struct MinuteColumns: Decodable {

@@ -92,7 +92,7 @@ final class PostgresSessions: StoreSessions {
     }
 
     func session<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in try await body(connection.sql(queryLogLevel: nil)) }
+        try await client.withConnection { connection in try await body(PostgresConnectionDatabase(connection)) }
     }
 
     func exclusively<T: Sendable>(_ key: Int64, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
