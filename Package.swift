@@ -110,7 +110,7 @@ let package = Package(
         .target(
             name: "EventBus",
             dependencies: [
-                "CairnCore", "Wire", "Storage", "AuditTrail", "EventPatterns",
+                "CairnCore", "Wire", "Storage", "AuditTrail", "EventPatterns", "Schedules",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -209,6 +209,8 @@ func assemble(
             Singleton(name: Singletons.messageRetention, coordinator: coordinator,
                       service: MessageRetentionService(store: queues, clock: clock, logger: logger)),
             delivery,
+            // Every node fires due scheduled rules; each due time is claimed in one transaction, so it fires once.
+            ScheduledRules(store: buses, clock: clock, logger: logger, delivered: { delivery.wake() }),
             Singleton(name: Singletons.trailWriter, coordinator: coordinator, service: trailWriter),
             Singleton(name: Singletons.jobRunner, coordinator: coordinator, service: jobRunner),
             Singleton(name: Singletons.batchScheduler, coordinator: coordinator, service: batchScheduler),

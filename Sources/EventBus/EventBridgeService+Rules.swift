@@ -1,6 +1,7 @@
 import CairnCore
 import EventPatterns
 import Foundation
+import Schedules
 import Storage
 import Wire
 
@@ -48,8 +49,16 @@ extension EventBridgeService {
         guard pattern != nil || schedule != nil else {
             throw Self.validation("Parameter(s) EventPattern or ScheduleExpression must be specified.")
         }
-        if schedule != nil {
-            throw Self.validation("Cairn does not run scheduled rules yet; give an EventPattern.")
+        var nextFireAt: Int64?
+        let now = nowMs()
+        if let schedule {
+            guard busName == "default" else {
+                throw Self.validation("ScheduleExpression is supported only on the default event bus.")
+            }
+            guard schedule.utf8.count <= 256, let expression = try? ScheduleExpression(parsing: schedule) else {
+                throw Self.validation("Parameter ScheduleExpression is not valid.")
+            }
+            nextFireAt = ScheduledRules.nextFire(expression, after: now, start: now)
         }
         if let pattern {
             guard pattern.utf8.count <= 4096 else {
@@ -67,7 +76,7 @@ extension EventBridgeService {
         let rule = EventRuleRecord(accountId: ctx.accountId, region: ctx.region, busName: busName, name: name,
                                    eventPattern: pattern, scheduleExpression: schedule, state: state,
                                    description: body["Description"]?.stringValue, roleArn: body["RoleArn"]?.stringValue,
-                                   tags: try Self.tagList(body["Tags"]), createdAt: nowMs())
+                                   tags: try Self.tagList(body["Tags"]), createdAt: now, nextFireAt: nextFireAt)
         try await store.putRule(rule)
         try await router.reload(accountId: ctx.accountId, region: ctx.region, bus: busName, rule: name)
         let out: JSONValue = ["RuleArn": .string(rule.arn)]

@@ -39,10 +39,12 @@ public struct EventRuleRecord: Sendable, Equatable {
     public var roleArn: String?
     public var tags: [String: String]
     public var createdAt: Int64
+    /// When a scheduled rule fires next (epoch milliseconds); nil without a schedule, or when it never fires again.
+    public var nextFireAt: Int64?
 
     public init(accountId: String, region: String, busName: String, name: String, eventPattern: String?,
                 scheduleExpression: String?, state: String, description: String?, roleArn: String?,
-                tags: [String: String], createdAt: Int64) {
+                tags: [String: String], createdAt: Int64, nextFireAt: Int64? = nil) {
         self.accountId = accountId
         self.region = region
         self.busName = busName
@@ -54,6 +56,7 @@ public struct EventRuleRecord: Sendable, Equatable {
         self.roleArn = roleArn
         self.tags = tags
         self.createdAt = createdAt
+        self.nextFireAt = nextFireAt
     }
 
     /// `…:rule/NAME` on the default bus, `…:rule/BUS/NAME` on a custom one.
@@ -193,6 +196,15 @@ public protocol EventBusStore: Sendable {
 
     /// Adds deliveries to the outbox in one transaction.
     func enqueue(_ deliveries: [EventDelivery]) async throws
+    /// The earliest time a scheduled rule is due, if any rule has a schedule.
+    func nextScheduledAt() async throws -> Int64?
+    /// Fires the scheduled rules due at `now` (at most `limit`, earliest first; rules another node is firing are
+    /// skipped): for each, `plan` gives the deliveries to enqueue and when it is due next (nil: never), and both
+    /// commit in one transaction, so each due time fires once even when nodes race or one dies. Returns how many
+    /// rules fired.
+    func fireScheduled(now: Int64, limit: Int,
+                       plan: @escaping @Sendable (EventRuleRecord, [EventTargetRecord]) -> (deliveries: [EventDelivery], next: Int64?))
+        async throws -> Int
     /// Claims up to `limit` due deliveries for the node `owner`, leasing them until `leaseUntil`: no other node
     /// claims them before then, and any node may once the lease has run out (its holder died).
     func claimDue(now: Int64, leaseUntil: Int64, limit: Int, owner: String) async throws -> [EventDelivery]

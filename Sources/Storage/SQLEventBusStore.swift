@@ -38,6 +38,7 @@ public struct SQLEventBusStore: EventBusStore {
         var roleArn: String?
         var tags: String
         var createdAt: Int64
+        var nextFireAt: Int64?
     }
 
     /// The `event_target` columns a target record holds.
@@ -108,7 +109,7 @@ public struct SQLEventBusStore: EventBusStore {
         return EventRuleRecord(
             accountId: c.accountId, region: c.region, busName: c.busName, name: c.name, eventPattern: c.eventPattern,
             scheduleExpression: c.scheduleExpression, state: c.state, description: c.description, roleArn: c.roleArn,
-            tags: StringMapColumn.decode(c.tags), createdAt: c.createdAt)
+            tags: StringMapColumn.decode(c.tags), createdAt: c.createdAt, nextFireAt: c.nextFireAt)
     }
 
     static func decodeTarget(_ row: any SQLRow) throws -> EventTargetRecord {
@@ -173,12 +174,12 @@ public struct SQLEventBusStore: EventBusStore {
         try await store.write { db in
             try await db.raw("""
                 INSERT INTO event_rule (account_id, region, bus_name, name, event_pattern, schedule_expression, state,
-                                        description, role_arn, tags, created_at)
+                                        description, role_arn, tags, created_at, next_fire_at)
                 VALUES (\(bind: r.accountId), \(bind: r.region), \(bind: r.busName), \(bind: r.name), \(bind: r.eventPattern),
                         \(bind: r.scheduleExpression), \(bind: r.state), \(bind: r.description), \(bind: r.roleArn),
-                        \(bind: StringMapColumn.encode(r.tags)), \(bind: r.createdAt))
+                        \(bind: StringMapColumn.encode(r.tags)), \(bind: r.createdAt), \(bind: r.nextFireAt))
                 ON CONFLICT (account_id, region, bus_name, name) DO UPDATE SET event_pattern = excluded.event_pattern,
-                    schedule_expression = excluded.schedule_expression, state = excluded.state,
+                    schedule_expression = excluded.schedule_expression, next_fire_at = excluded.next_fire_at, state = excluded.state,
                     description = excluded.description, role_arn = excluded.role_arn,
                     tags = CASE WHEN excluded.tags = '{}' THEN event_rule.tags ELSE excluded.tags END
                 """).run()
@@ -382,6 +383,39 @@ public struct SQLEventBusStore: EventBusStore {
     public func enqueue(_ deliveries: [EventDelivery]) async throws {
         guard !deliveries.isEmpty else { return }
         try await store.write { db in try await Self.insert(deliveries, db) }
+    }
+
+    public func nextScheduledAt() async throws -> Int64? {
+        try await store.read { db in
+            try await db.raw("SELECT MIN(next_fire_at) AS seq FROM event_rule WHERE next_fire_at IS NOT NULL")
+                .first()?.decode(column: "seq", as: Int64?.self)
+        }
+    }
+
+    public func fireScheduled(now: Int64, limit: Int,
+                              plan: @escaping @Sendable (EventRuleRecord, [EventTargetRecord]) -> (deliveries: [EventDelivery], next: Int64?))
+        async throws -> Int {
+        let skipLocked = store.dialect.skipLocked
+        return try await store.write(.readCommitted) { db in
+            let due = try await db.raw("""
+                SELECT * FROM event_rule WHERE next_fire_at <= \(bind: now) ORDER BY next_fire_at LIMIT \(bind: limit) \(unsafeRaw: skipLocked)
+                """).all().map(Self.decodeRule)
+            for rule in due {
+                let targets = try await db.raw("""
+                    SELECT * FROM event_target WHERE account_id = \(bind: rule.accountId) AND region = \(bind: rule.region)
+                    AND bus_name = \(bind: rule.busName) AND rule_name = \(bind: rule.name) ORDER BY target_id
+                    """).all().map(Self.decodeTarget)
+                let (deliveries, next) = plan(rule, targets)
+                try await Self.insert(deliveries, db)
+                // Guarded by the time read: a PutRule that rescheduled the rule meanwhile keeps its own time.
+                try await db.raw("""
+                    UPDATE event_rule SET next_fire_at = \(bind: next) WHERE account_id = \(bind: rule.accountId)
+                    AND region = \(bind: rule.region) AND bus_name = \(bind: rule.busName) AND name = \(bind: rule.name)
+                    AND next_fire_at = \(bind: rule.nextFireAt)
+                    """).run()
+            }
+            return due.count
+        }
     }
 
     /// Outbox rows, written inside a caller's transaction (PutEvents, the recorder's bridge).

@@ -1,6 +1,7 @@
 import CairnCore
 import Crypto
 import Foundation
+import Synchronization
 import Testing
 @testable import Storage
 
@@ -56,4 +57,47 @@ struct EventBusStoreTests {
             #expect(try await buses.deliveryCounts(ruleArns: [rule.arn]).isEmpty)
         }
     }
+
+    @Test(arguments: TestEngine.allCases)
+    func aScheduledRuleFiresOncePerDueTimeEvenWhenFiringsRace(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let buses = SQLEventBusStore(store: store, secrets: SecretBox(key: .init(size: .bits256)))
+            let rule = EventRuleRecord(accountId: "000000000000", region: "us-east-1", busName: "default", name: "tick",
+                                       eventPattern: nil, scheduleExpression: "rate(1 minute)", state: "ENABLED",
+                                       description: nil, roleArn: nil, tags: [:], createdAt: 0, nextFireAt: 60_000)
+            try await buses.putRule(rule)
+            try await buses.putTargets(accountId: rule.accountId, region: rule.region, bus: "default", rule: "tick", targets: [
+                EventTargetRecord(targetId: "q", arn: "arn:aws:sqs:us-east-1:000000000000:q", definition: #"{"Id":"q"}"#),
+            ])
+            #expect(try await buses.nextScheduledAt() == 60_000)
+            // Not due yet: nothing fires.
+            #expect(try await buses.fireScheduled(now: 59_999, limit: 10) { _, _ in ([], nil) } == 0)
+            // Four firings race for the one due time: one of them fires it.
+            let planned = Planned()
+            let fired = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        try await buses.fireScheduled(now: 60_500, limit: 10) { due, targets in
+                            planned.items.withLock { $0.append("\(due.name)@\(due.nextFireAt ?? -1) to \(targets.map(\.targetId))") }
+                            return ([Self.delivery(1, due: 60_500)], 120_000)
+                        }
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(fired == 1)
+            #expect(planned.items.withLock { $0 } == ["tick@60000 to [\"q\"]"])
+            #expect(try await buses.pendingCount() == 1)
+            #expect(try await buses.nextScheduledAt() == 120_000)
+            #expect(try await buses.rule(accountId: rule.accountId, region: rule.region, bus: "default", name: "tick")?.nextFireAt == 120_000)
+            // A schedule that ends leaves no due time behind.
+            #expect(try await buses.fireScheduled(now: 120_000, limit: 10) { _, _ in ([], nil) } == 1)
+            #expect(try await buses.nextScheduledAt() == nil)
+        }
+    }
+}
+
+/// What racing firings planned (read after they all ended).
+private final class Planned: Sendable {
+    let items = Mutex<[String]>([])
 }

@@ -9,7 +9,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import NO_RETRY, unique
+from conftest import EVENTS_PRINCIPAL, NO_RETRY, new_queue, sqlite_only, unique, wait_for
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -164,8 +164,16 @@ def test_invalid_event_patterns(events, pattern):
 
 
 def test_put_rule_validation(events):
-    err = error_of(events.put_rule, Name=unique("sched"), ScheduleExpression="rate(5 minutes)")
+    bus = unique("sched-bus")
+    events.create_event_bus(Name=bus)
+    err = error_of(events.put_rule, Name=unique("sched"), ScheduleExpression="rate(5 minutes)", EventBusName=bus)
     assert err["Code"] == "ValidationException"
+    assert err["Message"] == "ScheduleExpression is supported only on the default event bus.", err
+    for bad in ("rate(0 minutes)", "rate(5 minute)", "rate(1 minutes)", "cron(* * * * *)", "cron(0 12 * * * *)",
+                "cron(0 25 * * ? *)", "at(2030-01-01T00:00:00)", "every 5 minutes", "rate(5 fortnights)"):
+        err = error_of(events.put_rule, Name=unique("sched"), ScheduleExpression=bad)
+        assert err["Code"] == "ValidationException", (bad, err)
+        assert err["Message"] == "Parameter ScheduleExpression is not valid.", (bad, err)
     err = error_of(events.put_rule, Name=unique("none"))
     assert err["Code"] == "ValidationException"
     err = error_of(events.put_rule, Name=unique("state"), EventPattern=PATTERN, State="ON")
@@ -468,3 +476,33 @@ def test_failed_put_events_is_not_a_management_event(events, server):
     server.record_for(later, "DescribeEventBus")
     recorded = {e["Record"]["requestID"]: e["Record"] for e in server.lookup()}
     assert failed_id not in recorded, recorded.get(failed_id)
+
+
+@sqlite_only(reason="waits for the next minute; that each due time fires once, in one transaction, is a store test on "
+                    "both engines")
+def test_a_scheduled_rule_fires_a_scheduled_event_at_each_due_time(server, events):
+    """A rule with ScheduleExpression cron(* * * * ? *) puts, at the start of each minute, one event from aws.events
+    with detail-type "Scheduled Event", the rule as its resource and an empty detail, to its targets."""
+    sqs = server.client("sqs")
+    name = unique("tick")
+    rule_arn = events.put_rule(Name=name, ScheduleExpression="cron(* * * * ? *)", Description="every minute")["RuleArn"]
+    url, arn = new_queue(sqs, "tick", allow=EVENTS_PRINCIPAL, source_arn=rule_arn)
+    events.put_targets(Rule=name, Targets=[{"Id": "q", "Arn": arn}])
+    described = events.describe_rule(Name=name)
+    assert described["ScheduleExpression"] == "cron(* * * * ? *)" and "EventPattern" not in described
+    assert [r["ScheduleExpression"] for r in events.list_rules(NamePrefix=name)["Rules"]] == ["cron(* * * * ? *)"]
+
+    got: list[dict] = []
+
+    def fired():
+        got.extend(sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5, MaxNumberOfMessages=10).get("Messages", []))
+        return got
+    wait_for(fired, timeout=90, what="the scheduled rule's first event")
+    assert len(got) == 1, got
+    event = json.loads(got[0]["Body"])
+    assert event["source"] == "aws.events" and event["detail-type"] == "Scheduled Event", event
+    assert event["resources"] == [rule_arn] and event["detail"] == {}, event
+    assert event["time"].endswith(":00Z"), event  # the due time: the start of a minute
+    # A rule goes after its targets.
+    events.remove_targets(Rule=name, Ids=["q"])
+    events.delete_rule(Name=name)

@@ -98,5 +98,10 @@ extension Migrations {
             )
             """,
         ]),
+        Migration(name: "0021_rule_schedule", statements: [
+            // When a scheduled rule next fires (epoch ms); NULL for rules without a schedule.
+            "ALTER TABLE event_rule ADD COLUMN next_fire_at INTEGER",
+            "CREATE INDEX event_rule_by_next_fire ON event_rule (next_fire_at)",
+        ]),
     ]
 }
