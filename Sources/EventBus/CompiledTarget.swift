@@ -14,6 +14,8 @@ struct CompiledTarget: Sendable {
         case batchJobQueue(arn: String)
         /// An SNS http/https subscription (made by SNS, never by PutTargets).
         case snsHTTP(url: String)
+        /// An archive keeping the events of its bus (made by the router, never by PutTargets).
+        case archive(arn: String)
     }
 
     enum Input: Sendable {
@@ -101,6 +103,7 @@ struct CompiledTarget: Sendable {
         case "sns": kind = .snsTopic(arn: arnText)
         case "events" where arn.resource.hasPrefix("event-bus/"): kind = .eventBus(arn: arnText)
         case "events" where arn.resource.hasPrefix("api-destination/"): kind = .apiDestination(arn: arnText)
+        case "events" where isInternal && arn.resource.hasPrefix("archive/"): kind = .archive(arn: arnText)
         case "batch" where arn.resource.hasPrefix("job-queue/"):
             guard let p = entry["BatchParameters"], p["JobDefinition"]?.stringValue != nil, p["JobName"]?.stringValue != nil else {
                 throw AWSError(code: "ValidationException",

@@ -243,6 +243,8 @@ public final class DeliveryService: Service, Sendable {
                 try await http.invoke(destinationArn: arn, payload: d.payload, parameters: target.httpParameters)
             case .snsHTTP(let url):
                 try await http.postSNS(url: url, payload: d.payload, subscriptionArn: target.arn)
+            case .archive(let arn):
+                try await store.archiveEvent(arn: arn, eventId: d.eventId, eventTime: d.eventTime, body: d.payload)
             case .batchJobQueue(let arn):
                 guard let batch else {
                     throw DeliveryError(code: "NO_RESOURCE", message: "AWS Batch is not served.", retryable: false)

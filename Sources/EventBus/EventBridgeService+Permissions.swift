@@ -42,7 +42,17 @@ extension EventBridgeService {
         "DescribeApiDestination": PermissionRule("events:DescribeApiDestination", resource: { named($0, "api-destination") }),
         "ListApiDestinations": PermissionRule("events:ListApiDestinations"),
         "DeleteApiDestination": PermissionRule("events:DeleteApiDestination", resource: { named($0, "api-destination") }),
+        "CreateArchive": PermissionRule("events:CreateArchive", resource: { archiveArn($0) }),
+        "DescribeArchive": PermissionRule("events:DescribeArchive", resource: { archiveArn($0) }),
+        "ListArchives": PermissionRule("events:ListArchives"),
+        "UpdateArchive": PermissionRule("events:UpdateArchive", resource: { archiveArn($0) }),
+        "DeleteArchive": PermissionRule("events:DeleteArchive", resource: { archiveArn($0) }),
     ]
+
+    static func archiveArn(_ r: PermissionRequest) -> String {
+        guard let name = r.string("ArchiveName"), !name.isEmpty else { return "*" }
+        return r.arn("events", "archive/\(name)")
+    }
 
     /// An event bus named by an `EventBusName`-style member: a name (in the caller's account and region), an ARN
     /// (whose account and region are kept, so a cross-account bus is checked as itself), or `default` when absent.

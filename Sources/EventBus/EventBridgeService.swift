@@ -28,7 +28,7 @@ public struct EventBridgeService: AWSService {
         "CreateEventBus", "DescribeEventBus", "ListEventBuses", "DeleteEventBus", "PutRule", "DescribeRule", "ListRules",
         "DeleteRule", "EnableRule", "DisableRule", "PutTargets", "RemoveTargets", "ListTargetsByRule",
         "ListRuleNamesByTarget", "PutEvents", "TestEventPattern", "TagResource", "UntagResource", "ListTagsForResource",
-    ]).union(EventBridgeService.apiOperations)
+    ]).union(EventBridgeService.apiOperations).union(EventBridgeService.archiveOperations)
 
     public func handle(operation: String, input: OperationInput, context: CallContext) async throws -> OperationResult {
         let body = input.json
@@ -51,6 +51,7 @@ public struct EventBridgeService: AWSService {
         case "TestEventPattern": return try testEventPattern(body)
         case "TagResource", "UntagResource", "ListTagsForResource": return try await tags(operation, body, context)
         case _ where Self.apiOperations.contains(operation): return try await apiOperation(operation, body, context)
+        case _ where Self.archiveOperations.contains(operation): return try await archiveOperation(operation, body, context)
         default: throw AWSError.unknownOperation(operation)
         }
     }

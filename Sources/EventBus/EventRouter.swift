@@ -23,8 +23,14 @@ public final class EventRouter: AuditRecordRouter, Sendable {
     }
 
     final class BusTable: Sendable {
+        /// Rules by name, and archives with a pattern by `archive/NAME` (no rule name holds a slash).
         let matcher = PatternMatcher<String>()
         let routes = Mutex<[String: Route]>([:])
+        /// Archives without a pattern: every event of the bus.
+        let archiveAll = Mutex<[Route]>([])
+
+        /// Whether no event of this bus goes anywhere (nothing to match, nothing to archive).
+        var isEmpty: Bool { matcher.ruleCount == 0 && archiveAll.withLock { $0.isEmpty } }
     }
 
     let store: any EventBusStore
@@ -52,6 +58,10 @@ public final class EventRouter: AuditRecordRouter, Sendable {
         for (rule, targets) in try await store.routingTable(accountId: key.accountId, region: key.region, bus: key.bus) {
             Self.install(rule, targets, into: table, logger: logger)
         }
+        for archive in try await store.archives(accountId: key.accountId, region: key.region, prefix: "", bus: key.bus,
+                                                after: nil, limit: Int(Int32.max)) where archive.state == "ENABLED" {
+            Self.install(archive, into: table)
+        }
         return tables.withLock { t in
             if let existing = t[key] { return existing }
             t[key] = table
@@ -76,6 +86,18 @@ public final class EventRouter: AuditRecordRouter, Sendable {
             $0[rule.name] = Route(ruleArn: rule.arn, ruleName: rule.name, state: rule.state, targets: compiled)
         }
         table.matcher.add(rule: pattern, id: rule.name)
+    }
+
+    /// An archive as a route: its one target keeps each event it receives (see `DeliveryService`).
+    static func install(_ archive: EventArchiveRecord, into table: BusTable) {
+        let target = try? CompiledTarget(["Id": "archive", "Arn": .string(archive.arn)], internal: true)
+        let route = Route(ruleArn: archive.arn, ruleName: "archive/" + archive.name, state: "ENABLED", targets: target.map { [$0] } ?? [])
+        if let text = archive.eventPattern, let pattern = try? EventPattern(json: text) {
+            table.routes.withLock { $0[route.ruleName] = route }
+            table.matcher.add(rule: pattern, id: route.ruleName)
+        } else {
+            table.archiveAll.withLock { $0.append(route) }
+        }
     }
 
     /// Re-reads one rule and its targets after a change, here and on the other nodes.
@@ -134,11 +156,11 @@ public final class EventRouter: AuditRecordRouter, Sendable {
     func deliveries(accountId: String, region: String, bus: String, event: @autoclosure () -> JSONValue, eventJSON: String,
                     eventId: String, readOnlyManagement: Bool = false) async throws -> [EventDelivery] {
         let table = try await table(BusKey(accountId: accountId, region: region, bus: bus))
-        guard table.matcher.ruleCount > 0 else { return [] }
-        let matched = try table.matcher.matches(eventJSON: eventJSON, validation: .assumeValid)
-        guard !matched.isEmpty else { return [] }
+        guard !table.isEmpty else { return [] }
+        let matched = table.matcher.ruleCount > 0 ? try table.matcher.matches(eventJSON: eventJSON, validation: .assumeValid) : []
+        let routes = table.routes.withLock { r in matched.compactMap { r[$0] } } + table.archiveAll.withLock { $0 }
+        guard !routes.isEmpty else { return [] }
         let event = event()
-        let routes = table.routes.withLock { r in matched.compactMap { r[$0] } }
         let now = Int64(clock.now().timeIntervalSince1970 * 1000)
         var out: [EventDelivery] = []
         for route in routes {
@@ -174,7 +196,7 @@ public final class EventRouter: AuditRecordRouter, Sendable {
     public func deliveries(for record: CloudTrailRecord, recordJSON: String) async throws -> [EventDelivery] {
         guard record.isManagementEvent else { return [] }
         let key = BusKey(accountId: record.recipientAccountId, region: record.awsRegion, bus: "default")
-        guard try await table(key).matcher.ruleCount > 0 else { return [] }
+        guard try await !table(key).isEmpty else { return [] }
         let detailType = CloudTrailBridge.detailType(eventType: record.eventType.rawValue)
         let id = Identifiers.uuid()
         // The stored record text becomes `detail` as is; it is parsed only if a matching target transforms it.
@@ -196,7 +218,7 @@ public final class EventRouter: AuditRecordRouter, Sendable {
     public func emit(accountId: String, region: String, source: String, detailType: String, resources: [String],
                      detail: JSONValue, time: Date) async throws {
         // No rule on the default bus: nothing to match, so the event is neither built nor serialized.
-        guard try await table(BusKey(accountId: accountId, region: region, bus: "default")).matcher.ruleCount > 0 else { return }
+        guard try await !table(BusKey(accountId: accountId, region: region, bus: "default")).isEmpty else { return }
         let id = Identifiers.uuid()
         let event = Self.envelope(id: id, detailType: detailType, source: source, account: accountId, time: time, region: region,
                                   resources: resources, detail: detail)

@@ -7,7 +7,8 @@ import Storage
 
 /// Fires scheduled rules (`ScheduleExpression`): at each due time, one "Scheduled Event" from `aws.events` to each of
 /// the rule's targets, put in the delivery outbox in the same transaction that moves the rule to its next due time,
-/// so a due time fires once across restarts and across nodes sharing a database.
+/// so a due time fires once across restarts and across nodes sharing a database. Also sweeps archived events past
+/// their archive's retention, every few minutes.
 public final class ScheduledRules: Service, Sendable {
     let store: any EventBusStore
     let clock: any WallClock
@@ -16,6 +17,8 @@ public final class ScheduledRules: Service, Sendable {
     let delivered: @Sendable () -> Void
     /// The longest this waits without looking: rules another node adds or reschedules do not wake this one.
     static let recheck: Int64 = 1000
+    /// How often archives are swept.
+    static let archiveSweep: Int64 = 5 * 60 * 1000
 
     public init(store: any EventBusStore, clock: any WallClock, logger: Logger, delivered: @escaping @Sendable () -> Void) {
         self.store = store
@@ -28,7 +31,17 @@ public final class ScheduledRules: Service, Sendable {
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
+            var swept: Int64 = 0
             while !Task.isCancelled {
+                if self.nowMs() - swept >= Self.archiveSweep {
+                    swept = self.nowMs()
+                    do {
+                        let pruned = try await self.store.pruneArchives(now: swept)
+                        if pruned > 0 { self.logger.info("deleted \(pruned) archived events past their archive's retention") }
+                    } catch {
+                        self.logger.error("sweeping archives failed: \(error)")
+                    }
+                }
                 var fired = 0
                 do {
                     fired = try await self.fireDue()

@@ -78,6 +78,47 @@ public struct EventTargetRecord: Sendable, Equatable {
     }
 }
 
+/// An EventBridge archive: the events of one bus that match its pattern (all, without one), kept for its
+/// retention.
+public struct EventArchiveRecord: Sendable, Equatable {
+    public var accountId: String
+    public var region: String
+    public var name: String
+    public var busName: String
+    public var eventPattern: String?
+    public var description: String?
+    /// Days archived events are kept; 0 keeps them for ever.
+    public var retentionDays: Int
+    public var state: String
+    public var createdAt: Int64
+
+    public init(accountId: String, region: String, name: String, busName: String, eventPattern: String?,
+                description: String?, retentionDays: Int, state: String, createdAt: Int64) {
+        self.accountId = accountId
+        self.region = region
+        self.name = name
+        self.busName = busName
+        self.eventPattern = eventPattern
+        self.description = description
+        self.retentionDays = retentionDays
+        self.state = state
+        self.createdAt = createdAt
+    }
+
+    public var arn: String { "arn:aws:events:\(region):\(accountId):archive/\(name)" }
+    public var busArn: String { "arn:aws:events:\(region):\(accountId):event-bus/\(busName)" }
+}
+
+/// How many events an archive holds and their size.
+public struct ArchiveContents: Sendable, Equatable {
+    public var eventCount: Int64
+    public var sizeBytes: Int64
+    public init(eventCount: Int64, sizeBytes: Int64) {
+        self.eventCount = eventCount
+        self.sizeBytes = sizeBytes
+    }
+}
+
 /// A pending delivery of one event to one target (the transactional outbox).
 public struct EventDelivery: Sendable, Equatable {
     public var deliveryId: Int64
@@ -196,6 +237,22 @@ public protocol EventBusStore: Sendable {
 
     /// Adds deliveries to the outbox in one transaction.
     func enqueue(_ deliveries: [EventDelivery]) async throws
+
+    // Archives
+    /// Stores a new archive; `StoreError.duplicate` when the name is taken.
+    func createArchive(_ archive: EventArchiveRecord) async throws
+    func archive(accountId: String, region: String, name: String) async throws -> EventArchiveRecord?
+    /// Archives by name after `after`, at most `limit`; of one bus when `bus` is given.
+    func archives(accountId: String, region: String, prefix: String, bus: String?, after: String?, limit: Int) async throws
+        -> [EventArchiveRecord]
+    func updateArchive(_ archive: EventArchiveRecord) async throws
+    /// Deletes the archive and every event it holds.
+    func deleteArchive(accountId: String, region: String, name: String) async throws
+    func archiveContents(arn: String) async throws -> ArchiveContents
+    /// Keeps an event in an archive; an event already there (a delivery repeated) is kept once.
+    func archiveEvent(arn: String, eventId: String, eventTime: Int64, body: String) async throws
+    /// Deletes events older than each archive's retention; returns how many went.
+    func pruneArchives(now: Int64) async throws -> Int
     /// The earliest time a scheduled rule is due, if any rule has a schedule.
     func nextScheduledAt() async throws -> Int64?
     /// Fires the scheduled rules due at `now` (at most `limit`, earliest first; rules another node is firing are

@@ -95,6 +95,39 @@ struct EventBusStoreTests {
             #expect(try await buses.nextScheduledAt() == nil)
         }
     }
+
+    @Test(arguments: TestEngine.allCases)
+    func anArchiveKeepsEachEventOnceAndSweepsThosePastItsRetention(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let buses = SQLEventBusStore(store: store, secrets: SecretBox(key: .init(size: .bits256)))
+            let day: Int64 = 86_400_000
+            let kept = EventArchiveRecord(accountId: "000000000000", region: "us-east-1", name: "week", busName: "default",
+                                          eventPattern: nil, description: nil, retentionDays: 7, state: "ENABLED", createdAt: 0)
+            var forever = kept
+            forever.name = "forever"
+            forever.retentionDays = 0
+            try await buses.createArchive(kept)
+            try await buses.createArchive(forever)
+            await #expect(throws: StoreError.self) { try await buses.createArchive(kept) }
+            for archive in [kept, forever] {
+                try await buses.archiveEvent(arn: archive.arn, eventId: "old", eventTime: 1 * day, body: "{\"é\":1}")
+                try await buses.archiveEvent(arn: archive.arn, eventId: "new", eventTime: 9 * day, body: "{}")
+                // A repeated delivery is kept once.
+                try await buses.archiveEvent(arn: archive.arn, eventId: "new", eventTime: 9 * day, body: "{}")
+            }
+            // Sizes are UTF-8 bytes: "é" is two.
+            #expect(try await buses.archiveContents(arn: kept.arn) == ArchiveContents(eventCount: 2, sizeBytes: 8 + 2))
+            // Day 9: "old" is 8 days old, past the week; the archive kept for ever keeps it.
+            #expect(try await buses.pruneArchives(now: 9 * day) == 1)
+            #expect(try await buses.archiveContents(arn: kept.arn).eventCount == 1)
+            #expect(try await buses.archiveContents(arn: forever.arn).eventCount == 2)
+            #expect(try await buses.archives(accountId: "000000000000", region: "us-east-1", prefix: "for", bus: nil, after: nil,
+                                             limit: 10).map(\.name) == ["forever"])
+            try await buses.deleteArchive(accountId: "000000000000", region: "us-east-1", name: "forever")
+            #expect(try await buses.archiveContents(arn: forever.arn).eventCount == 0)
+            #expect(try await buses.archive(accountId: "000000000000", region: "us-east-1", name: "forever") == nil)
+        }
+    }
 }
 
 /// What racing firings planned (read after they all ended).

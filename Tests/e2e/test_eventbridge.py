@@ -506,3 +506,53 @@ def test_a_scheduled_rule_fires_a_scheduled_event_at_each_due_time(server, event
     # A rule goes after its targets.
     events.remove_targets(Rule=name, Ids=["q"])
     events.delete_rule(Name=name)
+
+
+# -- archives ---------------------------------------------------------------------------------------------------------
+
+def test_an_archive_keeps_the_matching_events_of_its_bus(events):
+    """CreateArchive on a custom bus with a pattern: the events PutEvents puts on that bus and the pattern matches are
+    archived (EventCount, SizeBytes), others are not; Describe, List (each filter), Update and Delete; AWS's errors."""
+    bus = unique("arch-bus")
+    bus_arn = events.create_event_bus(Name=bus)["EventBusArn"]
+    name = unique("arch")
+    created = events.create_archive(ArchiveName=name, EventSourceArn=bus_arn, Description="orders",
+                                    EventPattern=json.dumps({"source": ["orders"]}), RetentionDays=7)
+    assert created["ArchiveArn"] == f"arn:aws:events:us-east-1:000000000000:archive/{name}"
+    assert created["State"] == "ENABLED"
+    entries = [{"EventBusName": bus, "Source": source, "DetailType": "t", "Detail": json.dumps({"n": i})}
+               for i, source in enumerate(["orders", "orders", "other", "orders"])]
+    assert events.put_events(Entries=entries)["FailedEntryCount"] == 0
+    events.put_events(Entries=[{"Source": "orders", "DetailType": "t", "Detail": "{}"}])  # the default bus: not this archive
+
+    def archived():
+        d = events.describe_archive(ArchiveName=name)
+        return d if d["EventCount"] == 3 else None
+    d = wait_for(archived, timeout=30, what="three archived events")
+    assert d["ArchiveName"] == name and d["EventSourceArn"] == bus_arn and d["Description"] == "orders"
+    assert json.loads(d["EventPattern"]) == {"source": ["orders"]} and d["RetentionDays"] == 7
+    assert d["State"] == "ENABLED" and d["SizeBytes"] > 3 * 100, d
+
+    listed = {a["ArchiveName"]: a for a in events.list_archives(NamePrefix=name)["Archives"]}
+    assert listed[name]["EventCount"] == 3 and listed[name]["EventSourceArn"] == bus_arn
+    assert [a["ArchiveName"] for a in events.list_archives(EventSourceArn=bus_arn)["Archives"]] == [name]
+    assert name in [a["ArchiveName"] for a in events.list_archives(State="ENABLED")["Archives"]]
+
+    # Without a pattern after the update, every event of the bus is archived.
+    events.update_archive(ArchiveName=name, EventPattern="", RetentionDays=0)
+    events.put_events(Entries=[{"EventBusName": bus, "Source": "other", "DetailType": "t", "Detail": "{}"}])
+    wait_for(lambda: events.describe_archive(ArchiveName=name)["EventCount"] == 4, timeout=30, what="a fourth archived event")
+    assert events.describe_archive(ArchiveName=name)["RetentionDays"] == 0
+
+    assert error_of(events.create_archive, ArchiveName=name, EventSourceArn=bus_arn)["Code"] == "ResourceAlreadyExistsException"
+    missing = bus_arn.replace(bus, unique("no-bus"))
+    assert error_of(events.create_archive, ArchiveName=unique("a"), EventSourceArn=missing)["Code"] == "ResourceNotFoundException"
+    assert error_of(events.create_archive, ArchiveName=unique("a"), EventSourceArn=bus_arn,
+                    EventPattern='{"source": "x"}')["Code"] == "InvalidEventPatternException"
+    assert error_of(events.create_archive, ArchiveName="bad name", EventSourceArn=bus_arn)["Code"] == "ValidationException"
+    assert error_of(events.list_archives, NamePrefix="a", State="ENABLED")["Code"] == "ValidationException"
+    assert error_of(events.describe_archive, ArchiveName=unique("none"))["Code"] == "ResourceNotFoundException"
+
+    events.delete_archive(ArchiveName=name)
+    assert error_of(events.describe_archive, ArchiveName=name)["Code"] == "ResourceNotFoundException"
+    assert events.list_archives(NamePrefix=name)["Archives"] == []

@@ -103,5 +103,35 @@ extension Migrations {
             "ALTER TABLE event_rule ADD COLUMN next_fire_at INTEGER",
             "CREATE INDEX event_rule_by_next_fire ON event_rule (next_fire_at)",
         ]),
+        Migration(name: "0022_event_archive", statements: [
+            """
+            CREATE TABLE event_archive (
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                name TEXT NOT NULL,
+                arn TEXT NOT NULL UNIQUE,
+                bus_name TEXT NOT NULL,
+                event_pattern TEXT,
+                description TEXT,
+                retention_days INTEGER NOT NULL,
+                state TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (account_id, region, name)
+            )
+            """,
+            // Each archived event once (deliveries are at least once), in the order the archive received them.
+            """
+            CREATE TABLE archived_event (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                archive_arn TEXT NOT NULL,
+                event_id TEXT NOT NULL,
+                event_time INTEGER NOT NULL,
+                body TEXT NOT NULL,
+                size_bytes INTEGER NOT NULL,
+                UNIQUE (archive_arn, event_id)
+            )
+            """,
+            "CREATE INDEX archived_event_by_time ON archived_event (archive_arn, event_time, seq)",
+        ]),
     ]
 }
