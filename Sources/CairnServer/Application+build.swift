@@ -119,6 +119,7 @@ func assemble(
         leases: DeliveryLeases(owner: nodeId, duration: .seconds(configuration.leaseSeconds), recheck: shared ? .seconds(1) : .seconds(60)),
         outboundPolicy: configuration.outboundPolicy)
     wake.connect(delivery)
+    let replays = ReplayRunner(store: buses, router: router, clock: clock, logger: logger, delivered: { delivery.wake() })
     let s3 = S3Service(catalog: SQLObjectCatalog(store: store), blobs: try objectBlobs(configuration, store: store, clock: clock),
                        clock: clock)
     let orphans = try await s3.sweepOrphanBlobs()
@@ -160,7 +161,8 @@ func assemble(
         STSService(store: identities, catalog: authorizer.catalog, clock: clock),
         CloudTrailService(events: events, retentionDays: configuration.eventRetentionDays, clock: clock, trails: trailOperations),
         sqs,
-        EventBridgeService(store: buses, router: router, clock: clock, outboundPolicy: configuration.outboundPolicy),
+        EventBridgeService(store: buses, router: router, clock: clock, outboundPolicy: configuration.outboundPolicy,
+                           wakeReplays: { replays.wake() }),
         sns,
     ], rest: [s3Control, s3, batch])
     var gateway = Gateway(
@@ -211,6 +213,8 @@ func assemble(
             delivery,
             // Every node fires due scheduled rules; each due time is claimed in one transaction, so it fires once.
             ScheduledRules(store: buses, clock: clock, logger: logger, delivered: { delivery.wake() }),
+            // Every node advances replays; each batch claims its replay in its transaction.
+            replays,
             Singleton(name: Singletons.trailWriter, coordinator: coordinator, service: trailWriter),
             Singleton(name: Singletons.jobRunner, coordinator: coordinator, service: jobRunner),
             Singleton(name: Singletons.batchScheduler, coordinator: coordinator, service: batchScheduler),

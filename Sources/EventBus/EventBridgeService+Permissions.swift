@@ -47,7 +47,20 @@ extension EventBridgeService {
         "ListArchives": PermissionRule("events:ListArchives"),
         "UpdateArchive": PermissionRule("events:UpdateArchive", resource: { archiveArn($0) }),
         "DeleteArchive": PermissionRule("events:DeleteArchive", resource: { archiveArn($0) }),
+        // StartReplay needs the replay and the archive it reads.
+        "StartReplay": PermissionRule.all([
+            PermissionRule("events:StartReplay", resource: { replayArn($0) }),
+            PermissionRule("events:StartReplay", resource: { r in r.string("EventSourceArn").flatMap { $0.isEmpty ? nil : $0 } ?? "*" }),
+        ]),
+        "DescribeReplay": PermissionRule("events:DescribeReplay", resource: { replayArn($0) }),
+        "ListReplays": PermissionRule("events:ListReplays"),
+        "CancelReplay": PermissionRule("events:CancelReplay", resource: { replayArn($0) }),
     ]
+
+    static func replayArn(_ r: PermissionRequest) -> String {
+        guard let name = r.string("ReplayName"), !name.isEmpty else { return "*" }
+        return r.arn("events", "replay/\(name)")
+    }
 
     static func archiveArn(_ r: PermissionRequest) -> String {
         guard let name = r.string("ArchiveName"), !name.isEmpty else { return "*" }

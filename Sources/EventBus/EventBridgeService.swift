@@ -10,13 +10,16 @@ public struct EventBridgeService: AWSService {
     let router: EventRouter
     let clock: any WallClock
     let outboundPolicy: OutboundPolicy
+    /// Tells this node's replay runner a replay was started or cancelled.
+    let wakeReplays: @Sendable () -> Void
 
     public init(store: any EventBusStore, router: EventRouter, clock: any WallClock,
-                outboundPolicy: OutboundPolicy = OutboundPolicy()) {
+                outboundPolicy: OutboundPolicy = OutboundPolicy(), wakeReplays: @escaping @Sendable () -> Void = {}) {
         self.store = store
         self.router = router
         self.clock = clock
         self.outboundPolicy = outboundPolicy
+        self.wakeReplays = wakeReplays
     }
 
     public let descriptor = ServiceDescriptor(
@@ -29,6 +32,7 @@ public struct EventBridgeService: AWSService {
         "DeleteRule", "EnableRule", "DisableRule", "PutTargets", "RemoveTargets", "ListTargetsByRule",
         "ListRuleNamesByTarget", "PutEvents", "TestEventPattern", "TagResource", "UntagResource", "ListTagsForResource",
     ]).union(EventBridgeService.apiOperations).union(EventBridgeService.archiveOperations)
+        .union(EventBridgeService.replayOperations)
 
     public func handle(operation: String, input: OperationInput, context: CallContext) async throws -> OperationResult {
         let body = input.json
@@ -52,6 +56,7 @@ public struct EventBridgeService: AWSService {
         case "TagResource", "UntagResource", "ListTagsForResource": return try await tags(operation, body, context)
         case _ where Self.apiOperations.contains(operation): return try await apiOperation(operation, body, context)
         case _ where Self.archiveOperations.contains(operation): return try await archiveOperation(operation, body, context)
+        case _ where Self.replayOperations.contains(operation): return try await replayOperation(operation, body, context)
         default: throw AWSError.unknownOperation(operation)
         }
     }

@@ -153,12 +153,17 @@ public final class EventRouter: AuditRecordRouter, Sendable {
     /// The deliveries an event on a bus causes. `readOnlyManagement` marks read-only CloudTrail management calls,
     /// which only rules in ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS receive. `eventJSON` is valid JSON — Cairn
     /// serialized it, or parsed it before — so the matcher skips what no rule names by structure alone.
+    /// A replayed event (`replay`) goes to no archive and, given `onlyRules` (ARNs), to those rules alone.
     func deliveries(accountId: String, region: String, bus: String, event: @autoclosure () -> JSONValue, eventJSON: String,
-                    eventId: String, readOnlyManagement: Bool = false) async throws -> [EventDelivery] {
+                    eventId: String, readOnlyManagement: Bool = false, replay: Bool = false,
+                    onlyRules: Set<String>? = nil) async throws -> [EventDelivery] {
         let table = try await table(BusKey(accountId: accountId, region: region, bus: bus))
         guard !table.isEmpty else { return [] }
         let matched = table.matcher.ruleCount > 0 ? try table.matcher.matches(eventJSON: eventJSON, validation: .assumeValid) : []
-        let routes = table.routes.withLock { r in matched.compactMap { r[$0] } } + table.archiveAll.withLock { $0 }
+        var routes = table.routes.withLock { r in matched.compactMap { r[$0] } } + (replay ? [] : table.archiveAll.withLock { $0 })
+        if replay {
+            routes.removeAll { route in route.ruleName.hasPrefix("archive/") || onlyRules.map { !$0.contains(route.ruleArn) } ?? false }
+        }
         guard !routes.isEmpty else { return [] }
         let event = event()
         let now = Int64(clock.now().timeIntervalSince1970 * 1000)

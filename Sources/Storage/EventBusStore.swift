@@ -109,6 +109,65 @@ public struct EventArchiveRecord: Sendable, Equatable {
     public var busArn: String { "arn:aws:events:\(region):\(accountId):event-bus/\(busName)" }
 }
 
+/// A replay of an archive's events back onto its bus.
+public struct EventReplayRecord: Sendable, Equatable {
+    public var accountId: String
+    public var region: String
+    public var name: String
+    public var archiveArn: String
+    /// `Destination` as given: the bus ARN and any `FilterArns` (JSON).
+    public var destination: String
+    public var description: String?
+    /// The window of event times replayed (epoch ms, start inclusive, end exclusive).
+    public var eventStart: Int64
+    public var eventEnd: Int64
+    /// STARTING, RUNNING, CANCELLING, CANCELLED, COMPLETED or FAILED.
+    public var state: String
+    public var stateReason: String?
+    /// The `archived_event` sequence number the replay has put back on the bus up to.
+    public var lastSeq: Int64
+    public var lastReplayed: Int64?
+    public var startedAt: Int64
+    public var endedAt: Int64?
+
+    public init(accountId: String, region: String, name: String, archiveArn: String, destination: String, description: String?,
+                eventStart: Int64, eventEnd: Int64, state: String, stateReason: String? = nil, lastSeq: Int64 = 0,
+                lastReplayed: Int64? = nil, startedAt: Int64, endedAt: Int64? = nil) {
+        self.accountId = accountId
+        self.region = region
+        self.name = name
+        self.archiveArn = archiveArn
+        self.destination = destination
+        self.description = description
+        self.eventStart = eventStart
+        self.eventEnd = eventEnd
+        self.state = state
+        self.stateReason = stateReason
+        self.lastSeq = lastSeq
+        self.lastReplayed = lastReplayed
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+    }
+
+    public var arn: String { "arn:aws:events:\(region):\(accountId):replay/\(name)" }
+    /// Whether the replay is still to run or running.
+    public var isActive: Bool { ["STARTING", "RUNNING", "CANCELLING"].contains(state) }
+}
+
+/// One event an archive keeps.
+public struct ArchivedEvent: Sendable, Equatable {
+    public var seq: Int64
+    public var eventId: String
+    public var eventTime: Int64
+    public var body: String
+    public init(seq: Int64, eventId: String, eventTime: Int64, body: String) {
+        self.seq = seq
+        self.eventId = eventId
+        self.eventTime = eventTime
+        self.body = body
+    }
+}
+
 /// How many events an archive holds and their size.
 public struct ArchiveContents: Sendable, Equatable {
     public var eventCount: Int64
@@ -253,6 +312,21 @@ public protocol EventBusStore: Sendable {
     func archiveEvent(arn: String, eventId: String, eventTime: Int64, body: String) async throws
     /// Deletes events older than each archive's retention; returns how many went.
     func pruneArchives(now: Int64) async throws -> Int
+
+    // Replays
+    /// Stores a new replay; `StoreError.duplicate` when the name is taken, `StoreError.limit` when `maxActive`
+    /// replays of the account and region are still running.
+    func createReplay(_ replay: EventReplayRecord, maxActive: Int) async throws
+    func replay(accountId: String, region: String, name: String) async throws -> EventReplayRecord?
+    func replays(accountId: String, region: String, prefix: String, after: String?, limit: Int) async throws -> [EventReplayRecord]
+    /// Moves a running replay to CANCELLING; false when it is no longer running.
+    func cancelReplay(accountId: String, region: String, name: String) async throws -> Bool
+    /// Advances one active replay (rows another node is advancing are skipped): `step` gets the replay and its next
+    /// `limit` archived events in the window, in order, and returns the replay as it should be stored and the
+    /// deliveries to enqueue; both commit in one transaction. False when no replay is active.
+    func advanceReplay(limit: Int,
+                       step: @escaping @Sendable (EventReplayRecord, [ArchivedEvent]) async throws -> (EventReplayRecord, [EventDelivery]))
+        async throws -> Bool
     /// The earliest time a scheduled rule is due, if any rule has a schedule.
     func nextScheduledAt() async throws -> Int64?
     /// Fires the scheduled rules due at `now` (at most `limit`, earliest first; rules another node is firing are

@@ -128,6 +128,43 @@ struct EventBusStoreTests {
             #expect(try await buses.archive(accountId: "000000000000", region: "us-east-1", name: "forever") == nil)
         }
     }
+
+    @Test(arguments: TestEngine.allCases)
+    func aReplayAdvancesThroughItsWindowInArchiveOrderAndAtMostTenRunAtOnce(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let buses = SQLEventBusStore(store: store, secrets: SecretBox(key: .init(size: .bits256)))
+            let archive = EventArchiveRecord(accountId: "000000000000", region: "us-east-1", name: "a", busName: "default",
+                                             eventPattern: nil, description: nil, retentionDays: 0, state: "ENABLED", createdAt: 0)
+            try await buses.createArchive(archive)
+            for (i, time) in [500, 100, 300, 900].enumerated() {
+                try await buses.archiveEvent(arn: archive.arn, eventId: "e\(i)", eventTime: Int64(time), body: "{}")
+            }
+            func replay(_ name: String) -> EventReplayRecord {
+                EventReplayRecord(accountId: "000000000000", region: "us-east-1", name: name, archiveArn: archive.arn,
+                                  destination: "{}", description: nil, eventStart: 100, eventEnd: 900, state: "STARTING", startedAt: 1)
+            }
+            try await buses.createReplay(replay("r"), maxActive: 10)
+            // Two at a time, in the order archived; the event at 900 is outside the window's end.
+            let seen = Planned()
+            for _ in 0..<3 {
+                #expect(try await buses.advanceReplay(limit: 2) { r, events in
+                    seen.items.withLock { $0.append(events.map(\.eventId).joined(separator: ",")) }
+                    var next = r
+                    if let last = events.last { next.lastSeq = last.seq; next.state = "RUNNING" } else { next.state = "COMPLETED" }
+                    return (next, [])
+                })
+            }
+            #expect(seen.items.withLock { $0 } == ["e0,e1", "e2", ""])
+            #expect(try await buses.replay(accountId: "000000000000", region: "us-east-1", name: "r")?.state == "COMPLETED")
+            #expect(try await buses.advanceReplay(limit: 2) { r, _ in (r, []) } == false)
+            #expect(try await buses.cancelReplay(accountId: "000000000000", region: "us-east-1", name: "r") == false)
+            // Ten may run at once; the eleventh waits for one to end.
+            for i in 0..<10 { try await buses.createReplay(replay("p\(i)"), maxActive: 10) }
+            await #expect(throws: StoreError.self) { try await buses.createReplay(replay("p10"), maxActive: 10) }
+            #expect(try await buses.cancelReplay(accountId: "000000000000", region: "us-east-1", name: "p0"))
+            #expect(try await buses.replay(accountId: "000000000000", region: "us-east-1", name: "p0")?.state == "CANCELLING")
+        }
+    }
 }
 
 /// What racing firings planned (read after they all ended).

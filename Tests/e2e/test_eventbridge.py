@@ -9,7 +9,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import EVENTS_PRINCIPAL, NO_RETRY, new_queue, sqlite_only, unique, wait_for
+from conftest import EVENTS_PRINCIPAL, NO_RETRY, allow_service_to_queue, new_queue, sqlite_only, unique, wait_for
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -556,3 +556,74 @@ def test_an_archive_keeps_the_matching_events_of_its_bus(events):
     events.delete_archive(ArchiveName=name)
     assert error_of(events.describe_archive, ArchiveName=name)["Code"] == "ResourceNotFoundException"
     assert events.list_archives(NamePrefix=name)["Archives"] == []
+
+
+def test_a_replay_puts_an_archived_window_back_on_its_bus_in_order_to_the_chosen_rules(events, server):
+    """StartReplay over an archive: the window's events go back on the bus with replay-name, in their original order,
+    only to the FilterArns rule (here one matching replayed events alone, into a FIFO queue), and are not archived
+    again; the replay goes to COMPLETED with its times; AWS's errors for a bad window, a cross-bus destination, a
+    missing archive, a taken name and cancelling a finished replay."""
+    import time
+    sqs = server.client("sqs")
+    bus = unique("replay-bus")
+    bus_arn = events.create_event_bus(Name=bus)["EventBusArn"]
+    archive = unique("replay-arch")
+    archive_arn = events.create_archive(ArchiveName=archive, EventSourceArn=bus_arn)["ArchiveArn"]
+    replayed_rule, live_rule = unique("replayed"), unique("live")
+    replayed_arn = events.put_rule(Name=replayed_rule, EventBusName=bus,
+                                   EventPattern=json.dumps({"source": ["orders"], "replay-name": [{"exists": True}]}))["RuleArn"]
+    live_arn = events.put_rule(Name=live_rule, EventBusName=bus, EventPattern=json.dumps({"source": ["orders"]}))["RuleArn"]
+    fifo_url = sqs.create_queue(QueueName=unique("replayed") + ".fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    fifo_arn = allow_service_to_queue(sqs, fifo_url)
+    live_url, live_queue = new_queue(sqs, "live", allow=EVENTS_PRINCIPAL)
+    events.put_targets(Rule=replayed_rule, EventBusName=bus,
+                       Targets=[{"Id": "q", "Arn": fifo_arn, "SqsParameters": {"MessageGroupId": "g"}}])
+    events.put_targets(Rule=live_rule, EventBusName=bus, Targets=[{"Id": "q", "Arn": live_queue}])
+
+    start = time.time() - 5
+    for i in range(5):
+        events.put_events(Entries=[{"EventBusName": bus, "Source": "orders", "DetailType": "t", "Detail": json.dumps({"n": i})}])
+    wait_for(lambda: events.describe_archive(ArchiveName=archive)["EventCount"] == 5, timeout=30, what="five archived events")
+    originals: list[dict] = []
+    wait_for(lambda: originals.extend(sqs.receive_message(QueueUrl=live_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+                                      .get("Messages", [])) or len(originals) >= 5, timeout=30, what="the live rule's events")
+    # botocore sends whole seconds: the window ends after the events' second, and no later than now.
+    end = time.time() + 1.5
+    time.sleep(1.6)
+
+    name = unique("replay")
+    started = events.start_replay(ReplayName=name, EventSourceArn=archive_arn, EventStartTime=start, EventEndTime=end,
+                                  Destination={"Arn": bus_arn, "FilterArns": [replayed_arn]}, Description="again")
+    assert started["ReplayArn"].endswith(f":replay/{name}") and started["State"] == "STARTING"
+
+    def completed():
+        d = events.describe_replay(ReplayName=name)
+        return d if d["State"] == "COMPLETED" else None
+    done = wait_for(completed, timeout=30, what="the replay to complete")
+    assert done["EventSourceArn"] == archive_arn and done["Description"] == "again"
+    assert done["Destination"] == {"Arn": bus_arn, "FilterArns": [replayed_arn]}
+    assert done["EventLastReplayedTime"] and done["ReplayEndTime"] >= done["ReplayStartTime"]
+
+    got: list[dict] = []
+    wait_for(lambda: got.extend(sqs.receive_message(QueueUrl=fifo_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+                                .get("Messages", [])) or len(got) >= 5, timeout=30, what="five replayed events")
+    bodies = [json.loads(m["Body"]) for m in got]
+    assert [b["detail"]["n"] for b in bodies] == [0, 1, 2, 3, 4]
+    assert all(b["replay-name"] == name for b in bodies)
+    assert {b["id"] for b in bodies} == {json.loads(m["Body"])["id"] for m in originals}
+    # The live rule was not among FilterArns: it got nothing more; the archive did not keep the replayed events.
+    assert sqs.receive_message(QueueUrl=live_url, WaitTimeSeconds=1).get("Messages", []) == []
+    assert events.describe_archive(ArchiveName=archive)["EventCount"] == 5
+    assert [r["ReplayName"] for r in events.list_replays(NamePrefix=name)["Replays"]] == [name]
+
+    def code(**kwargs):
+        return error_of(events.start_replay, **{"ReplayName": unique("r"), "EventSourceArn": archive_arn,
+                                                "EventStartTime": start, "EventEndTime": end,
+                                                "Destination": {"Arn": bus_arn}, **kwargs})["Code"]
+    assert code(EventStartTime=end, EventEndTime=start) == "ValidationException"
+    assert code(Destination={"Arn": bus_arn.replace(bus, "default")}) == "ValidationException"
+    assert code(EventSourceArn=archive_arn + "-none") == "ResourceNotFoundException"
+    assert code(ReplayName=name) == "ResourceAlreadyExistsException"
+    assert code(Destination={"Arn": bus_arn, "FilterArns": [live_arn.replace(live_rule, "no-such-rule")]}) == "ValidationException"
+    assert error_of(events.cancel_replay, ReplayName=name)["Code"] == "IllegalStatusException"
+    assert error_of(events.describe_replay, ReplayName=unique("none"))["Code"] == "ResourceNotFoundException"

@@ -133,5 +133,27 @@ extension Migrations {
             """,
             "CREATE INDEX archived_event_by_time ON archived_event (archive_arn, event_time, seq)",
         ]),
+        Migration(name: "0023_event_replay", statements: [
+            """
+            CREATE TABLE event_replay (
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                name TEXT NOT NULL,
+                archive_arn TEXT NOT NULL,
+                destination TEXT NOT NULL,
+                description TEXT,
+                event_start INTEGER NOT NULL,
+                event_end INTEGER NOT NULL,
+                state TEXT NOT NULL,
+                state_reason TEXT,
+                last_seq INTEGER NOT NULL,
+                last_replayed INTEGER,
+                started_at INTEGER NOT NULL,
+                ended_at INTEGER,
+                PRIMARY KEY (account_id, region, name)
+            )
+            """,
+            "CREATE INDEX event_replay_by_state ON event_replay (state)",
+        ]),
     ]
 }
