@@ -85,8 +85,7 @@ public final class DeliveryService: Service, Sendable {
     let concurrency: Int
     let leases: DeliveryLeases
     private let http: APIDestinationInvoker
-    private let wakeups: AsyncStream<Void>
-    private let wakeContinuation: AsyncStream<Void>.Continuation
+    private let wakeups = Wakeups()
     private let delivered = Counter(label: "cairn_event_deliveries_total", dimensions: [("result", "delivered")])
     private let retried = Counter(label: "cairn_event_deliveries_total", dimensions: [("result", "retried")])
     private let deadLettered = Counter(label: "cairn_event_deliveries_total", dimensions: [("result", "dead_lettered")])
@@ -109,11 +108,10 @@ public final class DeliveryService: Service, Sendable {
         self.concurrency = concurrency
         self.leases = leases
         self.http = APIDestinationInvoker(store: store, outbound: OutboundHTTP(policy: outboundPolicy, resolver: resolver))
-        (wakeups, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Wakes the workers (new deliveries were committed).
-    public func wake() { wakeContinuation.yield() }
+    public func wake() { wakeups.wake() }
 
     func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded(.down)) }
 
@@ -122,9 +120,8 @@ public final class DeliveryService: Service, Sendable {
         if let released = try? await store.releaseLeases(now: nowMs(), owner: leases.owner), released > 0 {
             logger.info("resuming \(released) deliveries that were in flight at the last stop")
         }
-        // A timer task turns "the next retry is due" into a wakeup, so the loop only waits on one stream.
         await withGracefulShutdownHandler {
-            var iterator = wakeups.makeAsyncIterator()
+            var iterator = wakeups.makeIterator()
             while !Task.isCancelled {
                 let worked: Int
                 do { worked = try await drainOnce() } catch {
@@ -134,17 +131,10 @@ public final class DeliveryService: Service, Sendable {
                 if worked > 0 { continue }
                 let next = (try? await store.nextDueAt()) ?? nil
                 let delay = min(next.map { max(1, $0 - nowMs()) } ?? Int64.max, leases.recheckMs)
-                let timer = Task { [wakeContinuation] in
-                    // Only a timer that ran out wakes the loop; a cancelled one must not.
-                    guard (try? await Task.sleep(for: .milliseconds(delay))) != nil else { return }
-                    wakeContinuation.yield()
-                }
-                let woke: Void? = await iterator.next()
-                timer.cancel()
-                if woke == nil { return }
+                guard await wakeups.wait(upTo: .milliseconds(delay), &iterator) else { return }
             }
         } onGracefulShutdown: {
-            self.wakeContinuation.finish()
+            self.wakeups.finish()
         }
     }
 

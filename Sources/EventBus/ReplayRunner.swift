@@ -15,8 +15,7 @@ public final class ReplayRunner: Service, Sendable {
     let logger: Logger
     /// Tells the delivery workers there is work.
     let delivered: @Sendable () -> Void
-    private let wakeups: AsyncStream<Void>
-    private let wakeContinuation: AsyncStream<Void>.Continuation
+    private let wakeups = Wakeups()
     /// Archived events per transaction.
     static let batch = 100
     /// The longest this waits without looking (replays started on other nodes do not wake this one).
@@ -29,17 +28,16 @@ public final class ReplayRunner: Service, Sendable {
         self.clock = clock
         self.logger = logger
         self.delivered = delivered
-        (wakeups, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// A replay was started or cancelled here.
-    public func wake() { wakeContinuation.yield() }
+    public func wake() { wakeups.wake() }
 
     func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded(.down)) }
 
     public func run() async throws {
         await withGracefulShutdownHandler {
-            var iterator = wakeups.makeAsyncIterator()
+            var iterator = wakeups.makeIterator()
             while !Task.isCancelled {
                 var advanced = false
                 do {
@@ -53,16 +51,10 @@ public final class ReplayRunner: Service, Sendable {
                     delivered()
                     continue
                 }
-                let timer = Task { [wakeContinuation] in
-                    guard (try? await Task.sleep(for: Self.recheck)) != nil else { return }
-                    wakeContinuation.yield()
-                }
-                let woke: Void? = await iterator.next()
-                timer.cancel()
-                if woke == nil { return }
+                guard await wakeups.wait(upTo: Self.recheck, &iterator) else { return }
             }
         } onGracefulShutdown: {
-            self.wakeContinuation.finish()
+            self.wakeups.finish()
         }
     }
 
