@@ -234,7 +234,7 @@ public final class DeliveryService: Service, Sendable {
             case .snsHTTP(let url):
                 try await http.postSNS(url: url, payload: d.payload, subscriptionArn: target.arn)
             case .archive(let arn):
-                try await store.archiveEvent(arn: arn, eventId: d.eventId, eventTime: d.eventTime, body: d.payload)
+                try await store.archiveEvent(arn: arn, eventId: d.eventId, eventTime: d.eventTime, origin: d.deliveryId, body: d.payload)
             case .batchJobQueue(let arn):
                 guard let batch else {
                     throw DeliveryError(code: "NO_RESOURCE", message: "AWS Batch is not served.", retryable: false)

@@ -4,7 +4,7 @@ import Logging
 import ServiceLifecycle
 import Storage
 
-/// Runs replays: a hundred archived events at a time, in the order the archive received them, each put back on its
+/// Runs replays: a hundred archived events at a time, in the order the bus accepted them, each put back on its
 /// bus with `replay-name` and matched against the bus's rules (or only the replay's `FilterArns`), its deliveries
 /// committed with the replay's progress in one transaction. A replay resumes where it was after a restart, on
 /// whichever node takes it.
@@ -81,7 +81,7 @@ public final class ReplayRunner: Service, Sendable {
                 accountId: replay.accountId, region: replay.region, bus: bus, event: event, eventJSON: event.jsonString(),
                 eventId: archived.eventId, replay: true, onlyRules: filter.flatMap { $0.isEmpty ? nil : $0 })
         }
-        next.lastSeq = events[events.count - 1].seq
+        next.lastSeq = events[events.count - 1].origin
         next.lastReplayed = events[events.count - 1].eventTime
         return (next, deliveries)
     }

@@ -124,7 +124,8 @@ public struct EventReplayRecord: Sendable, Equatable {
     /// STARTING, RUNNING, CANCELLING, CANCELLED, COMPLETED or FAILED.
     public var state: String
     public var stateReason: String?
-    /// The `archived_event` sequence number the replay has put back on the bus up to.
+    /// How far the replay has put events back on the bus: the acceptance time (`lastReplayed`) and `origin`
+    /// (`lastSeq`) of the last one, in the archive's order.
     public var lastSeq: Int64
     public var lastReplayed: Int64?
     public var startedAt: Int64
@@ -156,12 +157,13 @@ public struct EventReplayRecord: Sendable, Equatable {
 
 /// One event an archive keeps.
 public struct ArchivedEvent: Sendable, Equatable {
-    public var seq: Int64
+    /// With `eventTime`, where the event stands in the order the bus accepted events (the outbox row's id).
+    public var origin: Int64
     public var eventId: String
     public var eventTime: Int64
     public var body: String
-    public init(seq: Int64, eventId: String, eventTime: Int64, body: String) {
-        self.seq = seq
+    public init(origin: Int64, eventId: String, eventTime: Int64, body: String) {
+        self.origin = origin
         self.eventId = eventId
         self.eventTime = eventTime
         self.body = body
@@ -308,8 +310,9 @@ public protocol EventBusStore: Sendable {
     /// Deletes the archive and every event it holds.
     func deleteArchive(accountId: String, region: String, name: String) async throws
     func archiveContents(arn: String) async throws -> ArchiveContents
-    /// Keeps an event in an archive; an event already there (a delivery repeated) is kept once.
-    func archiveEvent(arn: String, eventId: String, eventTime: Int64, body: String) async throws
+    /// Keeps an event in an archive, `origin` ordering events accepted in the same millisecond; an event already there
+    /// (a delivery repeated) is kept once.
+    func archiveEvent(arn: String, eventId: String, eventTime: Int64, origin: Int64, body: String) async throws
     /// Deletes events older than each archive's retention; returns how many went.
     func pruneArchives(now: Int64) async throws -> Int
 

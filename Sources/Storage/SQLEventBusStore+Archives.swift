@@ -86,11 +86,11 @@ extension SQLEventBusStore {
         }
     }
 
-    public func archiveEvent(arn: String, eventId: String, eventTime: Int64, body: String) async throws {
+    public func archiveEvent(arn: String, eventId: String, eventTime: Int64, origin: Int64, body: String) async throws {
         try await store.write(.readCommitted) { db in
             try await db.raw("""
-                INSERT INTO archived_event (archive_arn, event_id, event_time, body, size_bytes)
-                VALUES (\(bind: arn), \(bind: eventId), \(bind: eventTime), \(bind: body), \(bind: Int64(body.utf8.count)))
+                INSERT INTO archived_event (archive_arn, event_id, event_time, origin, body, size_bytes)
+                VALUES (\(bind: arn), \(bind: eventId), \(bind: eventTime), \(bind: origin), \(bind: body), \(bind: Int64(body.utf8.count)))
                 ON CONFLICT (archive_arn, event_id) DO NOTHING
                 """).run()
         }

@@ -89,13 +89,18 @@ extension SQLEventBusStore {
             guard let replay = try await db.raw("""
                 SELECT * FROM event_replay WHERE state IN \(Self.activeStates) ORDER BY started_at LIMIT 1 \(unsafeRaw: skipLocked)
                 """).first().map(Self.decodeReplay) else { return false }
-            let events = try await db.raw("""
-                SELECT seq, event_id, event_time, body FROM archived_event WHERE archive_arn = \(bind: replay.archiveArn)
-                AND event_time >= \(bind: replay.eventStart) AND event_time < \(bind: replay.eventEnd) AND seq > \(bind: replay.lastSeq)
-                ORDER BY seq LIMIT \(bind: limit)
-                """).all().map { row in
-                ArchivedEvent(seq: try row.decode(column: "seq", as: Int64.self), eventId: try row.decode(column: "event_id", as: String.self),
-                              eventTime: try row.decode(column: "event_time", as: Int64.self), body: try row.decode(column: "body", as: String.self))
+            var sql: SQLQueryString = """
+                SELECT origin, event_id, event_time, body FROM archived_event WHERE archive_arn = \(bind: replay.archiveArn)
+                AND event_time >= \(bind: replay.eventStart) AND event_time < \(bind: replay.eventEnd)
+                """
+            if let time = replay.lastReplayed {
+                sql = sql + " AND (event_time > \(bind: time) OR (event_time = \(bind: time) AND origin > \(bind: replay.lastSeq)))"
+            }
+            let events = try await db.raw(sql + " ORDER BY event_time, origin LIMIT \(bind: limit)").all().map { row in
+                ArchivedEvent(origin: try row.decode(column: "origin", as: Int64.self),
+                              eventId: try row.decode(column: "event_id", as: String.self),
+                              eventTime: try row.decode(column: "event_time", as: Int64.self),
+                              body: try row.decode(column: "body", as: String.self))
             }
             let (next, deliveries) = try await step(replay, events)
             try await Self.insert(deliveries, db)

@@ -110,10 +110,10 @@ struct EventBusStoreTests {
             try await buses.createArchive(forever)
             await #expect(throws: StoreError.self) { try await buses.createArchive(kept) }
             for archive in [kept, forever] {
-                try await buses.archiveEvent(arn: archive.arn, eventId: "old", eventTime: 1 * day, body: "{\"é\":1}")
-                try await buses.archiveEvent(arn: archive.arn, eventId: "new", eventTime: 9 * day, body: "{}")
+                try await buses.archiveEvent(arn: archive.arn, eventId: "old", eventTime: 1 * day, origin: 1, body: "{\"é\":1}")
+                try await buses.archiveEvent(arn: archive.arn, eventId: "new", eventTime: 9 * day, origin: 2, body: "{}")
                 // A repeated delivery is kept once.
-                try await buses.archiveEvent(arn: archive.arn, eventId: "new", eventTime: 9 * day, body: "{}")
+                try await buses.archiveEvent(arn: archive.arn, eventId: "new", eventTime: 9 * day, origin: 2, body: "{}")
             }
             // Sizes are UTF-8 bytes: "é" is two.
             #expect(try await buses.archiveContents(arn: kept.arn) == ArchiveContents(eventCount: 2, sizeBytes: 8 + 2))
@@ -136,25 +136,30 @@ struct EventBusStoreTests {
             let archive = EventArchiveRecord(accountId: "000000000000", region: "us-east-1", name: "a", busName: "default",
                                              eventPattern: nil, description: nil, retentionDays: 0, state: "ENABLED", createdAt: 0)
             try await buses.createArchive(archive)
-            for (i, time) in [500, 100, 300, 900].enumerated() {
-                try await buses.archiveEvent(arn: archive.arn, eventId: "e\(i)", eventTime: Int64(time), body: "{}")
+            // Archived out of order (deliveries run concurrently); e3 was accepted in e1's millisecond, after it.
+            for (i, (time, origin)) in [(500, 10), (100, 11), (300, 12), (900, 13), (100, 14)].enumerated() {
+                try await buses.archiveEvent(arn: archive.arn, eventId: "e\(i)", eventTime: Int64(time), origin: Int64(origin), body: "{}")
             }
             func replay(_ name: String) -> EventReplayRecord {
                 EventReplayRecord(accountId: "000000000000", region: "us-east-1", name: name, archiveArn: archive.arn,
                                   destination: "{}", description: nil, eventStart: 100, eventEnd: 900, state: "STARTING", startedAt: 1)
             }
             try await buses.createReplay(replay("r"), maxActive: 10)
-            // Two at a time, in the order archived; the event at 900 is outside the window's end.
+            // Two at a time, in the order the bus accepted them; the event at 900 is past the window's end.
             let seen = Planned()
             for _ in 0..<3 {
                 #expect(try await buses.advanceReplay(limit: 2) { r, events in
                     seen.items.withLock { $0.append(events.map(\.eventId).joined(separator: ",")) }
                     var next = r
-                    if let last = events.last { next.lastSeq = last.seq; next.state = "RUNNING" } else { next.state = "COMPLETED" }
+                    if let last = events.last {
+                        (next.lastSeq, next.lastReplayed, next.state) = (last.origin, last.eventTime, "RUNNING")
+                    } else {
+                        next.state = "COMPLETED"
+                    }
                     return (next, [])
                 })
             }
-            #expect(seen.items.withLock { $0 } == ["e0,e1", "e2", ""])
+            #expect(seen.items.withLock { $0 } == ["e1,e4", "e2,e0", ""])
             #expect(try await buses.replay(accountId: "000000000000", region: "us-east-1", name: "r")?.state == "COMPLETED")
             #expect(try await buses.advanceReplay(limit: 2) { r, _ in (r, []) } == false)
             #expect(try await buses.cancelReplay(accountId: "000000000000", region: "us-east-1", name: "r") == false)

@@ -627,3 +627,39 @@ def test_a_replay_puts_an_archived_window_back_on_its_bus_in_order_to_the_chosen
     assert code(Destination={"Arn": bus_arn, "FilterArns": [live_arn.replace(live_rule, "no-such-rule")]}) == "ValidationException"
     assert error_of(events.cancel_replay, ReplayName=name)["Code"] == "IllegalStatusException"
     assert error_of(events.describe_replay, ReplayName=unique("none"))["Code"] == "ResourceNotFoundException"
+
+
+def test_cancelling_a_running_replay_stops_it(events, server):
+    """CancelReplay while a replay of 2,000 archived events runs: CANCELLING, then CANCELLED with its end time; the
+    replay's rule got no more events than the archive holds."""
+    import time
+    sqs = server.client("sqs")
+    bus = unique("cancel-bus")
+    bus_arn = events.create_event_bus(Name=bus)["EventBusArn"]
+    archive = unique("cancel-arch")
+    archive_arn = events.create_archive(ArchiveName=archive, EventSourceArn=bus_arn)["ArchiveArn"]
+    rule = unique("cancel-rule")
+    events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps({"replay-name": [{"exists": True}]}))
+    url, arn = new_queue(sqs, "cancel", allow=EVENTS_PRINCIPAL)
+    events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
+    start = time.time() - 5
+    for batch in range(200):
+        events.put_events(Entries=[{"EventBusName": bus, "Source": "load", "DetailType": "t",
+                                    "Detail": json.dumps({"n": batch * 10 + i})} for i in range(10)])
+    wait_for(lambda: events.describe_archive(ArchiveName=archive)["EventCount"] == 2000, timeout=120,
+             what="2,000 archived events")
+    end = time.time() + 1.5
+    time.sleep(1.6)
+    name = unique("cancel")
+    events.start_replay(ReplayName=name, EventSourceArn=archive_arn, EventStartTime=start, EventEndTime=end,
+                        Destination={"Arn": bus_arn})
+    cancelled = events.cancel_replay(ReplayName=name)
+    assert cancelled["State"] == "CANCELLING" and cancelled["ReplayArn"].endswith(f":replay/{name}")
+
+    def ended():
+        d = events.describe_replay(ReplayName=name)
+        return d if d["State"] not in ("STARTING", "RUNNING", "CANCELLING") else None
+    done = wait_for(ended, timeout=60, what="the cancelled replay to end")
+    assert done["State"] == "CANCELLED" and done["ReplayEndTime"] >= done["ReplayStartTime"], done
+    assert error_of(events.cancel_replay, ReplayName=name)["Code"] == "IllegalStatusException"
+    assert [r["State"] for r in events.list_replays(NamePrefix=name)["Replays"]] == ["CANCELLED"]

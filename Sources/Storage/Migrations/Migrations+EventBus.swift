@@ -119,19 +119,21 @@ extension Migrations {
                 PRIMARY KEY (account_id, region, name)
             )
             """,
-            // Each archived event once (deliveries are at least once), in the order the archive received them.
+            // Each archived event once (deliveries are at least once). Events are ordered as the bus accepted them:
+            // by acceptance time, then by `origin`, the outbox row that brought them (its id grows with each insert).
             """
             CREATE TABLE archived_event (
                 seq INTEGER PRIMARY KEY AUTOINCREMENT,
                 archive_arn TEXT NOT NULL,
                 event_id TEXT NOT NULL,
                 event_time INTEGER NOT NULL,
+                origin INTEGER NOT NULL,
                 body TEXT NOT NULL,
                 size_bytes INTEGER NOT NULL,
                 UNIQUE (archive_arn, event_id)
             )
             """,
-            "CREATE INDEX archived_event_by_time ON archived_event (archive_arn, event_time, seq)",
+            "CREATE INDEX archived_event_by_time ON archived_event (archive_arn, event_time, origin)",
         ]),
         Migration(name: "0023_event_replay", statements: [
             """
