@@ -51,6 +51,10 @@ extension EventBridgeService {
         guard let days = v.intValue, days >= 0 else {
             throw validation("1 validation error detected: Value at 'retentionDays' failed to satisfy constraint: Member must have value greater than or equal to 0")
         }
+        // An Integer in AWS's model: 32 bits (and days in milliseconds must fit the sweep's arithmetic).
+        guard days <= Int64(Int32.max) else {
+            throw validation("1 validation error detected: Value at 'retentionDays' failed to satisfy constraint: Member must have value less than or equal to \(Int32.max)")
+        }
         return Int(days)
     }
 

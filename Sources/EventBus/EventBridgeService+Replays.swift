@@ -23,10 +23,18 @@ extension EventBridgeService {
         [.init(type: "AWS::Events::Replay", name: r.name, arn: r.arn)]
     }
 
+    /// 9999-12-31T23:59:59Z in epoch seconds.
+    static let latestTime: Double = 253_402_300_799
+
     /// A time member in milliseconds (botocore sends epoch seconds).
     static func time(_ body: JSONValue, _ member: String) throws(AWSError) -> Int64 {
-        guard let v = body[member], let seconds = v.doubleValue else {
+        guard let v = body[member], !v.isNull else {
             throw validation("1 validation error detected: Value null at '\(lowerFirst(member))' failed to satisfy constraint: Member must not be null")
+        }
+        // Epoch seconds between 1970 and 9999: anything else is no time a replay can cover (and would not fit in
+        // milliseconds).
+        guard let seconds = v.doubleValue, seconds.isFinite, (0...Self.latestTime).contains(seconds) else {
+            throw validation("Parameter \(member) is not valid. Reason: it must be a time between 1970 and 9999.")
         }
         return Int64((seconds * 1000).rounded(.down))
     }

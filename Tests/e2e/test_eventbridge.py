@@ -550,6 +550,9 @@ def test_an_archive_keeps_the_matching_events_of_its_bus(events):
     assert error_of(events.create_archive, ArchiveName=unique("a"), EventSourceArn=bus_arn,
                     EventPattern='{"source": "x"}')["Code"] == "InvalidEventPatternException"
     assert error_of(events.create_archive, ArchiveName="bad name", EventSourceArn=bus_arn)["Code"] == "ValidationException"
+    for days in (2**31, 2**62):  # (botocore itself refuses a negative count)
+        assert error_of(events.create_archive, ArchiveName=unique("a"), EventSourceArn=bus_arn,
+                        RetentionDays=days)["Code"] == "ValidationException", days
     assert error_of(events.list_archives, NamePrefix="a", State="ENABLED")["Code"] == "ValidationException"
     assert error_of(events.describe_archive, ArchiveName=unique("none"))["Code"] == "ResourceNotFoundException"
 
