@@ -193,11 +193,8 @@ extension Console {
         return page(200, "s3Job", values: values)
     }
 
-    /// An ISO 8601 time as the console shows it, or empty.
-    static func shortTime(_ text: String?) -> String {
-        guard let text, !text.isEmpty else { return "" }
-        return text.replacingOccurrences(of: "T", with: " ")
-    }
+    /// An ISO 8601 time (S3 Control's) as the console shows it, or empty.
+    static func shortTime(_ text: String?) -> String { time(text.map(JSONValue.string)) ?? "" }
 
     /// Epoch milliseconds (AWS Batch's times) as the console shows them, or empty.
     static func epochTime(_ value: JSONValue?, milliseconds: Bool = false) -> String {

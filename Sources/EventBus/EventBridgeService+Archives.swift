@@ -86,13 +86,13 @@ extension EventBridgeService {
                                    resources: Self.archiveResource(archive))
         }
         router.forget(accountId: ctx.accountId, region: ctx.region, bus: bus.name)
-        return OperationResult(output: Self.archiveSummary(archive, state: true),
+        return OperationResult(output: Self.archiveSummary(archive),
                                audit: AuditDetails(responseElements: ["archiveArn": .string(archive.arn)],
                                                    resources: Self.archiveResource(archive)))
     }
 
     /// What CreateArchive and UpdateArchive answer.
-    static func archiveSummary(_ a: EventArchiveRecord, state: Bool) -> JSONValue {
+    static func archiveSummary(_ a: EventArchiveRecord) -> JSONValue {
         ["ArchiveArn": .string(a.arn), "State": .string(a.state),
          "CreationTime": .timestamp(Date(timeIntervalSince1970: Double(a.createdAt) / 1000))]
     }
@@ -157,7 +157,7 @@ extension EventBridgeService {
         if let days = try Self.retentionDays(body) { archive.retentionDays = days }
         try await store.updateArchive(archive)
         router.forget(accountId: ctx.accountId, region: ctx.region, bus: archive.busName)
-        return OperationResult(output: Self.archiveSummary(archive, state: true),
+        return OperationResult(output: Self.archiveSummary(archive),
                                audit: AuditDetails(resources: Self.archiveResource(archive)))
     }
 

@@ -42,14 +42,15 @@ public final class ScheduledRules: Service, Sendable {
                         self.logger.error("sweeping archives failed: \(error)")
                     }
                 }
-                var fired = 0
-                do {
-                    fired = try await self.fireDue()
-                } catch {
-                    self.logger.error("firing scheduled rules failed: \(error)")
-                }
-                if fired > 0 { continue }
+                // A read first: the write transaction that fires runs only when a rule is due.
                 let next = (try? await self.store.nextScheduledAt()) ?? nil
+                if let next, next <= self.nowMs() {
+                    do {
+                        if try await self.fireDue() > 0 { continue }
+                    } catch {
+                        self.logger.error("firing scheduled rules failed: \(error)")
+                    }
+                }
                 let delay = min(next.map { max(1, $0 - self.nowMs()) } ?? Self.recheck, Self.recheck)
                 try? await Task.sleep(for: .milliseconds(delay))
             }

@@ -84,6 +84,11 @@ extension SQLEventBusStore {
     public func advanceReplay(limit: Int,
                               step: @escaping @Sendable (EventReplayRecord, [ArchivedEvent]) async throws -> (EventReplayRecord, [EventDelivery]))
         async throws -> Bool {
+        // A read first: an idle node opens no write transaction to learn that no replay runs.
+        let active = try await store.read { db in
+            try await db.raw("SELECT name FROM event_replay WHERE state IN \(Self.activeStates) LIMIT 1").first() != nil
+        }
+        guard active else { return false }
         let skipLocked = store.dialect.skipLocked
         return try await store.write(.readCommitted) { db in
             guard let replay = try await db.raw("""
