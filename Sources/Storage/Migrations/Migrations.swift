@@ -15,7 +15,7 @@ public struct Migration: Sendable {
 /// The schema: named, append-only migrations grouped per store, applied in name order.
 enum Migrations {
     /// Every migration, in name order: each store's list lives beside it in `Migrations+<Store>.swift`.
-    static let all: [Migration] = (identity + auditEvents + queues + eventBus + topics + objects + trails + jobs + console)
+    static let all: [Migration] = (identity + auditEvents + queues + eventBus + topics + objects + trails + jobs + console + scheduler)
         .sorted { $0.name < $1.name }
 
     /// Applies the migrations not yet recorded in `migration`, each in its own transaction. Several nodes may
