@@ -118,6 +118,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // EventBridge Scheduler: schedule groups, schedules, and firing them as their roles through the outbox.
+        .target(
+            name: "Scheduler",
+            dependencies: [
+                "CairnCore", "Wire", "Storage", "Schedules",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // S3: the built-in object store (metadata in the catalog, bytes as files).
         .target(
             name: "ObjectStore",
@@ -174,7 +184,7 @@ let package = Package(
             name: "CairnServer",
             dependencies: [
                 "CairnCore", "Wire", "Storage", "Identity", "AuditTrail", "Queues", "Topics", "EventBus", "ObjectStore",
-                "BatchOperations", "BatchCompute", "Console",
+                "BatchOperations", "BatchCompute", "Console", "Scheduler",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -208,6 +218,7 @@ let package = Package(
         .testTarget(name: "PoliciesTests", dependencies: ["Policies", "CairnCore"], swiftSettings: swiftSettings),
         .testTarget(name: "EventPatternsTests", dependencies: ["EventPatterns"], swiftSettings: swiftSettings),
         .testTarget(name: "SchedulesTests", dependencies: ["Schedules"], swiftSettings: swiftSettings),
+        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Storage", "Wire", "CairnCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WireTests", dependencies: ["Wire", "CairnCore"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),

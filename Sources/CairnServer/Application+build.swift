@@ -13,6 +13,7 @@ import Prometheus
 import Queues
 import Topics
 import EventBus
+import Scheduler
 import ServiceLifecycle
 import Storage
 import Wire
@@ -156,6 +157,11 @@ func assemble(
         coordinator.broadcast(ClusterSignal.wake(Singletons.batchScheduler))
     })
     batchTargets.connect(batch: batch, recorder: recorder, clock: clock)
+    let scheduleStore = SQLScheduleStore(store: store)
+    let schedulerInvoker = SchedulerInvoker(directory: directory, clock: clock)
+    let scheduleRunner = ScheduleRunner(store: scheduleStore, invoker: schedulerInvoker, clock: clock, logger: logger, owner: nodeId,
+                                        lease: .seconds(configuration.leaseSeconds), retryBase: configuration.deliveryRetryBase)
+    let scheduler = SchedulerService(store: scheduleStore, clock: clock, changed: { scheduleRunner.wake() })
     let registry = ServiceRegistry([
         IAMService(store: identities, authorizer: authorizer, directory: directory, clock: clock),
         STSService(store: identities, catalog: authorizer.catalog, clock: clock),
@@ -164,7 +170,7 @@ func assemble(
         EventBridgeService(store: buses, router: router, clock: clock, outboundPolicy: configuration.outboundPolicy,
                            wakeReplays: { replays.wake() }),
         sns,
-    ], rest: [s3Control, s3, batch])
+    ], rest: [s3Control, s3, batch, scheduler])
     var gateway = Gateway(
         registry: registry,
         authenticator: Authenticator(directory: directory, maxClockSkew: configuration.maxClockSkew),
@@ -175,6 +181,7 @@ func assemble(
         backend: ConsoleGateway(gateway: gateway, directory: directory, accountId: configuration.accountId, buses: buses,
                                 batch: batch, batchLogDirectory: configuration.batchLogDirectory, nodeId: nodeId),
         sessions: SQLConsoleSessionStore(store: store), clock: clock, defaultRegion: configuration.region, logger: logger)
+    schedulerInvoker.connect(gateway)
 
     // Dependency order: store first, then the recorder and background work; the HTTP server runs last,
     // so on shutdown requests drain before the recorder stops and the store closes.
@@ -215,6 +222,8 @@ func assemble(
             ScheduledRules(store: buses, clock: clock, logger: logger, delivered: { delivery.wake() }),
             // Every node advances replays; each batch claims its replay in its transaction.
             replays,
+            // Every node fires due schedules (each due time claimed in one transaction) and invokes leased firings.
+            scheduleRunner,
             Singleton(name: Singletons.trailWriter, coordinator: coordinator, service: trailWriter),
             Singleton(name: Singletons.jobRunner, coordinator: coordinator, service: jobRunner),
             Singleton(name: Singletons.batchScheduler, coordinator: coordinator, service: batchScheduler),
