@@ -858,6 +858,17 @@ class World:
     def _seed_sts(self, c) -> None:
         pass
 
+    def _seed_scheduler(self, c) -> None:
+        _ignore_exists(lambda: c.create_schedule_group(Name=self.n("sgroup")))
+        # A year ahead: nothing fires while the fuzzer runs.
+        _ignore_exists(lambda: c.create_schedule(Name=self.n("schedule"), GroupName=self.n("sgroup"),
+                                                 ScheduleExpression="at(2099-01-01T00:00:00)",
+                                                 FlexibleTimeWindow={"Mode": "OFF"}, Target=self.schedule_target()))
+        self.ids.update(schedule_group_arn=c.get_schedule_group(Name=self.n("sgroup"))["Arn"])
+
+    def schedule_target(self) -> dict:
+        return {"Arn": self.ids["queue_arn"], "RoleArn": self.ids["role_arn"], "Input": "fz"}
+
     def _seed_batch(self, c) -> None:
         ce, jq, jd = self.n("ce"), self.n("jq"), self.n("jd")
         if not c.describe_compute_environments(computeEnvironments=[ce])["computeEnvironments"]:
@@ -928,6 +939,9 @@ class World:
                     ("GetRole", lambda: c.get_role(RoleName=n("role"))),
                     ("ListAccessKeys", lambda: c.list_access_keys(UserName=n("user")))],
             "sts": [("GetCallerIdentity", lambda: c.get_caller_identity())],
+            "scheduler": [("GetSchedule", lambda: c.get_schedule(Name=n("schedule"), GroupName=n("sgroup"))),
+                          ("GetScheduleGroup", lambda: c.get_schedule_group(Name=n("sgroup"))),
+                          ("ListTagsForResource", lambda: c.list_tags_for_resource(ResourceArn=i["schedule_group_arn"]))],
         }
         everything = {
             "sqs": [("ListQueues", lambda: c.list_queues(MaxResults=1000))],
@@ -943,6 +957,7 @@ class World:
                       ("DescribeJobDefinitions (all)", lambda: c.describe_job_definitions())],
             "iam": [("ListUsers", lambda: c.list_users()), ("ListRoles", lambda: c.list_roles())],
             "sts": [],
+            "scheduler": [("ListSchedules", lambda: c.list_schedules()), ("ListScheduleGroups", lambda: c.list_schedule_groups())],
         }
         return ([(name, False, call) for name, call in seed[service]]
                 + [(name, True, call) for name, call in everything[service]])
@@ -1020,6 +1035,16 @@ class World:
     def _known_sts(self, op: str) -> dict:
         return {"RoleArn": self.ids["role_arn"], "RoleSessionName": "fz-session", "Key": "fz", "Value": "1"}
 
+    def _known_scheduler(self, op: str) -> dict:
+        n = self.n
+        name = (lambda: self.fresh("s")) if op == "CreateSchedule" else n("schedule")
+        return {"Name": (lambda: self.fresh("g")) if op == "CreateScheduleGroup" else
+                        (n("sgroup") if "Group" in op else name),
+                "GroupName": n("sgroup"), "ScheduleExpression": "at(2099-01-01T00:00:00)",
+                "FlexibleTimeWindow": {"Mode": "OFF"}, "Target": self.schedule_target(),
+                "ResourceArn": self.ids["schedule_group_arn"], "Tags": [{"Key": "fz", "Value": "1"}], "TagKeys": ["fz"],
+                "NamePrefix": "fz"}
+
     def _known_batch(self, op: str) -> dict:
         i, n = self.ids, self.n
         return {"computeEnvironmentName": lambda: self.fresh("ce"), "computeEnvironment": n("ce"),
@@ -1051,9 +1076,11 @@ def trail_bucket_policy(bucket: str) -> str:
          "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}]})
 
 
-SEED_DEPENDENCIES = {"sns": ["sqs"], "events": ["sqs"], "cloudtrail": ["s3"], "s3control": ["s3"], "sts": ["iam"]}
+SEED_DEPENDENCIES = {"sns": ["sqs"], "events": ["sqs"], "cloudtrail": ["s3"], "s3control": ["s3"], "sts": ["iam"],
+                     "scheduler": ["sqs", "iam"]}
 SEED_NAMES = {"sqs": ["queue"], "sns": ["topic"], "events": ["bus", "rule", "conn", "dest"], "cloudtrail": ["trail"],
-              "s3": ["bucket", "trail-bucket"], "iam": ["user", "role"], "batch": ["ce", "jq", "jd"]}
+              "s3": ["bucket", "trail-bucket"], "iam": ["user", "role"], "batch": ["ce", "jq", "jd"],
+              "scheduler": ["sgroup", "schedule"]}
 CONNECTION_AUTH = {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "fz-secret"}}
 BATCH_RESOURCES = {"type": "FARGATE", "maxvCpus": 4, "subnets": ["subnet-0abc"]}
 BATCH_CONTAINER = {"image": "busybox", "command": ["true"],

@@ -22,7 +22,7 @@ import pytest
 from fuzz_support import (CASES_PER_OP, CASES_PER_SERVICE, FRAME_PROTOCOLS, SEED, FrameFuzzer, Harness,
                           ServiceFuzzer, all_frames, render_findings)
 
-SERVICES = ["sqs", "sns", "events", "cloudtrail", "s3", "s3control", "batch", "iam", "sts"]
+SERVICES = ["sqs", "sns", "events", "cloudtrail", "s3", "s3control", "batch", "iam", "sts", "scheduler"]
 
 
 @pytest.fixture(scope="module")
