@@ -4,9 +4,10 @@ UpdateSchedule replacing the whole definition, listing and paging), AWS's valida
 within a second of its time (in a time zone too), `rate()` counted from StartDate or creation, templated targets (SQS,
 FIFO SQS, SNS, an event bus) and universal targets (`aws-sdk:sqs:sendMessage`, `aws-sdk:batch:submitJob`), context
 attributes in Input, the target call made as the schedule's role (AssumedRole, invokedBy scheduler.amazonaws.com, in
-LookupEvents with the service's AssumeRole), client errors dead-lettered without retries, disabled schedules, a firing
-due while the server was down made once after kill -9, one missed by more than MaximumEventAgeInSeconds skipped; and
-bad input answered with ValidationException, never a crash.
+LookupEvents with the service's AssumeRole), a role the service may not assume (nothing called), CreateSchedule
+needing iam:PassRole, client errors dead-lettered (as the execution role, as in AWS) without retries, disabled
+schedules, a firing due while the server was down made once after kill -9, one missed by more than
+MaximumEventAgeInSeconds skipped; and bad input answered with ValidationException, never a crash.
 
 Timing: the firing tests use `at()` a few seconds ahead (due times are whole seconds, from `utcnow()` rounded up). The
 one timing assertion is the issue's "within 1 s": the SQS message's own SentTimestamp (the server's clock) is at or
@@ -29,8 +30,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import (EVENTS_PRINCIPAL, SNS_PRINCIPAL, ServerFactory, ShiftedClock, grant, new_queue, sqlite_only,
-                      trust_policy, unique, utcnow, wait_for)
+from conftest import (EVENTS_PRINCIPAL, SNS_PRINCIPAL, Creds, ServerFactory, ShiftedClock, grant, new_queue,
+                      sqlite_only, trust_policy, unique, utcnow, wait_for)
+from test_authorization import implicit
 from test_batch import make_definition, make_queue
 from test_delivery import dlq_attributes, nothing_queued, rule_to, wait_messages
 from test_no_crash import assert_client_error, assert_survived, outcome, raw, unvalidated
@@ -466,7 +468,8 @@ def test_invalid_schedules_are_validation_exceptions_and_store_nothing(scheduler
     assert gone(scheduler, req["Name"])
 
 
-@pytest.mark.parametrize("action", ["sqs:sendMessage", "sns:publish", "events:putEvents", "batch:submitJob"])
+@pytest.mark.parametrize("action", ["sqs:sendMessage", "sns:publish", "events:putEvents", "batch:submitJob",
+                                    "cloudtrail:lookupEvents"])
 def test_universal_targets_of_served_services_are_accepted(scheduler, role, action):
     arn = f"arn:aws:scheduler:::aws-sdk:{action}"
     req = definition(role, Target={"Arn": arn, "Input": "{}"})
@@ -696,12 +699,6 @@ def _no_permission(sqs, iam):
     return url, q, scheduler_role(iam), "x", lambda code: "AccessDenied" in code
 
 
-def _untrusted_role(sqs, iam):
-    url, q = new_queue(sqs, "untrusted")
-    role = scheduler_role(iam, "sqs:SendMessage", q, trust=trust_policy(ROOT))
-    return url, q, role, "x", lambda code: "AccessDenied" in code
-
-
 def _missing_queue(sqs, iam):
     return None, queue_arn(unique("missing")), scheduler_role(iam, "sqs:SendMessage"), "x", \
         lambda code: code in ("QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue")
@@ -712,14 +709,15 @@ def _message_too_large(sqs, iam):
     return url, q, role, "p" * 1500, lambda code: code == "InvalidParameterValue"
 
 
-@pytest.mark.parametrize("setup", [_no_permission, _untrusted_role, _missing_queue, _message_too_large],
-                         ids=["role-lacks-permission", "role-does-not-trust-scheduler", "queue-missing",
-                              "message-too-large"])
+@pytest.mark.parametrize("setup", [_no_permission, _missing_queue, _message_too_large],
+                         ids=["role-lacks-permission", "queue-missing", "message-too-large"])
 def test_a_client_error_goes_to_the_dead_letter_queue_without_retries(scheduler, sqs, iam, setup):
     """The target call fails with a client error: no retry whatever the RetryPolicy; the Input goes to the
-    dead-letter queue (which lets scheduler.amazonaws.com send) with AWS's String attributes."""
+    dead-letter queue with AWS's attributes. The dead letter is sent as the execution role, as in AWS, so the role
+    may sqs:SendMessage to the dead-letter queue (and the queue has no policy)."""
     url, q, role, body, code_ok = setup(sqs, iam)
-    dlq_url, dlq = new_queue(sqs, "sched-dlq", allow=SCHEDULER_PRINCIPAL)
+    dlq_url, dlq = new_queue(sqs, "sched-dlq")
+    grant(iam, role=role.rsplit("/", 1)[1], actions="sqs:SendMessage", resource=dlq)
     _, arn = fire_at(scheduler, due_in(3), {
         "Arn": q, "RoleArn": role, "Input": body, "DeadLetterConfig": {"Arn": dlq},
         "RetryPolicy": {"MaximumRetryAttempts": 5, "MaximumEventAgeInSeconds": 3600}})
@@ -727,7 +725,9 @@ def test_a_client_error_goes_to_the_dead_letter_queue_without_retries(scheduler,
     assert len(got) == 1, [m["Body"] for m in got]
     m = got[0]
     assert m["Body"] == body
-    assert all(v["DataType"] == "String" for v in m["MessageAttributes"].values()), m["MessageAttributes"]
+    types = {k: v["DataType"] for k, v in m["MessageAttributes"].items()}
+    assert types == {"ERROR_CODE": "String", "ERROR_MESSAGE": "String", "RETRY_ATTEMPTS": "Number",
+                     "SCHEDULE_ARN": "String", "TARGET_ARN": "String"}, types
     a = dlq_attributes(m)
     assert code_ok(a["ERROR_CODE"]), a
     assert a["ERROR_MESSAGE"], a
@@ -736,6 +736,46 @@ def test_a_client_error_goes_to_the_dead_letter_queue_without_retries(scheduler,
     assert a["SCHEDULE_ARN"] == arn and a["TARGET_ARN"] == q, a
     if url:
         assert nothing_queued(sqs, url)
+
+
+def test_a_role_the_scheduler_may_not_assume_makes_no_call(srv, scheduler, sqs, iam):
+    """A role whose trust policy does not let scheduler.amazonaws.com assume it: the AssumeRole is refused (and
+    recorded as the service's, with AccessDenied), so nothing reaches the target; nothing can be dead-lettered
+    either, since the dead letter is sent as that role too. A marker schedule due a second later, with a role the
+    scheduler may assume, shows the firing is over."""
+    url, q = new_queue(sqs, "untrusted")
+    untrusted = scheduler_role(iam, "sqs:SendMessage", "*", trust=trust_policy(ROOT))
+    trusted = scheduler_role(iam, "sqs:SendMessage", q)
+    _, dlq = new_queue(sqs, "untrusted-dlq")
+    due = due_in(3)
+    fire_at(scheduler, due, {"Arn": q, "RoleArn": untrusted, "Input": "untrusted", "DeadLetterConfig": {"Arn": dlq}})
+    fire_at(scheduler, due + dt.timedelta(seconds=1), {"Arn": q, "RoleArn": trusted, "Input": "marker"})
+    assert collect_until(sqs, url, "marker") == ["marker"]
+    refused = wait_for(lambda: [e for e in srv.lookup("EventName", "AssumeRole")
+                                if (e["Record"].get("requestParameters") or {}).get("roleArn") == untrusted],
+                       timeout=15, what="the refused AssumeRole record")
+    for e in refused:
+        assert e["Record"].get("errorCode") == "AccessDenied", e["Record"]
+        assert e["Record"]["userIdentity"]["invokedBy"] == SCHEDULER_PRINCIPAL, e["Record"]["userIdentity"]
+
+
+def test_creating_a_schedule_passes_its_role_and_needs_iam_pass_role(srv, iam):
+    """CreateSchedule hands the execution role to scheduler.amazonaws.com: a user allowed scheduler:* but not
+    iam:PassRole on the role is refused with AWS's message, and nothing is stored; with iam:PassRole it works."""
+    name = unique("passer")
+    user_arn = iam.create_user(UserName=name)["User"]["Arn"]
+    creds = Creds.from_access_key(iam.create_access_key(UserName=name))
+    grant(iam, user=name, actions="scheduler:*")
+    role = scheduler_role(iam, "sqs:SendMessage")
+    scheduler = srv.client("scheduler", creds)
+    req = definition(role)
+    err = error_of(scheduler.create_schedule, **req)
+    assert (err["Code"], err["Status"]) == ("AccessDeniedException", 403), err
+    assert err["Message"] == implicit(user_arn, "iam:PassRole", role), err
+    assert gone(scheduler, req["Name"])
+    grant(iam, user=name, actions="iam:PassRole", resource=role)
+    assert scheduler.create_schedule(**req)["ScheduleArn"] == schedule_arn(req["Name"])
+    scheduler.delete_schedule(Name=req["Name"])
 
 
 # -- durability -------------------------------------------------------------------------------------------------------
