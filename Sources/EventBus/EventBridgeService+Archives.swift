@@ -139,9 +139,8 @@ extension EventBridgeService {
             throw Self.validation("At most one filter is allowed for ListArchives. Use either : State, EventSourceArn, or NamePrefix.")
         }
         let limit = try Self.limit(body)
-        var page = try await store.archives(accountId: ctx.accountId, region: ctx.region, prefix: prefix, bus: bus,
+        let page = try await store.archives(accountId: ctx.accountId, region: ctx.region, prefix: prefix, bus: bus, state: state,
                                             after: try Self.token(body), limit: limit + 1)
-        if let state { page = page.filter { $0.state == state } }
         let shown = page.prefix(limit)
         var archives: [JSONValue] = []
         for archive in shown { archives.append(try await archiveShape(archive, full: false)) }

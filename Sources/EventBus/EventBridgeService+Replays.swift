@@ -145,10 +145,8 @@ extension EventBridgeService {
             throw Self.validation("At most one filter is allowed for ListReplays. Use either : State, EventSourceArn, or NamePrefix.")
         }
         let limit = try Self.limit(body)
-        var page = try await store.replays(accountId: ctx.accountId, region: ctx.region, prefix: prefix, after: try Self.token(body),
-                                           limit: limit + 1)
-        if let state { page = page.filter { $0.state == state } }
-        if let source { page = page.filter { $0.archiveArn == source } }
+        let page = try await store.replays(accountId: ctx.accountId, region: ctx.region, prefix: prefix, state: state,
+                                           archiveArn: source, after: try Self.token(body), limit: limit + 1)
         let shown = page.prefix(limit)
         var out: [(String, JSONValue)] = [("Replays", .array(shown.map { Self.replayShape($0, full: false) }))]
         if page.count > limit, let last = shown.last { out.append(("NextToken", .string(Self.nextToken(last.name)))) }

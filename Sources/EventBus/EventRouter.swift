@@ -58,7 +58,7 @@ public final class EventRouter: AuditRecordRouter, Sendable {
         for (rule, targets) in try await store.routingTable(accountId: key.accountId, region: key.region, bus: key.bus) {
             Self.install(rule, targets, into: table, logger: logger)
         }
-        for archive in try await store.archives(accountId: key.accountId, region: key.region, prefix: "", bus: key.bus,
+        for archive in try await store.archives(accountId: key.accountId, region: key.region, prefix: "", bus: key.bus, state: nil,
                                                 after: nil, limit: Int(Int32.max)) where archive.state == "ENABLED" {
             Self.install(archive, into: table)
         }

@@ -303,9 +303,10 @@ public protocol EventBusStore: Sendable {
     /// Stores a new archive; `StoreError.duplicate` when the name is taken.
     func createArchive(_ archive: EventArchiveRecord) async throws
     func archive(accountId: String, region: String, name: String) async throws -> EventArchiveRecord?
-    /// Archives by name after `after`, at most `limit`; of one bus when `bus` is given.
-    func archives(accountId: String, region: String, prefix: String, bus: String?, after: String?, limit: Int) async throws
-        -> [EventArchiveRecord]
+    /// Archives by name after `after`, at most `limit`; of one bus when `bus` is given, in one state when `state` is
+    /// (filtered before the limit, so a page is never cut short by the filter).
+    func archives(accountId: String, region: String, prefix: String, bus: String?, state: String?, after: String?, limit: Int)
+        async throws -> [EventArchiveRecord]
     func updateArchive(_ archive: EventArchiveRecord) async throws
     /// Deletes the archive and every event it holds.
     func deleteArchive(accountId: String, region: String, name: String) async throws
@@ -321,7 +322,9 @@ public protocol EventBusStore: Sendable {
     /// replays of the account and region are still running.
     func createReplay(_ replay: EventReplayRecord, maxActive: Int) async throws
     func replay(accountId: String, region: String, name: String) async throws -> EventReplayRecord?
-    func replays(accountId: String, region: String, prefix: String, after: String?, limit: Int) async throws -> [EventReplayRecord]
+    /// Replays by name after `after`, at most `limit`, filtered (before the limit) by state and archive when given.
+    func replays(accountId: String, region: String, prefix: String, state: String?, archiveArn: String?, after: String?,
+                 limit: Int) async throws -> [EventReplayRecord]
     /// Moves a running replay to CANCELLING; false when it is no longer running.
     func cancelReplay(accountId: String, region: String, name: String) async throws -> Bool
     /// Advances one active replay (rows another node is advancing are skipped): `step` gets the replay and its next

@@ -42,13 +42,14 @@ extension SQLEventBusStore {
         }
     }
 
-    public func archives(accountId: String, region: String, prefix: String, bus: String?, after: String?, limit: Int) async throws
-        -> [EventArchiveRecord] {
+    public func archives(accountId: String, region: String, prefix: String, bus: String?, state: String?, after: String?,
+                         limit: Int) async throws -> [EventArchiveRecord] {
         let dialect = store.dialect
         return try await store.read { db in
             var sql: SQLQueryString = "SELECT * FROM event_archive WHERE account_id = \(bind: accountId) AND region = \(bind: region)"
             if !prefix.isEmpty { sql = sql + " AND " + dialect.hasPrefix("name", prefix) }
             if let bus { sql = sql + " AND bus_name = \(bind: bus)" }
+            if let state { sql = sql + " AND state = \(bind: state)" }
             if let after { sql = sql + " AND name > \(bind: after)" }
             sql = sql + " ORDER BY name LIMIT \(bind: limit)"
             return try await db.raw(sql).all().map(Self.decodeArchive)

@@ -60,12 +60,14 @@ extension SQLEventBusStore {
         }
     }
 
-    public func replays(accountId: String, region: String, prefix: String, after: String?, limit: Int) async throws
-        -> [EventReplayRecord] {
+    public func replays(accountId: String, region: String, prefix: String, state: String?, archiveArn: String?, after: String?,
+                        limit: Int) async throws -> [EventReplayRecord] {
         let dialect = store.dialect
         return try await store.read { db in
             var sql: SQLQueryString = "SELECT * FROM event_replay WHERE account_id = \(bind: accountId) AND region = \(bind: region)"
             if !prefix.isEmpty { sql = sql + " AND " + dialect.hasPrefix("name", prefix) }
+            if let state { sql = sql + " AND state = \(bind: state)" }
+            if let archiveArn { sql = sql + " AND archive_arn = \(bind: archiveArn)" }
             if let after { sql = sql + " AND name > \(bind: after)" }
             return try await db.raw(sql + " ORDER BY name LIMIT \(bind: limit)").all().map(Self.decodeReplay)
         }

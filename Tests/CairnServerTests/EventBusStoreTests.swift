@@ -121,11 +121,26 @@ struct EventBusStoreTests {
             #expect(try await buses.pruneArchives(now: 9 * day) == 1)
             #expect(try await buses.archiveContents(arn: kept.arn).eventCount == 1)
             #expect(try await buses.archiveContents(arn: forever.arn).eventCount == 2)
-            #expect(try await buses.archives(accountId: "000000000000", region: "us-east-1", prefix: "for", bus: nil, after: nil,
+            #expect(try await buses.archives(accountId: "000000000000", region: "us-east-1", prefix: "for", bus: nil, state: nil, after: nil,
                                              limit: 10).map(\.name) == ["forever"])
             try await buses.deleteArchive(accountId: "000000000000", region: "us-east-1", name: "forever")
             #expect(try await buses.archiveContents(arn: forever.arn).eventCount == 0)
             #expect(try await buses.archive(accountId: "000000000000", region: "us-east-1", name: "forever") == nil)
+        }
+    }
+
+    @Test(arguments: TestEngine.allCases)
+    func archiveListsFilterByStateBeforeTheirPageEnds(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let buses = SQLEventBusStore(store: store, secrets: SecretBox(key: .init(size: .bits256)))
+            for (name, state) in [("a1", "DISABLED"), ("a2", "ENABLED"), ("a3", "DISABLED"), ("a4", "ENABLED")] {
+                try await buses.createArchive(EventArchiveRecord(
+                    accountId: "000000000000", region: "us-east-1", name: name, busName: "default", eventPattern: nil,
+                    description: nil, retentionDays: 0, state: state, createdAt: 0))
+            }
+            // A page of two enabled archives, though the first two names are one disabled and one enabled.
+            #expect(try await buses.archives(accountId: "000000000000", region: "us-east-1", prefix: "", bus: nil, state: "ENABLED",
+                                             after: nil, limit: 2).map(\.name) == ["a2", "a4"])
         }
     }
 
