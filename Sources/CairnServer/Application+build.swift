@@ -234,6 +234,13 @@ func assemble(
                             events: events, registry: registry)
 }
 
+/// Applies the pending migrations to the PostgreSQL database at `url` (under the lock nodes take to migrate) and
+/// closes it: `cairn migrate`.
+public func migrateDatabase(url: String, logger: Logger) async throws {
+    let store = try await SQLStore.openPostgres(url: url, poolSize: 1, logger: logger)
+    await store.close()
+}
+
 /// The AWS managed policies shipped beside the binary; a build without them cannot start.
 func awsManagedPolicies() throws -> AWSManagedPolicies {
     do {

@@ -8,5 +8,5 @@ struct Cairn: AsyncParsableCommand {
         commandName: "cairn",
         abstract: "AWS CloudTrail, EventBridge and batch-job services on one local server.",
         version: CairnVersion.string,
-        subcommands: [Serve.self, Events.self, BatchCommand.self])
+        subcommands: [Serve.self, Events.self, BatchCommand.self, Migrate.self])
 }

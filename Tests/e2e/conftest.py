@@ -135,6 +135,9 @@ class _Postgres:
         self.failure: str | None = None
         self.databases: dict[str, str] = {}  # realpath of a data directory -> its database
         self.created = 0
+        # A database `cairn migrate` brought to this build's schema: new databases are copies of it, so a server
+        # starts without running every migration (about 1.3 s of each PostgreSQL start on a loaded 2-core machine).
+        self.template: str | None = None
 
     def _cluster(self) -> pg_cluster.PgCluster:
         if self.cluster is not None:
@@ -145,10 +148,15 @@ class _Postgres:
             self.cluster = pg_cluster.PgCluster.start(
                 max_connections=int(os.environ.get("CAIRN_TEST_PG_MAX_CONNECTIONS") or
                                     pg_cluster.DEFAULT_MAX_CONNECTIONS))
+            url = self.cluster.create_database("cairn_e2e_migrated")
+            subprocess.run([str(CAIRN_BIN), "migrate", "--database-url", url], check=True, capture_output=True,
+                           text=True, timeout=120)
+            self.template = "cairn_e2e_migrated"
         except pg_cluster.PostgresMissing as e:
             skip_or_fail_in_ci(f"engine postgres: {e}")
         except Exception as e:  # noqa: BLE001 - said once, then every later server start fails with the same words
-            self.failure = f"engine postgres: could not start the PostgreSQL cluster: {e}"
+            detail = f"{e}: {e.stderr}" if isinstance(e, subprocess.CalledProcessError) else str(e)
+            self.failure = f"engine postgres: could not start the PostgreSQL cluster or migrate its template: {detail}"
             pytest.fail(self.failure, pytrace=False)
         return self.cluster
 
@@ -169,7 +177,7 @@ class _Postgres:
                 except pg_cluster.ClusterError:  # still in use (a copy of a running server's directory)
                     url = cluster.create_database(name)
             else:
-                url = cluster.create_database(name)
+                url = cluster.create_database(name, template=self.template)
             self.databases[key] = name
             return url
 

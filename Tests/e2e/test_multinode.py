@@ -804,3 +804,27 @@ def test_nginx_recipe_in_front_of_the_three_nodes(cluster):
                 proc.wait(10)
         err.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_cairn_migrate_brings_an_empty_database_to_the_schema_and_is_idempotent(cairn_factory):
+    """`cairn migrate --database-url` (what an operator runs before starting nodes of a new version): an empty
+    database gets every migration, a second run changes nothing, and a node then starts on it and serves."""
+    cluster = conftest._POSTGRES._cluster()
+    name = "cairn_e2e_" + uuid.uuid4().hex[:12]
+    url = cluster.create_database(name)
+
+    def migrate() -> subprocess.CompletedProcess:
+        return subprocess.run([str(conftest.CAIRN_BIN), "migrate", "--database-url", url], capture_output=True,
+                              text=True, timeout=120)
+    first = migrate()
+    assert first.returncode == 0, first.stderr
+    applied = cluster.psql("SELECT name FROM migration ORDER BY name", database=name).split()
+    assert len(applied) >= 24 and applied[0].startswith("0001_") and any(m.startswith("0024_") for m in applied), applied
+    again = migrate()
+    assert again.returncode == 0, again.stderr
+    assert cluster.psql("SELECT name FROM migration ORDER BY name", database=name).split() == applied
+    node = cairn_factory.new("--database-url", url)
+    assert node.client("sts").get_caller_identity()["Account"] == "000000000000"
+    missing = subprocess.run([str(conftest.CAIRN_BIN), "migrate"], capture_output=True, text=True, timeout=60,
+                             env=conftest.clean_env())
+    assert missing.returncode != 0 and "--database-url" in missing.stderr
