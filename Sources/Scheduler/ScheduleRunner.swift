@@ -81,9 +81,12 @@ public final class ScheduleRunner: Service, Sendable {
                 if let due = try await store.nextFiringDue(), due <= nowMs() {
                     let claimed = try await store.claimFirings(now: nowMs(), leaseUntil: nowMs() + lease.milliseconds,
                                                                owner: owner, limit: Self.batch)
-                    await withTaskGroup(of: Void.self) { group in
-                        for firing in claimed { group.addTask { await self.invoke(firing) } }
+                    // One transaction ends every firing of the batch that is done (each on its own costs a commit).
+                    let done = await withTaskGroup(of: Int64?.self) { group in
+                        for firing in claimed { group.addTask { await self.invoke(firing) ? firing.firingId : nil } }
+                        return await group.reduce(into: [Int64]()) { if let id = $1 { $0.append(id) } }
                     }
+                    try await store.finishFirings(ids: done)
                     busy = busy || !claimed.isEmpty
                 }
             } catch {
@@ -93,12 +96,12 @@ public final class ScheduleRunner: Service, Sendable {
         }
     }
 
-    /// One attempt of a firing, and what follows it: done, retried later or dead-lettered.
-    func invoke(_ firing: ScheduleFiring) async {
+    /// One attempt of a firing, and what follows it: retried later (false), or done, dead-lettered or dropped (true:
+    /// the caller deletes it).
+    func invoke(_ firing: ScheduleFiring) async -> Bool {
         guard let value = try? JSONValue.parse(Array(firing.target.utf8)), let target = try? ScheduleTarget(value) else {
             logger.error("schedule \(firing.scheduleArn): its stored target could not be read; the firing is dropped")
-            try? await store.finishFiring(id: firing.firingId)
-            return
+            return true
         }
         let context = FiringContext(scheduleArn: firing.scheduleArn, scheduledTime: firing.scheduledTime,
                                     executionId: firing.executionId, attempt: firing.attempts + 1)
@@ -106,11 +109,12 @@ public final class ScheduleRunner: Service, Sendable {
         do {
             switch step {
             case .done:
-                try await store.finishFiring(id: firing.firingId)
+                return true
             case .retry(let error):
                 let delay = FiringRetry.delay(afterAttempt: context.attempt, base: retryBase)
                 try await store.retryFiring(id: firing.firingId, attempts: context.attempt, nextAttemptAt: nowMs() + delay,
                                             lastError: "\(error.code): \(error.message)")
+                return false
             case .failed(let error, let exhausted):
                 if let letter = target.deadLetter(context, error: error, exhausted: exhausted) {
                     do {
@@ -121,11 +125,12 @@ public final class ScheduleRunner: Service, Sendable {
                 } else {
                     logger.warning("schedule \(firing.scheduleArn): firing \(firing.executionId) failed (\(error.code): \(error.message)) and has no dead-letter queue")
                 }
-                try await store.finishFiring(id: firing.firingId)
+                return true
             }
         } catch {
             // The lease runs out and the firing is tried again.
             logger.error("schedule \(firing.scheduleArn): could not record the outcome of firing \(firing.executionId): \(error)")
+            return false
         }
     }
 

@@ -60,9 +60,10 @@ extension SQLScheduleStore {
         }
     }
 
-    public func finishFiring(id: Int64) async throws {
+    public func finishFirings(ids: [Int64]) async throws {
+        guard !ids.isEmpty else { return }
         try await store.write(.readCommitted) { db in
-            try await db.raw("DELETE FROM schedule_firing WHERE firing_id = \(bind: id)").run()
+            try await db.raw("DELETE FROM schedule_firing WHERE firing_id IN (\(SQLList(ids.map { SQLBind($0) })))").run()
         }
     }
 

@@ -143,8 +143,8 @@ public protocol ScheduleStore: Sendable {
     func nextFiringDue() async throws -> Int64?
     /// Leases up to `limit` firings due at `now` to `owner` until `leaseUntil` (skipping rows another node holds).
     func claimFirings(now: Int64, leaseUntil: Int64, owner: String, limit: Int) async throws -> [ScheduleFiring]
-    /// The firing is done (invoked, dead-lettered or given up on).
-    func finishFiring(id: Int64) async throws
+    /// The firings are done (invoked, dead-lettered or given up on): one transaction for a pass's worth.
+    func finishFirings(ids: [Int64]) async throws
     /// Schedules another attempt and releases the lease.
     func retryFiring(id: Int64, attempts: Int, nextAttemptAt: Int64, lastError: String) async throws
     /// Makes `owner`'s leased firings due at `now` again (a node starting over); returns how many.

@@ -230,7 +230,7 @@ struct ScheduleStoreTests {
             let first = try await schedules.claimFirings(now: 100, leaseUntil: 60_100, owner: "n1", limit: 10)
             #expect(first.map(\.executionId) == ["s1@1", "s2@2"])
             #expect(try await schedules.claimFirings(now: 200, leaseUntil: 60_200, owner: "n1", limit: 10).isEmpty)  // leased
-            try await schedules.finishFiring(id: first[0].firingId)
+            try await schedules.finishFirings(ids: [first[0].firingId])
             try await schedules.retryFiring(id: first[1].firingId, attempts: 1, nextAttemptAt: 1_000, lastError: "boom")
             #expect(try await schedules.nextFiringDue() == 1_000)
             let retry = try await schedules.claimFirings(now: 1_000, leaseUntil: 61_000, owner: "n1", limit: 10)
