@@ -1,4 +1,6 @@
-/// Case folding for `equals-ignore-case`: ASCII by byte, anything else through Unicode lowercasing.
+/// Case folding for `equals-ignore-case`: ASCII by byte, anything else through Unicode lowercasing, except characters
+/// whose lower-case form is ASCII though they are not (the Kelvin sign U+212A lowers to `k`): event-ruler matches a
+/// pattern character only against its own upper- and lower-case forms, so `K` (Kelvin) in an event is not `k`.
 enum CaseFolding {
     /// The folded UTF-8 bytes of `text`.
     static func fold(_ text: String) -> [UInt8] {
@@ -22,8 +24,22 @@ enum CaseFolding {
             }
             return
         }
-        let lowered = String(decoding: bytes, as: UTF8.self).lowercased()
-        output.append(contentsOf: lowered.utf8)
+        output.append(contentsOf: foldedText(String(decoding: bytes, as: UTF8.self)).utf8)
+    }
+
+    /// `text` lower-cased character by character, keeping the characters that would become ASCII.
+    static func foldedText(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text {
+            let lowered = character.lowercased()
+            if !character.isASCII, lowered.utf8.allSatisfy({ $0 < 0x80 }) {
+                out.append(character)
+            } else {
+                out += lowered
+            }
+        }
+        return out
     }
 
     /// Folds `bytes` into `output`, eight ASCII bytes at a time; false (and `output`

@@ -145,16 +145,16 @@ struct ReferenceMatcher {
             case "prefix":
                 guard let string else { return false }
                 if case .string(let p) = argument { return string.hasPrefix(p) }
-                if case .string(let p)? = argument["equals-ignore-case"] { return string.lowercased().hasPrefix(p.lowercased()) }
+                if case .string(let p)? = argument["equals-ignore-case"] { return ReferenceFold.text(string).hasPrefix(ReferenceFold.text(p)) }
                 return false
             case "suffix":
                 guard let string else { return false }
                 if case .string(let p) = argument { return string.hasSuffix(p) }
-                if case .string(let p)? = argument["equals-ignore-case"] { return string.lowercased().hasSuffix(p.lowercased()) }
+                if case .string(let p)? = argument["equals-ignore-case"] { return ReferenceFold.text(string).hasSuffix(ReferenceFold.text(p)) }
                 return false
             case "equals-ignore-case":
                 guard let string, case .string(let p) = argument else { return false }
-                return string.lowercased() == p.lowercased()
+                return ReferenceFold.text(string) == ReferenceFold.text(p)
             case "wildcard":
                 guard let string, case .string(let p) = argument else { return false }
                 return wildcard(p, string)
@@ -206,7 +206,7 @@ struct ReferenceMatcher {
                 switch name {
                 case "prefix": return string.hasPrefix(text)
                 case "suffix": return string.hasSuffix(text)
-                case "equals-ignore-case": return string.lowercased() == text.lowercased()
+                case "equals-ignore-case": return ReferenceFold.text(string) == ReferenceFold.text(text)
                 default: return wildcard(text, string)
                 }
             }
@@ -254,5 +254,16 @@ extension TestJSON {
     var isNumber: Bool {
         if case .number = self { return true }
         return false
+    }
+}
+
+/// The reference's own reading of `equals-ignore-case`: lower-case each character, but a non-ASCII character whose
+/// lower-case form is ASCII (the Kelvin sign) stays as it is, since event-ruler never matches it with ASCII.
+enum ReferenceFold {
+    static func text(_ s: String) -> String {
+        s.map { c in
+            let lower = c.lowercased()
+            return !c.isASCII && lower.allSatisfy(\.isASCII) ? String(c) : lower
+        }.joined()
     }
 }

@@ -47,6 +47,12 @@ struct StringOperatorTests {
         MatchCase(#"{"a": [{"equals-ignore-case": "@[`{AZaz09@[`{"}]}"#, #"{"a": "@[`{azAZ09@[`{"}"#, true),
         MatchCase(#"{"a": [{"equals-ignore-case": "@[`{AZaz09@[`{"}]}"#, #"{"a": "`{@[azAZ09@[`{"}"#, false),
         MatchCase(#"{"a": [{"equals-ignore-case": "ÜNÏCODE and ascii"}]}"#, #"{"a": "ünïcode AND ASCII"}"#, true),
+        // The Kelvin sign (U+212A) lower-cases to ASCII "k", but event-ruler matches "k" only against "k" and "K".
+        MatchCase(#"{"a": [{"equals-ignore-case": "kelvin"}]}"#, #"{"a": "\u212Aelvin"}"#, false),
+        MatchCase(#"{"a": [{"equals-ignore-case": "kelvin"}]}"#, "{\"a\": \"\u{212A}ELVIN\"}", false),
+        MatchCase(#"{"a": [{"equals-ignore-case": "\u212Aelvin"}]}"#, "{\"a\": \"\u{212A}ELVIN\"}", true),
+        MatchCase(#"{"a": [{"prefix": {"equals-ignore-case": "k"}}]}"#, "{\"a\": \"\u{212A}elvin\"}", false),
+        MatchCase(#"{"a": [{"equals-ignore-case": "kelvin"}]}"#, #"{"a": "KELVIN"}"#, true),
         MatchCase(#"{"a": [{"prefix": {"equals-ignore-case": "ABCDEFGHIJ"}}]}"#, #"{"a": "abcdefghijKLM"}"#, true),
         MatchCase(#"{"a": [{"suffix": {"equals-ignore-case": "xyz end OF IT"}}]}"#, #"{"a": "A LONG VALUE: XYZ END of it"}"#, true),
         MatchCase(#"{"a": [{"anything-but": {"equals-ignore-case": ["Some Longer Value"]}}]}"#, #"{"a": "SOME LONGER VALUE"}"#, false),
