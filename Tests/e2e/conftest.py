@@ -286,6 +286,22 @@ def wait_for(predicate, timeout: float = 30, interval: float = 0.2, what: str = 
         time.sleep(interval)
 
 
+def pages_of(call, items: str, per_page: int | None = None, **kw) -> tuple[list, int]:
+    """Follows `NextToken` through `call(**kw)` to the end: every page's `items` and how many pages there were. Each
+    page has at most `per_page` items when given; more than 50 pages fails (a token that never ends)."""
+    seen, token, pages = [], None, 0
+    while True:
+        page = call(**kw, **({"NextToken": token} if token else {}))
+        pages += 1
+        got = page.get(items, [])
+        assert per_page is None or len(got) <= per_page, (pages, got)
+        seen += got
+        token = page.get("NextToken")
+        if not token:
+            return seen, pages
+        assert pages < 50, "NextToken never ends"
+
+
 def in_ci() -> bool:
     """True when the environment variable CI is set (CI runs with CI=true)."""
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")

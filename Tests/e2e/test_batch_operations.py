@@ -21,7 +21,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import NO_RETRY, allow_service_to_queue, sqlite_only, unique
+from conftest import NO_RETRY, allow_service_to_queue, pages_of, sqlite_only, unique
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -813,17 +813,8 @@ def test_list_jobs_filters_by_status_and_pages_with_max_results(cairn_factory):
     assert ctl.list_jobs(AccountId=ACCOUNT, JobStatuses=["Failed"])["Jobs"] == []
 
     # Paging one job at a time over the three complete jobs.
-    seen, token, pages = [], None, 0
-    while True:
-        kw = {"NextToken": token} if token else {}
-        page = ctl.list_jobs(AccountId=ACCOUNT, JobStatuses=["Complete"], MaxResults=1, **kw)
-        pages += 1
-        assert len(page["Jobs"]) <= 1
-        seen += [j["JobId"] for j in page["Jobs"]]
-        token = page.get("NextToken")
-        if not token:
-            break
-        assert pages < 10
+    jobs, pages = pages_of(ctl.list_jobs, "Jobs", 1, AccountId=ACCOUNT, JobStatuses=["Complete"], MaxResults=1)
+    seen = [j["JobId"] for j in jobs]
     assert sorted(seen) == sorted(done) and len(seen) == 3
     assert pages in (3, 4)
     # Two per page: two pages.

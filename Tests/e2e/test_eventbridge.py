@@ -9,7 +9,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import EVENTS_PRINCIPAL, NO_RETRY, allow_service_to_queue, new_queue, sqlite_only, unique, wait_for
+from conftest import (EVENTS_PRINCIPAL, NO_RETRY, allow_service_to_queue, new_queue, pages_of, sqlite_only, unique,
+                      wait_for)
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -88,19 +89,8 @@ def test_list_event_buses_prefix_and_paging(events):
     for n in names:
         events.create_event_bus(Name=n)
     assert [b["Name"] for b in events.list_event_buses(NamePrefix=prefix)["EventBuses"]] == names
-    seen, token, pages = [], None, 0
-    while True:
-        kw = {"NamePrefix": prefix, "Limit": 2}
-        if token:
-            kw["NextToken"] = token
-        page = events.list_event_buses(**kw)
-        pages += 1
-        seen += [b["Name"] for b in page["EventBuses"]]
-        token = page.get("NextToken")
-        if not token:
-            break
-        assert pages < 10
-    assert seen == names and pages == 3
+    seen, pages = pages_of(events.list_event_buses, "EventBuses", 2, NamePrefix=prefix, Limit=2)
+    assert [b["Name"] for b in seen] == names and pages == 3
 
 
 # -- rules ---------------------------------------------------------------------------------
@@ -194,20 +184,8 @@ def test_list_rules_prefix_and_paging(events):
     r0 = listed["Rules"][0]
     assert r0["Arn"].endswith(f":rule/{names[0]}") and r0["State"] == "ENABLED"
     assert r0["EventBusName"] == "default"
-    seen, token, pages = [], None, 0
-    while True:
-        kw = {"NamePrefix": prefix, "Limit": 2}
-        if token:
-            kw["NextToken"] = token
-        page = events.list_rules(**kw)
-        pages += 1
-        assert len(page["Rules"]) <= 2
-        seen += [r["Name"] for r in page["Rules"]]
-        token = page.get("NextToken")
-        if not token:
-            break
-        assert pages < 10
-    assert seen == names and pages == 3
+    seen, pages = pages_of(events.list_rules, "Rules", 2, NamePrefix=prefix, Limit=2)
+    assert [r["Name"] for r in seen] == names and pages == 3
     assert events.list_rules(NamePrefix=unique("none"))["Rules"] == []
 
 

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import (EVENTS_PRINCIPAL, SNS_PRINCIPAL, Creds, ServerFactory, ShiftedClock, grant, new_queue,
+from conftest import (EVENTS_PRINCIPAL, SNS_PRINCIPAL, Creds, ServerFactory, ShiftedClock, grant, new_queue, pages_of,
                       sqlite_only, trust_policy, unique, utcnow, wait_for)
 from test_authorization import implicit
 from test_batch import make_definition, make_queue
@@ -239,20 +239,8 @@ def test_list_schedule_groups_prefix_and_paging(scheduler):
     assert "NextToken" not in listed
     g0 = listed["ScheduleGroups"][0]
     assert g0["Arn"] == group_arn(names[0]) and g0["State"] == "ACTIVE" and g0["CreationDate"]
-    seen, token, pages = [], None, 0
-    while True:
-        kw = {"NamePrefix": prefix, "MaxResults": 2}
-        if token:
-            kw["NextToken"] = token
-        page = scheduler.list_schedule_groups(**kw)
-        pages += 1
-        assert len(page["ScheduleGroups"]) <= 2
-        seen += [g["Name"] for g in page["ScheduleGroups"]]
-        token = page.get("NextToken")
-        if not token:
-            break
-        assert pages < 10
-    assert seen == names and pages == 3
+    seen, pages = pages_of(scheduler.list_schedule_groups, "ScheduleGroups", 2, NamePrefix=prefix, MaxResults=2)
+    assert [g["Name"] for g in seen] == names and pages == 3
     assert scheduler.list_schedule_groups(NamePrefix=unique("none"))["ScheduleGroups"] == []
 
 
@@ -399,20 +387,8 @@ def test_list_schedules_filters_and_paging(scheduler, role):
     assert {s["Name"] for s in scheduler.list_schedules(GroupName=group, State="ENABLED")["Schedules"]} == \
         set(in_group) - disabled
 
-    seen, token, pages = [], None, 0
-    while True:
-        kw = {"GroupName": group, "MaxResults": 2}
-        if token:
-            kw["NextToken"] = token
-        page = scheduler.list_schedules(**kw)
-        pages += 1
-        assert len(page["Schedules"]) <= 2
-        seen += [s["Name"] for s in page["Schedules"]]
-        token = page.get("NextToken")
-        if not token:
-            break
-        assert pages < 10
-    assert seen == in_group and pages == 3
+    seen, pages = pages_of(scheduler.list_schedules, "Schedules", 2, GroupName=group, MaxResults=2)
+    assert [s["Name"] for s in seen] == in_group and pages == 3
     assert scheduler.list_schedules(NamePrefix=unique("none"))["Schedules"] == []
     assert error_of(scheduler.list_schedules, GroupName=unique("nogrp"))["Code"] == "ResourceNotFoundException"
     scheduler.delete_schedule_group(Name=group)

@@ -14,7 +14,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import NO_RETRY, unique
+from conftest import NO_RETRY, pages_of, unique
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -180,19 +180,7 @@ def test_list_queues_prefix_and_paging(sqs):
     assert "NextToken" not in listed  # without MaxResults, no paging
     assert other in sqs.list_queues()["QueueUrls"]
 
-    seen, token, pages = [], None, 0
-    while True:
-        kw = {"QueueNamePrefix": prefix, "MaxResults": 2}
-        if token:
-            kw["NextToken"] = token
-        page = sqs.list_queues(**kw)
-        pages += 1
-        assert len(page.get("QueueUrls", [])) <= 2
-        seen += page.get("QueueUrls", [])
-        token = page.get("NextToken")
-        if not token:
-            break
-        assert pages < 10
+    seen, pages = pages_of(sqs.list_queues, "QueueUrls", 2, QueueNamePrefix=prefix, MaxResults=2)
     assert pages == 3
     assert sorted(seen) == urls and len(seen) == len(set(seen))
     assert "QueueUrls" not in sqs.list_queues(QueueNamePrefix=unique("none"))
