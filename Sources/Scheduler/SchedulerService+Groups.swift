@@ -9,8 +9,10 @@ extension SchedulerService {
         "arn:aws:scheduler:\(ctx.region):\(ctx.accountId):schedule-group/\(name)"
     }
 
-    /// Every account has a `default` group, made the first time it is needed.
+    /// Every account has a `default` group, made the first time it is needed (a read first: it is never deleted, so
+    /// only the first call of an account writes).
     func ensureDefaultGroup(_ ctx: CallContext) async throws {
+        if try await store.group(accountId: ctx.accountId, region: ctx.region, name: "default") != nil { return }
         let now = nowMs()
         try await store.ensureGroup(ScheduleGroupRecord(accountId: ctx.accountId, region: ctx.region, name: "default",
                                                         arn: Self.groupArn("default", ctx), createdAt: now, updatedAt: now))
