@@ -56,7 +56,7 @@ struct ApplicationTests {
             }
             try await client.execute(uri: "/_cairn/health", method: .get) { response in
                 #expect(response.status == .ok)
-                #expect(String(buffer: response.body).contains(#""services":["batch","cloudtrail","events","iam","s3","sns","sqs","sts"]"#))
+                #expect(String(buffer: response.body).contains(#""services":["batch","cloudtrail","events","iam","s3","scheduler","sns","sqs","sts"]"#))
             }
         }
     }
