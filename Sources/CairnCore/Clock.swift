@@ -10,3 +10,8 @@ public struct SystemWallClock: WallClock {
     public init() {}
     public func now() -> Date { Date() }
 }
+
+extension Duration {
+    /// Whole milliseconds (rounded toward zero), for times kept as epoch milliseconds.
+    public var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}

@@ -60,12 +60,8 @@ public struct DeliveryLeases: Sendable {
         self.recheck = recheck
     }
 
-    var durationMs: Int64 { Self.milliseconds(duration) }
-    var recheckMs: Int64 { Self.milliseconds(recheck) }
-
-    static func milliseconds(_ d: Duration) -> Int64 {
-        d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
-    }
+    var durationMs: Int64 { duration.milliseconds }
+    var recheckMs: Int64 { recheck.milliseconds }
 }
 
 /// Delivers the outbox: claims due deliveries, sends them, retries with exponential backoff and jitter under each

@@ -44,7 +44,8 @@ public final class ScheduleRunner: Service, Sendable {
         // Waits until the earliest of: the next due schedule or firing, a wake, the recheck.
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [self] in
-                await signal.run(every: .milliseconds(Self.recheck)) { await self.pass() }
+                // The loop below looks every second already; this tick only covers a wake it missed.
+                await signal.run(every: .seconds(60)) { await self.pass() }
             }
             group.addTask { [self] in
                 while !Task.isCancelled, !Task.isShuttingDownGracefully {
@@ -167,8 +168,4 @@ enum FiringRetry {
         let baseMs = max(1, base.milliseconds)
         return min(baseMs << Int64(min(attempt - 1, 20)), 300_000)
     }
-}
-
-extension Duration {
-    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }

@@ -201,26 +201,12 @@ def test_kill_9_during_a_replay_resumes_it_and_every_event_arrives(cairn_factory
     resumes where its last committed batch left it (each batch commits its events' deliveries with the replay's
     progress) and completes, and every archived event reaches the replay's rule, none lost."""
     import json
-    from conftest import EVENTS_PRINCIPAL, new_queue, wait_for
+    from conftest import wait_for
+    from test_eventbridge import archived_events
     from test_sqs import drain
     srv = cairn_factory.new()
     events, sqs = srv.client("events"), srv.client("sqs")
-    bus = unique("replay-bus")
-    bus_arn = events.create_event_bus(Name=bus)["EventBusArn"]
-    archive = unique("replay-arch")
-    archive_arn = events.create_archive(ArchiveName=archive, EventSourceArn=bus_arn)["ArchiveArn"]
-    url, queue_arn = new_queue(sqs, "replayed", allow=EVENTS_PRINCIPAL)
-    rule = unique("replayed")
-    events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps({"replay-name": [{"exists": True}]}))
-    events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "q", "Arn": queue_arn}])
-    start = time.time() - 5
-    for batch in range(200):
-        events.put_events(Entries=[{"EventBusName": bus, "Source": "load", "DetailType": "t",
-                                    "Detail": json.dumps({"n": batch * 10 + i})} for i in range(10)])
-    wait_for(lambda: events.describe_archive(ArchiveName=archive)["EventCount"] == 2000, timeout=120,
-             what="2,000 archived events")
-    end = time.time() + 1.5
-    time.sleep(1.6)
+    bus_arn, archive_arn, url, start, end = archived_events(events, sqs, "replayed", 2000)
     name = unique("resumed")
     events.start_replay(ReplayName=name, EventSourceArn=archive_arn, EventStartTime=start, EventEndTime=end,
                         Destination={"Arn": bus_arn})

@@ -610,27 +610,34 @@ def test_a_replay_puts_an_archived_window_back_on_its_bus_in_order_to_the_chosen
     assert error_of(events.describe_replay, ReplayName=unique("none"))["Code"] == "ResourceNotFoundException"
 
 
+def archived_events(events, sqs, prefix: str, count: int) -> tuple[str, str, str, float, float]:
+    """A bus whose archive holds `count` events (`detail.n` = 0..count-1) and a rule sending replayed events to a new
+    queue: (bus ARN, archive ARN, queue URL, a window start before the events and its end after them)."""
+    import time
+    bus = unique(f"{prefix}-bus")
+    bus_arn = events.create_event_bus(Name=bus)["EventBusArn"]
+    archive = unique(f"{prefix}-arch")
+    archive_arn = events.create_archive(ArchiveName=archive, EventSourceArn=bus_arn)["ArchiveArn"]
+    rule = unique(f"{prefix}-rule")
+    events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps({"replay-name": [{"exists": True}]}))
+    url, arn = new_queue(sqs, prefix, allow=EVENTS_PRINCIPAL)
+    events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
+    start = time.time() - 5
+    for batch in range(count // 10):
+        events.put_events(Entries=[{"EventBusName": bus, "Source": "load", "DetailType": "t",
+                                    "Detail": json.dumps({"n": batch * 10 + i})} for i in range(10)])
+    wait_for(lambda: events.describe_archive(ArchiveName=archive)["EventCount"] == count, timeout=120,
+             what=f"{count} archived events")
+    end = time.time() + 1.5
+    time.sleep(1.6)
+    return bus_arn, archive_arn, url, start, end
+
+
 def test_cancelling_a_running_replay_stops_it(events, server):
     """CancelReplay while a replay of 2,000 archived events runs: CANCELLING, then CANCELLED with its end time; the
     replay's rule got no more events than the archive holds."""
-    import time
     sqs = server.client("sqs")
-    bus = unique("cancel-bus")
-    bus_arn = events.create_event_bus(Name=bus)["EventBusArn"]
-    archive = unique("cancel-arch")
-    archive_arn = events.create_archive(ArchiveName=archive, EventSourceArn=bus_arn)["ArchiveArn"]
-    rule = unique("cancel-rule")
-    events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps({"replay-name": [{"exists": True}]}))
-    url, arn = new_queue(sqs, "cancel", allow=EVENTS_PRINCIPAL)
-    events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
-    start = time.time() - 5
-    for batch in range(200):
-        events.put_events(Entries=[{"EventBusName": bus, "Source": "load", "DetailType": "t",
-                                    "Detail": json.dumps({"n": batch * 10 + i})} for i in range(10)])
-    wait_for(lambda: events.describe_archive(ArchiveName=archive)["EventCount"] == 2000, timeout=120,
-             what="2,000 archived events")
-    end = time.time() + 1.5
-    time.sleep(1.6)
+    bus_arn, archive_arn, url, start, end = archived_events(events, sqs, "cancel", 2000)
     name = unique("cancel")
     events.start_replay(ReplayName=name, EventSourceArn=archive_arn, EventStartTime=start, EventEndTime=end,
                         Destination={"Arn": bus_arn})
