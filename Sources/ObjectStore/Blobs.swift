@@ -1,13 +1,22 @@
 import CairnCore
 import Foundation
+import Storage
 import Wire
+
+/// A blob just written: its name and, from `DatabaseBlobs`, its last chunk, held back so that the catalog stores it in
+/// the transaction that commits the object or part referring to the blob (`ObjectCatalog.putObject`). Until then
+/// the blob cannot be read; dropped, it leaves at most the earlier chunks, which `Blobs.delete` or `orphans` removes.
+public struct WrittenBlob: Sendable {
+    public var name: String
+    public var held: HeldChunk?
+}
 
 /// Where object bytes live: files (`FileBlobs`) or the shared database (`DatabaseBlobs`). A blob is written once
 /// under a random name, never changed, and deleted once no object or part refers to it.
 public protocol Blobs: Sendable {
-    /// Streams chunks into a new blob and returns its name. `next` may throw to abandon the write; nothing that
-    /// can be read is left behind (at most an orphan `orphans` finds).
-    func write(_ next: () async throws -> [UInt8]?) async throws -> String
+    /// Streams chunks into a new blob. `next` may throw to abandon the write; nothing that can be read is left
+    /// behind (at most an orphan `orphans` finds).
+    func write(_ next: () async throws -> [UInt8]?) async throws -> WrittenBlob
     /// `length` bytes from `offset`, as a response streams them.
     func payload(_ blob: String, offset: Int64, length: Int64) async throws -> ResponsePayload
     /// `length` bytes from `offset`, chunk by chunk (copies, checksums).
@@ -26,7 +35,7 @@ public protocol Blobs: Sendable {
 
 extension Blobs {
     /// Writes bytes held in memory as a new blob.
-    func write(bytes: [UInt8]) async throws -> String {
+    func write(bytes: [UInt8]) async throws -> WrittenBlob {
         var once: [UInt8]? = bytes
         return try await write { defer { once = nil }; return once }
     }

@@ -22,7 +22,9 @@ public struct DatabaseBlobs: Blobs {
 
     func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded()) }
 
-    public func write(_ next: () async throws -> [UInt8]?) async throws -> String {
+    /// Every chunk but the last is stored as soon as it is full; the last is held back for the catalog's transaction,
+    /// so a body of up to one chunk commits with its object in one transaction.
+    public func write(_ next: () async throws -> [UInt8]?) async throws -> WrittenBlob {
         let name = newBlobName()
         var index = 0
         var pending: [UInt8] = []
@@ -31,18 +33,19 @@ public struct DatabaseBlobs: Blobs {
             while let chunk = try await next() {
                 var rest = chunk[...]
                 while !rest.isEmpty {
-                    let take = min(Self.chunkSize - pending.count, rest.count)
-                    pending += rest.prefix(take)
-                    rest = rest.dropFirst(take)
                     if pending.count == Self.chunkSize {
+                        // Full, and more bytes follow: not the last chunk.
                         try await store.putChunk(blob: name, index: index, bytes: pending, at: nowMs())
                         index += 1
                         pending.removeAll(keepingCapacity: true)
                     }
+                    let take = min(Self.chunkSize - pending.count, rest.count)
+                    pending += rest.prefix(take)
+                    rest = rest.dropFirst(take)
                 }
             }
-            if !pending.isEmpty { try await store.putChunk(blob: name, index: index, bytes: pending, at: nowMs()) }
-            return name
+            let held = pending.isEmpty ? nil : HeldChunk(blob: name, index: index, bytes: pending, createdAt: nowMs())
+            return WrittenBlob(name: name, held: held)
         } catch {
             if index > 0 { try? await store.delete(blobs: [name]) }
             throw error

@@ -45,7 +45,7 @@ public struct FileBlobs: Blobs {
 
     func path(_ blob: String) -> String { root + "/" + blob.prefix(2) + "/" + blob }
 
-    public func write(_ next: () async throws -> [UInt8]?) async throws -> String {
+    public func write(_ next: () async throws -> [UInt8]?) async throws -> WrittenBlob {
         let name = newBlobName()
         let tmp = temporary + "/" + name
         let fd = Glibc.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -60,7 +60,7 @@ public struct FileBlobs: Blobs {
             closed = true
             guard rename(tmp, path(name)) == 0 else { throw Failure(description: "rename failed: errno \(errno)") }
             Self.syncDirectory(root + "/" + name.prefix(2))
-            return name
+            return WrittenBlob(name: name)
         } catch {
             if !closed { close(fd) }
             unlink(tmp)
@@ -137,7 +137,7 @@ public struct FileBlobs: Blobs {
         let name = newBlobName()
         if link(path(blob), path(name)) == 0 { return name }
         let file = try open(blob)
-        return try await write(chunks(of: file, offset: 0, length: size))
+        return try await write(chunks(of: file, offset: 0, length: size)).name
     }
 
     public func concatenate(_ parts: [(blob: String, size: Int64)]) async throws -> String {
@@ -152,7 +152,7 @@ public struct FileBlobs: Blobs {
                 current = chunks(of: files[index], offset: 0, length: parts[index].size)
                 index += 1
             }
-        }
+        }.name
     }
 
     public func orphans(referenced: Set<String>) async throws -> [String] {

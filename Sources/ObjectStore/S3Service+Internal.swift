@@ -13,11 +13,11 @@ extension S3Service {
     /// Stores an object on behalf of an AWS service (CloudTrail delivering log files). The caller records the call.
     public func storeObject(bucket: String, key: String, bytes: [UInt8], contentType: String,
                             metadata: [String: String]) async throws -> ObjectRecord {
-        let blob = try await blobs.write(bytes: bytes)
+        let written = try await blobs.write(bytes: bytes)
         let etag = SigV4.hex(Array(Insecure.MD5.hash(data: bytes)))
-        let object = ObjectRecord(bucket: bucket, key: key, blob: blob, size: Int64(bytes.count), etag: etag,
+        let object = ObjectRecord(bucket: bucket, key: key, blob: written.name, size: Int64(bytes.count), etag: etag,
                                   lastModified: nowMillis(), contentType: contentType, metadata: metadata)
-        try await commit(object)
+        try await commit(object, held: written.held)
         return object
     }
 }

@@ -79,9 +79,9 @@ extension S3Service {
         let upload = try await upload(request, bucket: bucket, key: key)
         let received = try await receive(request, maxSize: Self.maxObjectSize)
         do {
-            if let replaced = try await catalog.putPart(PartRecord(uploadId: upload.uploadId, partNumber: number, blob: received.blob,
-                                                                 size: received.digests.size, md5: received.etag,
-                                                                 lastModified: nowMillis())) {
+            let part = PartRecord(uploadId: upload.uploadId, partNumber: number, blob: received.blob,
+                                  size: received.digests.size, md5: received.etag, lastModified: nowMillis())
+            if let replaced = try await catalog.putPart(part, chunk: received.held) {
                 await blobs.delete([replaced])
             }
         } catch {

@@ -17,7 +17,7 @@ extension S3Service {
             lastModified: nowMillis(), contentType: request.header("content-type") ?? "binary/octet-stream",
             headers: Self.systemHeaders(request), metadata: metadata, tags: tags,
             checksumAlgorithm: received.checksumAlgorithm?.rawValue, checksumValue: received.digests.checksumBase64)
-        try await commit(object, onlyIfAbsent: request.header("if-none-match") == "*")
+        try await commit(object, held: received.held, onlyIfAbsent: request.header("if-none-match") == "*")
         var headers: [(String, String)] = [("ETag", "\"\(object.etag)\""), Self.serverSideEncryption]
         if let algorithm = received.checksumAlgorithm, let value = received.digests.checksumBase64 {
             headers.append((algorithm.headerName, value))
@@ -56,10 +56,13 @@ extension S3Service {
         }
     }
 
-    /// Writes the metadata; the blob it replaces (or, on failure, its own) is deleted afterwards.
-    func commit(_ object: ObjectRecord, onlyIfAbsent: Bool = false) async throws {
+    /// Writes the metadata, with the blob's held-back last chunk if it has one; the blob it replaces (or, on failure,
+    /// its own) is deleted afterwards.
+    func commit(_ object: ObjectRecord, held: HeldChunk? = nil, onlyIfAbsent: Bool = false) async throws {
         do {
-            if let replaced = try await catalog.putObject(object, onlyIfAbsent: onlyIfAbsent) { await blobs.delete([replaced]) }
+            if let replaced = try await catalog.putObject(object, onlyIfAbsent: onlyIfAbsent, chunk: held) {
+                await blobs.delete([replaced])
+            }
         } catch let e as StoreError where e.isNotFound {
             await blobs.delete([object.blob])
             throw S3Error.noSuchBucket(object.bucket)

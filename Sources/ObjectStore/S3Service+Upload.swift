@@ -1,10 +1,13 @@
 import CairnCore
 import Foundation
+import Storage
 import Wire
 
-/// A body received into a new blob, with everything computed over it.
+/// A body received into a new blob, with everything computed over it. `held` (the blob's last chunk, with
+/// `DatabaseBlobs`) goes to the catalog with the object or part.
 struct ReceivedBody: Sendable {
     var blob: String
+    var held: HeldChunk?
     var digests: BodyDigests.Final
     var checksumAlgorithm: ChecksumAlgorithm?
     var etag: String { digests.md5Hex }
@@ -47,9 +50,9 @@ extension S3Service {
         var digests = BodyDigests(checksum: algorithm)
         var decoder = chunked ? AWSChunkedDecoder(request.body) : nil
         let body = request.body
-        let blob: String
+        let written: WrittenBlob
         do {
-            blob = try await blobs.write {
+            written = try await blobs.write {
                 let chunk: [UInt8]?
                 if decoder != nil { chunk = try await decoder!.next() } else { chunk = try await body.next() }
                 if let chunk {
@@ -76,10 +79,10 @@ extension S3Service {
                 }
             }
         } catch {
-            await blobs.delete([blob])
+            await blobs.delete([written.name])
             throw error
         }
-        return ReceivedBody(blob: blob, digests: final, checksumAlgorithm: algorithm)
+        return ReceivedBody(blob: written.name, held: written.held, digests: final, checksumAlgorithm: algorithm)
     }
 
     /// `x-amz-meta-*` headers, by lower-case name without the prefix. At most 2 KB, as in S3.

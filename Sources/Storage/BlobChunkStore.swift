@@ -1,6 +1,23 @@
 import Foundation
 import SQLKit
 
+/// A blob's last chunk, not yet stored: the catalog writes it in the transaction that commits the object or part
+/// referring to the blob, so a body of one chunk (up to 1 MiB) and its catalog row commit together.
+public struct HeldChunk: Sendable, Equatable {
+    public var blob: String
+    public var index: Int
+    public var bytes: [UInt8]
+    /// Epoch milliseconds.
+    public var createdAt: Int64
+
+    public init(blob: String, index: Int, bytes: [UInt8], createdAt: Int64) {
+        self.blob = blob
+        self.index = index
+        self.bytes = bytes
+        self.createdAt = createdAt
+    }
+}
+
 /// Object bytes kept in the database as numbered chunks, so every node sharing it reads every object.
 public protocol BlobChunkStore: Sendable {
     /// Stores one chunk of `blob` (chunks are numbered from 0, in order).
@@ -39,11 +56,16 @@ public struct SQLBlobChunkStore: BlobChunkStore {
 
     public func putChunk(blob: String, index: Int, bytes: [UInt8], at time: Int64) async throws {
         try await store.write { db in
-            try await db.raw("""
-                INSERT INTO s3_blob_chunk (blob, chunk_index, data, created_at)
-                VALUES (\(bind: blob), \(bind: index), \(bind: Data(bytes)), \(bind: time))
-                """).run()
+            try await Self.insert(HeldChunk(blob: blob, index: index, bytes: bytes, createdAt: time), in: db)
         }
+    }
+
+    /// Inserts one chunk in the caller's transaction.
+    static func insert(_ chunk: HeldChunk, in db: any SQLDatabase) async throws {
+        try await db.raw("""
+            INSERT INTO s3_blob_chunk (blob, chunk_index, data, created_at)
+            VALUES (\(bind: chunk.blob), \(bind: chunk.index), \(bind: Data(chunk.bytes)), \(bind: chunk.createdAt))
+            """).run()
     }
 
     public func chunkSizes(blob: String) async throws -> [Int64] {

@@ -108,8 +108,9 @@ public protocol ObjectCatalog: Sendable {
     func setBucketPolicy(_ policy: String?, bucket: String) async throws
 
     /// Inserts or replaces; returns the replaced object's blob. Throws `StoreError.notFound` when the bucket is gone,
-    /// and `StoreError.conflict` when `onlyIfAbsent` and the key exists (checked in the same transaction).
-    func putObject(_ object: ObjectRecord, onlyIfAbsent: Bool) async throws -> String?
+    /// and `StoreError.conflict` when `onlyIfAbsent` and the key exists (checked in the same transaction). `chunk`,
+    /// the blob's held-back last chunk (`DatabaseBlobs`), is stored in the same transaction.
+    func putObject(_ object: ObjectRecord, onlyIfAbsent: Bool, chunk: HeldChunk?) async throws -> String?
     func object(bucket: String, key: String) async throws -> ObjectRecord?
     /// Returns the deleted object's blob, or nil when there was none.
     func deleteObject(bucket: String, key: String) async throws -> String?
@@ -124,8 +125,8 @@ public protocol ObjectCatalog: Sendable {
 
     func createUpload(_ upload: UploadRecord) async throws
     func upload(id: String) async throws -> UploadRecord?
-    /// Inserts or replaces a part; returns the replaced part's blob.
-    func putPart(_ part: PartRecord) async throws -> String?
+    /// Inserts or replaces a part; returns the replaced part's blob. `chunk` as for `putObject`.
+    func putPart(_ part: PartRecord, chunk: HeldChunk?) async throws -> String?
     func parts(uploadId: String) async throws -> [PartRecord]
     /// Ends an upload: writes `object` (when given) and drops the upload and its parts. Returns the blobs
     /// no longer referenced: the replaced object's and every part's.

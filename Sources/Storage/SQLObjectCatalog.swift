@@ -116,8 +116,12 @@ public struct SQLObjectCatalog: ObjectCatalog {
         }
     }
 
-    public func putObject(_ o: ObjectRecord, onlyIfAbsent: Bool) async throws -> String? {
-        try await store.write { db in try await Self.put(o, onlyIfAbsent: onlyIfAbsent, in: db) }
+    public func putObject(_ o: ObjectRecord, onlyIfAbsent: Bool, chunk: HeldChunk?) async throws -> String? {
+        try await store.write { db in
+            let replaced = try await Self.put(o, onlyIfAbsent: onlyIfAbsent, in: db)
+            if let chunk { try await SQLBlobChunkStore.insert(chunk, in: db) }
+            return replaced
+        }
     }
 
     static func put(_ o: ObjectRecord, onlyIfAbsent: Bool = false, in db: any SQLDatabase) async throws -> String? {
@@ -231,7 +235,7 @@ public struct SQLObjectCatalog: ObjectCatalog {
         }
     }
 
-    public func putPart(_ p: PartRecord) async throws -> String? {
+    public func putPart(_ p: PartRecord, chunk: HeldChunk?) async throws -> String? {
         try await store.write { db in
             guard try await db.raw("SELECT 1 AS found FROM s3_upload WHERE upload_id = \(bind: p.uploadId)").first() != nil else {
                 throw StoreError.notFound("The specified upload does not exist.")
@@ -246,6 +250,7 @@ public struct SQLObjectCatalog: ObjectCatalog {
                 ON CONFLICT (upload_id, part_number) DO UPDATE SET blob = excluded.blob, size = excluded.size,
                     md5 = excluded.md5, last_modified = excluded.last_modified
                 """).run()
+            if let chunk { try await SQLBlobChunkStore.insert(chunk, in: db) }
             return previous
         }
     }
