@@ -72,6 +72,11 @@ ENGINE = (os.environ.get("CAIRN_TEST_ENGINE") or "sqlite").strip().lower()
 # reason printed, on any other engine. `@sqlite_only` or `@sqlite_only(reason="...")`.
 sqlite_only = pytest.mark.sqlite_only
 SQLITE_ONLY_REASON = "inspects the SQLite file directly"
+# An aws CLI test whose calls the PostgreSQL run already makes through boto3: the CLI speaks the same wire on both
+# engines, and each of its commands costs a Python start, so it runs once, on SQLite. (The CLI tests whose commands
+# reach engine-specific paths, S3 bodies in the database and validate-logs over delivered files, run on both.)
+cli_on_sqlite_only = sqlite_only(reason="the aws CLI speaks the same wire on both engines; the PostgreSQL run makes "
+                                        "these calls through boto3")
 
 
 def pytest_addoption(parser):

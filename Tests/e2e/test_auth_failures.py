@@ -11,7 +11,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import (CLOUDTRAIL_TARGET, NO_RETRY, Creds, HTTPResponse, ShiftedClock, clock_at,
+from conftest import (CLOUDTRAIL_TARGET, NO_RETRY, Creds, HTTPResponse, ShiftedClock, cli_on_sqlite_only, clock_at,
                       clock_shifted, grant, http, trust_policy, unique, utcnow)
 
 ACCOUNT = "000000000000"
@@ -132,6 +132,7 @@ def test_unknown_access_key(server):
           400, "UnrecognizedClientException", marker=marker, access_key=FAKE_KEY)
 
 
+@cli_on_sqlite_only
 def test_unknown_access_key_aws_cli(server, aws_cli):
     cp = server.aws("sts", "get-caller-identity", creds=Creds(FAKE_KEY, FAKE_SECRET),
                     check=False)

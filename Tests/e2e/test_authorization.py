@@ -15,7 +15,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import NO_RETRY, Creds, http, trust_policy, unique
+from conftest import NO_RETRY, Creds, cli_on_sqlite_only, http, trust_policy, unique
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -189,6 +189,7 @@ def test_user_without_policy_is_denied_by_every_service_but_may_ask_who_it_is(se
     s3control(server).list_jobs(AccountId=ACCOUNT)
 
 
+@cli_on_sqlite_only
 def test_aws_cli_sees_the_denial_and_then_the_grant(server, aws_cli):
     u = new_user(server, "clideny")
     url, _ = new_queue(server, "cliq")
@@ -778,6 +779,7 @@ def test_simulate_custom_policy_with_context_entries(server):
     assert decide("arn:aws:s3:::other/a", ip("127.0.0.2"))["EvalDecision"] == "implicitDeny"
 
 
+@cli_on_sqlite_only
 def test_simulate_custom_policy_with_the_aws_cli(server, aws_cli):
     policy = doc(allow("sqs:SendMessage", "arn:aws:sqs:*:*:cli-*"))
     out = server.aws("iam", "simulate-custom-policy", "--policy-input-list", policy,
@@ -881,6 +883,7 @@ def test_malformed_policy_documents(server, document, message):
     assert_denied(resp, "MalformedPolicyDocument", 400, message)
 
 
+@cli_on_sqlite_only
 def test_malformed_policy_with_the_aws_cli(server, aws_cli):
     name = new_user(server, "climal")["name"]
     cp = server.aws("iam", "put-user-policy", "--user-name", name, "--policy-name", "bad",

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ServerFactory, allow_service_to_queue, sqlite_only, unique, wait_for
+from conftest import ServerFactory, allow_service_to_queue, cli_on_sqlite_only, unique, wait_for
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -73,6 +73,18 @@ def idle(factory):
 @pytest.fixture(scope="module")
 def batch(srv):
     return srv.client("batch")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def timed_out_job(srv, batch):
+    """A job with AWS's minimum attempt timeout (60 s) whose command sleeps 120 s, submitted when the module starts
+    and read by its last test (test_job_times_out), so the module's other tests pass the minute instead of a test
+    waiting it out. Returns (job id, the sleep's marker)."""
+    q, _ = make_queue(batch)
+    nap = f"sleep 120.{uuid.uuid4().int % 10**6:06d}"
+    job_id = submit(batch, q, make_definition(batch), sh(f"{nap}; echo unreachable"),
+                    timeout={"attemptDurationSeconds": 60})
+    return job_id, nap
 
 
 def error_of(call, **kwargs) -> dict:
@@ -365,27 +377,6 @@ def test_evaluate_on_exit_exit_stops_retries_and_no_match_retries(srv, batch):
     job = wait_status(batch, unmatched)
     assert job["status"] == "FAILED"
     assert [a["container"]["exitCode"] for a in job["attempts"]] == [1, 1, 1]
-
-
-@sqlite_only(reason="waits AWS's minimum attempt timeout (60 s); the timeout is the local runner's, the same on both "
-                    "engines")
-def test_job_times_out(srv, batch):
-    q, _ = make_queue(batch)
-    jd = make_definition(batch)
-    nap = f"sleep 120.{uuid.uuid4().int % 10**6:06d}"
-    job_id = submit(batch, q, jd, sh(f"{nap}; echo unreachable"), timeout={"attemptDurationSeconds": 60})
-    wait_status(batch, job_id, "RUNNING", timeout=30)
-    wait_for(lambda: processes_with(nap), 30, what="the job's sleep")
-    job = wait_status(batch, job_id, timeout=180)
-    assert job["status"] == "FAILED", job
-    assert job["statusReason"] == "Job attempt duration exceeded timeout"
-    assert job["timeout"] == {"attemptDurationSeconds": 60}
-    [attempt] = job["attempts"]
-    assert attempt["statusReason"] == "Job attempt duration exceeded timeout"
-    # By the server's own clock: stopped no sooner than the 60 s timeout, and before the 120 s sleep could end.
-    assert 60_000 <= attempt["stoppedAt"] - attempt["startedAt"] < 120_000, attempt
-    assert (job["startedAt"], job["stoppedAt"]) == (attempt["startedAt"], attempt["stoppedAt"])
-    wait_for(lambda: not processes_with(nap), 30, what="the timed-out process group killed")
 
 
 def test_dependencies_hold_a_job_pending_and_propagate_failure(srv, batch, gates):
@@ -776,6 +767,7 @@ def test_without_the_runner_jobs_stay_runnable_with_a_clear_reason(idle):
 
 # -- 7. The aws CLI --------------------------------------------------------------------------
 
+@cli_on_sqlite_only
 def test_aws_cli_end_to_end(srv, aws_cli):
     ce = unique("clice")
     out = srv.aws("batch", "create-compute-environment", "--compute-environment-name", ce, "--type", "MANAGED",
@@ -1118,3 +1110,18 @@ def test_batch_logs_for_a_job_that_never_ran(idle):
     assert "'../etc' is not a job id" in cp.stderr, cp.stderr
     batch.cancel_job(jobId=job_id, reason="cleanup")
 
+
+# Last in the module: its job was submitted when the module started (timed_out_job).
+def test_job_times_out(srv, batch, timed_out_job):
+    job_id, nap = timed_out_job
+    job = wait_status(batch, job_id, timeout=180)
+    assert job["status"] == "FAILED", job
+    assert job["statusReason"] == "Job attempt duration exceeded timeout"
+    assert job["timeout"] == {"attemptDurationSeconds": 60}
+    [attempt] = job["attempts"]
+    assert attempt["statusReason"] == "Job attempt duration exceeded timeout"
+    # By the server's own clock: stopped no sooner than the 60 s timeout, and before the 120 s sleep could end.
+    assert 60_000 <= attempt["stoppedAt"] - attempt["startedAt"] < 120_000, attempt
+    assert (job["startedAt"], job["stoppedAt"]) == (attempt["startedAt"], attempt["stoppedAt"])
+    assert "unreachable" not in logs(srv, job_id)
+    wait_for(lambda: not processes_with(nap), 30, what="the timed-out process group killed")

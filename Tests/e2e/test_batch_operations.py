@@ -21,7 +21,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import NO_RETRY, allow_service_to_queue, pages_of, sqlite_only, unique
+from conftest import NO_RETRY, allow_service_to_queue, cli_on_sqlite_only, pages_of, sqlite_only, unique
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -962,6 +962,7 @@ def test_priority_and_tags_changed_while_preparing_are_kept(cairn_factory, tmp_p
 
 # -- 12. the aws CLI ----------------------------------------------------------------------------------
 
+@cli_on_sqlite_only
 def test_aws_cli_create_describe_and_list_jobs_through_the_proxy(server, s3, aws_cli):
     bucket = new_bucket(s3, "cli")
     keys = ["cli/one", "cli/two three"]

@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from conftest import EVENTS_PRINCIPAL, Creds, allow_service_to_queue, grant, http, service_policy, unique, wait_for
+from conftest import (EVENTS_PRINCIPAL, Creds, allow_service_to_queue, cli_on_sqlite_only, grant, http, service_policy,
+                      unique, wait_for)
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -669,6 +670,7 @@ def test_seed_style_custom_pattern_on_cloudtrail_event(server, events, sqs, call
 
 # -- the aws CLI ---------------------------------------------------------------------------
 
+@cli_on_sqlite_only
 def test_rule_targets_and_receive_with_the_cli(server, aws_cli):
     src = unique("cli")
     # aws-cli v1 pins `aws sqs` to queue.amazonaws.com unless --endpoint-url is given.

@@ -9,7 +9,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import (EVENTS_PRINCIPAL, NO_RETRY, allow_service_to_queue, new_queue, pages_of, sqlite_only, unique,
+from conftest import (EVENTS_PRINCIPAL, NO_RETRY, allow_service_to_queue, new_queue, pages_of, unique,
                       wait_for)
 
 ACCOUNT = "000000000000"
@@ -21,6 +21,21 @@ PATTERN = json.dumps({"source": ["my.app"]})
 @pytest.fixture(scope="module")
 def events(server):
     return server.client("events")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def minute_rule(server, events):
+    """A rule with ScheduleExpression cron(* * * * ? *) targeting a new queue, made when the module starts so that its
+    other tests pass the wait for the next minute; the module's last test reads the queue. Yields (rule name, rule
+    ARN, queue URL); the rule is removed after the module (a rule goes after its targets)."""
+    sqs = server.client("sqs")
+    name = unique("tick")
+    rule_arn = events.put_rule(Name=name, ScheduleExpression="cron(* * * * ? *)", Description="every minute")["RuleArn"]
+    url, arn = new_queue(sqs, "tick", allow=EVENTS_PRINCIPAL, source_arn=rule_arn)
+    events.put_targets(Rule=name, Targets=[{"Id": "q", "Arn": arn}])
+    yield name, rule_arn, url
+    events.remove_targets(Rule=name, Ids=["q"])
+    events.delete_rule(Name=name)
 
 
 def error_of(call, **kwargs) -> dict:
@@ -456,36 +471,6 @@ def test_failed_put_events_is_not_a_management_event(events, server):
     assert failed_id not in recorded, recorded.get(failed_id)
 
 
-@sqlite_only(reason="waits for the next minute; that each due time fires once, in one transaction, is a store test on "
-                    "both engines")
-def test_a_scheduled_rule_fires_a_scheduled_event_at_each_due_time(server, events):
-    """A rule with ScheduleExpression cron(* * * * ? *) puts, at the start of each minute, one event from aws.events
-    with detail-type "Scheduled Event", the rule as its resource and an empty detail, to its targets."""
-    sqs = server.client("sqs")
-    name = unique("tick")
-    rule_arn = events.put_rule(Name=name, ScheduleExpression="cron(* * * * ? *)", Description="every minute")["RuleArn"]
-    url, arn = new_queue(sqs, "tick", allow=EVENTS_PRINCIPAL, source_arn=rule_arn)
-    events.put_targets(Rule=name, Targets=[{"Id": "q", "Arn": arn}])
-    described = events.describe_rule(Name=name)
-    assert described["ScheduleExpression"] == "cron(* * * * ? *)" and "EventPattern" not in described
-    assert [r["ScheduleExpression"] for r in events.list_rules(NamePrefix=name)["Rules"]] == ["cron(* * * * ? *)"]
-
-    got: list[dict] = []
-
-    def fired():
-        got.extend(sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5, MaxNumberOfMessages=10).get("Messages", []))
-        return got
-    wait_for(fired, timeout=90, what="the scheduled rule's first event")
-    assert len(got) == 1, got
-    event = json.loads(got[0]["Body"])
-    assert event["source"] == "aws.events" and event["detail-type"] == "Scheduled Event", event
-    assert event["resources"] == [rule_arn] and event["detail"] == {}, event
-    assert event["time"].endswith(":00Z"), event  # the due time: the start of a minute
-    # A rule goes after its targets.
-    events.remove_targets(Rule=name, Ids=["q"])
-    events.delete_rule(Name=name)
-
-
 # -- archives ---------------------------------------------------------------------------------------------------------
 
 def test_an_archive_keeps_the_matching_events_of_its_bus(events):
@@ -651,3 +636,27 @@ def test_cancelling_a_running_replay_stops_it(events, server):
     assert done["State"] == "CANCELLED" and done["ReplayEndTime"] >= done["ReplayStartTime"], done
     assert error_of(events.cancel_replay, ReplayName=name)["Code"] == "IllegalStatusException"
     assert [r["State"] for r in events.list_replays(NamePrefix=name)["Replays"]] == ["CANCELLED"]
+
+
+# Last in the module: its rule was made when the module started (minute_rule).
+def test_a_scheduled_rule_fires_a_scheduled_event_at_each_due_time(server, events, minute_rule):
+    """A rule with ScheduleExpression cron(* * * * ? *) puts, at the start of each minute, one event from aws.events
+    with detail-type "Scheduled Event", the rule as its resource and an empty detail, to its targets."""
+    name, rule_arn, url = minute_rule
+    sqs = server.client("sqs")
+    described = events.describe_rule(Name=name)
+    assert described["ScheduleExpression"] == "cron(* * * * ? *)" and "EventPattern" not in described
+    assert [r["ScheduleExpression"] for r in events.list_rules(NamePrefix=name)["Rules"]] == ["cron(* * * * ? *)"]
+
+    got: list[dict] = []
+
+    def fired():
+        got.extend(sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5, MaxNumberOfMessages=10).get("Messages", []))
+        return got
+    wait_for(fired, timeout=90, what="the scheduled rule's first event")
+    times = [json.loads(m["Body"])["time"] for m in got]
+    assert len(set(times)) == len(times), times  # each due time once
+    event = json.loads(got[0]["Body"])
+    assert event["source"] == "aws.events" and event["detail-type"] == "Scheduled Event", event
+    assert event["resources"] == [rule_arn] and event["detail"] == {}, event
+    assert event["time"].endswith(":00Z"), event  # the due time: the start of a minute

@@ -3,7 +3,7 @@
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import Creds, grant, unique
+from conftest import Creds, cli_on_sqlite_only, grant, unique
 
 ACCOUNT = "000000000000"
 
@@ -88,6 +88,7 @@ def test_cloudtrail_validation_failure_is_recorded(server):
     assert ev["Record"]["readOnly"] is True
 
 
+@cli_on_sqlite_only
 def test_aws_cli_failure_is_recorded(server, aws_cli):
     missing = unique("clinobody")
     cp = server.aws("iam", "get-user", "--user-name", missing, check=False)

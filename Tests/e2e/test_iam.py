@@ -5,7 +5,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import trust_policy, unique
+from conftest import cli_on_sqlite_only, trust_policy, unique
 
 ACCOUNT = "000000000000"
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
@@ -210,6 +210,7 @@ def test_bad_marker(server):
     check(error(iam.list_users, Marker="not-a-marker"), "ValidationError", 400)
 
 
+@cli_on_sqlite_only
 def test_cli_iam(server, aws_cli):
     name = unique("cliu")
     out = server.aws("iam", "create-user", "--user-name", name)

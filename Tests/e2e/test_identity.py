@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import HIDDEN, Creds, grant, skip_or_fail_in_ci, unique
+from conftest import HIDDEN, Creds, cli_on_sqlite_only, grant, skip_or_fail_in_ci, unique
 
 ACCOUNT = "000000000000"
 ISO_SECOND = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -80,6 +80,7 @@ def test_get_caller_identity_boto3_from_env_only(server, monkeypatch):
     assert ev["Record"]["userIdentity"]["principalId"] == ident["UserId"]
 
 
+@cli_on_sqlite_only
 def test_get_caller_identity_aws_cli(server, aws_cli):
     ident = server.aws("sts", "get-caller-identity")
     assert ident["Account"] == ACCOUNT
@@ -210,6 +211,7 @@ def test_record_has_every_field(server, alice):
     assert "requestParameters" in rec and "responseElements" in rec
 
 
+@cli_on_sqlite_only
 def test_cli_call_as_iam_user(server, alice, aws_cli):
     ident = server.aws("sts", "get-caller-identity", creds=alice["creds"])
     assert ident["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/{alice['name']}"

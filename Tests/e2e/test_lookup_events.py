@@ -6,7 +6,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import Creds, trust_policy, unique
+from conftest import Creds, cli_on_sqlite_only, trust_policy, unique
 
 ACCOUNT = "000000000000"
 CALLS = 60  # more than one default page of 50
@@ -114,6 +114,7 @@ def test_paging_is_stable_while_new_events_arrive(server):
     assert fresh == list(reversed(before + after))
 
 
+@cli_on_sqlite_only
 def test_cli_lookup_events_by_event_name(server, caller, aws_cli):
     out = server.aws("cloudtrail", "lookup-events", "--lookup-attributes",
                      "AttributeKey=EventName,AttributeValue=CreateUser")
@@ -127,6 +128,7 @@ def test_cli_lookup_events_by_event_name(server, caller, aws_cli):
     assert rec["requestParameters"]["userName"] == caller["name"]
 
 
+@cli_on_sqlite_only
 def test_cli_paginates_everything(server, caller, aws_cli):
     out = server.aws("cloudtrail", "lookup-events", "--lookup-attributes",
                      f"AttributeKey=Username,AttributeValue={caller['name']}",

@@ -6,7 +6,7 @@ import re
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import HIDDEN, Creds, grant, trust_policy, unique
+from conftest import HIDDEN, Creds, cli_on_sqlite_only, grant, trust_policy, unique
 
 ACCOUNT = "000000000000"
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
@@ -120,6 +120,7 @@ def test_iam_call_as_assumed_role(server, role, assumed):
     check_assumed_identity(ev["Record"]["userIdentity"], role, assumed)
 
 
+@cli_on_sqlite_only
 def test_cli_with_temporary_credentials(server, role, assumed, aws_cli):
     ident = server.aws("sts", "get-caller-identity", creds=assumed["creds"])
     assert ident["Arn"] == assumed["resp"]["AssumedRoleUser"]["Arn"]

@@ -12,8 +12,9 @@ MaximumEventAgeInSeconds skipped; and bad input answered with ValidationExceptio
 Timing: the firing tests use `at()` a few seconds ahead (due times are whole seconds, from `utcnow()` rounded up). The
 one timing assertion is the issue's "within 1 s": the SQS message's own SentTimestamp (the server's clock) is at or
 after the due time and less than a second after it. "Nothing else arrived" is shown with a marker schedule due after
-the unwanted firing would have been made, never by sleeping. One test waits two minutes for two `rate(1 minute)`
-firings and runs on SQLite only, as the scheduled-rule test does.
+the unwanted firing would have been made, never by sleeping. One test reads two `rate(1 minute)` firings a minute
+apart: its schedule is made when the module starts and read by the module's last test, so the other tests pass the
+time.
 
 SQS SendMessage, SNS Publish and PutEvents are data events (never in event history), so the target call's identity is
 checked on the universal Batch target: SubmitJob is a management event.
@@ -30,8 +31,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import (EVENTS_PRINCIPAL, SNS_PRINCIPAL, Creds, ServerFactory, ShiftedClock, grant, new_queue, pages_of,
-                      sqlite_only, trust_policy, unique, utcnow, wait_for)
+from conftest import (EVENTS_PRINCIPAL, SNS_PRINCIPAL, Creds, ServerFactory, ShiftedClock, cli_on_sqlite_only, grant,
+                      new_queue, pages_of, trust_policy, unique, utcnow, wait_for)
 from test_authorization import implicit
 from test_batch import make_definition, make_queue
 from test_delivery import dlq_attributes, nothing_queued, rule_to, wait_messages
@@ -76,6 +77,21 @@ def iam(srv):
 def role(iam):
     """A role the scheduler may assume, allowed sqs:SendMessage anywhere: for the tests that never fire."""
     return scheduler_role(iam, "sqs:SendMessage")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def minute_rate(scheduler, sqs, iam):
+    """rate(1 minute) with a StartDate 57 s before the module starts: due 3 s after it starts, then a minute later.
+    Made first so that the module's other tests pass the minute; its last test reads both firings. Yields (queue URL,
+    first due time); the schedule is deleted after the module."""
+    url, q, role = queue_and_role(sqs, iam, "minute")
+    first = due_in(3)
+    start = (first - dt.timedelta(minutes=1)).replace(tzinfo=dt.timezone.utc)
+    name = unique("minute")
+    scheduler.create_schedule(Name=name, ScheduleExpression="rate(1 minute)", StartDate=start, FlexibleTimeWindow=OFF,
+                              Target={"Arn": q, "RoleArn": role, "Input": "<aws.scheduler.scheduled-time>"})
+    yield url, first
+    scheduler.delete_schedule(Name=name)
 
 
 def scheduler_trust_policy(service: str = SCHEDULER_PRINCIPAL) -> str:
@@ -491,41 +507,6 @@ def test_an_at_schedule_in_a_time_zone_fires_at_that_wall_clock_time(scheduler, 
     scheduler.delete_schedule(Name=name)
 
 
-def test_a_rate_counts_from_its_start_date(scheduler, sqs, iam):
-    """rate(1 minute) with a StartDate 57 s ago fires first at StartDate + 1 minute, 3 s from now, within a second."""
-    url, q, role = queue_and_role(sqs, iam, "rate")
-    due = due_in(3)
-    start = (due - dt.timedelta(minutes=1)).replace(tzinfo=dt.timezone.utc)
-    name = unique("rate")
-    scheduler.create_schedule(Name=name, ScheduleExpression="rate(1 minute)", StartDate=start, FlexibleTimeWindow=OFF,
-                              Target={"Arn": q, "RoleArn": role, "Input": "<aws.scheduler.scheduled-time>"})
-    [m] = wait_messages(sqs, url, 1, timeout=30, AttributeNames=["All"])
-    scheduler.delete_schedule(Name=name)
-    assert m["Body"] == iso(due)
-    assert_within_a_second(m, due)
-
-
-@sqlite_only(reason="waits a minute for the second firing; when rate() fires is a unit test, and every other "
-                    "firing test runs on both engines")
-def test_a_rate_schedule_fires_again_every_minute(scheduler, sqs, iam):
-    """rate(1 minute) fires at StartDate + 1 minute (3 s from now), then a minute later, each within a second. (That
-    a rate without StartDate first fires a minute after creation is SchedulePlannerTests'; waiting for it here would
-    cost another minute of every CI run.)"""
-    url, q, role = queue_and_role(sqs, iam, "minute")
-    first = due_in(3)
-    start = (first - dt.timedelta(minutes=1)).replace(tzinfo=dt.timezone.utc)
-    name = unique("minute")
-    scheduler.create_schedule(Name=name, ScheduleExpression="rate(1 minute)", StartDate=start, FlexibleTimeWindow=OFF,
-                              Target={"Arn": q, "RoleArn": role, "Input": "<aws.scheduler.scheduled-time>"})
-    got = wait_messages(sqs, url, 2, timeout=120, AttributeNames=["All"])
-    scheduler.delete_schedule(Name=name)
-    assert len(got) == 2, [m["Body"] for m in got]
-    got.sort(key=sent_ms)
-    assert [m["Body"] for m in got] == [iso(first), iso(first + dt.timedelta(minutes=1))]
-    for m, due in zip(got, (first, first + dt.timedelta(minutes=1))):
-        assert_within_a_second(m, due)
-
-
 def test_a_disabled_schedule_does_not_fire(scheduler, sqs, iam):
     url, q, role = queue_and_role(sqs, iam, "disabled")
     due = due_in(3)
@@ -800,6 +781,7 @@ def test_a_firing_missed_by_more_than_its_maximum_event_age_is_skipped(cairn_fac
 
 # -- the aws CLI ------------------------------------------------------------------------------------------------------
 
+@cli_on_sqlite_only
 def test_aws_cli_create_get_list_delete(srv, role, aws_cli):
     name = unique("cli")
     q = queue_arn(unique("cliq"))
@@ -941,3 +923,17 @@ def test_malformed_bodies_are_validation_exceptions(fresh, kind, body):
     assert gone(scheduler, name)
     assert error_of(scheduler.get_schedule_group, Name=name)["Code"] == "ResourceNotFoundException"
     assert scheduler.list_tags_for_resource(ResourceArn=group_arn(existing))["Tags"] == []
+
+
+# Last in the module: its schedule was made when the module started (minute_rate).
+def test_a_rate_counts_from_its_start_date_and_fires_every_minute(sqs, minute_rate):
+    """rate(1 minute) fires first at StartDate + 1 minute, then a minute later, each within a second. (That a rate
+    without StartDate first fires a minute after creation is SchedulePlannerTests'.)"""
+    url, first = minute_rate
+    got = wait_messages(sqs, url, 2, timeout=120, AttributeNames=["All"])
+    got.sort(key=sent_ms)
+    # However long the module took: one firing per minute from the first, none twice, none missed.
+    dues = [first + dt.timedelta(minutes=k) for k in range(len(got))]
+    assert len(got) >= 2 and [m["Body"] for m in got] == [iso(d) for d in dues], [m["Body"] for m in got]
+    for m, due in zip(got, dues):
+        assert_within_a_second(m, due)

@@ -14,7 +14,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import NO_RETRY, pages_of, unique
+from conftest import NO_RETRY, cli_on_sqlite_only, pages_of, unique
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -982,6 +982,7 @@ def test_failed_message_calls_are_data_events_too(sqs, server):
     assert not leaked, f"failed data-event calls recorded as management events: {leaked}"
 
 
+@cli_on_sqlite_only
 def test_sqs_with_the_cli(server, aws_cli):
     # aws-cli v1 pins `aws sqs` to queue.amazonaws.com unless --endpoint-url is given
     # (awscli/customizations/overridesslcommonname.py): AWS_ENDPOINT_URL alone is not enough.
