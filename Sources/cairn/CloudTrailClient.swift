@@ -1,12 +1,11 @@
+import AsyncHTTPClient
 import CairnCore
 import CairnServer
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Wire
 
-/// A small signed CloudTrail json-1.1 client for the CLI.
+/// A small signed CloudTrail json-1.1 client for the CLI. It uses AsyncHTTPClient, which the server links anyway:
+/// URLSession would make every `cairn` process, the server too, load FoundationNetworking and libcurl's TLS stack.
 struct CloudTrailClient {
     let endpoint: URL
     let region: String
@@ -16,11 +15,14 @@ struct CloudTrailClient {
         var description: String
     }
 
+    /// LookupEvents answers at most 50 events of at most a few hundred KB each.
+    static let maxResponseBytes = 64 << 20
+
     func call(_ operation: String, _ body: JSONValue) async throws -> JSONValue {
         let payload = body.serialized()
-        var request = URLRequest(url: endpoint)
-        request.httpMethod = "POST"
-        request.httpBody = Data(payload)
+        var request = HTTPClientRequest(url: endpoint.absoluteString)
+        request.method = .POST
+        request.body = .bytes(payload)
         let now = Date()
         let amzDate = Timestamp.amzDate(now)
         let host = endpoint.port.map { "\(endpoint.host ?? "localhost"):\($0)" } ?? (endpoint.host ?? "localhost")
@@ -42,12 +44,11 @@ struct CloudTrailClient {
             stringToSign: SigV4.stringToSign(canonicalRequest: canonical, amzDate: amzDate, scope: scope))
         let authorization = SigV4Authorization(accessKeyId: credentials.accessKeyId, scope: scope,
                                                signedHeaders: signedNames, signature: signature)
-        for (k, v) in headers where k != "host" { request.setValue(v, forHTTPHeaderField: k) }
-        request.setValue(authorization.headerValue, forHTTPHeaderField: "Authorization")
-        request.setValue("cairn-cli/\(CairnVersion.string)", forHTTPHeaderField: "User-Agent")
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        let json = (try? JSONValue.parse(Array(data))) ?? .null
+        for (k, v) in headers where k != "host" { request.headers.add(name: k, value: v) }
+        request.headers.add(name: "Authorization", value: authorization.headerValue)
+        request.headers.add(name: "User-Agent", value: "cairn-cli/\(CairnVersion.string)")
+        let (status, data) = try await send(request)
+        let json = (try? JSONValue.parse(data)) ?? .null
         guard status == 200 else {
             let code = json["__type"]?.stringValue ?? "HTTP \(status)"
             let message = json["message"]?.stringValue ?? String(decoding: data, as: UTF8.self)
@@ -55,5 +56,23 @@ struct CloudTrailClient {
         }
         return json
     }
-}
 
+    /// Sends one request on a client of its own that does not retry a refused connection (AsyncHTTPClient's shared
+    /// one retries until the deadline): an endpoint nobody listens on fails at once, as the aws CLI does.
+    private func send(_ request: HTTPClientRequest) async throws -> (status: Int, body: [UInt8]) {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(10)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let result: Result<(Int, [UInt8]), any Error>
+        do {
+            let response = try await client.execute(request, timeout: .seconds(60))
+            let body = try await response.body.collect(upTo: Self.maxResponseBytes)
+            result = .success((Int(response.status.code), Array(body.readableBytesView)))
+        } catch {
+            result = .failure(CallError(description: "Could not connect to the endpoint URL: \"\(endpoint.absoluteString)\" (\(error))"))
+        }
+        try? await client.shutdown()
+        return try result.get()
+    }
+}
