@@ -18,14 +18,20 @@ struct ObjectBodyStoreTests {
         (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31) ^ seed }
     }
 
-    @Test(arguments: TestEngine.allCases)
-    func aOneChunkBodyIsStoredOnlyWithItsObject(_ engine: TestEngine) async throws {
+    /// A fresh store on `engine` with the bucket `bodies`: its chunk store, the blobs over it, and its catalog.
+    static func withBodies(_ engine: TestEngine,
+                           _ body: (SQLBlobChunkStore, DatabaseBlobs, SQLObjectCatalog) async throws -> Void) async throws {
         try await withTestStore(engine) { store in
             let chunks = SQLBlobChunkStore(store: store)
-            let blobs = DatabaseBlobs(store: chunks, clock: SystemWallClock())
             let catalog = SQLObjectCatalog(store: store)
-            try await catalog.createBucket(Self.bucket)
+            try await catalog.createBucket(bucket)
+            try await body(chunks, DatabaseBlobs(store: chunks, clock: SystemWallClock()), catalog)
+        }
+    }
 
+    @Test(arguments: TestEngine.allCases)
+    func aOneChunkBodyIsStoredOnlyWithItsObject(_ engine: TestEngine) async throws {
+        try await Self.withBodies(engine) { chunks, blobs, catalog in
             let body = Self.bytes(1000, seed: 7)
             let written = try await blobs.write(bytes: body)
             #expect(written.held?.bytes == body)
@@ -52,11 +58,7 @@ struct ObjectBodyStoreTests {
 
     @Test(arguments: TestEngine.allCases)
     func aLongerBodyHoldsBackOnlyItsLastChunk(_ engine: TestEngine) async throws {
-        try await withTestStore(engine) { store in
-            let chunks = SQLBlobChunkStore(store: store)
-            let blobs = DatabaseBlobs(store: chunks, clock: SystemWallClock())
-            let catalog = SQLObjectCatalog(store: store)
-            try await catalog.createBucket(Self.bucket)
+        try await Self.withBodies(engine) { chunks, blobs, catalog in
             let size = DatabaseBlobs.chunkSize
 
             // Exactly two chunks: the second, though full, is the one held back.
