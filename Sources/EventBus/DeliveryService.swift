@@ -326,8 +326,8 @@ public final class DeliveryService: Service, Sendable {
 
     /// Exponential backoff with full jitter, capped.
     func backoff(attempt: Int) -> Int64 {
-        let base = Double(retryBase.components.seconds) * 1000 + Double(retryBase.components.attoseconds) / 1e15
-        let cap = Double(maxBackoff.components.seconds) * 1000
+        let base = Double(retryBase.milliseconds)
+        let cap = Double(maxBackoff.milliseconds)
         let exp = min(cap, base * pow(2, Double(min(attempt - 1, 30))))
         return Int64(max(1, Double.random(in: exp / 2...exp)))
     }

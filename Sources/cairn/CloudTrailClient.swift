@@ -64,15 +64,25 @@ struct CloudTrailClient {
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout.connect = .seconds(10)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        let result: Result<(Int, [UInt8]), any Error>
         do {
-            let response = try await client.execute(request, timeout: .seconds(60))
-            let body = try await response.body.collect(upTo: Self.maxResponseBytes)
-            result = .success((Int(response.status.code), Array(body.readableBytesView)))
+            let answer = try await exchange(request, on: client)
+            try? await client.shutdown()
+            return answer
         } catch {
-            result = .failure(CallError(description: "Could not connect to the endpoint URL: \"\(endpoint.absoluteString)\" (\(error))"))
+            try? await client.shutdown()
+            throw error
         }
-        try? await client.shutdown()
-        return try result.get()
+    }
+
+    private func exchange(_ request: HTTPClientRequest, on client: HTTPClient) async throws -> (status: Int, body: [UInt8]) {
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: .seconds(60))
+        } catch {
+            // Only reaching the endpoint is a connection failure; an error reading the answer is reported as itself.
+            throw CallError(description: "Could not connect to the endpoint URL: \"\(endpoint.absoluteString)\" (\(error))")
+        }
+        let body = try await response.body.collect(upTo: Self.maxResponseBytes)
+        return (Int(response.status.code), Array(body.readableBytesView))
     }
 }
