@@ -22,8 +22,8 @@ struct JSONValueTests {
     }
 
     @Test func escapesAtEveryPositionAndKeepsOtherCharacters() {
-        let v: JSONValue = ["\"k": "\n\u{7}é😀\\", "e": "", "plain": "no escapes here"]
-        #expect(v.jsonString() == #"{"\"k":"\n\u0007é😀\\","e":"","plain":"no escapes here"}"#)
+        let v: JSONValue = ["\"k": "\n\u{7}é😀\\", "e": "", "plain": "no escapes here", "ctl": "\r\t\u{1F}\u{0}x\u{1A}"]
+        #expect(v.jsonString() == #"{"\"k":"\n\u0007é😀\\","e":"","plain":"no escapes here","ctl":"\r\t\u001f\u0000x\u001a"}"#)
     }
 
     @Test func prettyPrintsMembersInTheirOrder() {
