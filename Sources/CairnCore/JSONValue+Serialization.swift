@@ -114,8 +114,8 @@ extension JSONValue {
         text.withUTF8 { bytes in
             // Runs of bytes that need no escape are copied whole, and an escape appends its bytes one by one: a
             // stored CloudTrail record has a quote around every key and value, so LookupEvents escapes thousands of
-            // them per page.
-            out.reserveCapacity(out.count + bytes.count + 16)
+            // them per page. (No reserveCapacity per string: it grows the buffer to exactly that size, so a page of
+            // records would be copied again for every record.)
             var start = 0
             for i in 0..<bytes.count {
                 let byte = bytes[i]
