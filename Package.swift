@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
@@ -131,7 +132,10 @@ let package = Package(
         // S3: the built-in object store (metadata in the catalog, bytes as files).
         .target(
             name: "ObjectStore",
-            dependencies: ["CairnCore", "Wire", "Storage", "Policies", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "CairnCore", "Wire", "Storage", "Policies", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         // S3 Batch Operations: S3 Control job calls and the job runner, over the object store.

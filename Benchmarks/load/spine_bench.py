@@ -256,7 +256,8 @@ def run_engine(engine, args, pg):
                                          "StartTime": int(time.time()) - 40 * 86400,
                                          "EndTime": int(time.time()) - 39 * 86400},
         }
-        for label, q in queries.items():
+        for (query, q), connections in [(item, c) for item in queries.items() for c in args.lookup_connections]:
+            label = "%s c%d" % (query, connections)
             b = json.dumps(q)
 
             def sign_lookup(endpoint):
@@ -265,12 +266,12 @@ def run_engine(engine, args, pg):
                     "X-Amz-Target": "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents"}, b)
 
             cpu = nodes.cpu().start()
-            first = label == next(iter(queries))
+            first = query == next(iter(queries)) and connections == args.lookup_connections[-1]
             with Profile(nodes.servers[0].pid, os.path.join(args.profile or "/tmp", "lookups-%s.perf" % engine),
                          enabled=bool(args.profile) and first) as lookup_profile:
-                r = wrk_nodes(nodes.endpoints, sign_lookup, b, 5, LOOKUP_CONNECTIONS)
+                r = wrk_nodes(nodes.endpoints, sign_lookup, b, 5, connections)
             cpu.stop()
-            print("  %-26s p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  (%.0f lookups/s, %d non-2xx)  %s"
+            print("  %-30s p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  (%.0f lookups/s, %d non-2xx)  %s"
                   % (label, r["p50_ms"], r["p90_ms"], r["p99_ms"], r["rps"], r["errors"],
                      cpu.describe(r["requests"], "lookups")), flush=True)
             out["lookups"][label] = dict(r, cpu=cpu.per_1k(r["requests"]))
@@ -278,9 +279,6 @@ def run_engine(engine, args, pg):
     finally:
         nodes.stop()
     return out
-
-
-LOOKUP_CONNECTIONS = 4
 
 
 def print_profile(profile, what):
@@ -299,15 +297,17 @@ def main():
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--profile", metavar="DIR", help="perf-record the first node during the calls and the first lookup "
                                                     "phase, keep the data in DIR and print the hottest symbols")
+    ap.add_argument("--lookup-connections", default="1,4", type=lambda t: [int(c) for c in t.split(",")],
+                    help="wrk connections for each lookup query, one run per number: 1 measures a lookup's own "
+                         "latency, more add queueing on this machine's two cores (default 1,4)")
     add_engine_args(ap)
     args = ap.parse_args()
     engines = parse_engines(args.engines)
 
     print(machine_note())
-    print("engines: %s; LookupEvents uses wrk -c%d for 5 s per query%s"
-          % (", ".join("%s (%s)" % (e, ENGINE_TITLES[e]) for e in engines), LOOKUP_CONNECTIONS,
-             ", split %s over pg3's nodes" % "+".join(map(str, split(LOOKUP_CONNECTIONS, 3))) if "pg3" in engines
-             else ""), flush=True)
+    print("engines: %s; LookupEvents uses wrk %s for 5 s per query (on pg3 split over the nodes, at least one each)"
+          % (", ".join("%s (%s)" % (e, ENGINE_TITLES[e]) for e in engines),
+             " and ".join("-c%d" % c for c in args.lookup_connections)), flush=True)
     results = {}
     pg = start_postgres(args, engines)
     try:

@@ -1,5 +1,6 @@
 import CairnCore
 import Foundation
+import NIOPosix
 import Wire
 #if canImport(Glibc)
 import Glibc
@@ -45,25 +46,40 @@ public struct FileBlobs: Blobs {
 
     func path(_ blob: String) -> String { root + "/" + blob.prefix(2) + "/" + blob }
 
+    /// Threads for the blocking file calls of writes, so an fsync never holds one of the few cooperative threads
+    /// every request shares. Several writes sync at once, and the file system's journal commits them together (a group
+    /// fsync for concurrent uploads). Started on the first write.
+    static let io: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 8)
+        pool.start()
+        return pool
+    }()
+
+    /// Bytes gathered before they go to the file in one call (an object up to this size takes one trip to `io`).
+    static let flushSize = 1 << 20
+
     public func write(_ next: () async throws -> [UInt8]?) async throws -> WrittenBlob {
         let name = newBlobName()
         let tmp = temporary + "/" + name
-        let fd = Glibc.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw Failure(description: "cannot create \(tmp): errno \(errno)") }
-        var closed = false
+        let file = TemporaryFile(path: tmp)
+        var pending: [UInt8] = []
         do {
             while let chunk = try await next() {
-                try Self.writeAll(fd, chunk)
+                if pending.isEmpty { pending = chunk } else { pending += chunk }
+                if pending.count > Self.flushSize {
+                    let bytes = pending
+                    pending = []
+                    try await Self.io.runIfActive { try file.append(bytes) }
+                }
             }
-            guard fsync(fd) == 0 else { throw Failure(description: "fsync failed: errno \(errno)") }
-            close(fd)
-            closed = true
-            guard rename(tmp, path(name)) == 0 else { throw Failure(description: "rename failed: errno \(errno)") }
-            Self.syncDirectory(root + "/" + name.prefix(2))
+            let bytes = pending, final = path(name), directory = root + "/" + name.prefix(2)
+            try await Self.io.runIfActive {
+                try file.append(bytes)
+                try file.commit(as: final, syncing: directory)
+            }
             return WrittenBlob(name: name)
         } catch {
-            if !closed { close(fd) }
-            unlink(tmp)
+            file.discard()
             throw error
         }
     }
@@ -170,5 +186,46 @@ public struct FileBlobs: Blobs {
     /// Missing files are fine.
     public func delete(_ blobs: [String]) async {
         for blob in blobs { unlink(path(blob)) }
+    }
+}
+
+/// A blob's temporary file, created on the first append; used from one write at a time, on `FileBlobs.io`.
+final class TemporaryFile: @unchecked Sendable {
+    let path: String
+    private var fd: Int32 = -1
+
+    init(path: String) { self.path = path }
+
+    func append(_ bytes: [UInt8]) throws {
+        if fd < 0 {
+            fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw FileBlobs.Failure(description: "cannot create \(path): errno \(errno)") }
+        }
+        try FileBlobs.writeAll(fd, bytes)
+    }
+
+    /// Makes the bytes durable and moves them to `final` (its directory synced too).
+    func commit(as final: String, syncing directory: String) throws {
+        if fd < 0 { try append([]) }
+        #if os(Linux)
+        guard fdatasync(fd) == 0 else { throw FileBlobs.Failure(description: "fdatasync failed: errno \(errno)") }
+        #else
+        guard fsync(fd) == 0 else { throw FileBlobs.Failure(description: "fsync failed: errno \(errno)") }
+        #endif
+        close(fd)
+        fd = -1
+        guard rename(path, final) == 0 else {
+            unlink(path)
+            throw FileBlobs.Failure(description: "rename failed: errno \(errno)")
+        }
+        FileBlobs.syncDirectory(directory)
+    }
+
+    /// Removes what was written.
+    func discard() {
+        guard fd >= 0 else { return }
+        close(fd)
+        fd = -1
+        unlink(path)
     }
 }

@@ -1,3 +1,4 @@
+import CairnCore
 import Foundation
 import PostgresKit
 import SQLKit
@@ -23,6 +24,8 @@ public struct SQLAuditEventStore: AuditEventStore {
         var username: String?
         var accessKeyId: String?
         var record: String
+        /// The event's resources as a JSON array of `[type, name]` pairs (NULL or `[]` when it has none).
+        var resources: String?
 
         init(_ row: some SQLRow) throws {
             seq = try row.decode(column: "seq", as: Int64.self)
@@ -34,30 +37,34 @@ public struct SQLAuditEventStore: AuditEventStore {
             username = try row.decode(column: "username", as: String?.self)
             accessKeyId = try row.decode(column: "access_key_id", as: String?.self)
             record = try row.decode(column: "record", as: String.self)
+            resources = try row.decode(column: "resources", as: String?.self)
         }
 
         /// The same columns by position, in the order the lookup selects them (PostgreSQL's fast path).
         init(_ row: PostgresRow) throws {
-            (seq, eventId, eventTime, eventName, eventSource, readOnly, username, accessKeyId, record) =
-                try row.decode((Int64, String, Int64, String, String, Int, String?, String?, String).self)
+            (seq, eventId, eventTime, eventName, eventSource, readOnly, username, accessKeyId, record, resources) =
+                try row.decode((Int64, String, Int64, String, String, Int, String?, String?, String, String?).self)
+        }
+
+        /// `resources` read: the pairs the engine's JSON aggregate wrote.
+        func resourcePairs() throws -> [(type: String, name: String)] {
+            guard let resources, resources != "[]" else { return [] }
+            guard case .array(let pairs) = try JSONValue.parse(resources) else {
+                throw Unreadable(description: "event \(eventId): its resources are not a JSON array")
+            }
+            return try pairs.map {
+                guard case .array(let pair) = $0, pair.count == 2, case .string(let type) = pair[0],
+                      case .string(let name) = pair[1] else {
+                    throw Unreadable(description: "event \(eventId): a resource is not a [type, name] pair")
+                }
+                return (type, name)
+            }
         }
     }
 
-    /// One `audit_resource` row of a looked-up event (read by name, as `LookupColumns` is).
-    private struct ResourceColumns {
-        var eventId: String
-        var resourceType: String
-        var resourceName: String
-
-        init(_ row: some SQLRow) throws {
-            eventId = try row.decode(column: "event_id", as: String.self)
-            resourceType = try row.decode(column: "resource_type", as: String.self)
-            resourceName = try row.decode(column: "resource_name", as: String.self)
-        }
-
-        init(_ row: PostgresRow) throws {
-            (eventId, resourceType, resourceName) = try row.decode((String, String, String).self)
-        }
+    /// A stored value that is not what the store wrote (the database was changed by hand).
+    struct Unreadable: Error, CustomStringConvertible {
+        var description: String
     }
 
     /// The `audit_event` columns pruning walks.
@@ -115,7 +122,8 @@ public struct SQLAuditEventStore: AuditEventStore {
     public func lookup(_ q: AuditLookupQuery) async throws -> [AuditLookupRow] {
         try await store.read { db in
             var sql: SQLQueryString
-            let columns: SQLQueryString = "SELECT e.seq AS seq, e.event_id AS event_id, e.event_time AS event_time, e.event_name AS event_name, e.event_source AS event_source, e.read_only AS read_only, e.username AS username, e.access_key_id AS access_key_id, e.record AS record"
+            // An event's resources come in the same row, aggregated by the engine: one statement per lookup.
+            let columns: SQLQueryString = "SELECT e.seq AS seq, e.event_id AS event_id, e.event_time AS event_time, e.event_name AS event_name, e.event_source AS event_source, e.read_only AS read_only, e.username AS username, e.access_key_id AS access_key_id, e.record AS record, (SELECT \(unsafeRaw: store.dialect.jsonPairs("x.resource_type", "x.resource_name")) FROM audit_resource x WHERE x.event_id = e.event_id) AS resources"
             if let since = q.sinceSeq {
                 // A tail walks the primary key from where it was: only records committed since are read.
                 sql = columns + " FROM audit_event e WHERE e.seq > \(bind: since) AND e.account_id = \(bind: q.accountId) AND e.region = \(bind: q.region) AND e.management = 1"
@@ -161,30 +169,17 @@ public struct SQLAuditEventStore: AuditEventStore {
 
     /// The events a lookup's query selects, with their resources.
     static func rows(_ sql: SQLQueryString, _ db: any SQLDatabase) async throws -> [AuditLookupRow] {
-        let postgres = db as? PostgresConnectionDatabase
         let events: [LookupColumns]
-        if let postgres, let read = try await postgres.rows(sql, { try LookupColumns($0) }) {
+        if let postgres = db as? PostgresConnectionDatabase, let read = try await postgres.rows(sql, { try LookupColumns($0) }) {
             events = read
         } else {
             events = try await db.raw(sql).all().map { try LookupColumns($0) }
         }
-        guard !events.isEmpty else { return [] }
-        let resourcesQuery: SQLQueryString = """
-            SELECT event_id, resource_type, resource_name FROM audit_resource WHERE event_id IN (\(SQLList(events.map { SQLBind($0.eventId) })))
-            """
-        let resourceRows: [ResourceColumns]
-        if let postgres, let read = try await postgres.rows(resourcesQuery, { try ResourceColumns($0) }) {
-            resourceRows = read
-        } else {
-            resourceRows = try await db.raw(resourcesQuery).all().map { try ResourceColumns($0) }
-        }
-        var resources: [String: [(type: String, name: String)]] = [:]
-        for c in resourceRows { resources[c.eventId, default: []].append((c.resourceType, c.resourceName)) }
-        return events.map { c in
+        return try events.map { c in
             AuditLookupRow(
                 cursor: AuditCursor(eventTime: c.eventTime, seq: c.seq), eventId: c.eventId,
                 eventName: c.eventName, eventSource: c.eventSource, readOnly: c.readOnly != 0,
-                username: c.username, accessKeyId: c.accessKeyId, record: c.record, resources: resources[c.eventId] ?? [])
+                username: c.username, accessKeyId: c.accessKeyId, record: c.record, resources: try c.resourcePairs())
         }
     }
 

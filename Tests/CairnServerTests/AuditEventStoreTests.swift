@@ -50,6 +50,27 @@ struct AuditEventStoreTests {
         }
     }
 
+    /// Resources come back with their events exactly as written, whatever characters they hold (the engines hand
+    /// them over as JSON), and an event without any has none.
+    @Test(arguments: TestEngine.allCases)
+    func lookupsReturnEachEventsResourcesVerbatim(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let events = SQLAuditEventStore(store: store)
+            let odd = "quote\" back\\slash tab\t nl\n bell\u{07} é 🪨 \u{2028}"
+            try await events.append([
+                Self.event(1, time: 1000, resources: [("AWS::S3::Bucket", "b1"), ("AWS::S3::Object", odd)]),
+                Self.event(2, time: 2000),
+            ])
+            let rows = try await events.lookup(Self.query())
+            #expect(rows.map(\.eventId) == ["e2", "e1"])
+            #expect(rows[0].resources.isEmpty)
+            #expect(Set(rows[1].resources.map { "\($0.type)|\($0.name)" }) == ["AWS::S3::Bucket|b1", "AWS::S3::Object|\(odd)"])
+            let tail = try await events.lookup(AuditLookupQuery(accountId: "000000000000", region: "us-east-1", attribute: nil,
+                                                                startTime: nil, endTime: nil, limit: 10, after: nil, sinceSeq: 0))
+            #expect(tail.first?.resources.count == 2)
+        }
+    }
+
     @Test(arguments: TestEngine.allCases)
     func pagingVisitsEveryEventOnceEvenWithEqualTimes(_ engine: TestEngine) async throws {
         try await withTestStore(engine) { store in

@@ -35,6 +35,15 @@ public struct StoreDialect: Sendable {
         }
     }
 
+    /// An aggregate of the rows it runs over: the JSON array text of their `[a, b]` pairs; NULL (PostgreSQL) or `[]`
+    /// (SQLite) over no rows.
+    public func jsonPairs(_ a: String, _ b: String) -> String {
+        switch engine {
+        case .sqlite: "json_group_array(json_array(\(a), \(b)))"
+        case .postgres: "json_agg(json_build_array(\(a), \(b)))::text"
+        }
+    }
+
     /// Holds a lock named by `key` until the current transaction ends, so one node at a time does what follows
     /// (in a READ COMMITTED transaction, statements after it see what the previous holder committed). SQLite has
     /// one writer already.
