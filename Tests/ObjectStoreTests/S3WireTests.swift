@@ -85,6 +85,28 @@ struct S3ObjectLogicTests {
         var c = CRC32(castagnoli: true)
         c.update(Array("123456789".utf8))
         #expect(c.digest == [0xE3, 0x06, 0x92, 0x83])
+        var fox = CRC32(castagnoli: false)
+        fox.update(Array("The quick brown fox jumps over the lazy dog".utf8))
+        #expect(fox.checksum == 0x414F_A339)
+        // Eight bytes a step with a byte-wise tail: any split of any length gives what one bit at a time gives.
+        let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) }
+        for castagnoli in [false, true] {
+            let polynomial: UInt32 = castagnoli ? 0x82F6_3B78 : 0xEDB8_8320
+            for length in [0, 1, 7, 8, 9, 15, 16, 17, 999, 1000] {
+                var reference: UInt32 = 0xFFFF_FFFF
+                for b in bytes[..<length] {
+                    reference ^= UInt32(b)
+                    for _ in 0..<8 { reference = reference & 1 != 0 ? polynomial ^ (reference >> 1) : reference >> 1 }
+                }
+                var whole = CRC32(castagnoli: castagnoli)
+                whole.update(bytes[..<length])
+                var split = CRC32(castagnoli: castagnoli)
+                split.update(bytes[..<(length / 3)])
+                split.update(Array(bytes[(length / 3)..<length]))
+                #expect(whole.checksum == reference ^ 0xFFFF_FFFF, "length \(length)")
+                #expect(split.checksum == whole.checksum, "length \(length)")
+            }
+        }
         var hello = BodyDigests(checksum: .crc32)
         hello.update(Array("hello ".utf8))
         hello.update(Array("world".utf8))
