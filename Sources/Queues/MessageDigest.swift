@@ -6,7 +6,7 @@ import Wire
 /// The MD5 digests SQS returns and SDKs verify (SQS developer guide, "Calculating the MD5 message digest").
 enum MessageDigest {
     static func md5Hex(_ bytes: [UInt8]) -> String {
-        Insecure.MD5.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        SigV4.hex(Array(Insecure.MD5.hash(data: bytes)))
     }
 
     static func body(_ body: String) -> String { md5Hex(Array(body.utf8)) }

@@ -167,12 +167,12 @@ public enum SigV4 {
 
     static let hexDigits = Array("0123456789abcdef".utf8)
 
-    /// Lower-case hex.
     /// Whether `text` is a SHA-256 in hex (64 hex digits), as opposed to `UNSIGNED-PAYLOAD` or a streaming marker.
     public static func isHexSHA256(_ text: String) -> Bool {
         text.utf8.count == 64 && text.utf8.allSatisfy { hexValue($0) != nil }
     }
 
+    /// Lower-case hex.
     public static func hex(_ bytes: [UInt8]) -> String {
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 2)

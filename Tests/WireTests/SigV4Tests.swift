@@ -139,9 +139,9 @@ struct SigV4CanonicalTests {
 }
 
 struct SigV4AuthorizationTests {
-    @Test(arguments: [", ", ","])
+    @Test(arguments: [", ", ",", ",\t", " ,  "])
     func parsesBothSeparators(_ separator: String) throws {
-        let header = "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/service/aws4_request\(separator)SignedHeaders=X-Amz-Date;host\(separator)Signature=ABCDEF"
+        let header = " AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/service/aws4_request\(separator)SignedHeaders=X-Amz-Date;host\(separator)Signature=ABCDEF"
         let auth = try SigV4Authorization.parse(header: header).get()
         #expect(auth.accessKeyId == "AKID")
         #expect(auth.scope == .init(date: "20150830", region: "us-east-1", service: "service"))
