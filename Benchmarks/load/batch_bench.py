@@ -35,7 +35,7 @@ import boto3
 from botocore.config import Config
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cairn_server import CairnServer  # noqa: E402
+from cairn_server import CairnServer, allow_rule_to_send  # noqa: E402
 
 REGION = "us-east-1"
 ALL = {"source": ["aws.batch"], "detail-type": ["Batch Job State Change"]}
@@ -76,13 +76,15 @@ def depth(sqs, url):
 def rule(events, sqs, name, pattern):
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name=name, EventPattern=json.dumps(pattern))
+    allow_rule_to_send(sqs, url, arn, events.put_rule(Name=name, EventPattern=json.dumps(pattern))["RuleArn"])
     events.put_targets(Rule=name, Targets=[{"Id": "q", "Arn": arn}])
     return url
 
 
 def run_once(args, run):
-    server = CairnServer(args.binary, extra_args=["--batch-runner", "local"]).start()
+    # As root, Cairn runs job commands only as an unprivileged user it is given.
+    run_as = ["--batch-run-as", "nobody"] if os.geteuid() == 0 else []
+    server = CairnServer(args.binary, extra_args=["--batch-runner", "local"] + run_as).start()
     try:
         key, secret = server.credentials()
         batch = client(server.endpoint, key, secret, "batch")

@@ -44,7 +44,7 @@ import boto3
 from botocore.config import Config
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cairn_server import CairnServer  # noqa: E402
+from cairn_server import CairnServer, allow_rule_to_send  # noqa: E402
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -195,7 +195,8 @@ def run_job(server, args, run):
 
     url = sqs.create_queue(QueueName="bo-events-%d" % run)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="bo-events-%d" % run, EventPattern=json.dumps(SEED_PATTERN))
+    allow_rule_to_send(sqs, url, arn, events.put_rule(Name="bo-events-%d" % run,
+                                                      EventPattern=json.dumps(SEED_PATTERN))["RuleArn"])
     events.put_targets(Rule="bo-events-%d" % run, Targets=[{"Id": "q", "Arn": arn}])
     if run > 0:  # the previous run's rule would also match this job
         events.remove_targets(Rule="bo-events-%d" % (run - 1), Ids=["q"])

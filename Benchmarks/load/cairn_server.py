@@ -11,6 +11,7 @@ PostgreSQL is the server of ``--database-url`` (an admin URL: each engine run ge
 through it and dropped after), or else a throwaway cluster started here with Tests/e2e/pg_cluster.py (fsync on,
 127.0.0.1 only, stopped by its data directory at the end).
 """
+import json
 import os
 import re
 import shutil
@@ -419,3 +420,11 @@ def ratio_table(title, rows, engines):
             a, b = values.get(e), values.get(base)
             line += "%14s" % ("%.2fx" % (a / b) if a is not None and b else "-")
         print(line)
+
+
+def allow_rule_to_send(sqs, queue_url, queue_arn, rule_arn):
+    """As in AWS, EventBridge delivers to a queue only when the queue's policy lets the rule send to it."""
+    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
+            "Resource": queue_arn, "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}}}]})})

@@ -31,8 +31,8 @@ import boto3
 from botocore.config import Config
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cairn_server import (ENGINE_TITLES, ROOT, Nodes, add_engine_args, machine_note, parse_engines,  # noqa: E402
-                          ratio_table, split, start_postgres)
+from cairn_server import (ENGINE_TITLES, ROOT, Nodes, add_engine_args, allow_rule_to_send, machine_note,  # noqa: E402
+                          parse_engines, ratio_table, split, start_postgres)
 from spine_bench import signed, wrk_nodes  # noqa: E402
 
 PATTERN = {"source": ["bench"], "detail-type": ["tick"]}
@@ -78,11 +78,7 @@ def setup(target, name):
     events, sqs = clients(target)
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    rule = events.put_rule(Name=name, EventPattern=json.dumps(PATTERN))["RuleArn"]
-    # As in AWS, EventBridge delivers to a queue only when the queue's policy lets the rule send to it.
-    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
-        "Resource": arn, "Condition": {"ArnEquals": {"aws:SourceArn": rule}}}]})})
+    allow_rule_to_send(sqs, url, arn, events.put_rule(Name=name, EventPattern=json.dumps(PATTERN))["RuleArn"])
     events.put_targets(Rule=name, Targets=[{"Id": "q", "Arn": arn}])
     return events, sqs, url
 
