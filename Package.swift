@@ -42,6 +42,7 @@ let package = Package(
             name: "CairnCore",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -225,7 +226,8 @@ let package = Package(
         .testTarget(name: "SchedulesTests", dependencies: ["Schedules"], swiftSettings: swiftSettings),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Storage", "Wire", "CairnCore"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "WireTests", dependencies: ["Wire", "CairnCore"], resources: [.copy("Fixtures")],
+            name: "WireTests", dependencies: ["Wire", "CairnCore", .product(name: "Logging", package: "swift-log")],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "CairnServerTests",

@@ -56,7 +56,7 @@ public final class BatchScheduler: Service, Sendable {
                 // reaped and their capacity reused without waiting for the tick.
                 if try await self.pass() { self.wake() }
             } catch {
-                self.logger.error("batch scheduler pass failed: \(error)")
+                self.logger.passFailed("batch scheduler pass", error)
             }
         }
     }

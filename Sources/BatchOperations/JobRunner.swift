@@ -57,7 +57,7 @@ public final class JobRunner: Service, Sendable {
                 // Batch after batch while there is work, stopping between batches on shutdown.
                 while !Task.isShuttingDownGracefully, !Task.isCancelled, try await self.pass() {}
             } catch {
-                self.logger.error("batch operations pass failed: \(error)")
+                self.logger.passFailed("batch operations pass", error)
             }
         }
     }

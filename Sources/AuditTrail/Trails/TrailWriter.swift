@@ -47,7 +47,7 @@ public final class TrailWriter: Service, Sendable {
     }
 
     func passSafely() async {
-        do { try await pass() } catch { logger.error("trail delivery pass failed: \(error)") }
+        do { try await pass() } catch { logger.passFailed("trail delivery pass", error) }
     }
 
     func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded()) }
