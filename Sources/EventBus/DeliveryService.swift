@@ -121,7 +121,7 @@ public final class DeliveryService: Service, Sendable {
             while !Task.isCancelled {
                 let worked: Int
                 do { worked = try await drainOnce() } catch {
-                    logger.error("event delivery pass failed: \(error)")
+                    logger.passFailed("event delivery pass", error)
                     worked = 0
                 }
                 if worked > 0 { continue }

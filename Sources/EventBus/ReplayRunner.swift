@@ -45,7 +45,7 @@ public final class ReplayRunner: Service, Sendable {
                         try await self.step(replay, events)
                     }
                 } catch {
-                    logger.error("a replay step failed: \(error)")
+                    logger.passFailed("a replay step", error)
                 }
                 if advanced {
                     delivered()

@@ -39,7 +39,7 @@ public final class ScheduledRules: Service, Sendable {
                         let pruned = try await self.store.pruneArchives(now: swept)
                         if pruned > 0 { self.logger.info("deleted \(pruned) archived events past their archive's retention") }
                     } catch {
-                        self.logger.error("sweeping archives failed: \(error)")
+                        self.logger.passFailed("sweeping archives", error)
                     }
                 }
                 // A read first: the write transaction that fires runs only when a rule is due.
@@ -48,7 +48,7 @@ public final class ScheduledRules: Service, Sendable {
                     do {
                         if try await self.fireDue() > 0 { continue }
                     } catch {
-                        self.logger.error("firing scheduled rules failed: \(error)")
+                        self.logger.passFailed("firing scheduled rules", error)
                     }
                 }
                 let delay = min(next.map { max(1, $0 - self.nowMs()) } ?? Self.recheck, Self.recheck)

@@ -33,7 +33,7 @@ public struct MessageRetentionService: Service {
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                do { try await sweep() } catch { logger.error("message retention sweep failed: \(error)") }
+                do { try await sweep() } catch { logger.passFailed("message retention sweep", error) }
                 try? await Task.sleep(for: interval)
             }
         }

@@ -91,7 +91,7 @@ public final class ScheduleRunner: Service, Sendable {
                     busy = busy || !claimed.isEmpty
                 }
             } catch {
-                logger.error("firing schedules failed: \(error)")
+                logger.passFailed("firing schedules", error)
                 return
             }
         }
