@@ -35,7 +35,7 @@ import boto3
 from botocore.config import Config
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cairn_server import CairnServer, allow_rule_to_send  # noqa: E402
+from cairn_server import CairnServer, Profile, allow_rule_to_send  # noqa: E402
 
 REGION = "us-east-1"
 ALL = {"source": ["aws.batch"], "detail-type": ["Batch Job State Change"]}
@@ -85,6 +85,7 @@ def run_once(args, run):
     # As root, Cairn runs job commands only as an unprivileged user it is given.
     run_as = ["--batch-run-as", "nobody"] if os.geteuid() == 0 else []
     server = CairnServer(args.binary, extra_args=["--batch-runner", "local"] + run_as).start()
+    profile = None
     try:
         key, secret = server.credentials()
         batch = client(server.endpoint, key, secret, "batch")
@@ -109,6 +110,8 @@ def run_once(args, run):
         step = (n + args.procs * 4 - 1) // (args.procs * 4)
         slices = [(server.endpoint, key, secret, "bench", "true", lo, min(lo + step, n), args.threads)
                   for lo in range(0, n, step)]
+        profile = Profile(server.proc.pid, os.path.join(args.profile or "/tmp", "batch-run%d.perf" % run),
+                          enabled=bool(args.profile)).start()
         cpu0 = cpu_seconds(server.proc.pid)
         t0 = time.time()
         ids = []
@@ -136,6 +139,9 @@ def run_once(args, run):
         if done_at is None:
             raise RuntimeError("only %d of %d jobs SUCCEEDED within %d s" % (last, n, args.timeout))
         cpu = cpu_seconds(server.proc.pid) - cpu0
+        profile.stop()
+        for row in profile.top():
+            print("    " + row[:150])
         drain_s = done_at - t_first
         after_submit_s = done_at - t_submitted
         print("  all %d SUCCEEDED events receivable %.2f s after the first submit (%.2f s after the last): "
@@ -179,6 +185,8 @@ def run_once(args, run):
         return dict(submit_per_s=len(ids) / submit_s, drain_s=drain_s, run_per_s=n / drain_s, after_submit_s=after_submit_s,
                     listed_ok=listed == n, cpu_s=cpu, events_ok=len(seen & set(ids)) == n, total_events=total_events)
     finally:
+        if profile:
+            profile.stop()
         server.stop()
 
 
@@ -221,6 +229,8 @@ def main():
     ap.add_argument("--poll", type=float, default=0.1)
     ap.add_argument("--spawns", type=int, default=2000)
     ap.add_argument("--timeout", type=int, default=1200)
+    ap.add_argument("--profile", metavar="DIR", help="perf-record the server from the first submit to the last "
+                                                    "SUCCEEDED event, keep the data in DIR, print the hottest symbols")
     args = ap.parse_args()
     print("load before: %s" % os.popen("uptime").read().strip(), flush=True)
     print("== this machine's process-start rate (%d spawns each, from Python, posix_spawn + waitpid)" % args.spawns)

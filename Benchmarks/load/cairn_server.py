@@ -354,17 +354,24 @@ class Profile:
         self.pid, self.path, self.enabled = pid, path, enabled and shutil.which("perf") is not None
         self.proc = None
 
-    def __enter__(self):
+    def start(self):
         if self.enabled:
             self.proc = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-p", str(self.pid), "-o", self.path],
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(0.3)
         return self
 
-    def __exit__(self, *exc):
-        if self.proc:
+    def stop(self):
+        """Ends the recording (again: no-op)."""
+        if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
             self.proc.wait(timeout=60)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
 
     def top(self, n=12):
         if not self.proc:

@@ -14,10 +14,10 @@ public final class SQLStore: Sendable {
     /// SQL the engines spell differently.
     public let dialect: StoreDialect
     let sessions: any StoreSessions
-    /// One write transaction at a time per node: SQLite has one writer, and on PostgreSQL it keeps this node's
-    /// serializable transactions from failing each other's serialisation (other nodes' conflicts are retried).
-    /// PostgreSQL's read-committed transactions (claims with `SKIP LOCKED`, single-statement changes) run side by
-    /// side without it, as they already do across nodes.
+    /// One serializable write transaction at a time per node on PostgreSQL: it keeps this node's transactions from
+    /// failing each other's serialisation (other nodes' conflicts are retried). PostgreSQL's read-committed
+    /// transactions (claims with `SKIP LOCKED`, single-statement changes) run side by side without it, as they
+    /// already do across nodes. SQLite's sessions queue writes for their one writer themselves.
     private let writeLock = AsyncLock()
     let logger: Logger
 
@@ -38,8 +38,9 @@ public final class SQLStore: Sendable {
         case readCommitted
     }
 
-    /// Runs `body` inside one write transaction. On PostgreSQL `body` may run again when another node's transaction
-    /// conflicted with it, so it must not have effects outside the database.
+    /// Runs `body` inside one write transaction. `body` may run again — on PostgreSQL when another node's
+    /// transaction conflicted with it, on SQLite when the transaction it shared with other writes failed — so it
+    /// must not have effects outside the database.
     public func write<T: Sendable>(_ isolation: Isolation = .serializable,
                                    _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let run = {
@@ -49,7 +50,7 @@ public final class SQLStore: Sendable {
                 throw self.sessions.translate(error)
             }
         }
-        if isolation == .readCommitted, engine == .postgres { return try await run() }
+        if isolation == .readCommitted || engine == .sqlite { return try await run() }
         return try await writeLock.withLock { try await run() }
     }
 

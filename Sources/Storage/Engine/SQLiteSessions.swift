@@ -5,6 +5,12 @@ import SQLiteKit
 import Synchronization
 
 /// SQLite in WAL mode: one writer connection, reader connections, and one for background checkpoints.
+///
+/// Write transactions that wait for the writer commit together: each commit fsyncs the write-ahead log, and one
+/// fsync for every write was what bounded every write-heavy path (a Batch job's status changes, deliveries, queue
+/// sends). Each write in a shared transaction runs inside a savepoint of its own, so one that fails is undone alone
+/// and its caller gets its error; callers hear back only after the shared commit, so what a caller saw succeed is
+/// durable exactly as before.
 final class SQLiteSessions: StoreSessions {
     var engine: SQLStore.Engine { .sqlite }
     private let connections: [SQLiteConnection]
@@ -15,6 +21,20 @@ final class SQLiteSessions: StoreSessions {
     private let nextReader = Atomic<Int>(0)
     /// One process opens a SQLite database: `exclusively` needs only a lock in this process.
     private let exclusive = AsyncLock()
+    /// Writes waiting for the writer, and whether a task is committing them.
+    private let queue = Mutex(WriteQueue())
+    /// Writes in one shared transaction at most: enough that a burst commits in a few fsyncs, few enough that no
+    /// caller waits long behind the others' statements.
+    static let writesPerCommit = 128
+    /// Write transactions begun (tests read it to see writes share them).
+    let transactions = Atomic<Int>(0)
+    /// Writes waiting for the writer now.
+    var queuedWrites: Int { queue.withLock { $0.writes.count } }
+
+    private struct WriteQueue {
+        var writes: [any QueuedWrite] = []
+        var committing = false
+    }
 
     private init(connections: [SQLiteConnection]) {
         self.connections = connections
@@ -47,17 +67,75 @@ final class SQLiteSessions: StoreSessions {
         return SQLiteSessions(connections: connections)
     }
 
+    /// Queues `body` for the writer; one task commits the queue, as many writes per transaction as are waiting.
+    /// One writer: every transaction is serializable.
     func transaction<T: Sendable>(_ isolation: SQLStore.Isolation,
                                   _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        // One writer: every transaction is serializable. IMMEDIATE: take the write lock at BEGIN, so a transaction never fails half-way on a lock upgrade.
-        try await writer.raw("BEGIN IMMEDIATE").run()
+        try await withCheckedThrowingContinuation { continuation in
+            let write = Write(body: body, continuation: continuation)
+            let start = queue.withLock { q -> Bool in
+                q.writes.append(write)
+                if q.committing { return false }
+                q.committing = true
+                return true
+            }
+            if start { Task { await self.commitQueued() } }
+        }
+    }
+
+    /// Commits what is queued, in arrival order, until the queue is empty.
+    private func commitQueued() async {
+        while true {
+            let writes = queue.withLock { q -> [any QueuedWrite] in
+                let taken = Array(q.writes.prefix(Self.writesPerCommit))
+                q.writes.removeFirst(taken.count)
+                if taken.isEmpty { q.committing = false }
+                return taken
+            }
+            if writes.isEmpty { return }
+            if writes.count == 1 {
+                await commitAlone(writes[0])
+            } else {
+                await commitTogether(writes)
+            }
+        }
+    }
+
+    /// One transaction for `writes`, each inside its own savepoint.
+    private func commitTogether(_ writes: [any QueuedWrite]) async {
+        transactions.add(1, ordering: .relaxed)
         do {
-            let result = try await body(writer)
+            // IMMEDIATE: take the write lock at BEGIN, so a transaction never fails half-way on a lock upgrade.
+            try await writer.raw("BEGIN IMMEDIATE").run()
+            for write in writes {
+                try await writer.raw("SAVEPOINT write").run()
+                if await !write.run(writer) { try await writer.raw("ROLLBACK TO write").run() }
+                try await writer.raw("RELEASE write").run()
+            }
             try await writer.raw("COMMIT").run()
-            return result
+        } catch {
+            // The shared transaction itself failed (its commit, or an error that ended it): none of it is stored.
+            // Each write runs again in a transaction of its own (a write's body may run again: see `SQLStore.write`).
+            try? await writer.raw("ROLLBACK").run()
+            for write in writes { await commitAlone(write) }
+            return
+        }
+        for write in writes { write.finish() }
+    }
+
+    private func commitAlone(_ write: any QueuedWrite) async {
+        transactions.add(1, ordering: .relaxed)
+        do {
+            try await writer.raw("BEGIN IMMEDIATE").run()
+            if await write.run(writer) {
+                try await writer.raw("COMMIT").run()
+            } else {
+                try await writer.raw("ROLLBACK").run()
+            }
+            write.finish()
         } catch {
             try? await writer.raw("ROLLBACK").run()
-            throw error
+            write.fail(error)
         }
     }
 
@@ -94,5 +172,45 @@ extension SQLStore {
     /// Opens (creating if needed) the SQLite database at `path` in WAL mode and applies migrations.
     public static func openSQLite(path: String, readerCount: Int = 2, logger: Logger) async throws -> SQLStore {
         try await migrated(SQLiteSessions.open(path: path, readerCount: readerCount, logger: logger), logger: logger)
+    }
+}
+
+/// A write transaction's body waiting for the writer, and its caller.
+private protocol QueuedWrite: Sendable {
+    /// Runs the body; returns whether it succeeded (its outcome is kept for `finish`).
+    func run(_ db: any SQLDatabase) async -> Bool
+    /// Resumes the caller with the body's last outcome, once it is committed (or rolled back).
+    func finish()
+    /// Resumes the caller with `error`: the transaction could not be committed.
+    func fail(_ error: any Error)
+}
+
+private final class Write<T: Sendable>: QueuedWrite {
+    let body: @Sendable (any SQLDatabase) async throws -> T
+    let continuation: CheckedContinuation<T, any Error>
+    let outcome = Mutex<Result<T, any Error>?>(nil)
+
+    init(body: @escaping @Sendable (any SQLDatabase) async throws -> T, continuation: CheckedContinuation<T, any Error>) {
+        self.body = body
+        self.continuation = continuation
+    }
+
+    func run(_ db: any SQLDatabase) async -> Bool {
+        do {
+            let value = try await body(db)
+            outcome.withLock { $0 = .success(value) }
+            return true
+        } catch {
+            outcome.withLock { $0 = .failure(error) }
+            return false
+        }
+    }
+
+    func finish() {
+        continuation.resume(with: outcome.withLock { $0 } ?? .failure(StoreError.unavailable("A write finished without running.")))
+    }
+
+    func fail(_ error: any Error) {
+        continuation.resume(throwing: error)
     }
 }

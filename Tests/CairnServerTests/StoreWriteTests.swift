@@ -1,0 +1,158 @@
+import Foundation
+import SQLKit
+import Synchronization
+import Testing
+@testable import Storage
+
+/// `SQLStore.write`'s contract on both engines, with many writes at once: each commits whole or not at all, and a
+/// failing one costs only its own caller. On SQLite, writes that wait for the writer share one transaction.
+struct StoreWriteTests {
+    static func createTable(_ store: SQLStore) async throws {
+        try await store.write { db in try await db.raw("CREATE TABLE write_test (k TEXT PRIMARY KEY)").run() }
+    }
+
+    static func keys(_ store: SQLStore) async throws -> Set<String> {
+        try await store.read { db in
+            Set(try await db.raw("SELECT k FROM write_test").all().map { try $0.decode(column: "k", as: String.self) })
+        }
+    }
+
+    @Test(arguments: TestEngine.allCases)
+    func concurrentWritesCommitWholeAndAFailureUndoesOnlyItsOwn(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            try await Self.createTable(store)
+            try await store.write { db in try await db.raw("INSERT INTO write_test (k) VALUES ('taken')").run() }
+            // Every fifth write inserts its own key and then one that exists: it must fail, and its first insert go.
+            let outcomes = await withTaskGroup(of: (Int, Outcome).self) { group in
+                for i in 0..<60 {
+                    group.addTask {
+                        do {
+                            try await store.write { db in
+                                try await db.raw("INSERT INTO write_test (k) VALUES (\(bind: "k\(i)"))").run()
+                                if i % 5 == 0 { try await db.raw("INSERT INTO write_test (k) VALUES ('taken')").run() }
+                            }
+                            return (i, .committed)
+                        } catch let error as StoreError where error.isDuplicate {
+                            return (i, .duplicate)
+                        } catch {
+                            return (i, .failed("\(error)"))
+                        }
+                    }
+                }
+                var outcomes: [Int: Outcome] = [:]
+                for await (i, outcome) in group { outcomes[i] = outcome }
+                return outcomes
+            }
+            for i in 0..<60 {
+                #expect(outcomes[i] == (i % 5 == 0 ? .duplicate : .committed), "write \(i)")
+            }
+            let expected = Set((0..<60).filter { $0 % 5 != 0 }.map { "k\($0)" } + ["taken"])
+            let stored = try await Self.keys(store)
+            #expect(stored == expected)
+        }
+    }
+
+    /// Writes queued behind a busy writer commit in one transaction, each with its own result.
+    @Test func sqliteWritesWaitingForTheWriterShareOneTransaction() async throws {
+        try await withTestStore(.sqlite) { store in
+            try await Self.createTable(store)
+            let sessions = try #require(store.sessions as? SQLiteSessions)
+            let gate = Gate()
+            let before = sessions.transactions.load(ordering: .relaxed)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // The first write holds the writer until the others are queued behind it.
+                group.addTask {
+                    try await store.write { db in
+                        await gate.wait()
+                        try await db.raw("INSERT INTO write_test (k) VALUES ('first')").run()
+                    }
+                }
+                while sessions.queuedWrites > 0 || sessions.transactions.load(ordering: .relaxed) == before {
+                    await Task.yield()
+                }
+                for i in 0..<40 {
+                    group.addTask {
+                        let k = try await store.write { db in
+                            try await db.raw("INSERT INTO write_test (k) VALUES (\(bind: "k\(i)")) RETURNING k").first()?
+                                .decode(column: "k", as: String.self)
+                        }
+                        #expect(k == "k\(i)")
+                    }
+                }
+                while sessions.queuedWrites < 40 { await Task.yield() }
+                gate.open()
+                try await group.waitForAll()
+            }
+            #expect(sessions.transactions.load(ordering: .relaxed) - before == 2, "the first write, then the 40 together")
+            #expect(try await Self.keys(store).count == 41)
+        }
+    }
+
+    /// A write whose body ends the shared transaction (here by rolling it back itself) makes every write of it run
+    /// again alone: the others commit, and only the culprit fails.
+    @Test func sqliteAWriteThatEndsTheSharedTransactionFailsAlone() async throws {
+        try await withTestStore(.sqlite) { store in
+            try await Self.createTable(store)
+            let sessions = try #require(store.sessions as? SQLiteSessions)
+            let gate = Gate()
+            let before = sessions.transactions.load(ordering: .relaxed)
+            let failures = try await withThrowingTaskGroup(of: Int.self) { group in
+                group.addTask {
+                    try await store.write { db in await gate.wait() }
+                    return 0
+                }
+                while sessions.queuedWrites > 0 || sessions.transactions.load(ordering: .relaxed) == before {
+                    await Task.yield()
+                }
+                for i in 0..<10 {
+                    group.addTask {
+                        do {
+                            try await store.write { db in
+                                try await db.raw("INSERT INTO write_test (k) VALUES (\(bind: "k\(i)"))").run()
+                                if i == 4 { try await db.raw("ROLLBACK").run() }
+                            }
+                            return 0
+                        } catch {
+                            return 1
+                        }
+                    }
+                }
+                while sessions.queuedWrites < 10 { await Task.yield() }
+                gate.open()
+                return try await group.reduce(0, +)
+            }
+            #expect(failures == 1)
+            #expect(try await Self.keys(store) == Set((0..<10).filter { $0 != 4 }.map { "k\($0)" }))
+        }
+    }
+}
+
+private enum Outcome: Equatable {
+    case committed, duplicate
+    case failed(String)
+}
+
+/// Holds waiters until opened.
+private final class Gate: Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func wait() async {
+        await withCheckedContinuation { c in
+            let resume = state.withLock { s -> Bool in
+                if s.open { return true }
+                s.waiters.append(c)
+                return false
+            }
+            if resume { c.resume() }
+        }
+    }
+
+    func open() {
+        let waiters = state.withLock { s in
+            s.open = true
+            defer { s.waiters = [] }
+            return s.waiters
+        }
+        for w in waiters { w.resume() }
+    }
+}
