@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 import SQLKit
 import SQLiteKit
 import Synchronization
@@ -36,8 +37,14 @@ final class SQLiteSessions: StoreSessions {
         var committing = false
     }
 
-    private init(connections: [SQLiteConnection]) {
+    /// A thread per connection. SQLiteNIO's default is NIO's shared blocking pool, one thread per core: there a
+    /// commit waiting on its fsync and a checkpoint took both threads of a 2-core machine and every read queued
+    /// behind them.
+    private let threads: NIOThreadPool
+
+    private init(connections: [SQLiteConnection], threads: NIOThreadPool) {
         self.connections = connections
+        self.threads = threads
         self.writer = connections[0].sql(queryLogLevel: nil)
         self.readers = connections.dropFirst().dropLast().map { $0.sql(queryLogLevel: nil) }
         self.maintenance = connections[connections.count - 1].sql(queryLogLevel: nil)
@@ -45,15 +52,20 @@ final class SQLiteSessions: StoreSessions {
 
     static func open(path: String, readerCount: Int, logger: Logger) async throws -> SQLiteSessions {
         var connections: [SQLiteConnection] = []
+        // The writer, the readers, and one connection for background checkpoints.
+        let count = 2 + max(1, readerCount)
+        let threads = NIOThreadPool(numberOfThreads: count)
+        threads.start()
         do {
-            // The writer, the readers, and one connection for background checkpoints.
-            for _ in 0..<(2 + max(1, readerCount)) {
-                let c = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            for _ in 0..<count {
+                let c = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threads, logger: logger,
+                                                        on: MultiThreadedEventLoopGroup.singleton.any())
                 connections.append(c)
                 try await c.sql(queryLogLevel: nil).raw("PRAGMA busy_timeout = 10000").run()
             }
         } catch {
             for c in connections { try? await c.close() }
+            try? await threads.shutdownGracefully()
             throw StoreError.unavailable("Cannot open the database at \(path): \(error)")
         }
         let writer = connections[0].sql(queryLogLevel: nil)
@@ -64,7 +76,7 @@ final class SQLiteSessions: StoreSessions {
         // Checkpoints run in the background (`checkpoint()`), never inside a commit a caller is waiting for.
         try await writer.raw("PRAGMA wal_autocheckpoint = 0").run()
         try await writer.raw("PRAGMA foreign_keys = ON").run()
-        return SQLiteSessions(connections: connections)
+        return SQLiteSessions(connections: connections, threads: threads)
     }
 
     /// Queues `body` for the writer; one task commits the queue, as many writes per transaction as are waiting.
@@ -155,6 +167,7 @@ final class SQLiteSessions: StoreSessions {
 
     func close() async {
         for c in connections { try? await c.close() }
+        try? await threads.shutdownGracefully()
     }
 
     func translate(_ error: any Error) -> any Error {
