@@ -4,7 +4,11 @@ import Storage
 
 /// Where "Batch Job State Change" events go (the default event bus). Implemented by the application.
 public protocol BatchEventSink: Sendable {
-    func jobStateChanged(accountId: String, region: String, jobArn: String, detail: JSONValue, time: Date) async throws
+    /// The outbox rows of the event reporting a job's new status; committed with the status change itself.
+    func jobStateChangeDeliveries(accountId: String, region: String, jobArn: String, detail: JSONValue,
+                                  time: Date) async throws -> [EventDelivery]
+    /// Deliveries were committed: the delivery workers have work.
+    func didEnqueue()
 }
 
 /// A job's document: AWS's `JobDetail` plus Cairn's bookkeeping under `_cairn` (never shown).
@@ -76,9 +80,12 @@ public struct BatchJobs: Sendable {
         moved.row.status = status.rawValue
         moved.row.updatedAt = now
         moved.row.document = moved.detail.jsonString()
-        guard try await store.updateJob(moved.row, ifStatus: job.row.status) else { return nil }
-        try await events.jobStateChanged(accountId: moved.row.accountId, region: moved.row.region, jobArn: moved.arn,
-                                         detail: moved.publicDetail, time: clock.now())
+        // The status and the event reporting it commit together: neither is ever stored without the other.
+        let deliveries = try await events.jobStateChangeDeliveries(
+            accountId: moved.row.accountId, region: moved.row.region, jobArn: moved.arn, detail: moved.publicDetail,
+            time: clock.now())
+        guard try await store.updateJob(moved.row, ifStatus: job.row.status, deliveries: deliveries) else { return nil }
+        if !deliveries.isEmpty { events.didEnqueue() }
         return moved
     }
 
@@ -87,6 +94,6 @@ public struct BatchJobs: Sendable {
         var j = job
         j.row.document = j.detail.jsonString()
         j.row.updatedAt = nowMs()
-        return try await store.updateJob(j.row, ifStatus: job.row.status)
+        return try await store.updateJob(j.row, ifStatus: job.row.status, deliveries: [])
     }
 }

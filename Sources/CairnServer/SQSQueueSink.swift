@@ -3,6 +3,7 @@ import CairnCore
 import Foundation
 import EventBus
 import Queues
+import Storage
 import Topics
 import Synchronization
 import Wire
@@ -54,8 +55,12 @@ final class DeliveryWake: Sendable {
 struct BusBatchEvents: BatchEventSink {
     let router: EventRouter
 
-    func jobStateChanged(accountId: String, region: String, jobArn: String, detail: JSONValue, time: Date) async throws {
-        try await router.emit(accountId: accountId, region: region, source: "aws.batch", detailType: "Batch Job State Change",
-                              resources: [jobArn], detail: detail, time: time)
+    func jobStateChangeDeliveries(accountId: String, region: String, jobArn: String, detail: JSONValue,
+                                  time: Date) async throws -> [EventDelivery] {
+        try await router.serviceEventDeliveries(accountId: accountId, region: region, source: "aws.batch",
+                                                detailType: "Batch Job State Change", resources: [jobArn], detail: detail,
+                                                time: time)
     }
+
+    func didEnqueue() { router.didEnqueue() }
 }

@@ -218,19 +218,17 @@ public final class EventRouter: AuditRecordRouter, Sendable {
 
     // MARK: Events services send themselves
 
-    /// Puts an event a service emits itself (AWS Batch's "Batch Job State Change") on the account's default bus:
-    /// the matched deliveries are committed to the outbox before this returns, so they survive a crash.
-    public func emit(accountId: String, region: String, source: String, detailType: String, resources: [String],
-                     detail: JSONValue, time: Date) async throws {
+    /// The deliveries of an event a service emits itself (AWS Batch's "Batch Job State Change") on the account's
+    /// default bus. The caller commits them to the outbox with the change the event reports, then calls
+    /// `didEnqueue()`.
+    public func serviceEventDeliveries(accountId: String, region: String, source: String, detailType: String,
+                                       resources: [String], detail: JSONValue, time: Date) async throws -> [EventDelivery] {
         // No rule on the default bus: nothing to match, so the event is neither built nor serialized.
-        guard try await !table(BusKey(accountId: accountId, region: region, bus: "default")).isEmpty else { return }
+        guard try await !table(BusKey(accountId: accountId, region: region, bus: "default")).isEmpty else { return [] }
         let id = Identifiers.uuid()
         let event = Self.envelope(id: id, detailType: detailType, source: source, account: accountId, time: time, region: region,
                                   resources: resources, detail: detail)
-        let deliveries = try await deliveries(accountId: accountId, region: region, bus: "default", event: event,
-                                              eventJSON: event.jsonString(), eventId: id)
-        guard !deliveries.isEmpty else { return }
-        try await store.enqueue(deliveries)
-        wake()
+        return try await deliveries(accountId: accountId, region: region, bus: "default", event: event,
+                                    eventJSON: event.jsonString(), eventId: id)
     }
 }

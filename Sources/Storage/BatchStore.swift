@@ -90,9 +90,10 @@ public protocol BatchStore: Sendable {
     func insertJobs(_ jobs: [BatchJobRow]) async throws
     func job(id: String) async throws -> BatchJobRow?
     func jobs(ids: [String]) async throws -> [BatchJobRow]
-    /// Writes the job if its stored status is still `ifStatus`; returns whether it did. The stored `updatedAt` is
-    /// the job's, or one more than the previous write's when that is not earlier (two writes in one millisecond).
-    func updateJob(_ job: BatchJobRow, ifStatus: String) async throws -> Bool
+    /// Writes the job if its stored status is still `ifStatus`, and with it `deliveries` (the events reporting the
+    /// change) to the outbox; returns whether it did. The stored `updatedAt` is the job's, or one more than the
+    /// previous write's when that is not earlier (two writes in one millisecond).
+    func updateJob(_ job: BatchJobRow, ifStatus: String, deliveries: [EventDelivery]) async throws -> Bool
     /// Replaces a job's tags (a JSON object) whatever its status; status changes keep the stored tags, so neither
     /// write loses the other's.
     func setJobTags(_ tags: String, jobId: String, at time: Int64) async throws
@@ -186,16 +187,18 @@ public struct SQLBatchStore: BatchStore {
         }
     }
 
-    public func updateJob(_ j: BatchJobRow, ifStatus: String) async throws -> Bool {
+    public func updateJob(_ j: BatchJobRow, ifStatus: String, deliveries: [EventDelivery]) async throws -> Bool {
         // One statement (the status check in its WHERE) instead of a read and a write: every job makes four of
         // these. updated_at strictly grows, so (job_id, updated_at) names one stored document (the scheduler's cache).
         try await store.write { db in
-            try await db.raw("""
+            let updated = try await db.raw("""
                 UPDATE batch_job SET status = \(bind: j.status), document = \(bind: j.document),
                     updated_at = \(Self.laterThanStored(j.updatedAt))
                 WHERE job_id = \(bind: j.jobId) AND status = \(bind: ifStatus)
                 RETURNING job_id
                 """).first() != nil
+            if updated { try await SQLEventBusStore.insert(deliveries, db) }
+            return updated
         }
     }
 
