@@ -1,5 +1,6 @@
 import Foundation
 import SQLKit
+import SQLiteKit
 import Synchronization
 import Testing
 @testable import Storage
@@ -130,6 +131,45 @@ struct StoreWriteTests {
 private enum Outcome: Equatable {
     case committed, duplicate
     case failed(String)
+}
+
+/// A read on a SQLite connection that is busy with another read waits for it, and then sees what was committed
+/// meanwhile: two statements stepping side by side on one connection share one read transaction, and the second
+/// would miss the commit (PutRule once did not find the default bus its own call had just created).
+struct SQLiteReadSnapshotTests {
+    @Test func aReadQueuedBehindAnotherOnItsConnectionSeesWhatWasCommittedMeanwhile() async throws {
+        try await withTestStore(.sqlite) { store in
+            try await StoreWriteTests.createTable(store)
+            try await store.write { db in try await db.raw("INSERT INTO write_test (k) VALUES ('a')").run() }
+            let sessions = try #require(store.sessions as? SQLiteSessions)
+            // `hold()` blocks inside a statement's step, keeping its read transaction open, until released.
+            let entered = Atomic<Bool>(false)
+            let release = DispatchSemaphore(value: 0)
+            for connection in sessions.connections {
+                try await connection.install(customFunction: SQLiteCustomFunction("hold", argumentCount: 0) { _ in
+                    entered.store(true, ordering: .sequentiallyConsistent)
+                    release.wait()
+                    return 1
+                })
+            }
+            let readers = sessions.connections.count - 2
+            async let held: Int = store.read { db in
+                try await db.raw("SELECT hold() AS h, (SELECT COUNT(*) FROM write_test) AS n").first()?
+                    .decode(column: "n", as: Int.self) ?? -1
+            }
+            while !entered.load(ordering: .sequentiallyConsistent) { await Task.yield() }
+            try await store.write { db in try await db.raw("INSERT INTO write_test (k) VALUES ('b')").run() }
+            // Round the other readers, so the next read goes to the held one's connection.
+            for _ in 0..<(readers - 1) { _ = try await StoreWriteTests.keys(store) }
+            async let queued = StoreWriteTests.keys(store)
+            // Give the queued read every chance to run beside the held one before releasing it.
+            for _ in 0..<200 { await Task.yield() }
+            try await Task.sleep(for: .milliseconds(50))
+            release.signal()
+            #expect(try await held == 1)
+            #expect(try await queued == ["a", "b"])
+        }
+    }
 }
 
 /// Holds waiters until opened.

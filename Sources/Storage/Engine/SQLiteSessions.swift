@@ -14,7 +14,8 @@ import Synchronization
 /// durable exactly as before.
 final class SQLiteSessions: StoreSessions {
     var engine: SQLStore.Engine { .sqlite }
-    private let connections: [SQLiteConnection]
+    /// The writer first, then the readers, then the maintenance connection.
+    let connections: [SQLiteConnection]
     private let writer: any SQLDatabase
     private let readers: [any SQLDatabase]
     /// Background work (checkpoints) that must not hold up a reader.
@@ -37,12 +38,14 @@ final class SQLiteSessions: StoreSessions {
         var committing = false
     }
 
-    /// A thread per connection. SQLiteNIO's default is NIO's shared blocking pool, one thread per core: there a
-    /// commit waiting on its fsync and a checkpoint took both threads of a 2-core machine and every read queued
-    /// behind them.
-    private let threads: NIOThreadPool
+    /// A thread of its own for each connection, which runs the connection's statements one after another.
+    /// SQLiteNIO's default is NIO's shared blocking pool (one thread per core), where a commit waiting on its fsync
+    /// and a checkpoint held every read up, and where two reads on one connection could step side by side: the
+    /// second then joined the first's read transaction and missed what was committed in between (PutRule did not
+    /// find the default bus its own call had just created).
+    private let threads: [NIOThreadPool]
 
-    private init(connections: [SQLiteConnection], threads: NIOThreadPool) {
+    private init(connections: [SQLiteConnection], threads: [NIOThreadPool]) {
         self.connections = connections
         self.threads = threads
         self.writer = connections[0].sql(queryLogLevel: nil)
@@ -53,19 +56,18 @@ final class SQLiteSessions: StoreSessions {
     static func open(path: String, readerCount: Int, logger: Logger) async throws -> SQLiteSessions {
         var connections: [SQLiteConnection] = []
         // The writer, the readers, and one connection for background checkpoints.
-        let count = 2 + max(1, readerCount)
-        let threads = NIOThreadPool(numberOfThreads: count)
-        threads.start()
+        let threads = (0..<(2 + max(1, readerCount))).map { _ in NIOThreadPool(numberOfThreads: 1) }
+        for thread in threads { thread.start() }
         do {
-            for _ in 0..<count {
-                let c = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threads, logger: logger,
+            for thread in threads {
+                let c = try await SQLiteConnection.open(storage: .file(path: path), threadPool: thread, logger: logger,
                                                         on: MultiThreadedEventLoopGroup.singleton.any())
                 connections.append(c)
                 try await c.sql(queryLogLevel: nil).raw("PRAGMA busy_timeout = 10000").run()
             }
         } catch {
             for c in connections { try? await c.close() }
-            try? await threads.shutdownGracefully()
+            for thread in threads { try? await thread.shutdownGracefully() }
             throw StoreError.unavailable("Cannot open the database at \(path): \(error)")
         }
         let writer = connections[0].sql(queryLogLevel: nil)
@@ -167,7 +169,7 @@ final class SQLiteSessions: StoreSessions {
 
     func close() async {
         for c in connections { try? await c.close() }
-        try? await threads.shutdownGracefully()
+        for thread in threads { try? await thread.shutdownGracefully() }
     }
 
     func translate(_ error: any Error) -> any Error {
