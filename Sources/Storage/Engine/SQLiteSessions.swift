@@ -9,9 +9,9 @@ import Synchronization
 ///
 /// Write transactions that wait for the writer commit together: each commit writes and fsyncs the write-ahead log,
 /// and paths that write from many tasks at once (a Batch scheduler pass moving 64 jobs, deliveries, queue sends)
-/// paid that once per write, one after another. Each write in a shared transaction runs inside a savepoint of its own, so one that fails is undone alone
-/// and its caller gets its error; callers hear back only after the shared commit, so what a caller saw succeed is
-/// durable exactly as before.
+/// paid that once per write, one after another. Each write in a shared transaction runs inside a savepoint of its
+/// own, so one that fails is undone alone and its caller gets its error; callers hear back only after the shared
+/// commit, so what a caller saw succeed is durable exactly as before.
 final class SQLiteSessions: StoreSessions {
     var engine: SQLStore.Engine { .sqlite }
     /// The writer first, then the readers, then the maintenance connection.
