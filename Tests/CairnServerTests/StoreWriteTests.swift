@@ -68,9 +68,7 @@ struct StoreWriteTests {
                         try await db.raw("INSERT INTO write_test (k) VALUES ('first')").run()
                     }
                 }
-                while sessions.queuedWrites > 0 || sessions.transactions.load(ordering: .relaxed) == before {
-                    await Task.yield()
-                }
+                await sessions.untilWriting(after: before)
                 for i in 0..<40 {
                     group.addTask {
                         let k = try await store.write { db in
@@ -80,7 +78,7 @@ struct StoreWriteTests {
                         #expect(k == "k\(i)")
                     }
                 }
-                while sessions.queuedWrites < 40 { await Task.yield() }
+                await sessions.untilQueued(40)
                 gate.open()
                 try await group.waitForAll()
             }
@@ -102,9 +100,7 @@ struct StoreWriteTests {
                     try await store.write { db in await gate.wait() }
                     return 0
                 }
-                while sessions.queuedWrites > 0 || sessions.transactions.load(ordering: .relaxed) == before {
-                    await Task.yield()
-                }
+                await sessions.untilWriting(after: before)
                 for i in 0..<10 {
                     group.addTask {
                         do {
@@ -118,13 +114,25 @@ struct StoreWriteTests {
                         }
                     }
                 }
-                while sessions.queuedWrites < 10 { await Task.yield() }
+                await sessions.untilQueued(10)
                 gate.open()
                 return try await group.reduce(0, +)
             }
             #expect(failures == 1)
             #expect(try await Self.keys(store) == Set((0..<10).filter { $0 != 4 }.map { "k\($0)" }))
         }
+    }
+}
+
+extension SQLiteSessions {
+    /// Returns once the writer has begun a transaction after `before` of them and taken every queued write.
+    func untilWriting(after before: Int) async {
+        while queuedWrites > 0 || transactions.load(ordering: .relaxed) == before { await Task.yield() }
+    }
+
+    /// Returns once `count` writes wait for the writer.
+    func untilQueued(_ count: Int) async {
+        while queuedWrites < count { await Task.yield() }
     }
 }
 
