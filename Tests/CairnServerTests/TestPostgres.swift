@@ -296,11 +296,18 @@ enum TestProcess {
     }
 
     /// Starts `commandLine` with stdin from /dev/null, stdout and stderr to the file `output`, and no other
-    /// descriptor of this process.
+    /// descriptor of this process, leading a process group of its own: a Batch scheduler running in this test
+    /// process reaps every ended child that leads no group as an orphan of a job (`LocalProcess.reapOrphans`), and
+    /// took a psql from under its `waitpid` (wait status -1).
     static func spawn(_ commandLine: [String], output: String) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
@@ -309,7 +316,7 @@ enum TestProcess {
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
         var pid = pid_t()
-        let error = posix_spawn(&pid, commandLine[0], &actions, nil, argv, envp)
+        let error = posix_spawn(&pid, commandLine[0], &actions, &attributes, argv, envp)
         guard error == 0 else {
             throw Failure(description: "cannot run \(commandLine[0]): \(String(cString: strerror(error)))")
         }
