@@ -144,7 +144,8 @@ final class SQLiteSessions: StoreSessions {
             if await write.run(writer) {
                 try await writer.raw("COMMIT").run()
             } else {
-                try await writer.raw("ROLLBACK").run()
+                // The caller hears the body's own error, whatever the rollback says.
+                try? await writer.raw("ROLLBACK").run()
             }
             write.finish()
         } catch {
