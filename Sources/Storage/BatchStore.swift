@@ -65,7 +65,7 @@ public struct BatchJobRow: Sendable, Equatable, Decodable {
 
 /// Which version of a job is stored: `updatedAt` grows with every write of the job, so a reader holding the job
 /// with the same `updatedAt` holds the stored document. Decodes from those three `batch_job` columns.
-public struct BatchJobVersion: Sendable, Equatable, Decodable {
+public struct BatchJobVersion: Sendable, Equatable {
     public var jobId: String
     public var status: String
     public var updatedAt: Int64
@@ -224,11 +224,19 @@ public struct SQLBatchStore: BatchStore {
         }
     }
 
+    /// Its WHERE is `batch_job_active`'s, word for word: that partial index covers it.
+    static let activeJobVersionsQuery = """
+        SELECT job_id, status, updated_at FROM batch_job WHERE status NOT IN ('SUCCEEDED', 'FAILED') ORDER BY created_at, job_id
+        """
+
     public func activeJobVersions() async throws -> [BatchJobVersion] {
         try await store.read { db in
-            try await db.raw("""
-                SELECT job_id, status, updated_at FROM batch_job WHERE status NOT IN ('SUCCEEDED', 'FAILED') ORDER BY created_at, job_id
-                """).all().map { try $0.decodeColumns(BatchJobVersion.self) }
+            try await db.raw(SQLQueryString(Self.activeJobVersionsQuery)).all().map {
+                // By column, not Codable: this runs every scheduler pass over every queued job.
+                BatchJobVersion(jobId: try $0.decode(column: "job_id", as: String.self),
+                                status: try $0.decode(column: "status", as: String.self),
+                                updatedAt: try $0.decode(column: "updated_at", as: Int64.self))
+            }
         }
     }
 
