@@ -11,11 +11,9 @@ extension BatchScheduler {
             $0.setInternal([("ce", .string(ce.arn))])
         }) else { return }
         let taskId = Identifiers.uuid().replacingOccurrences(of: "-", with: "").lowercased()
-        let logs = "\(runner.logDirectory)/\(job.row.jobId)/\(attempt)"
         let command = (job.detail["container"]?["command"]?.arrayValue ?? []).compactMap(\.stringValue)
         var env: [String: String] = [:]
-        let inherited = ProcessInfo.processInfo.environment
-        for key in ["PATH", "HOME", "LANG", "TMPDIR", "USER"] { if let v = inherited[key] { env[key] = v } }
+        for key in ["PATH", "HOME", "LANG", "TMPDIR", "USER"] { if let v = Self.inherited[key] { env[key] = v } }
         if let user = runner.runAs {
             env["HOME"] = user.home
             env["USER"] = user.name
@@ -36,7 +34,7 @@ extension BatchScheduler {
             guard !command.isEmpty else {
                 throw LocalProcess.SpawnError(description: "the job has no command: Cairn runs the container's command as a local process and does not pull or run images")
             }
-            try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+            let logs = try runner.makeLogDirectory(jobId: job.row.jobId, attempt: attempt)
             let directory = try runner.makeWorkDirectory(jobId: job.row.jobId, attempt: attempt)
             process = try LocalProcess.spawn(command: command, environment: env, directory: directory,
                                              stdout: logs + "/stdout", stderr: logs + "/stderr", runAs: runner.runAs)
@@ -61,6 +59,10 @@ extension BatchScheduler {
             process.killGroup()
         }
     }
+
+    /// Cairn's own environment, which jobs inherit a few variables of: read once, not copied out of the process
+    /// for every job.
+    static let inherited = ProcessInfo.processInfo.environment
 
     /// Collects finished processes, and stops those past their timeout or terminated; returns whether any ended.
     func reap() async throws -> Bool {

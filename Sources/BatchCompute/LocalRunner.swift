@@ -74,6 +74,11 @@ public struct LocalRunner: Sendable {
             }
         }
         chmod(work, 0o700)
+        do {
+            try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw RefusedError(description: "Cannot create the batch log directory \(logDirectory): \(error).")
+        }
         // Jobs' orphans (background children whose parent exited) become Cairn's to reap, not init's.
         LocalProcess.becomeSubreaper()
         self.logDirectory = logDirectory
@@ -83,13 +88,24 @@ public struct LocalRunner: Sendable {
 
     /// Creates an attempt's work directory, owned by the job's user.
     func makeWorkDirectory(jobId: String, attempt: Int64) throws -> String {
-        let job = workDirectory + "/" + jobId
+        try Self.makeAttemptDirectory(in: workDirectory, jobId: jobId, attempt: attempt, owner: runAs)
+    }
+
+    /// Creates the directory for an attempt's stdout and stderr, Cairn's own.
+    func makeLogDirectory(jobId: String, attempt: Int64) throws -> String {
+        try Self.makeAttemptDirectory(in: logDirectory, jobId: jobId, attempt: attempt, owner: nil)
+    }
+
+    /// `<base>/<jobId>/<attempt>`, 0700, given to `owner` when there is one. Two mkdir calls, not FileManager's
+    /// walk of every component: every job start makes two of these.
+    private static func makeAttemptDirectory(in base: String, jobId: String, attempt: Int64, owner: User?) throws -> String {
+        let job = base + "/" + jobId
         let dir = job + "/" + String(attempt)
         for path in [job, dir] {
             if mkdir(path, 0o700) != 0, errno != EEXIST {
                 throw LocalProcess.SpawnError(description: "cannot create \(path): \(String(cString: strerror(errno)))")
             }
-            if let runAs { _ = chown(path, runAs.uid, runAs.gid) }
+            if let owner { _ = chown(path, owner.uid, owner.gid) }
         }
         return dir
     }

@@ -105,6 +105,35 @@ struct BatchRetryTests {
         #expect(gone, "the whole process group is gone, its orphan reaped")
     }
 
+    @Test("a command is looked up in the job's own PATH, a relative one in its work directory, as a shell would")
+    func commandLookup() throws {
+        let dir = NSTemporaryDirectory() + "cairn-batch-" + UUID().uuidString
+        let bin = dir + "/bin"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (path, text) in [(bin + "/cairn-hello", "#!/bin/sh\necho from-path \"$@\"\n"), (dir + "/local.sh", "#!/bin/sh\necho from-work-dir\n")] {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            chmod(path, 0o755)
+        }
+        func run(_ command: [String], path: String) throws -> (Int32?, String) {
+            let p = try LocalProcess.spawn(command: command, environment: ["PATH": path], directory: dir,
+                                           stdout: dir + "/out", stderr: dir + "/err")
+            var exit: (exitCode: Int32, signal: Int32?)?
+            for _ in 0..<1000 where exit == nil { exit = p.poll(); if exit == nil { usleep(5000) } }
+            return (exit?.exitCode, (try? String(contentsOfFile: dir + "/out", encoding: .utf8)) ?? "")
+        }
+        // Cairn's own PATH does not hold `bin`: only the job's does.
+        #expect(try run(["cairn-hello", "a b"], path: bin + ":/usr/bin:/bin") == (0, "from-path a b\n"))
+        #expect(try run(["./local.sh"], path: "/usr/bin:/bin") == (0, "from-work-dir\n"))
+        // Not found: the attempt cannot start (AWS: CannotStartContainerError), rather than a shell's exit 127.
+        #expect(throws: LocalProcess.SpawnError.self) { try run(["cairn-hello"], path: "/usr/bin:/bin") }
+        do {
+            _ = try run(["no-such-command-cairn"], path: "/usr/bin:/bin")
+        } catch {
+            #expect("\(error)" == #"exec: "no-such-command-cairn": executable file not found in $PATH"#)
+        }
+    }
+
     @Test("a recovered job's group is killed only while its leader is the process that was started")
     func identityGuardsKills() throws {
         let dir = NSTemporaryDirectory() + "cairn-batch-" + UUID().uuidString
