@@ -202,12 +202,17 @@ def run_once(args, run):
         with ProcessPoolExecutor(args.procs) as ex:
             held = sum((got for got, _ in ex.map(submit_slice, slices)), [])
         wait_depth(sqs, all_url, total_events + n, args)  # every held job's RUNNABLE event
+        profile = Profile(server.proc.pid, os.path.join(args.profile or "/tmp", "batch-held%d.perf" % run),
+                          enabled=bool(args.profile)).start()
         cpu0 = cpu_seconds(server.proc.pid)
         t_enabled = time.time()
         batch.update_compute_environment(computeEnvironment="bench", state="ENABLED")
         wait_depth(sqs, done_url, 2 * n, args)
         held_s = time.time() - t_enabled
         held_cpu = cpu_seconds(server.proc.pid) - cpu0
+        profile.stop()
+        for row in profile.top():
+            print("    " + row[:150])
         print("  scheduler alone: %d RUNNABLE jobs SUCCEEDED (events receivable) %.2f s after enabling their environment: "
               "%.0f jobs/s; server CPU %.2f ms per job" % (len(held), held_s, n / held_s, 1000 * held_cpu / n), flush=True)
         return dict(submit_per_s=len(ids) / submit_s, drain_s=drain_s, run_per_s=n / drain_s, after_submit_s=after_submit_s,
@@ -259,7 +264,9 @@ def main():
     ap.add_argument("--spawns", type=int, default=2000)
     ap.add_argument("--timeout", type=int, default=1200)
     ap.add_argument("--profile", metavar="DIR", help="perf-record the server from the first submit to the last "
-                                                    "SUCCEEDED event, keep the data in DIR, print the hottest symbols")
+                                                    "SUCCEEDED event, and through the scheduler-alone phase; keep the "
+                                                    "data in DIR (batch-runN.perf, batch-heldN.perf), print the hottest "
+                                                    "symbols of each")
     args = ap.parse_args()
     print("load before: %s" % os.popen("uptime").read().strip(), flush=True)
     print("== this machine's process-start rate (%d spawns each, from Python, posix_spawn + waitpid)" % args.spawns)
