@@ -69,8 +69,6 @@ public final class BatchScheduler: Service, Sendable {
         let reaped = try await reap()
         let active = try await activeJobs()
         guard !active.isEmpty else { return reaped }
-        var byId: [String: BatchJobRow] = [:]
-        for j in active { byId[j.row.jobId] = j.row }
         var runnable: [BatchJob] = []
         var waiting: [BatchJob] = []
         for job in active {
@@ -83,10 +81,12 @@ public final class BatchScheduler: Service, Sendable {
             }
         }
         // Each job's moves stay in order; different jobs move side by side (each move waits on the store and the bus).
-        let known = byId
-        // Array parents with a child still active cannot finish: their children are not read this pass.
-        let busyParents = Set(active.compactMap(\.row.parentId))
-        try await concurrently(waiting) { job in
+        // The active jobs by id, and the array parents with a child still active (which cannot finish: their
+        // children are not read this pass), only when some job waits on them.
+        var known: [String: BatchJobRow] = [:]
+        if !waiting.isEmpty { for j in active { known[j.row.jobId] = j.row } }
+        let busyParents = waiting.isEmpty ? [] : Set(active.compactMap(\.row.parentId))
+        try await concurrently(waiting) { [known] job in
             if job.value("isArrayParent")?.boolValue == true {
                 try await self.advanceParent(job, busy: busyParents.contains(job.row.jobId))
             } else {
@@ -146,7 +146,7 @@ public final class BatchScheduler: Service, Sendable {
             }
         }
         parsed.withLock { $0 = current }
-        return versions.compactMap { current[$0.jobId] }.filter { $0.status?.isFinal != true }
+        return versions.compactMap { v in current[v.jobId].flatMap { $0.status?.isFinal == true ? nil : $0 } }
     }
 
     // MARK: Dependencies and array parents
@@ -192,6 +192,24 @@ public final class BatchScheduler: Service, Sendable {
 
     // MARK: Placement
 
+    /// What placement needs of a job queue.
+    struct Queue {
+        var name: String
+        var priority: Int64
+        var enabled: Bool
+        /// Its compute environments' ARNs, in their order.
+        var environments: [String]
+
+        init(_ doc: JSONValue) {
+            name = doc["jobQueueName"]?.stringValue ?? ""
+            priority = doc["priority"]?.intValue ?? 0
+            enabled = doc["state"]?.stringValue == "ENABLED"
+            environments = (doc["computeEnvironmentOrder"]?.arrayValue ?? [])
+                .sorted { ($0["order"]?.intValue ?? 0) < ($1["order"]?.intValue ?? 0) }
+                .compactMap { $0["computeEnvironment"]?.stringValue }
+        }
+    }
+
     struct Environment {
         var arn: String
         var name: String
@@ -210,14 +228,15 @@ public final class BatchScheduler: Service, Sendable {
             }
             return false
         }
-        var queues: [String: JSONValue] = [:]
+        // Each queue and environment is read once a pass; every runnable job is looked at, so what is per job is
+        // a lookup and a comparison.
+        var queues: [String: Queue?] = [:]
         var environments: [String: Environment] = [:]
-        func queue(_ arn: String) async throws -> JSONValue? {
+        func queue(_ arn: String) async throws -> Queue? {
             if let q = queues[arn] { return q }
-            guard let row = try await store.resource(arn: arn) else { return nil }
-            let doc = BatchService.document(row)
-            queues[arn] = doc
-            return doc
+            let q = try await store.resource(arn: arn).map { Queue(BatchService.document($0)) }
+            queues[arn] = .some(q)
+            return q
         }
         func environment(_ arn: String) async throws -> Environment? {
             if let e = environments[arn] { return e }
@@ -234,22 +253,22 @@ public final class BatchScheduler: Service, Sendable {
             environments[arn] = e
             return e
         }
-        // Higher queue priority first, then oldest first.
-        var ordered: [(priority: Int64, job: BatchJob)] = []
+        // Higher queue priority first, then oldest first (as `runnable` already is).
+        var ordered: [(queue: Queue, job: BatchJob)] = []
         for job in runnable {
             guard let q = try await queue(job.row.queueArn) else { continue }
-            ordered.append((q["priority"]?.intValue ?? 0, job))
+            ordered.append((q, job))
         }
-        ordered.sort { $0.priority != $1.priority ? $0.priority > $1.priority : $0.job.row.createdAt < $1.job.row.createdAt }
+        if Set(ordered.map(\.queue.priority)).count > 1 {
+            ordered.sort { $0.queue.priority != $1.queue.priority ? $0.queue.priority > $1.queue.priority : $0.job.row.createdAt < $1.job.row.createdAt }
+        }
         var starts: [(job: BatchJob, environment: Environment, queueName: String)] = []
-        for (_, job) in ordered {
-            guard let q = try await queue(job.row.queueArn), q["state"]?.stringValue == "ENABLED" else { continue }
+        for (q, job) in ordered where q.enabled {
             let vcpus = job.value("vcpus")?.doubleValue ?? 1
-            let order = (q["computeEnvironmentOrder"]?.arrayValue ?? []).sorted { ($0["order"]?.intValue ?? 0) < ($1["order"]?.intValue ?? 0) }
             var chosen: Environment?
             var fitsSomewhere = false
-            for entry in order {
-                guard let arn = entry["computeEnvironment"]?.stringValue, let e = try await environment(arn) else { continue }
+            for arn in q.environments {
+                guard let e = try await environment(arn) else { continue }
                 if e.capacity >= vcpus { fitsSomewhere = true }
                 if e.enabled, e.capacity - e.used >= vcpus { chosen = e; break }
             }
@@ -263,7 +282,7 @@ public final class BatchScheduler: Service, Sendable {
             }
             ce.used += vcpus
             environments[ce.arn] = ce
-            starts.append((job, ce, q["jobQueueName"]?.stringValue ?? ""))
+            starts.append((job, ce, q.name))
         }
         // Placement above is decided in order; the starts themselves run side by side.
         try await concurrently(starts) { s in
