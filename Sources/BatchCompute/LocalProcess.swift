@@ -13,23 +13,26 @@ struct LocalProcess: Sendable {
 
     /// The command runs in `directory`, found as a shell's `exec` would find it: a name with a slash as it is
     /// (relative to `directory`), any other through the job's own `PATH`.
-    /// With `runAs`, `setpriv` (util-linux) drops to that user, its group and supplementary groups and then looks
-    /// the command up itself; stdout and stderr are opened by Cairn first, so the job writes them without reaching
-    /// the data directory.
+    /// With `runAs`, `setpriv` (util-linux) drops to that user, its group and supplementary groups and looks the
+    /// command up itself, as that user: Cairn, as root, must not tell a job what exists where the job cannot look.
+    /// stdout and stderr are opened by Cairn first, so the job writes them without reaching the data directory.
     static func spawn(command: [String], environment: [String: String], directory: String, stdout: String,
                       stderr: String, runAs: LocalRunner.User? = nil) throws -> LocalProcess {
         guard let name = command.first, !name.isEmpty else { throw SpawnError(description: "the command is empty") }
-        guard let found = find(name, path: environment["PATH"], directory: directory) else {
-            throw SpawnError(description: #"exec: "\#(name)": executable file not found in $PATH"#)
-        }
-        var executable = found
-        var argv = [found] + command.dropFirst()
+        let executable: String
+        let argv: [String]
         if let runAs {
-            guard let setpriv = find("setpriv", path: ProcessInfo.processInfo.environment["PATH"], directory: "/") else {
+            guard let setpriv = find("setpriv", path: Self.inheritedPath, directory: "/") else {
                 throw SpawnError(description: "setpriv (util-linux) is not installed: it is needed to run jobs as \(runAs.name)")
             }
             executable = setpriv
-            argv = ["setpriv", "--reuid=\(runAs.uid)", "--regid=\(runAs.gid)", "--init-groups", "--"] + argv
+            argv = ["setpriv", "--reuid=\(runAs.uid)", "--regid=\(runAs.gid)", "--init-groups", "--"] + command
+        } else {
+            guard let found = find(name, path: environment["PATH"], directory: directory) else {
+                throw SpawnError(description: #"exec: "\#(name)": executable file not found in $PATH"#)
+            }
+            executable = found
+            argv = [found] + command.dropFirst()
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -71,6 +74,9 @@ struct LocalProcess: Sendable {
         }
         return LocalProcess(pid: pid)
     }
+
+    /// Cairn's own PATH, where setpriv is found.
+    private static let inheritedPath = ProcessInfo.processInfo.environment["PATH"]
 
     /// Where `exec` finds `name`: itself when it holds a slash, else the first executable regular file named so in
     /// `path`'s directories (an empty entry is the working directory; relative ones are under `directory`, where

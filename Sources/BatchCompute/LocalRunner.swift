@@ -75,7 +75,8 @@ public struct LocalRunner: Sendable {
         }
         chmod(work, 0o700)
         do {
-            try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
         } catch {
             throw RefusedError(description: "Cannot create the batch log directory \(logDirectory): \(error).")
         }

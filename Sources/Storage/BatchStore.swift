@@ -64,7 +64,7 @@ public struct BatchJobRow: Sendable, Equatable, Decodable {
 }
 
 /// Which version of a job is stored: `updatedAt` grows with every write of the job, so a reader holding the job
-/// with the same `updatedAt` holds the stored document. Decodes from those three `batch_job` columns.
+/// with the same `updatedAt` holds the stored document. Read from those three `batch_job` columns.
 public struct BatchJobVersion: Sendable, Equatable {
     public var jobId: String
     public var status: String
