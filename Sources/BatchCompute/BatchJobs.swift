@@ -12,16 +12,43 @@ public protocol BatchEventSink: Sendable {
 }
 
 /// A job's document: AWS's `JobDetail` plus Cairn's bookkeeping under `_cairn` (never shown).
+///
+/// A value, stored copy-on-write: a scheduler pass copies every queued job a few times (10,000 of them), and a copy
+/// is then one reference, not the row's strings and the document each retained.
 struct BatchJob: Sendable {
-    var row: BatchJobRow
-    var detail: JSONValue
+    private final class Storage: @unchecked Sendable {
+        // Mutated only through a uniquely referenced instance (see `unique`), so never while shared.
+        var row: BatchJobRow
+        var detail: JSONValue
+
+        init(row: BatchJobRow, detail: JSONValue) {
+            self.row = row
+            self.detail = detail
+        }
+    }
+
+    private var storage: Storage
+
+    var row: BatchJobRow {
+        get { storage.row }
+        set { unique().row = newValue }
+    }
+
+    var detail: JSONValue {
+        get { storage.detail }
+        set { unique().detail = newValue }
+    }
+
+    private mutating func unique() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = Storage(row: storage.row, detail: storage.detail) }
+        return storage
+    }
 
     /// The stored document with the job's tags, which are stored apart from it.
     init(_ row: BatchJobRow) {
-        self.row = row
         let document = (try? JSONValue.parse(Array(row.document.utf8))) ?? .object([])
         let tags = (try? JSONValue.parse(Array(row.tags.utf8))) ?? .object([])
-        detail = BatchService.setting(document, [("tags", tags)])
+        storage = Storage(row: row, detail: BatchService.setting(document, [("tags", tags)]))
     }
 
     /// The stored status; nil only for a spelling Cairn never writes.

@@ -1,5 +1,6 @@
 import CairnCore
 import Foundation
+import Storage
 import Testing
 import Wire
 @testable import BatchCompute
@@ -50,6 +51,32 @@ struct BatchRequestTests {
         let merged = BatchService.mergeNamed([["name": "A", "value": "1"], ["name": "B", "value": "2"]],
                                              [["name": "B", "value": "3"], ["name": "C", "value": "4"]], key: "name")
         #expect(merged.compactMap { $0["value"]?.stringValue } == ["1", "3", "4"])
+    }
+}
+
+@Suite("AWS Batch job documents")
+struct BatchJobValueTests {
+    @Test("a job is a value: changing a copy, its row or its document, leaves the original as it was")
+    func copiesAreIndependent() {
+        let row = BatchJobRow(jobId: "j1", accountId: "123456789012", region: "us-east-1", queueArn: "q", parentId: nil,
+                              status: "RUNNABLE", jobName: "n", document: #"{"status":"RUNNABLE","_cairn":{"vcpus":2}}"#,
+                              tags: #"{"team":"a"}"#, createdAt: 1, updatedAt: 2)
+        let original = BatchJob(row)
+        var copy = original
+        copy.set([("status", .string("STARTING"))])
+        copy.setInternal([("ce", .string("arn:ce"))])
+        copy.row.status = "STARTING"
+        #expect(original.row.status == "RUNNABLE")
+        #expect(original.detail["status"]?.stringValue == "RUNNABLE")
+        #expect(original.value("ce") == nil)
+        #expect(original.detail["tags"]?["team"]?.stringValue == "a")
+        #expect(copy.row.status == "STARTING")
+        #expect(copy.detail["status"]?.stringValue == "STARTING")
+        #expect(copy.value("ce")?.stringValue == "arn:ce")
+        #expect(copy.value("vcpus")?.intValue == 2)
+        var again = copy
+        again.row.updatedAt = 3
+        #expect(copy.row.updatedAt == 2 && again.row.updatedAt == 3)
     }
 }
 
