@@ -53,12 +53,68 @@ public enum Timestamp {
     }
 
     /// Parses ISO-8601 with or without fractional seconds; `Z` or offset.
+    ///
+    /// RFC 3339's own form, which AWS and its SDKs send, is read by hand (`parseRFC3339`), to the same instant
+    /// Foundation's ISO8601DateFormatter gives; anything else still goes to the formatter, whose leniencies
+    /// (single-digit fields, `GMT`, rolled-over days) stay as they were. The formatter is ICU's: reading by hand
+    /// spares a formatter per call, and keeps ICU out of the process until something needs it (the bundled
+    /// managed policies' dates paged 6 MB of it in at start).
     public static func parseISO8601(_ s: String) -> Date? {
+        if let d = parseRFC3339(s) { return d }
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime]
         if let d = f.date(from: s) { return d }
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return f.date(from: s)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` with every field in range, years 1600–9999 (where the formatter's
+    /// calendar is the proleptic Gregorian one), the fraction kept to the millisecond as the formatter keeps it;
+    /// nil for anything else.
+    static func parseRFC3339(_ s: String) -> Date? {
+        let b = Array(s.utf8)
+        guard b.count >= 20 else { return nil }
+        func num(_ at: Int, _ width: Int) -> Int? {
+            var v = 0
+            for i in at..<(at + width) {
+                guard b[i] >= 48, b[i] <= 57 else { return nil }
+                v = v * 10 + Int(b[i] - 48)
+            }
+            return v
+        }
+        func byte(_ at: Int, _ c: Unicode.Scalar) -> Bool { b[at] == UInt8(ascii: c) }
+        guard let year = num(0, 4), byte(4, "-"), let month = num(5, 2), byte(7, "-"), let day = num(8, 2), byte(10, "T"),
+              let hour = num(11, 2), byte(13, ":"), let minute = num(14, 2), byte(16, ":"), let second = num(17, 2),
+              (1600...9999).contains(year), (1...12).contains(month), hour < 24, minute < 60, second < 60 else { return nil }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let monthDays = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard (1...monthDays[month - 1]).contains(day) else { return nil }
+        var i = 19
+        var millis = 0
+        if byte(i, ".") {
+            i += 1
+            let start = i
+            while i < b.count, b[i] >= 48, b[i] <= 57 {
+                if i - start < 3 { millis = millis * 10 + Int(b[i] - 48) }
+                i += 1
+            }
+            guard i > start else { return nil }
+            for _ in min(3, i - start)..<3 { millis *= 10 }
+        }
+        guard i < b.count else { return nil }
+        var offset = 0
+        if byte(i, "Z"), i + 1 == b.count {
+            offset = 0
+        } else if byte(i, "+") || byte(i, "-"), b.count == i + 6, let oh = num(i + 1, 2), byte(i + 3, ":"),
+                  let om = num(i + 4, 2), oh < 24, om < 60 {
+            offset = (oh * 3600 + om * 60) * (byte(i, "-") ? -1 : 1)
+        } else {
+            return nil
+        }
+        guard let utc = fromUTC(year: year, month: month, day: day, hour: hour, minute: minute, second: second) else { return nil }
+        // As the formatter builds it: whole milliseconds since 1970, then seconds since the reference date.
+        let ms = (utc.timeIntervalSince1970 - Double(offset)) * 1000 + Double(millis)
+        return Date(timeIntervalSinceReferenceDate: ms / 1000 - Date.timeIntervalBetween1970AndReferenceDate)
     }
 
     /// CloudTrail's human rendering inside responseElements: `Nov 21, 2026, 11:20:05 AM`.
