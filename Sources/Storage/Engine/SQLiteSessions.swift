@@ -95,7 +95,7 @@ final class SQLiteSessions: StoreSessions {
             }
             // Above the callers' priority: the commit task resumes after every statement, and at theirs each
             // resumption queued behind the very tasks waiting for it (a Batch pass moving 64 jobs waited 80 ms a
-            // move with the writer busy a fifth of the time). Measured: Batch's scheduler 1.3-1.5x the jobs/s, and
+            // move with the writer busy a fifth of the time). Measured: Batch's scheduler 1.4x the jobs/s, and
             // 16-19% more signed calls/s, each with less CPU.
             if start { Task(priority: .high) { await self.commitQueued() } }
         }
