@@ -13,7 +13,7 @@ extension BatchScheduler {
         let taskId = Identifiers.uuid().replacingOccurrences(of: "-", with: "").lowercased()
         let command = (job.detail["container"]?["command"]?.arrayValue ?? []).compactMap(\.stringValue)
         var env: [String: String] = [:]
-        for key in ["PATH", "HOME", "LANG", "TMPDIR", "USER"] { if let v = Self.inherited[key] { env[key] = v } }
+        for key in ["PATH", "HOME", "LANG", "TMPDIR", "USER"] { if let v = LocalProcess.inherited[key] { env[key] = v } }
         if let user = runner.runAs {
             env["HOME"] = user.home
             env["USER"] = user.name
@@ -59,10 +59,6 @@ extension BatchScheduler {
             process.killGroup()
         }
     }
-
-    /// Cairn's own environment, which jobs inherit a few variables of: read once, not copied out of the process
-    /// for every job.
-    static let inherited = ProcessInfo.processInfo.environment
 
     /// Collects finished processes, and stops those past their timeout or terminated; returns whether any ended.
     func reap() async throws -> Bool {

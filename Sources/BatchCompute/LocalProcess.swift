@@ -22,7 +22,7 @@ struct LocalProcess: Sendable {
         let executable: String
         let argv: [String]
         if let runAs {
-            guard let setpriv = find("setpriv", path: Self.inheritedPath, directory: "/") else {
+            guard let setpriv = find("setpriv", path: inherited["PATH"], directory: "/") else {
                 throw SpawnError(description: "setpriv (util-linux) is not installed: it is needed to run jobs as \(runAs.name)")
             }
             executable = setpriv
@@ -75,8 +75,8 @@ struct LocalProcess: Sendable {
         return LocalProcess(pid: pid)
     }
 
-    /// Cairn's own PATH, where setpriv is found.
-    private static let inheritedPath = ProcessInfo.processInfo.environment["PATH"]
+    /// Cairn's own environment, read once: jobs inherit a few of its variables, and setpriv is found in its PATH.
+    static let inherited = ProcessInfo.processInfo.environment
 
     /// Where `exec` finds `name`: itself when it holds a slash, else the first executable regular file named so in
     /// `path`'s directories (an empty entry is the working directory; relative ones are under `directory`, where

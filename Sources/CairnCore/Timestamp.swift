@@ -102,7 +102,7 @@ public enum Timestamp {
             for _ in min(3, i - start)..<3 { millis *= 10 }
         }
         guard i < b.count else { return nil }
-        var offset = 0
+        let offset: Int
         if byte(i, "Z"), i + 1 == b.count {
             offset = 0
         } else if byte(i, "+") || byte(i, "-"), b.count == i + 6, let oh = num(i + 1, 2), byte(i + 3, ":"),

@@ -154,11 +154,8 @@ struct BatchRetryTests {
         #expect(try run(["./local.sh"], path: "/usr/bin:/bin") == (0, "from-work-dir\n"))
         // Not found: the attempt cannot start (AWS: CannotStartContainerError), rather than a shell's exit 127.
         #expect(throws: LocalProcess.SpawnError.self) { try run(["cairn-hello"], path: "/usr/bin:/bin") }
-        do {
-            _ = try run(["no-such-command-cairn"], path: "/usr/bin:/bin")
-        } catch {
-            #expect("\(error)" == #"exec: "no-such-command-cairn": executable file not found in $PATH"#)
-        }
+        let error = #expect(throws: LocalProcess.SpawnError.self) { try run(["no-such-command-cairn"], path: "/usr/bin:/bin") }
+        #expect(error?.description == #"exec: "no-such-command-cairn": executable file not found in $PATH"#)
     }
 
     @Test("a recovered job's group is killed only while its leader is the process that was started")
