@@ -276,66 +276,87 @@ extension SQSService {
 
     func deleteMessage(_ body: JSONValue, _ ctx: CallContext) async throws -> OperationResult {
         let q = try await queue(body, ctx)
-        let handle = try Self.requiredString(body, "ReceiptHandle")
-        let (seq, receipt) = try Self.parseReceipt(handle, queue: q)
-        _ = try await store.deleteMessage(queueId: q.queueId, seq: seq, receipt: receipt)
+        let (seq, receipt) = try Self.parseReceipt(try Self.requiredString(body, "ReceiptHandle"), queue: q)
+        try await store.deleteMessages(queueId: q.queueId, [MessageReceipt(seq: seq, receipt: receipt)])
         return OperationResult(output: .object([]), audit: AuditDetails(resources: Self.resources(q)))
     }
 
+    /// The batch's valid entries are deleted in one transaction (one commit, not one per entry).
     func deleteMessageBatch(_ body: JSONValue, _ ctx: CallContext) async throws -> OperationResult {
         let q = try await queue(body, ctx)
-        var successful: [JSONValue] = []
+        var deleted: [(id: String, MessageReceipt)] = []
         var failed: [JSONValue] = []
         for e in try Self.batchEntries(body, of: "DeleteMessageBatchRequestEntry") {
             let id = e["Id"]?.stringValue ?? ""
             do {
-                let handle = try Self.requiredString(e, "ReceiptHandle")
-                let (seq, receipt) = try Self.parseReceipt(handle, queue: q)
-                _ = try await store.deleteMessage(queueId: q.queueId, seq: seq, receipt: receipt)
-                successful.append(["Id": .string(id)])
-            } catch let error as AWSError {
+                let (seq, receipt) = try Self.parseReceipt(try Self.requiredString(e, "ReceiptHandle"), queue: q)
+                deleted.append((id, MessageReceipt(seq: seq, receipt: receipt)))
+            } catch {
                 failed.append(Self.failed(id, error))
             }
         }
-        return OperationResult(output: ["Successful": .array(successful), "Failed": .array(failed)],
+        try await store.deleteMessages(queueId: q.queueId, deleted.map(\.1))
+        return OperationResult(output: ["Successful": .array(deleted.map { ["Id": .string($0.id)] }), "Failed": .array(failed)],
                                audit: AuditDetails(resources: Self.resources(q)))
     }
 
-    func changeVisibility(_ entry: JSONValue, queue q: QueueRecord) async throws {
-        let handle = try Self.requiredString(entry, "ReceiptHandle")
+    /// An entry's receipt and new visibility, checked before any is changed.
+    static func visibilityChange(_ entry: JSONValue, queue q: QueueRecord, now: Int64) throws(AWSError)
+        -> (message: MessageReceipt, visibleAt: Int64) {
+        let handle = try requiredString(entry, "ReceiptHandle")
         guard let timeout = entry["VisibilityTimeout"]?.intValue else {
             throw SQSError.missingParameter("The request must contain the parameter VisibilityTimeout.")
         }
         guard (0...43200).contains(timeout) else {
             throw SQSError.invalidParameterValue("Value \(timeout) for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided.")
         }
-        let (seq, receipt) = try Self.parseReceipt(handle, queue: q)
-        let now = nowMs()
-        switch try await store.changeVisibility(queueId: q.queueId, seq: seq, receipt: receipt, visibleAt: now + timeout * 1000, now: now) {
-        case .changed: if timeout == 0 { waiters.notify(q.queueId) }
-        case .notInFlight: throw SQSError.messageNotInflight()
-        case .unknownReceipt: throw SQSError.receiptHandleIsInvalid(handle)
+        let (seq, receipt) = try parseReceipt(handle, queue: q)
+        return (MessageReceipt(seq: seq, receipt: receipt), now + Int64(timeout) * 1000)
+    }
+
+    /// Applies the changes in one transaction; each outcome is nil when changed, else the entry's error.
+    func changeVisibility(_ changes: [(message: MessageReceipt, visibleAt: Int64)], handles: [String], queue q: QueueRecord,
+                          now: Int64) async throws -> [AWSError?] {
+        let outcomes = try await store.changeVisibility(queueId: q.queueId, changes, now: now)
+        if zip(changes, outcomes).contains(where: { $0.visibleAt <= now && $1 == .changed }) { waiters.notify(q.queueId) }
+        return zip(outcomes, handles).map { outcome, handle in
+            switch outcome {
+            case .changed: nil
+            case .notInFlight: SQSError.messageNotInflight()
+            case .unknownReceipt: SQSError.receiptHandleIsInvalid(handle)
+            }
         }
     }
 
     func changeMessageVisibility(_ body: JSONValue, _ ctx: CallContext) async throws -> OperationResult {
         let q = try await queue(body, ctx)
-        try await changeVisibility(body, queue: q)
+        let now = nowMs()
+        let change = try Self.visibilityChange(body, queue: q, now: now)
+        if let error = try await changeVisibility([change], handles: [Self.requiredString(body, "ReceiptHandle")], queue: q, now: now)[0] {
+            throw error
+        }
         return OperationResult(output: .object([]), audit: AuditDetails(resources: Self.resources(q)))
     }
 
+    /// The batch's valid entries are changed in one transaction; Successful and Failed list entries in request order.
     func changeMessageVisibilityBatch(_ body: JSONValue, _ ctx: CallContext) async throws -> OperationResult {
         let q = try await queue(body, ctx)
+        let now = nowMs()
+        let entries = try Self.batchEntries(body, of: "ChangeMessageVisibilityBatchRequestEntry")
+        var errors = [AWSError?](repeating: nil, count: entries.count)
+        var valid: [(index: Int, change: (message: MessageReceipt, visibleAt: Int64))] = []
+        for (i, e) in entries.enumerated() {
+            do { valid.append((i, try Self.visibilityChange(e, queue: q, now: now))) } catch { errors[i] = error }
+        }
+        let handles = valid.map { entries[$0.index]["ReceiptHandle"]?.stringValue ?? "" }
+        for (v, error) in zip(valid, try await changeVisibility(valid.map(\.change), handles: handles, queue: q, now: now)) {
+            errors[v.index] = error
+        }
         var successful: [JSONValue] = []
         var failed: [JSONValue] = []
-        for e in try Self.batchEntries(body, of: "ChangeMessageVisibilityBatchRequestEntry") {
+        for (e, error) in zip(entries, errors) {
             let id = e["Id"]?.stringValue ?? ""
-            do {
-                try await changeVisibility(e, queue: q)
-                successful.append(["Id": .string(id)])
-            } catch let error as AWSError {
-                failed.append(Self.failed(id, error))
-            }
+            if let error { failed.append(Self.failed(id, error)) } else { successful.append(["Id": .string(id)]) }
         }
         return OperationResult(output: ["Successful": .array(successful), "Failed": .array(failed)],
                                audit: AuditDetails(resources: Self.resources(q)))

@@ -160,6 +160,17 @@ public protocol ReceivePlanning: Sendable {
     var isDone: Bool { get }
 }
 
+/// A received message as a receipt handle names it: its sequence number and the receipt it was received with.
+public struct MessageReceipt: Sendable, Hashable {
+    public var seq: Int64
+    public var receipt: String
+
+    public init(seq: Int64, receipt: String) {
+        self.seq = seq
+        self.receipt = receipt
+    }
+}
+
 /// The outcome of ChangeMessageVisibility.
 public enum VisibilityChange: Sendable, Equatable { case changed, notInFlight, unknownReceipt }
 
@@ -193,9 +204,11 @@ public protocol QueueStore: Sendable {
     /// become invisible for the visibility timeout with a new receipt, expired ones are dropped and over-received
     /// ones moved to the dead-letter queue.
     func receive(_ request: ReceiveRequest, planner: some ReceivePlanning) async throws -> (received: [QueueMessage], redriven: Int)
-    /// Deletes the message if `receipt` is its latest; true when the receipt named a message of this queue.
-    func deleteMessage(queueId: Int64, seq: Int64, receipt: String) async throws -> Bool
-    func changeVisibility(queueId: Int64, seq: Int64, receipt: String, visibleAt: Int64, now: Int64) async throws -> VisibilityChange
+    /// Deletes each message whose latest receipt is the one given, in one transaction; a stale receipt deletes nothing.
+    func deleteMessages(queueId: Int64, _ receipts: [MessageReceipt]) async throws
+    /// Makes each in-flight message visible at its `visibleAt`, in one transaction; the outcomes in the order given.
+    func changeVisibility(queueId: Int64, _ changes: [(message: MessageReceipt, visibleAt: Int64)], now: Int64) async throws
+        -> [VisibilityChange]
     func counts(queueId: Int64, now: Int64) async throws -> QueueCounts
     /// The earliest time a currently invisible message becomes visible.
     func nextVisibleAt(queueId: Int64, now: Int64) async throws -> Int64?

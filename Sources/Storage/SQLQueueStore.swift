@@ -306,29 +306,36 @@ public struct SQLQueueStore: QueueStore {
         return (0..<4).map { _ in String(rng.next(), radix: 36) }.joined()
     }
 
-    public func deleteMessage(queueId: Int64, seq: Int64, receipt: String) async throws -> Bool {
-        // One statement: the receipt is checked where the row is deleted, so a receive on another node that gave
+    public func deleteMessages(queueId: Int64, _ receipts: [MessageReceipt]) async throws {
+        guard !receipts.isEmpty else { return }
+        // One statement: each receipt is checked where its row is deleted, so a receive on another node that gave
         // the message a new receipt in between keeps it. A message already gone answers success, as in AWS.
+        let named = SQLList(receipts.map { r -> SQLQueryString in "(seq = \(bind: r.seq) AND receipt = \(bind: r.receipt))" },
+                            separator: SQLRaw(" OR "))
         try await store.write(.readCommitted) { db in
-            try await db.raw("""
-                DELETE FROM sqs_message WHERE queue_id = \(bind: queueId) AND seq = \(bind: seq) AND receipt = \(bind: receipt)
-                """).run()
-            return true
+            try await db.raw("DELETE FROM sqs_message WHERE queue_id = \(bind: queueId) AND (\(named))").run()
         }
     }
 
-    public func changeVisibility(queueId: Int64, seq: Int64, receipt: String, visibleAt: Int64, now: Int64) async throws -> VisibilityChange {
-        try await store.write(.readCommitted) { db in
-            // The change and its conditions in one statement; when it changes nothing, a read says why.
-            if try await db.raw("""
-                UPDATE sqs_message SET visible_at = \(bind: visibleAt)
-                WHERE queue_id = \(bind: queueId) AND seq = \(bind: seq) AND receipt = \(bind: receipt) AND visible_at > \(bind: now)
-                RETURNING seq
-                """).first() != nil { return .changed }
-            guard let row = try await db.raw("""
-                SELECT receipt FROM sqs_message WHERE queue_id = \(bind: queueId) AND seq = \(bind: seq)
-                """).first(), try row.decodeColumns(ReceiptColumns.self).receipt == receipt else { return .unknownReceipt }
-            return .notInFlight
+    public func changeVisibility(queueId: Int64, _ changes: [(message: MessageReceipt, visibleAt: Int64)], now: Int64) async throws
+        -> [VisibilityChange] {
+        guard !changes.isEmpty else { return [] }
+        return try await store.write(.readCommitted) { db in
+            var outcomes: [VisibilityChange] = []
+            for (m, visibleAt) in changes {
+                // The change and its conditions in one statement; when it changes nothing, a read says why.
+                if try await db.raw("""
+                    UPDATE sqs_message SET visible_at = \(bind: visibleAt)
+                    WHERE queue_id = \(bind: queueId) AND seq = \(bind: m.seq) AND receipt = \(bind: m.receipt) AND visible_at > \(bind: now)
+                    RETURNING seq
+                    """).first() != nil {
+                    outcomes.append(.changed)
+                    continue
+                }
+                let row = try await db.raw("SELECT receipt FROM sqs_message WHERE queue_id = \(bind: queueId) AND seq = \(bind: m.seq)").first()
+                outcomes.append(try row?.decodeColumns(ReceiptColumns.self).receipt == m.receipt ? .notInFlight : .unknownReceipt)
+            }
+            return outcomes
         }
     }
 

@@ -39,11 +39,38 @@ struct QueueStoreTests {
             let a = try #require(again.first { $0.body == "a" })
             #expect(a.receiveCount == 2)
             // The first receipt is stale: deleting with it succeeds but leaves the message.
-            _ = try await queues.deleteMessage(queueId: q.queueId, seq: a.seq, receipt: first[0].receipt!)
+            try await queues.deleteMessages(queueId: q.queueId, [MessageReceipt(seq: a.seq, receipt: first[0].receipt!)])
             #expect(try await queues.counts(queueId: q.queueId, now: 31_002).inFlight == 2)
-            _ = try await queues.deleteMessage(queueId: q.queueId, seq: a.seq, receipt: a.receipt!)
+            try await queues.deleteMessages(queueId: q.queueId, [MessageReceipt(seq: a.seq, receipt: a.receipt!)])
             #expect(try await queues.counts(queueId: q.queueId, now: 31_002).inFlight == 1)
-            #expect(try await queues.changeVisibility(queueId: q.queueId, seq: a.seq, receipt: a.receipt!, visibleAt: 0, now: 31_002) == .unknownReceipt)
+            #expect(try await queues.changeVisibility(queueId: q.queueId, [(MessageReceipt(seq: a.seq, receipt: a.receipt!), 0)],
+                                                      now: 31_002) == [.unknownReceipt])
+        }
+    }
+
+    /// A batch is one transaction: each entry is judged on its own receipt, in the order given, and the deletes
+    /// of the batch's good receipts leave the stale one's message and the others in place.
+    @Test(arguments: TestEngine.allCases)
+    func batchesOfReceiptsAreJudgedEntryByEntryInOneTransaction(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let queues = SQLQueueStore(store: store)
+            let q = try await Self.makeQueue(queues, "batch")
+            _ = try await queues.send(queueId: q.queueId, messages: (0..<5).map { Self.message("m\($0)") }, now: 0, dedupWindowMs: 0)
+            let taken = try await Self.receive(queues, q, max: 4, now: 0)  // m4 stays visible: not in flight
+            let left = try #require(try await Self.receive(queues, q, max: 1, now: 0, visibility: 0).first)
+            func ref(_ m: QueueMessage, _ receipt: String? = nil) -> MessageReceipt { MessageReceipt(seq: m.seq, receipt: receipt ?? m.receipt!) }
+            let before = (store.sessions as? SQLiteSessions)?.transactions.load(ordering: .relaxed)
+            let outcomes = try await queues.changeVisibility(queueId: q.queueId, [
+                (ref(taken[0]), 5_000), (ref(taken[1], "stale"), 5_000), (ref(left), 5_000), (ref(taken[0]), 9_000),
+            ], now: 1)
+            #expect(outcomes == [.changed, .unknownReceipt, .notInFlight, .changed])
+            try await queues.deleteMessages(queueId: q.queueId, [ref(taken[1]), ref(taken[2], "stale"), ref(taken[3])])
+            if let before, let sessions = store.sessions as? SQLiteSessions {
+                #expect(sessions.transactions.load(ordering: .relaxed) - before == 2, "one transaction a batch")
+            }
+            #expect(try await queues.nextVisibleAt(queueId: q.queueId, now: 1) == 9_000)  // taken[0]'s later change won
+            #expect(try await queues.counts(queueId: q.queueId, now: 1) == QueueCounts(visible: 1, inFlight: 2, delayed: 0))
+            #expect(Set(try await Self.receive(queues, q, now: 60_000).map(\.body)) == ["m0", "m2", "m4"])
         }
     }
 
@@ -78,7 +105,7 @@ struct QueueStoreTests {
             // g1 is blocked while g1-a is in flight; g2 is not.
             #expect(try await Self.receive(queues, q, now: 2).map(\.body) == ["g2-a"])
             #expect(try await Self.receive(queues, q, now: 3).isEmpty)
-            _ = try await queues.deleteMessage(queueId: q.queueId, seq: first[0].seq, receipt: first[0].receipt!)
+            try await queues.deleteMessages(queueId: q.queueId, [MessageReceipt(seq: first[0].seq, receipt: first[0].receipt!)])
             #expect(try await Self.receive(queues, q, now: 4).map(\.body) == ["g1-b"])
         }
     }

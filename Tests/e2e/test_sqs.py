@@ -609,6 +609,29 @@ def test_change_message_visibility_batch(sqs):
     assert [m["MessageId"] for m in back] == [msgs[0]["MessageId"]]
 
 
+def test_change_message_visibility_batch_judges_each_entry(sqs):
+    # One call mixes every outcome; each entry gets its own, listed in request order.
+    url = new_queue(sqs, "chvisall", VisibilityTimeout=60)
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": str(i)} for i in range(2)])
+    [held] = receive(sqs, url, MaxNumberOfMessages=1)
+    [loose] = receive(sqs, url, VisibilityTimeout=0)  # received, but visible again at once: not in flight
+    out = sqs.change_message_visibility_batch(QueueUrl=url, Entries=[
+        {"Id": "tooLong", "ReceiptHandle": held["ReceiptHandle"], "VisibilityTimeout": 43201},
+        {"Id": "held", "ReceiptHandle": held["ReceiptHandle"], "VisibilityTimeout": 0},
+        {"Id": "loose", "ReceiptHandle": loose["ReceiptHandle"], "VisibilityTimeout": 30},
+        {"Id": "bogus", "ReceiptHandle": "bogus", "VisibilityTimeout": 30},
+    ])
+    assert [e["Id"] for e in out["Successful"]] == ["held"]
+    assert [(f["Id"], f["Code"], f["SenderFault"]) for f in out["Failed"]] == [
+        ("tooLong", "InvalidParameterValue", True),
+        ("loose", "AWS.SimpleQueueService.MessageNotInflight", True),
+        ("bogus", "ReceiptHandleIsInvalid", True),
+    ]
+    # "held" is visible again, and a long poll already waiting on the queue would have been woken for it.
+    assert sorted(m["MessageId"] for m in receive(sqs, url, MaxNumberOfMessages=10)) == sorted(
+        [held["MessageId"], loose["MessageId"]])
+
+
 def test_receipt_handle_of_another_queue_is_invalid(sqs):
     a = new_queue(sqs, "rha")
     b = new_queue(sqs, "rhb")
