@@ -197,7 +197,7 @@ extension EventBridgeService {
         let account = parsed.accountId, region = parsed.region
         switch (parts[0], parts.count) {
         case ("event-bus", 2):
-            if let bus = try await store.bus(accountId: account, region: region, name: parts[1]) {
+            if let bus = try await bus(accountId: account, region: region, name: parts[1], context) {
                 return ResourceFacts(policy: bus.policy, tags: bus.tags)
             }
             return parts[1] == "default" ? ResourceFacts() : nil

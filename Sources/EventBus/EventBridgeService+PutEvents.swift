@@ -68,7 +68,7 @@ extension EventBridgeService {
                 fail("InvalidArgument", error.message); continue
             }
             if knownBuses[bus] == nil {
-                knownBuses[bus] = try await store.bus(accountId: ctx.accountId, region: ctx.region, name: bus) != nil
+                knownBuses[bus] = try await self.bus(accountId: ctx.accountId, region: ctx.region, name: bus, ctx) != nil
             }
             guard knownBuses[bus] == true else {
                 fail("InvalidArgument", "Event bus \(bus) does not exist."); continue

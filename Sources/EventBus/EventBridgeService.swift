@@ -71,6 +71,13 @@ public struct EventBridgeService: AWSService {
         AWSError(code: "ValidationException", status: 400, message: message)
     }
 
+    /// The bus as this call first read it (its authorization reads it too).
+    func bus(accountId: String, region: String, name: String, _ ctx: CallContext) async throws -> EventBusRecord? {
+        try await ctx.reads.record("events-bus\u{1}\(accountId)\u{1}\(region)\u{1}\(name)") {
+            try await store.bus(accountId: accountId, region: region, name: name)
+        }
+    }
+
     func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded(.down)) }
 
     /// The default bus always exists.

@@ -72,7 +72,7 @@ extension SQSService {
     /// existing queue.
     public func resourceFacts(arn: String, context: CallContext) async throws -> ResourceFacts? {
         guard let parsed = ARN(arn), parsed.service == "sqs", !parsed.resource.isEmpty, !parsed.resource.contains(":"),
-              let q = try await store.queue(accountId: parsed.accountId, region: parsed.region, name: parsed.resource)
+              let q = try await queue(accountId: parsed.accountId, region: parsed.region, name: parsed.resource, context)
         else { return nil }
         // SetQueueAttributes removes an emptied policy; an empty string is treated as none all the same.
         let policy = q.attributes["Policy"].flatMap { $0.isEmpty ? nil : $0 }

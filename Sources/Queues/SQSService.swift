@@ -87,9 +87,16 @@ public struct SQSService: AWSService {
         let url = try Self.requiredString(body, "QueueUrl")
         let parts = url.split(separator: "/", omittingEmptySubsequences: false).suffix(2).map(String.init)
         let name = parts.count == 2 ? (parts[0] == ctx.accountId ? parts[1] : nil) : parts.first
-        guard let name, !name.isEmpty, let q = try await store.queue(accountId: ctx.accountId, region: ctx.region, name: name)
+        guard let name, !name.isEmpty, let q = try await queue(accountId: ctx.accountId, region: ctx.region, name: name, ctx)
         else { throw SQSError.queueDoesNotExist() }
         return q
+    }
+
+    /// The queue as this call first read it (its authorization reads it too).
+    func queue(accountId: String, region: String, name: String, _ ctx: CallContext) async throws -> QueueRecord? {
+        try await ctx.reads.record("sqs-queue\u{1}\(accountId)\u{1}\(region)\u{1}\(name)") {
+            try await store.queue(accountId: accountId, region: region, name: name)
+        }
     }
 
     static func stringMap(_ v: JSONValue?) throws(AWSError) -> [String: String] {

@@ -1,5 +1,6 @@
 import CairnCore
 import Foundation
+import Synchronization
 
 /// What a service knows about the call it is handling. Services never see raw HTTP.
 public struct CallContext: Sendable {
@@ -19,6 +20,8 @@ public struct CallContext: Sendable {
     public var authorize: @Sendable ([Permission]) async throws -> String? = { _ in nil }
     /// Made by the web console for its signed-in person (recorded with `sessionCredentialFromConsole`).
     public var fromConsole = false
+    /// Records this call has read and may read again (shared by the copies of this context).
+    public let reads = CallReads()
 
     public init(requestId: String, principal: Principal, accountId: String, region: String, sourceIPAddress: String,
                 userAgent: String, host: String, receivedAt: Date) {
@@ -33,6 +36,23 @@ public struct CallContext: Sendable {
     }
 
     public var scope: Scope { Scope(accountId: accountId, region: region) }
+}
+
+/// A record one call reads twice, once to authorize the call (its resource policy) and once to handle it, is read
+/// once: both see the same version, and the call makes one store round trip, not two.
+public final class CallReads: Sendable {
+    private let records = Mutex<[String: any Sendable]>([:])
+
+    public init() {}
+
+    /// The record found under `key` earlier in this call, else what `read()` finds (kept when found: an absent record
+    /// is read again, as the call itself may create it).
+    public func record<T: Sendable>(_ key: String, _ read: () async throws -> T?) async throws -> T? {
+        if let known = records.withLock({ $0[key] }) as? T { return known }
+        guard let found = try await read() else { return nil }
+        records.withLock { $0[key] = found }
+        return found
+    }
 }
 
 /// The decoded input of one operation.
