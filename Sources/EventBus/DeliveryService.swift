@@ -118,11 +118,13 @@ public final class DeliveryService: Service, Sendable {
         }
         await withGracefulShutdownHandler {
             var iterator = wakeups.makeIterator()
+            // Deliveries the last pass claimed as it completed its own.
+            var claimed: [EventDelivery]?
             while !Task.isCancelled {
                 let worked: Int
-                do { worked = try await drainOnce() } catch {
+                do { (worked, claimed) = try await drainOnce(claimed) } catch {
                     logger.passFailed("event delivery pass", error)
-                    worked = 0
+                    (worked, claimed) = (0, nil)
                 }
                 if worked > 0 { continue }
                 let next = (try? await store.nextDueAt()) ?? nil
@@ -134,11 +136,12 @@ public final class DeliveryService: Service, Sendable {
         }
     }
 
-    /// Claims and attempts one batch; returns how many deliveries it handled.
-    func drainOnce() async throws -> Int {
-        let now = nowMs()
-        let batch = try await store.claimDue(now: now, leaseUntil: now + leases.durationMs, limit: 256, owner: leases.owner)
-        guard !batch.isEmpty else { return 0 }
+    /// Claims (unless `claimed` holds the deliveries to attempt) and attempts one batch; returns how many deliveries
+    /// it handled, and the next batch, claimed in the transaction that completed this one.
+    func drainOnce(_ claimed: [EventDelivery]? = nil) async throws -> (handled: Int, next: [EventDelivery]?) {
+        let batch: [EventDelivery]
+        if let claimed { batch = claimed } else { batch = try await claim() }
+        guard !batch.isEmpty else { return (0, nil) }
         // Each stored target is parsed once per pass. Deliveries to the same SQS queue go in one transaction;
         // the rest one by one, concurrently.
         typealias Outcome = (EventDelivery, CompiledTarget?, DeliveryError?)
@@ -201,8 +204,17 @@ public final class DeliveryService: Service, Sendable {
             case .dropped: c.dropped += 1; done.append(d.deliveryId)
             }
         }
-        try await store.complete(done, counts: Array(counts.values))
-        return batch.count
+        // What fell due during this pass is claimed by the commit that completes it: one commit fewer a pass.
+        return (batch.count, try await store.complete(done, counts: Array(counts.values), claim: claim(at: nowMs())))
+    }
+
+    func claim(at now: Int64) -> DeliveryClaim {
+        DeliveryClaim(now: now, leaseUntil: now + leases.durationMs, limit: 256, owner: leases.owner)
+    }
+
+    func claim() async throws -> [EventDelivery] {
+        let c = claim(at: nowMs())
+        return try await store.claimDue(now: c.now, leaseUntil: c.leaseUntil, limit: c.limit, owner: c.owner)
     }
 
     /// The target a stored delivery names (its definition was validated when it was stored).

@@ -345,8 +345,10 @@ public protocol EventBusStore: Sendable {
     /// Claims up to `limit` due deliveries for the node `owner`, leasing them until `leaseUntil`: no other node
     /// claims them before then, and any node may once the lease has run out (its holder died).
     func claimDue(now: Int64, leaseUntil: Int64, limit: Int, owner: String) async throws -> [EventDelivery]
-    /// Deletes finished deliveries and adds a pass's outcomes to each target's counts, in one transaction.
-    func complete(_ deliveryIds: [Int64], counts: [TargetDeliveryCounts]) async throws
+    /// Deletes finished deliveries and adds a pass's outcomes to each target's counts, in one transaction; with
+    /// `claim`, the same transaction then claims the next due deliveries (as `claimDue`) and returns them, so a busy
+    /// outbox commits twice a pass (claim and send, then complete and claim), not three times.
+    func complete(_ deliveryIds: [Int64], counts: [TargetDeliveryCounts], claim: DeliveryClaim?) async throws -> [EventDelivery]
     /// What has become of the deliveries to each target of these rules since they were created.
     func deliveryCounts(ruleArns: [String]) async throws -> [TargetDeliveryCounts]
     /// Makes the deliveries `owner` leased due at once: after that node restarts, none of its attempts is still in
@@ -357,7 +359,27 @@ public protocol EventBusStore: Sendable {
     func pendingCount() async throws -> Int
 }
 
+/// A claim of due deliveries: those due at `now`, at most `limit`, leased to the node `owner` until `leaseUntil`.
+public struct DeliveryClaim: Sendable {
+    public var now: Int64
+    public var leaseUntil: Int64
+    public var limit: Int
+    public var owner: String
+
+    public init(now: Int64, leaseUntil: Int64, limit: Int, owner: String) {
+        self.now = now
+        self.leaseUntil = leaseUntil
+        self.limit = limit
+        self.owner = owner
+    }
+}
+
 extension EventBusStore {
+    /// `complete` without claiming more.
+    public func complete(_ deliveryIds: [Int64], counts: [TargetDeliveryCounts]) async throws {
+        _ = try await complete(deliveryIds, counts: counts, claim: nil)
+    }
+
     /// `claimDue` for a node on its own.
     public func claimDue(now: Int64, leaseUntil: Int64, limit: Int) async throws -> [EventDelivery] {
         try await claimDue(now: now, leaseUntil: leaseUntil, limit: limit, owner: "local")

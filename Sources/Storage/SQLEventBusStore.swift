@@ -441,27 +441,29 @@ public struct SQLEventBusStore: EventBusStore {
     }
 
     public func claimDue(now: Int64, leaseUntil: Int64, limit: Int, owner: String) async throws -> [EventDelivery] {
-        let skipLocked = store.dialect.skipLocked
-        let indexOrder = store.dialect.preferIndexOrder
-        return try await store.write(.readCommitted) { db in
-            if let indexOrder { try await db.raw(indexOrder).run() }
-            // Rows another node is claiming right now are skipped, not waited for.
-            let rows = try await db.raw("""
-                SELECT * FROM event_delivery WHERE next_attempt_at <= \(bind: now) ORDER BY next_attempt_at, delivery_id
-                LIMIT \(bind: limit) \(unsafeRaw: skipLocked)
-                """).all().map(Self.decodeDelivery)
-            guard !rows.isEmpty else { return [] }
-            try await db.raw("""
-                UPDATE event_delivery SET next_attempt_at = \(bind: leaseUntil), leased = 1, lease_owner = \(bind: owner)
-                WHERE delivery_id IN (\(SQLList(rows.map { SQLBind($0.deliveryId) })))
-                """).run()
-            return rows
-        }
+        let claim = DeliveryClaim(now: now, leaseUntil: leaseUntil, limit: limit, owner: owner)
+        return try await store.write(.readCommitted) { [dialect = store.dialect] db in try await Self.claim(claim, db, dialect) }
     }
 
-    public func complete(_ ids: [Int64], counts: [TargetDeliveryCounts]) async throws {
-        guard !ids.isEmpty || !counts.isEmpty else { return }
-        try await store.write(.readCommitted) { db in
+    /// Leases the due deliveries `c` asks for and returns them.
+    private static func claim(_ c: DeliveryClaim, _ db: any SQLDatabase, _ dialect: StoreDialect) async throws -> [EventDelivery] {
+        if let indexOrder = dialect.preferIndexOrder { try await db.raw(indexOrder).run() }
+        // Rows another node is claiming right now are skipped, not waited for.
+        let rows = try await db.raw("""
+            SELECT * FROM event_delivery WHERE next_attempt_at <= \(bind: c.now) ORDER BY next_attempt_at, delivery_id
+            LIMIT \(bind: c.limit) \(unsafeRaw: dialect.skipLocked)
+            """).all().map(Self.decodeDelivery)
+        guard !rows.isEmpty else { return [] }
+        try await db.raw("""
+            UPDATE event_delivery SET next_attempt_at = \(bind: c.leaseUntil), leased = 1, lease_owner = \(bind: c.owner)
+            WHERE delivery_id IN (\(SQLList(rows.map { SQLBind($0.deliveryId) })))
+            """).run()
+        return rows
+    }
+
+    public func complete(_ ids: [Int64], counts: [TargetDeliveryCounts], claim: DeliveryClaim?) async throws -> [EventDelivery] {
+        guard !ids.isEmpty || !counts.isEmpty || claim != nil else { return [] }
+        return try await store.write(.readCommitted) { [dialect = store.dialect] db in
             if !ids.isEmpty {
                 try await db.raw("DELETE FROM event_delivery WHERE delivery_id IN (\(SQLList(ids.map { SQLBind($0) })))").run()
             }
@@ -477,6 +479,8 @@ public struct SQLEventBusStore: EventBusStore {
                     last_error = COALESCE(excluded.last_error, event_target_stat.last_error)
                     """).run()
             }
+            guard let claim else { return [] }
+            return try await Self.claim(claim, db, dialect)
         }
     }
 

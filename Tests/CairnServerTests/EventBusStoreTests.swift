@@ -33,6 +33,30 @@ struct EventBusStoreTests {
         }
     }
 
+    /// The delivery loop completes a pass and claims the next in one transaction: the claim sees the pass's
+    /// deletions, leases what is due, and leaves what is not.
+    @Test(arguments: TestEngine.allCases)
+    func completingAPassClaimsTheNextInTheSameTransaction(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let outbox = SQLEventBusStore(store: store)
+            try await outbox.enqueue([Self.delivery(1, due: 0), Self.delivery(2, due: 0)])
+            let first = try await outbox.claimDue(now: 100, leaseUntil: 60_100, limit: 1)
+            #expect(first.map(\.payload) == ["p1"])
+            try await outbox.enqueue([Self.delivery(3, due: 150), Self.delivery(4, due: 9_000)])
+            let before = (store.sessions as? SQLiteSessions)?.transactions.load(ordering: .relaxed)
+            let next = try await outbox.complete([first[0].deliveryId], counts: [TargetDeliveryCounts(ruleArn: "arn:r", targetId: "t1")],
+                                                 claim: DeliveryClaim(now: 200, leaseUntil: 60_200, limit: 10, owner: "local"))
+            #expect(next.map(\.payload) == ["p2", "p3"])
+            if let before, let sessions = store.sessions as? SQLiteSessions {
+                #expect(sessions.transactions.load(ordering: .relaxed) - before == 1)
+            }
+            #expect(try await outbox.claimDue(now: 300, leaseUntil: 60_300, limit: 10).isEmpty)  // leased by the completion
+            #expect(try await outbox.pendingCount() == 3)
+            #expect(try await outbox.complete([], counts: [], claim: DeliveryClaim(now: 9_000, leaseUntil: 69_000, limit: 10, owner: "local"))
+                .map(\.payload) == ["p4"])
+        }
+    }
+
     @Test(arguments: TestEngine.allCases)
     func deliveryCountsAddUpPerTargetAndEndWithTheirRule(_ engine: TestEngine) async throws {
         try await withTestStore(engine) { store in
