@@ -21,24 +21,6 @@ public struct SQLQueueStore: QueueStore {
         var purgedAt: Int64?
     }
 
-    /// An `sqs_message` row as stored.
-    private struct MessageColumns: Decodable {
-        var seq: Int64
-        var messageId: String
-        var body: String
-        var messageAttributes: String?
-        var systemAttributes: String?
-        var md5Body: String
-        var md5Attributes: String?
-        var senderId: String
-        var sentAt: Int64
-        var receiveCount: Int
-        var firstReceiveAt: Int64?
-        var receipt: String?
-        var groupId: String?
-        var dedupId: String?
-    }
-
     /// A new queue's id (`RETURNING queue_id`).
     private struct QueueIdColumns: Decodable {
         var queueId: Int64
@@ -221,13 +203,22 @@ public struct SQLQueueStore: QueueStore {
         }
     }
 
+    /// An `sqs_message` row, read column by column: a receive decodes every message it reads, and through a keyed
+    /// `Decodable` row struct that was a fifth of a receive's CPU.
     static func decodeMessage(_ row: any SQLRow) throws -> QueueMessage {
-        let c = try row.decodeColumns(MessageColumns.self)
-        return QueueMessage(
-            seq: c.seq, messageId: c.messageId, body: c.body, messageAttributes: c.messageAttributes,
-            systemAttributes: c.systemAttributes, md5Body: c.md5Body, md5Attributes: c.md5Attributes,
-            senderId: c.senderId, sentAt: c.sentAt, receiveCount: c.receiveCount, firstReceiveAt: c.firstReceiveAt,
-            receipt: c.receipt, groupId: c.groupId, dedupId: c.dedupId)
+        QueueMessage(
+            seq: try row.decode(column: "seq", as: Int64.self), messageId: try row.decode(column: "message_id", as: String.self),
+            body: try row.decode(column: "body", as: String.self),
+            messageAttributes: try row.decodeOptional(column: "message_attributes", as: String.self),
+            systemAttributes: try row.decodeOptional(column: "system_attributes", as: String.self),
+            md5Body: try row.decode(column: "md5_body", as: String.self),
+            md5Attributes: try row.decodeOptional(column: "md5_attributes", as: String.self),
+            senderId: try row.decode(column: "sender_id", as: String.self), sentAt: try row.decode(column: "sent_at", as: Int64.self),
+            receiveCount: try row.decode(column: "receive_count", as: Int.self),
+            firstReceiveAt: try row.decodeOptional(column: "first_receive_at", as: Int64.self),
+            receipt: try row.decodeOptional(column: "receipt", as: String.self),
+            groupId: try row.decodeOptional(column: "group_id", as: String.self),
+            dedupId: try row.decodeOptional(column: "dedup_id", as: String.self))
     }
 
     public func receive(_ r: ReceiveRequest, planner: some ReceivePlanning) async throws -> (received: [QueueMessage], redriven: Int) {

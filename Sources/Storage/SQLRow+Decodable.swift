@@ -8,6 +8,11 @@ extension SQLRow {
     func decodeColumns<Columns: Decodable>(_ type: Columns.Type = Columns.self) throws -> Columns {
         try decode(model: type, with: snakeCaseColumns)
     }
+
+    /// A nullable column's value, for rows decoded column by column.
+    func decodeOptional<T: Decodable>(column: String, as type: T.Type) throws -> T? {
+        try decodeNil(column: column) ? nil : decode(column: column, as: type)
+    }
 }
 
 /// Maps each property name to its column as SQLKit's `convertFromSnakeCase` does for our names (ASCII camelCase,

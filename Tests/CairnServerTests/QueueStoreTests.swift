@@ -48,6 +48,25 @@ struct QueueStoreTests {
         }
     }
 
+    /// Every stored field of a message comes back from a receive (messages are decoded column by column).
+    @Test(arguments: TestEngine.allCases)
+    func aReceivedMessageCarriesEveryStoredField(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let queues = SQLQueueStore(store: store)
+            let q = try await Self.makeQueue(queues, "f.fifo", fifo: true)
+            let sent = NewQueueMessage(messageId: "id-1", body: "body ü", messageAttributes: "{\"a\":1}", systemAttributes: "{\"s\":2}",
+                                       md5Body: "md5b", md5Attributes: "md5a", senderId: "sender", delayMs: 0, groupId: "g", dedupId: "d")
+            _ = try await queues.send(queueId: q.queueId, messages: [sent], now: 5, dedupWindowMs: 300_000)
+            let m = try #require(try await Self.receive(queues, q, now: 7).first)
+            #expect([m.messageId, m.body, m.messageAttributes, m.systemAttributes, m.md5Body, m.md5Attributes, m.senderId, m.groupId, m.dedupId]
+                    == ["id-1", "body ü", "{\"a\":1}", "{\"s\":2}", "md5b", "md5a", "sender", "g", "d"])
+            #expect(m.sentAt == 5 && m.receiveCount == 1 && m.firstReceiveAt == 7 && m.receipt != nil)
+            _ = try await queues.send(queueId: q.queueId, messages: [Self.message("plain", group: "h", dedup: "e")], now: 8, dedupWindowMs: 300_000)
+            let plain = try #require(try await Self.receive(queues, q, now: 9).first)
+            #expect(plain.body == "plain" && plain.messageAttributes == nil && plain.systemAttributes == nil && plain.md5Attributes == nil)
+        }
+    }
+
     /// A batch is one transaction: each entry is judged on its own receipt, in the order given, and the deletes
     /// of the batch's good receipts leave the stale one's message and the others in place.
     @Test(arguments: TestEngine.allCases)
