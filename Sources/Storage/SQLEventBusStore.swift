@@ -71,22 +71,6 @@ public struct SQLEventBusStore: EventBusStore {
         var definition: String
     }
 
-    /// An `event_delivery` row as stored.
-    private struct DeliveryColumns: Decodable {
-        var deliveryId: Int64
-        var accountId: String
-        var region: String
-        var ruleArn: String
-        var targetId: String
-        var target: String
-        var payload: String
-        var eventId: String
-        var eventTime: Int64
-        var attempts: Int
-        var nextAttemptAt: Int64
-        var lastError: String?
-    }
-
     /// The earliest delivery time (`MIN(next_attempt_at) AS t`), NULL when nothing is queued.
     private struct NextAttemptColumns: Decodable {
         var t: Int64?
@@ -432,12 +416,17 @@ public struct SQLEventBusStore: EventBusStore {
         }
     }
 
+    /// An `event_delivery` row, read column by column: a busy pass decodes 256 of them, and through a keyed
+    /// `Decodable` row struct that was 6% of Cairn's CPU while delivering.
     static func decodeDelivery(_ row: any SQLRow) throws -> EventDelivery {
-        let c = try row.decodeColumns(DeliveryColumns.self)
-        return EventDelivery(
-            deliveryId: c.deliveryId, accountId: c.accountId, region: c.region, ruleArn: c.ruleArn,
-            targetId: c.targetId, target: c.target, payload: c.payload, eventId: c.eventId, eventTime: c.eventTime,
-            attempts: c.attempts, nextAttemptAt: c.nextAttemptAt, lastError: c.lastError)
+        EventDelivery(
+            deliveryId: try row.decode(column: "delivery_id", as: Int64.self), accountId: try row.decode(column: "account_id", as: String.self),
+            region: try row.decode(column: "region", as: String.self), ruleArn: try row.decode(column: "rule_arn", as: String.self),
+            targetId: try row.decode(column: "target_id", as: String.self), target: try row.decode(column: "target", as: String.self),
+            payload: try row.decode(column: "payload", as: String.self), eventId: try row.decode(column: "event_id", as: String.self),
+            eventTime: try row.decode(column: "event_time", as: Int64.self), attempts: try row.decode(column: "attempts", as: Int.self),
+            nextAttemptAt: try row.decode(column: "next_attempt_at", as: Int64.self),
+            lastError: try row.decodeOptional(column: "last_error", as: String.self))
     }
 
     public func claimDue(now: Int64, leaseUntil: Int64, limit: Int, owner: String) async throws -> [EventDelivery] {

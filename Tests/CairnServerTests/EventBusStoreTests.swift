@@ -47,6 +47,9 @@ struct EventBusStoreTests {
             let next = try await outbox.complete([first[0].deliveryId], counts: [TargetDeliveryCounts(ruleArn: "arn:r", targetId: "t1")],
                                                  claim: DeliveryClaim(now: 200, leaseUntil: 60_200, limit: 10, owner: "local"))
             #expect(next.map(\.payload) == ["p2", "p3"])
+            let p3 = try #require(next.last)  // every stored field comes back (rows are decoded column by column)
+            #expect([p3.accountId, p3.region, p3.ruleArn, p3.targetId, p3.target, p3.eventId] == ["000000000000", "us-east-1", "arn:r", "t3", "{}", "e3"])
+            #expect(p3.eventTime == 0 && p3.attempts == 0 && p3.nextAttemptAt == 150 && p3.lastError == nil && p3.deliveryId > 0)
             if let before, let sessions = store.sessions as? SQLiteSessions {
                 #expect(sessions.transactions.load(ordering: .relaxed) - before == 1)
             }
