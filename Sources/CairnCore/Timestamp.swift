@@ -35,18 +35,21 @@ public enum Timestamp {
         }
     }
 
+    /// The decimal number the ASCII digits `bytes[range]` spell; nil if any is not a digit.
+    private static func decimal(_ bytes: [UInt8], _ range: Range<Int>) -> Int? {
+        var v = 0
+        for i in range {
+            guard bytes[i] >= UInt8(ascii: "0"), bytes[i] <= UInt8(ascii: "9") else { return nil }
+            v = v * 10 + Int(bytes[i] - UInt8(ascii: "0"))
+        }
+        return v
+    }
+
     /// Parses `YYYYMMDDTHHMMSSZ`.
     public static func parseAmzDate(_ s: String) -> Date? {
         let b = Array(s.utf8)
         guard b.count == 16, b[8] == UInt8(ascii: "T"), b[15] == UInt8(ascii: "Z") else { return nil }
-        func num(_ r: Range<Int>) -> Int? {
-            var v = 0
-            for i in r {
-                guard b[i] >= 48, b[i] <= 57 else { return nil }
-                v = v * 10 + Int(b[i] - 48)
-            }
-            return v
-        }
+        func num(_ r: Range<Int>) -> Int? { decimal(b, r) }
         guard let y = num(0..<4), let mo = num(4..<6), let d = num(6..<8), let h = num(9..<11),
               let mi = num(11..<13), let se = num(13..<15) else { return nil }
         return fromUTC(year: y, month: mo, day: d, hour: h, minute: mi, second: se)
@@ -74,14 +77,7 @@ public enum Timestamp {
     static func parseRFC3339(_ s: String) -> Date? {
         let b = Array(s.utf8)
         guard b.count >= 20 else { return nil }
-        func num(_ at: Int, _ width: Int) -> Int? {
-            var v = 0
-            for i in at..<(at + width) {
-                guard b[i] >= 48, b[i] <= 57 else { return nil }
-                v = v * 10 + Int(b[i] - 48)
-            }
-            return v
-        }
+        func num(_ at: Int, _ width: Int) -> Int? { decimal(b, at..<(at + width)) }
         func byte(_ at: Int, _ c: Unicode.Scalar) -> Bool { b[at] == UInt8(ascii: c) }
         guard let year = num(0, 4), byte(4, "-"), let month = num(5, 2), byte(7, "-"), let day = num(8, 2), byte(10, "T"),
               let hour = num(11, 2), byte(13, ":"), let minute = num(14, 2), byte(16, ":"), let second = num(17, 2),
