@@ -396,7 +396,9 @@ def test_dependencies_hold_a_job_pending_and_propagate_failure(srv, batch, gates
     failing = submit(batch, q, jd, sh(f'{held_until(gates / "failing-done")}; exit 1'))
     child = submit(batch, q, jd, sh("echo never"), dependsOn=[{"jobId": failing}])
     wait_status(batch, failing, "RUNNING", timeout=30)
-    assert describe(batch, child)["status"] == "PENDING"
+    # The child may have been submitted after the pass that started `failing`: the next pass makes it PENDING, and
+    # with `failing` held running it goes no further.
+    assert wait_status(batch, child, ("PENDING",), timeout=30)["dependsOn"] == [{"jobId": failing}]
     (gates / "failing-done").touch()
     jc = wait_status(batch, child)
     assert wait_status(batch, failing)["status"] == "FAILED"
