@@ -140,7 +140,7 @@ public final class DeliveryService: Service, Sendable {
     /// it handled, and the next batch, claimed in the transaction that completed this one.
     func drainOnce(_ claimed: [EventDelivery]? = nil) async throws -> (handled: Int, next: [EventDelivery]?) {
         let batch: [EventDelivery]
-        if let claimed { batch = claimed } else { batch = try await claim() }
+        if let claimed { batch = claimed } else { batch = try await store.claimDue(claim(at: nowMs())) }
         guard !batch.isEmpty else { return (0, nil) }
         // Each stored target is parsed once per pass. Deliveries to the same SQS queue go in one transaction;
         // the rest one by one, concurrently.
@@ -208,13 +208,9 @@ public final class DeliveryService: Service, Sendable {
         return (batch.count, try await store.complete(done, counts: Array(counts.values), claim: claim(at: nowMs())))
     }
 
+    /// This node's claim of up to 256 due deliveries, leased for the lease duration.
     func claim(at now: Int64) -> DeliveryClaim {
         DeliveryClaim(now: now, leaseUntil: now + leases.durationMs, limit: 256, owner: leases.owner)
-    }
-
-    func claim() async throws -> [EventDelivery] {
-        let c = claim(at: nowMs())
-        return try await store.claimDue(now: c.now, leaseUntil: c.leaseUntil, limit: c.limit, owner: c.owner)
     }
 
     /// The target a stored delivery names (its definition was validated when it was stored).

@@ -300,9 +300,16 @@ extension SQSService {
                                audit: AuditDetails(resources: Self.resources(q)))
     }
 
+    /// One ChangeMessageVisibility entry, checked: its handle (for the error that names it), the message the handle
+    /// names, and when the message is to become visible.
+    struct VisibilityRequest {
+        var handle: String
+        var message: MessageReceipt
+        var visibleAt: Int64
+    }
+
     /// An entry's receipt and new visibility, checked before any is changed.
-    static func visibilityChange(_ entry: JSONValue, queue q: QueueRecord, now: Int64) throws(AWSError)
-        -> (message: MessageReceipt, visibleAt: Int64) {
+    static func visibilityRequest(_ entry: JSONValue, queue q: QueueRecord, now: Int64) throws(AWSError) -> VisibilityRequest {
         let handle = try requiredString(entry, "ReceiptHandle")
         guard let timeout = entry["VisibilityTimeout"]?.intValue else {
             throw SQSError.missingParameter("The request must contain the parameter VisibilityTimeout.")
@@ -311,19 +318,18 @@ extension SQSService {
             throw SQSError.invalidParameterValue("Value \(timeout) for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided.")
         }
         let (seq, receipt) = try parseReceipt(handle, queue: q)
-        return (MessageReceipt(seq: seq, receipt: receipt), now + Int64(timeout) * 1000)
+        return VisibilityRequest(handle: handle, message: MessageReceipt(seq: seq, receipt: receipt), visibleAt: now + Int64(timeout) * 1000)
     }
 
     /// Applies the changes in one transaction; each outcome is nil when changed, else the entry's error.
-    func changeVisibility(_ changes: [(message: MessageReceipt, visibleAt: Int64)], handles: [String], queue q: QueueRecord,
-                          now: Int64) async throws -> [AWSError?] {
-        let outcomes = try await store.changeVisibility(queueId: q.queueId, changes, now: now)
-        if zip(changes, outcomes).contains(where: { $0.visibleAt <= now && $1 == .changed }) { waiters.notify(q.queueId) }
-        return zip(outcomes, handles).map { outcome, handle in
+    func changeVisibility(_ requests: [VisibilityRequest], queue q: QueueRecord, now: Int64) async throws -> [AWSError?] {
+        let outcomes = try await store.changeVisibility(queueId: q.queueId, requests.map { ($0.message, $0.visibleAt) }, now: now)
+        if zip(requests, outcomes).contains(where: { $0.visibleAt <= now && $1 == .changed }) { waiters.notify(q.queueId) }
+        return zip(outcomes, requests).map { outcome, request in
             switch outcome {
             case .changed: nil
             case .notInFlight: SQSError.messageNotInflight()
-            case .unknownReceipt: SQSError.receiptHandleIsInvalid(handle)
+            case .unknownReceipt: SQSError.receiptHandleIsInvalid(request.handle)
             }
         }
     }
@@ -331,8 +337,7 @@ extension SQSService {
     func changeMessageVisibility(_ body: JSONValue, _ ctx: CallContext) async throws -> OperationResult {
         let q = try await queue(body, ctx)
         let now = nowMs()
-        let change = try Self.visibilityChange(body, queue: q, now: now)
-        if let error = try await changeVisibility([change], handles: [Self.requiredString(body, "ReceiptHandle")], queue: q, now: now)[0] {
+        if let error = try await changeVisibility([Self.visibilityRequest(body, queue: q, now: now)], queue: q, now: now)[0] {
             throw error
         }
         return OperationResult(output: .object([]), audit: AuditDetails(resources: Self.resources(q)))
@@ -344,12 +349,11 @@ extension SQSService {
         let now = nowMs()
         let entries = try Self.batchEntries(body, of: "ChangeMessageVisibilityBatchRequestEntry")
         var errors = [AWSError?](repeating: nil, count: entries.count)
-        var valid: [(index: Int, change: (message: MessageReceipt, visibleAt: Int64))] = []
+        var valid: [(index: Int, request: VisibilityRequest)] = []
         for (i, e) in entries.enumerated() {
-            do { valid.append((i, try Self.visibilityChange(e, queue: q, now: now))) } catch { errors[i] = error }
+            do { valid.append((i, try Self.visibilityRequest(e, queue: q, now: now))) } catch { errors[i] = error }
         }
-        let handles = valid.map { entries[$0.index]["ReceiptHandle"]?.stringValue ?? "" }
-        for (v, error) in zip(valid, try await changeVisibility(valid.map(\.change), handles: handles, queue: q, now: now)) {
+        for (v, error) in zip(valid, try await changeVisibility(valid.map(\.request), queue: q, now: now)) {
             errors[v.index] = error
         }
         var successful: [JSONValue] = []

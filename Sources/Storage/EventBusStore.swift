@@ -344,7 +344,7 @@ public protocol EventBusStore: Sendable {
         async throws -> Int
     /// Claims up to `limit` due deliveries for the node `owner`, leasing them until `leaseUntil`: no other node
     /// claims them before then, and any node may once the lease has run out (its holder died).
-    func claimDue(now: Int64, leaseUntil: Int64, limit: Int, owner: String) async throws -> [EventDelivery]
+    func claimDue(_ claim: DeliveryClaim) async throws -> [EventDelivery]
     /// Deletes finished deliveries and adds a pass's outcomes to each target's counts, in one transaction; with
     /// `claim`, the same transaction then claims the next due deliveries (as `claimDue`) and returns them, so a busy
     /// outbox commits twice a pass (claim and send, then complete and claim), not three times.
@@ -382,7 +382,7 @@ extension EventBusStore {
 
     /// `claimDue` for a node on its own.
     public func claimDue(now: Int64, leaseUntil: Int64, limit: Int) async throws -> [EventDelivery] {
-        try await claimDue(now: now, leaseUntil: leaseUntil, limit: limit, owner: "local")
+        try await claimDue(DeliveryClaim(now: now, leaseUntil: leaseUntil, limit: limit, owner: "local"))
     }
 
     /// `releaseLeases` for a node on its own.

@@ -429,9 +429,8 @@ public struct SQLEventBusStore: EventBusStore {
             lastError: try row.decodeOptional(column: "last_error", as: String.self))
     }
 
-    public func claimDue(now: Int64, leaseUntil: Int64, limit: Int, owner: String) async throws -> [EventDelivery] {
-        let claim = DeliveryClaim(now: now, leaseUntil: leaseUntil, limit: limit, owner: owner)
-        return try await store.write(.readCommitted) { [dialect = store.dialect] db in try await Self.claim(claim, db, dialect) }
+    public func claimDue(_ claim: DeliveryClaim) async throws -> [EventDelivery] {
+        try await store.write(.readCommitted) { [dialect = store.dialect] db in try await Self.claim(claim, db, dialect) }
     }
 
     /// Leases the due deliveries `c` asks for and returns them.
