@@ -90,30 +90,66 @@ public struct BatchJobs: Sendable {
 
     func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded()) }
 
+    /// A status change to make: `change` edits the moved job (after its status and reason are set).
+    struct Move: Sendable {
+        var job: BatchJob
+        var to: BatchJobStatus
+        var reason: String?
+        var change: @Sendable (inout BatchJob) -> Void = { _ in }
+    }
+
     /// Moves the job if `BatchJobStatus.canMove(to:)` allows it and the job is still in the status the caller saw;
     /// returns the moved job, or nil (nothing written).
     @discardableResult
     func move(_ job: BatchJob, to status: BatchJobStatus, reason: String? = nil,
-              change: (inout BatchJob) -> Void = { _ in }) async throws -> BatchJob? {
-        guard job.status?.canMove(to: status) == true else { return nil }
+              change: @escaping @Sendable (inout BatchJob) -> Void = { _ in }) async throws -> BatchJob? {
+        try await move([Move(job: job, to: status, reason: reason, change: change)])[0]
+    }
+
+    /// Makes the moves (at most one per job) in one transaction per `movesPerCommit`; returns each moved job, in
+    /// order, or nil where nothing was written (the move is not allowed, or the job is no longer where its mover saw it).
+    func move(_ moves: [Move]) async throws -> [BatchJob?] {
+        var result: [BatchJob?] = []
+        result.reserveCapacity(moves.count)
+        for start in stride(from: 0, to: moves.count, by: Self.movesPerCommit) {
+            let chunk = moves[start..<min(start + Self.movesPerCommit, moves.count)]
+            var moved: [BatchJob?] = []
+            var updates: [BatchJobUpdate] = []
+            for m in chunk {
+                guard let (job, update) = try await prepare(m) else { moved.append(nil); continue }
+                moved.append(job)
+                updates.append(update)
+            }
+            let written = try await store.updateJobs(updates)
+            result += moved.map { job in job.flatMap { written.contains($0.row.jobId) ? $0 : nil } }
+            if updates.contains(where: { written.contains($0.job.jobId) && !$0.deliveries.isEmpty }) { events.didEnqueue() }
+        }
+        return result
+    }
+
+    /// A scheduler pass moves up to a few hundred jobs at once; a queue of 10,000 SUBMITTED jobs commits in parts,
+    /// so API calls waiting to write are not held behind one long transaction.
+    static let movesPerCommit = 256
+
+    /// The moved job and its write, or nil when the move is not allowed.
+    private func prepare(_ m: Move) async throws -> (BatchJob, BatchJobUpdate)? {
+        guard m.job.status?.canMove(to: m.to) == true else { return nil }
         let now = nowMs()
-        var moved = job
-        moved.set([("status", .string(status.rawValue))])
-        if let reason { moved.set([("statusReason", .string(reason))]) }
+        var moved = m.job
+        moved.set([("status", .string(m.to.rawValue))])
+        if let reason = m.reason { moved.set([("statusReason", .string(reason))]) }
         // When it entered each status, for the console's timeline (AWS shows these as the job's state-change events).
-        let entered: JSONValue = ["status": .string(status.rawValue), "at": .int(now)]
-        moved.setInternal([("statusChanges", .array((job.value("statusChanges")?.arrayValue ?? []) + [entered]))])
-        change(&moved)
-        moved.row.status = status.rawValue
+        let entered: JSONValue = ["status": .string(m.to.rawValue), "at": .int(now)]
+        moved.setInternal([("statusChanges", .array((m.job.value("statusChanges")?.arrayValue ?? []) + [entered]))])
+        m.change(&moved)
+        moved.row.status = m.to.rawValue
         moved.row.updatedAt = now
         moved.row.document = moved.detail.jsonString()
         // The status and the event reporting it commit together: neither is ever stored without the other.
         let deliveries = try await events.jobStateChangeDeliveries(
             accountId: moved.row.accountId, region: moved.row.region, jobArn: moved.arn, detail: moved.publicDetail,
             time: clock.now())
-        guard try await store.updateJob(moved.row, ifStatus: job.row.status, deliveries: deliveries) else { return nil }
-        if !deliveries.isEmpty { events.didEnqueue() }
-        return moved
+        return (moved, BatchJobUpdate(job: moved.row, ifStatus: m.job.row.status, deliveries: deliveries))
     }
 
     /// Saves bookkeeping without a status change (no event).

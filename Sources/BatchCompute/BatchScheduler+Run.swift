@@ -3,13 +3,39 @@ import Foundation
 import Storage
 
 extension BatchScheduler {
-    /// RUNNABLE → STARTING → RUNNING: the command runs as a local process with Batch's environment variables.
-    func start(_ job: BatchJob, environment ce: Environment, queueName: String, runner: LocalRunner) async throws {
+    /// RUNNABLE → STARTING → RUNNING for the placed jobs: their moves to STARTING share one write, then each command
+    /// starts as a local process with Batch's environment variables, then the moves to RUNNING (or, for a command
+    /// that cannot start, the end of its attempt) share another.
+    func start(_ placed: [Placement], runner: LocalRunner) async throws {
+        let starting = try await jobs.move(placed.map { p in
+            BatchJobs.Move(job: p.job, to: .starting) { [arn = p.environment.arn] in
+                $0.set([("statusReason", nil)])
+                $0.setInternal([("ce", .string(arn))])
+            }
+        })
+        var next: [BatchJobs.Move] = []
+        var processes: [String: LocalProcess] = [:]
+        for (p, job) in zip(placed, starting) {
+            guard let job else { continue }
+            let now = nowMs()
+            do {
+                let (process, running) = try launch(job, p, runner: runner, at: now)
+                processes[job.row.jobId] = process
+                next.append(running)
+            } catch {
+                next.append(finishing(job, startedAt: now, exitCode: nil, reason: "CannotStartContainerError: \(error)"))
+            }
+        }
+        for (m, moved) in zip(next, try await jobs.move(next)) where moved == nil {
+            // Cancelled or terminated between STARTING and RUNNING: stop what was started.
+            processes[m.job.row.jobId]?.killGroup()
+        }
+    }
+
+    /// Starts a STARTING job's command and keeps it among the running processes; returns it with the job's move to
+    /// RUNNING.
+    private func launch(_ job: BatchJob, _ p: Placement, runner: LocalRunner, at now: Int64) throws -> (LocalProcess, BatchJobs.Move) {
         let attempt = Int64((job.detail["attempts"]?.arrayValue?.count ?? 0) + 1)
-        guard let starting = try await jobs.move(job, to: .starting, change: {
-            $0.set([("statusReason", nil)])
-            $0.setInternal([("ce", .string(ce.arn))])
-        }) else { return }
         let taskId = Identifiers.uuid().replacingOccurrences(of: "-", with: "").lowercased()
         let command = (job.detail["container"]?["command"]?.arrayValue ?? []).compactMap(\.stringValue)
         var env: [String: String] = [:]
@@ -24,40 +50,29 @@ extension BatchScheduler {
         }
         env["AWS_BATCH_JOB_ID"] = job.row.jobId
         env["AWS_BATCH_JOB_ATTEMPT"] = String(attempt)
-        env["AWS_BATCH_CE_NAME"] = ce.name
-        env["AWS_BATCH_JQ_NAME"] = queueName
+        env["AWS_BATCH_CE_NAME"] = p.environment.name
+        env["AWS_BATCH_JQ_NAME"] = p.queueName
         if let index = job.value("arrayIndex")?.intValue { env["AWS_BATCH_JOB_ARRAY_INDEX"] = String(index) }
 
-        let now = nowMs()
-        let process: LocalProcess
-        do {
-            guard !command.isEmpty else {
-                throw LocalProcess.SpawnError(description: "the job has no command: Cairn runs the container's command as a local process and does not pull or run images")
-            }
-            let logs = try runner.makeLogDirectory(jobId: job.row.jobId, attempt: attempt)
-            let directory = try runner.makeWorkDirectory(jobId: job.row.jobId, attempt: attempt)
-            process = try LocalProcess.spawn(command: command, environment: env, directory: directory,
-                                             stdout: logs + "/stdout", stderr: logs + "/stderr", runAs: runner.runAs)
-        } catch {
-            try await finish(starting, startedAt: now, exitCode: nil, reason: "CannotStartContainerError: \(error)")
-            return
+        guard !command.isEmpty else {
+            throw LocalProcess.SpawnError(description: "the job has no command: Cairn runs the container's command as a local process and does not pull or run images")
         }
+        let logs = try runner.makeLogDirectory(jobId: job.row.jobId, attempt: attempt)
+        let directory = try runner.makeWorkDirectory(jobId: job.row.jobId, attempt: attempt)
+        let process = try LocalProcess.spawn(command: command, environment: env, directory: directory,
+                                             stdout: logs + "/stdout", stderr: logs + "/stderr", runAs: runner.runAs)
         let timeout = job.detail["timeout"]?["attemptDurationSeconds"]?.intValue
-        let run = Running(process: process, startedAt: now, deadline: timeout.map { now + $0 * 1000 })
-        running.withLock { $0[job.row.jobId] = run }
-        let definitionName = job.value("definitionName")?.stringValue ?? "job"
-        let moved = try await jobs.move(starting, to: .running) {
+        running.withLock { $0[job.row.jobId] = Running(process: process, startedAt: now, deadline: timeout.map { now + $0 * 1000 }) }
+        let logStream = "\(job.value("definitionName")?.stringValue ?? "job")/default/\(taskId)"
+        let internals: [(String, JSONValue?)] = [("pid", .int(Int64(process.pid))), ("node", .string(nodeId)),
+                                                 ("pidIdentity", LocalProcess.identity(of: process.pid).map(JSONValue.string))]
+        return (process, BatchJobs.Move(job: job, to: .running) {
             if $0.detail["startedAt"] == nil { $0.set([("startedAt", .int(now))]) }
             $0.set([("container", BatchService.setting($0.detail["container"] ?? .object([]), [
-                ("logStreamName", .string("\(definitionName)/default/\(taskId)")),
+                ("logStreamName", .string(logStream)),
             ]))])
-            $0.setInternal([("pid", .int(Int64(process.pid))), ("node", .string(nodeId)),
-                            ("pidIdentity", LocalProcess.identity(of: process.pid).map(JSONValue.string))])
-        }
-        if moved == nil {
-            // Cancelled or terminated between STARTING and RUNNING: stop what was started.
-            process.killGroup()
-        }
+            $0.setInternal(internals)
+        })
     }
 
     /// Collects finished processes, and stops those past their timeout or terminated; returns whether any ended.
@@ -87,7 +102,7 @@ extension BatchScheduler {
             running.withLock { _ = $0.removeValue(forKey: row.jobId) }
             ended.append((job, run.startedAt, exit.exitCode, reason))
         }
-        try await concurrently(ended) { e in try await self.finish(e.job, startedAt: e.startedAt, exitCode: e.exitCode, reason: e.reason) }
+        try await jobs.move(ended.map { finishing($0.job, startedAt: $0.startedAt, exitCode: $0.exitCode, reason: $0.reason) })
         return !ended.isEmpty
     }
 
@@ -109,8 +124,13 @@ extension BatchScheduler {
                          reason: "Cairn restarted while this attempt was running; its process was stopped and its outcome is unknown.")
     }
 
-    /// Records the attempt and moves the job to SUCCEEDED, back to RUNNABLE for a retry, or to FAILED.
+    /// Ends the attempt: records it and moves the job to SUCCEEDED, back to RUNNABLE for a retry, or to FAILED.
     func finish(_ job: BatchJob, startedAt: Int64, exitCode: Int32?, reason: String?) async throws {
+        try await jobs.move([finishing(job, startedAt: startedAt, exitCode: exitCode, reason: reason)])
+    }
+
+    /// The move that ends the attempt (see `finish`).
+    func finishing(_ job: BatchJob, startedAt: Int64, exitCode: Int32?, reason: String?) -> BatchJobs.Move {
         let now = nowMs()
         let statusReason = reason ?? "Essential container in task exited"
         var container: [(String, JSONValue?)] = [
@@ -123,26 +143,24 @@ extension BatchScheduler {
             "statusReason": .string(statusReason),
         ]
         let attempts = (job.detail["attempts"]?.arrayValue ?? []) + [attempt]
-        let succeeded = exitCode == 0 && reason == nil
-        func record(_ j: inout BatchJob) {
+        let record: @Sendable (inout BatchJob) -> Void = { j in
             j.set([("attempts", .array(attempts)),
                    ("container", BatchService.setting(j.detail["container"] ?? .object([]),
                                                       [("exitCode", exitCode.map { .int(Int64($0)) }), ("reason", reason.map(JSONValue.string))]))])
             j.setInternal([("pid", nil), ("pidIdentity", nil), ("node", nil), ("terminate", nil)])
         }
-        if succeeded {
-            try await jobs.move(job, to: .succeeded, reason: statusReason) { record(&$0); $0.set([("stoppedAt", .int(now))]) }
-            return
+        let ended: @Sendable (inout BatchJob) -> Void = { record(&$0); $0.set([("stoppedAt", .int(now))]) }
+        if exitCode == 0 && reason == nil {
+            return BatchJobs.Move(job: job, to: .succeeded, reason: statusReason, change: ended)
         }
         let maxAttempts = job.detail["retryStrategy"]?["attempts"]?.intValue ?? 1
         let terminated = job.value("terminate") != nil
         if !terminated, Int64(attempts.count) < maxAttempts,
            Self.shouldRetry(job.detail["retryStrategy"]?["evaluateOnExit"]?.arrayValue ?? [], exitCode: exitCode, reason: reason,
                             statusReason: statusReason) {
-            try await jobs.move(job, to: .runnable) { record(&$0) }
-            return
+            return BatchJobs.Move(job: job, to: .runnable, change: record)
         }
-        try await jobs.move(job, to: .failed, reason: statusReason) { record(&$0); $0.set([("stoppedAt", .int(now))]) }
+        return BatchJobs.Move(job: job, to: .failed, reason: statusReason, change: ended)
     }
 
     /// evaluateOnExit: the first condition whose patterns all match decides; with none matching, the job retries.

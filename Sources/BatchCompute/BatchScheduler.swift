@@ -80,49 +80,26 @@ public final class BatchScheduler: Service, Sendable {
             default: break
             }
         }
-        // Each job's moves stay in order; different jobs move side by side (each move waits on the store and the bus).
         // The active jobs by id, and the array parents with a child still active (which cannot finish: their
         // children are not read this pass), only when some job waits on them.
         var known: [String: BatchJobRow] = [:]
         if !waiting.isEmpty { for j in active { known[j.row.jobId] = j.row } }
         let busyParents = waiting.isEmpty ? [] : Set(active.compactMap(\.row.parentId))
-        try await concurrently(waiting) { [known] job in
+        var moves: [BatchJobs.Move] = []
+        var parents: [BatchJob] = []
+        var finished: [String: BatchJobStatus?] = [:]
+        for job in waiting {
             if job.value("isArrayParent")?.boolValue == true {
-                try await self.advanceParent(job, busy: busyParents.contains(job.row.jobId))
-            } else {
-                try await self.resolveDependencies(job, active: known)
+                parents.append(job)
+            } else if let move = try await dependencyMove(job, active: known, finished: &finished) {
+                moves.append(move)
             }
         }
+        // The moves of the pass's jobs share their writes: a queue of SUBMITTED jobs commits in a few transactions.
+        try await jobs.move(moves)
+        for job in parents { try await advanceParent(job, busy: busyParents.contains(job.row.jobId)) }
         let started = runnable.isEmpty ? false : try await place(runnable, active: active)
         return reaped || started
-    }
-
-    /// Runs `body` for every item, at most `limit` at a time; rethrows the first error once all have ended. The
-    /// writes of moves running side by side share commits (SQLite commits waiting writes together), so a pass that
-    /// starts 64 jobs writes about as often as one that starts one.
-    func concurrently<Item: Sendable>(_ items: [Item], limit: Int = 64,
-                                      _ body: @escaping @Sendable (Item) async throws -> Void) async throws {
-        if items.count == 1 { return try await body(items[0]) }
-        guard !items.isEmpty else { return }
-        let failure: (any Error)? = await withTaskGroup(of: (any Error)?.self) { group in
-            var next = 0
-            var first: (any Error)?
-            while next < min(limit, items.count) {
-                let item = items[next]
-                group.addTask { do { try await body(item); return nil } catch { return error } }
-                next += 1
-            }
-            for await error in group {
-                if first == nil, let error { first = error }
-                if next < items.count {
-                    let item = items[next]
-                    group.addTask { do { try await body(item); return nil } catch { return error } }
-                    next += 1
-                }
-            }
-            return first
-        }
-        if let failure { throw failure }
     }
 
     /// Jobs not yet SUCCEEDED or FAILED, oldest first, parsed: from the cache where the stored version is the one
@@ -151,25 +128,33 @@ public final class BatchScheduler: Service, Sendable {
 
     // MARK: Dependencies and array parents
 
-    func resolveDependencies(_ job: BatchJob, active: [String: BatchJobRow]) async throws {
+    /// Where the job's dependencies send it: FAILED when one failed (or is gone), PENDING while one is unfinished,
+    /// RUNNABLE when all succeeded; nil when it stays. `finished` keeps the statuses read this pass of the
+    /// dependencies no longer active, which many jobs may share.
+    func dependencyMove(_ job: BatchJob, active: [String: BatchJobRow],
+                        finished: inout [String: BatchJobStatus?]) async throws -> BatchJobs.Move? {
         let deps = (job.detail["dependsOn"]?.arrayValue ?? []).compactMap { $0["jobId"]?.stringValue }
         var unmet = false
         for id in deps {
             let status: BatchJobStatus?
-            if let a = active[id] { status = a.jobStatus } else { status = try await store.job(id: id)?.jobStatus }
+            if let a = active[id] {
+                status = a.jobStatus
+            } else if let known = finished[id] {
+                status = known
+            } else {
+                status = try await store.job(id: id)?.jobStatus
+                finished[id] = .some(status)
+            }
             switch status {
             case .succeeded: continue
             case .failed, nil:
-                try await jobs.move(job, to: .failed, reason: "Dependent Job failed") { $0.set([("stoppedAt", .int(self.nowMs()))]) }
-                return
+                let now = nowMs()
+                return BatchJobs.Move(job: job, to: .failed, reason: "Dependent Job failed") { $0.set([("stoppedAt", .int(now))]) }
             default: unmet = true
             }
         }
-        if unmet {
-            if job.status == .submitted { try await jobs.move(job, to: .pending) }
-        } else {
-            try await jobs.move(job, to: .runnable)
-        }
+        if unmet { return job.status == .submitted ? BatchJobs.Move(job: job, to: .pending) : nil }
+        return BatchJobs.Move(job: job, to: .runnable)
     }
 
     /// `busy`: a child of this parent is still active (known from the pass's active jobs), so it stays PENDING.
@@ -218,6 +203,13 @@ public final class BatchScheduler: Service, Sendable {
         var enabled: Bool
     }
 
+    /// A runnable job and where it starts.
+    struct Placement {
+        var job: BatchJob
+        var environment: Environment
+        var queueName: String
+    }
+
     /// Starts the runnable jobs that fit; returns whether it started any.
     func place(_ runnable: [BatchJob], active: [BatchJob]) async throws -> Bool {
         guard let runner else {
@@ -262,7 +254,7 @@ public final class BatchScheduler: Service, Sendable {
         if Set(ordered.map(\.queue.priority)).count > 1 {
             ordered.sort { $0.queue.priority != $1.queue.priority ? $0.queue.priority > $1.queue.priority : $0.job.row.createdAt < $1.job.row.createdAt }
         }
-        var starts: [(job: BatchJob, environment: Environment, queueName: String)] = []
+        var starts: [Placement] = []
         for (q, job) in ordered where q.enabled {
             let vcpus = job.value("vcpus")?.doubleValue ?? 1
             var chosen: Environment?
@@ -282,12 +274,9 @@ public final class BatchScheduler: Service, Sendable {
             }
             ce.used += vcpus
             environments[ce.arn] = ce
-            starts.append((job, ce, q.name))
+            starts.append(Placement(job: job, environment: ce, queueName: q.name))
         }
-        // Placement above is decided in order; the starts themselves run side by side.
-        try await concurrently(starts) { s in
-            try await self.start(s.job, environment: s.environment, queueName: s.queueName, runner: runner)
-        }
+        try await start(starts, runner: runner)
         return !starts.isEmpty
     }
 }

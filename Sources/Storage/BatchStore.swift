@@ -77,6 +77,19 @@ public struct BatchJobVersion: Sendable, Equatable {
     }
 }
 
+/// A job to write if it is still in the status its writer saw, with the events reporting the change.
+public struct BatchJobUpdate: Sendable {
+    public var job: BatchJobRow
+    public var ifStatus: String
+    public var deliveries: [EventDelivery]
+
+    public init(job: BatchJobRow, ifStatus: String, deliveries: [EventDelivery]) {
+        self.job = job
+        self.ifStatus = ifStatus
+        self.deliveries = deliveries
+    }
+}
+
 /// AWS Batch's resources and jobs.
 public protocol BatchStore: Sendable {
     /// Throws `StoreError.duplicate` when the ARN exists.
@@ -90,10 +103,11 @@ public protocol BatchStore: Sendable {
     func insertJobs(_ jobs: [BatchJobRow]) async throws
     func job(id: String) async throws -> BatchJobRow?
     func jobs(ids: [String]) async throws -> [BatchJobRow]
-    /// Writes the job if its stored status is still `ifStatus`, and with it `deliveries` (the events reporting the
-    /// change) to the outbox; returns whether it did. The stored `updatedAt` is the job's, or one more than the
-    /// previous write's when that is not earlier (two writes in one millisecond).
-    func updateJob(_ job: BatchJobRow, ifStatus: String, deliveries: [EventDelivery]) async throws -> Bool
+    /// Writes each job whose stored status is still its update's `ifStatus`, and with it that update's `deliveries`
+    /// (the events reporting the change) to the outbox, all in one transaction; returns the ids of the jobs written.
+    /// The stored `updatedAt` is the job's, or one more than the previous write's when that is not earlier (two
+    /// writes in one millisecond). At most one update per job.
+    func updateJobs(_ updates: [BatchJobUpdate]) async throws -> Set<String>
     /// Replaces a job's tags (a JSON object) whatever its status; status changes keep the stored tags, so neither
     /// write loses the other's.
     func setJobTags(_ tags: String, jobId: String, at time: Int64) async throws
@@ -103,6 +117,13 @@ public protocol BatchStore: Sendable {
     func activeJobVersions() async throws -> [BatchJobVersion]
     func jobs(accountId: String, region: String, queueArn: String?, parentId: String?) async throws -> [BatchJobRow]
     func children(parentId: String) async throws -> [BatchJobRow]
+}
+
+extension BatchStore {
+    /// One job's conditional write (`updateJobs`); returns whether it was written.
+    public func updateJob(_ job: BatchJobRow, ifStatus: String, deliveries: [EventDelivery]) async throws -> Bool {
+        try await updateJobs([BatchJobUpdate(job: job, ifStatus: ifStatus, deliveries: deliveries)]).contains(job.jobId)
+    }
 }
 
 /// `BatchStore` over SQL.
@@ -187,30 +208,48 @@ public struct SQLBatchStore: BatchStore {
         }
     }
 
-    public func updateJob(_ j: BatchJobRow, ifStatus: String, deliveries: [EventDelivery]) async throws -> Bool {
-        // One statement (the status check in its WHERE) instead of a read and a write: every job makes four of
-        // these. updated_at strictly grows, so (job_id, updated_at) names one stored document (the scheduler's cache).
-        try await store.write { db in
-            let updated = try await db.raw("""
-                UPDATE batch_job SET status = \(bind: j.status), document = \(bind: j.document),
-                    updated_at = \(Self.laterThanStored(j.updatedAt))
-                WHERE job_id = \(bind: j.jobId) AND status = \(bind: ifStatus)
-                RETURNING job_id
-                """).first() != nil
-            if updated { try await SQLEventBusStore.insert(deliveries, db) }
-            return updated
+    public func updateJobs(_ updates: [BatchJobUpdate]) async throws -> Set<String> {
+        guard !updates.isEmpty else { return [] }
+        // The status check is in the UPDATE's WHERE, so a move is one statement, not a read and a write; and the
+        // jobs of a scheduler pass share the statement (a join with their VALUES), so starting 64 jobs costs a few
+        // statements, not 64. updated_at strictly grows, so (job_id, updated_at) names one stored document (the
+        // scheduler's cache).
+        return try await store.write { db in
+            var written: Set<String> = []
+            for start in stride(from: 0, to: updates.count, by: Self.updatesPerStatement) {
+                let chunk = updates[start..<min(start + Self.updatesPerStatement, updates.count)]
+                let values = SQLList(chunk.map { u in
+                    SQLGroupExpression([SQLBind(u.job.jobId), SQLBind(u.ifStatus), SQLBind(u.job.status),
+                                        SQLBind(u.job.document), SQLBind(u.job.updatedAt)] as [any SQLExpression])
+                })
+                // VALUES columns are column1…column5 on both engines.
+                for row in try await db.raw("""
+                    UPDATE batch_job SET status = v.column3, document = v.column4,
+                        updated_at = \(Self.laterThanStored(SQLRaw("v.column5")))
+                    FROM (VALUES \(values)) AS v
+                    WHERE batch_job.job_id = v.column1 AND batch_job.status = v.column2
+                    RETURNING job_id
+                    """).all() {
+                    written.insert(try row.decode(column: "job_id", as: String.self))
+                }
+            }
+            try await SQLEventBusStore.insert(updates.filter { written.contains($0.job.jobId) }.flatMap(\.deliveries), db)
+            return written
         }
     }
 
+    /// Five parameters each: far below SQLite's and PostgreSQL's limits.
+    static let updatesPerStatement = 200
+
     /// `time`, or one more than the stored `updated_at` when that is not earlier.
-    static func laterThanStored(_ time: Int64) -> SQLQueryString {
-        "CASE WHEN updated_at < \(bind: time) THEN \(bind: time) ELSE updated_at + 1 END"
+    static func laterThanStored(_ time: any SQLExpression) -> SQLQueryString {
+        "CASE WHEN batch_job.updated_at < \(time) THEN \(time) ELSE batch_job.updated_at + 1 END"
     }
 
     public func setJobTags(_ tags: String, jobId: String, at time: Int64) async throws {
         try await store.write { db in
             try await db.raw("""
-                UPDATE batch_job SET tags = \(bind: tags), updated_at = \(Self.laterThanStored(time))
+                UPDATE batch_job SET tags = \(bind: tags), updated_at = \(Self.laterThanStored(SQLBind(time)))
                 WHERE job_id = \(bind: jobId)
                 """).run()
         }

@@ -39,6 +39,44 @@ struct BatchStoreTests {
     }
 
     @Test(arguments: TestEngine.allCases)
+    func aBatchOfUpdatesWritesEachJobStillInTheStatusItsWriterSaw(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let jobs = SQLBatchStore(store: store)
+            let outbox = SQLEventBusStore(store: store)
+            try await jobs.insertJobs([Self.job("RUNNABLE", at: 1_000, id: "a"), Self.job("RUNNABLE", at: 1_000, id: "b"),
+                                       Self.job("RUNNING", at: 5_000, id: "c")])
+            var c = Self.job("SUCCEEDED", at: 3_000, id: "c")
+            c.document = #"{"status":"SUCCEEDED","exitCode":0}"#
+            let written = try await jobs.updateJobs([
+                BatchJobUpdate(job: Self.job("STARTING", at: 2_000, id: "a"), ifStatus: "RUNNABLE", deliveries: [Self.delivery("a")]),
+                // b was moved by someone else first: neither it nor its event is written.
+                BatchJobUpdate(job: Self.job("STARTING", at: 2_000, id: "b"), ifStatus: "SUBMITTED", deliveries: [Self.delivery("b")]),
+                // c's stored updated_at is later than the writer's clock: it still grows.
+                BatchJobUpdate(job: c, ifStatus: "RUNNING", deliveries: [Self.delivery("c1"), Self.delivery("c2")]),
+                BatchJobUpdate(job: Self.job("STARTING", at: 2_000, id: "missing"), ifStatus: "RUNNABLE", deliveries: [Self.delivery("m")]),
+            ])
+            #expect(written == ["a", "c"])
+            #expect(try await outbox.pendingCount() == 3)
+            let stored = Dictionary(uniqueKeysWithValues: try await jobs.jobs(ids: ["a", "b", "c"]).map { ($0.jobId, $0) })
+            #expect(stored["a"]?.status == "STARTING")
+            #expect(stored["a"]?.updatedAt == 2_000)
+            #expect(stored["a"]?.document == #"{"status":"STARTING"}"#)
+            #expect(stored["b"]?.status == "RUNNABLE")
+            #expect(stored["b"]?.updatedAt == 1_000)
+            #expect(stored["c"]?.status == "SUCCEEDED")
+            #expect(stored["c"]?.updatedAt == 5_001)
+            #expect(stored["c"]?.document == c.document)
+            // More updates than one statement takes: every one is judged.
+            let many = (0..<(SQLBatchStore.updatesPerStatement + 5)).map { Self.job("RUNNABLE", at: 1, id: "n\($0)") }
+            try await jobs.insertJobs(many)
+            let all = try await jobs.updateJobs(many.map {
+                BatchJobUpdate(job: Self.job("STARTING", at: 2, id: $0.jobId), ifStatus: "RUNNABLE", deliveries: [])
+            })
+            #expect(all == Set(many.map(\.jobId)))
+        }
+    }
+
+    @Test(arguments: TestEngine.allCases)
     func activeJobVersionsListTheUnfinishedOldestFirst(_ engine: TestEngine) async throws {
         try await withTestStore(engine) { store in
             let jobs = SQLBatchStore(store: store)
