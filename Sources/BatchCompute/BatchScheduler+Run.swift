@@ -13,22 +13,26 @@ extension BatchScheduler {
                 $0.setInternal([("ce", .string(arn))])
             }
         })
-        var next: [BatchJobs.Move] = []
-        var processes: [String: LocalProcess] = [:]
-        for (p, job) in zip(placed, starting) {
-            guard let job else { continue }
-            let now = nowMs()
-            do {
-                let (process, running) = try launch(job, p, runner: runner, at: now)
-                processes[job.row.jobId] = process
-                next.append(running)
-            } catch {
-                next.append(finishing(job, startedAt: now, exitCode: nil, reason: "CannotStartContainerError: \(error)"))
+        // Side by side: each start waits for its new process to exec (about a millisecond here), so every core
+        // starts processes. A command that cannot start ends its attempt instead.
+        let toLaunch = zip(placed, starting).compactMap { p, job in job.map { (p, $0) } }
+        let launched = await withTaskGroup(of: (Int, BatchJobs.Move, LocalProcess?).self) { group in
+            for (i, (p, job)) in toLaunch.enumerated() {
+                group.addTask {
+                    let now = self.nowMs()
+                    do {
+                        let (process, running) = try self.launch(job, p, runner: runner, at: now)
+                        return (i, running, process)
+                    } catch {
+                        return (i, self.finishing(job, startedAt: now, exitCode: nil, reason: "CannotStartContainerError: \(error)"), nil)
+                    }
+                }
             }
+            return await group.reduce(into: []) { $0.append($1) }.sorted { $0.0 < $1.0 }
         }
-        for (m, moved) in zip(next, try await jobs.move(next)) where moved == nil {
+        for ((_, _, process), moved) in zip(launched, try await jobs.move(launched.map(\.1))) where moved == nil {
             // Cancelled or terminated between STARTING and RUNNING: stop what was started.
-            processes[m.job.row.jobId]?.killGroup()
+            process?.killGroup()
         }
     }
 
