@@ -332,15 +332,20 @@ public struct SQLQueueStore: QueueStore {
 
     public func counts(queueId: Int64, now: Int64) async throws -> QueueCounts {
         try await store.read { db in
-            let row = try await db.raw("""
-                SELECT
-                  (SELECT COUNT(*) FROM sqs_message WHERE queue_id = \(bind: queueId) AND visible_at <= \(bind: now)) AS visible,
-                  (SELECT COUNT(*) FROM sqs_message WHERE queue_id = \(bind: queueId) AND visible_at > \(bind: now) AND receive_count > 0) AS inflight,
-                  (SELECT COUNT(*) FROM sqs_message WHERE queue_id = \(bind: queueId) AND visible_at > \(bind: now) AND receive_count = 0) AS delayed
-                """).first()
+            let row = try await db.raw(Self.countsQuery(queueId: queueId, now: now)).first()
             let c = try row?.decodeColumns(CountColumns.self)
             return QueueCounts(visible: c?.visible ?? 0, inFlight: c?.inflight ?? 0, delayed: c?.delayed ?? 0)
         }
+    }
+
+    /// Reads only `sqs_message_by_visibility`, which holds every column it asks about.
+    static func countsQuery(queueId: Int64, now: Int64) -> SQLQueryString {
+        """
+        SELECT
+          (SELECT COUNT(*) FROM sqs_message WHERE queue_id = \(bind: queueId) AND visible_at <= \(bind: now)) AS visible,
+          (SELECT COUNT(*) FROM sqs_message WHERE queue_id = \(bind: queueId) AND visible_at > \(bind: now) AND receive_count > 0) AS inflight,
+          (SELECT COUNT(*) FROM sqs_message WHERE queue_id = \(bind: queueId) AND visible_at > \(bind: now) AND receive_count = 0) AS delayed
+        """
     }
 
     public func nextVisibleAt(queueId: Int64, now: Int64) async throws -> Int64? {

@@ -1,4 +1,5 @@
 import Foundation
+import SQLKit
 import Testing
 import Queues
 @testable import Storage
@@ -45,6 +46,19 @@ struct QueueStoreTests {
             #expect(try await queues.counts(queueId: q.queueId, now: 31_002).inFlight == 1)
             #expect(try await queues.changeVisibility(queueId: q.queueId, [(MessageReceipt(seq: a.seq, receipt: a.receipt!), 0)],
                                                       now: 31_002) == [.unknownReceipt])
+        }
+    }
+
+    /// GetQueueAttributes' counts read the visibility index alone, however many messages are in flight or delayed.
+    @Test func countsReadOnlyTheVisibilityIndex() async throws {
+        try await withTestStore(.sqlite) { store in
+            let plan = try await store.read { db in
+                try await db.raw(SQLQueryString("EXPLAIN QUERY PLAN ") + SQLQueueStore.countsQuery(queueId: 1, now: 0)).all()
+                    .map { try $0.decode(column: "detail", as: String.self) }
+            }
+            let searches = plan.filter { $0.hasPrefix("SEARCH") }
+            #expect(searches.count == 3)
+            #expect(searches.allSatisfy { $0.hasPrefix("SEARCH sqs_message USING COVERING INDEX sqs_message_by_visibility") }, "\(plan)")
         }
     }
 
