@@ -2,8 +2,10 @@
 """AWS Batch benchmark (issue 7): submit 10,000 short jobs; submit rate, time to drain, events delivered.
 
     python3 Benchmarks/load/batch_bench.py [--binary .build-release/release/cairn] [--jobs 10000] [--runs 2]
+                                           [--engines sqlite,pg1,pg3] [--database-url postgres://...]
 
-Per run, against a fresh release `cairn --batch-runner local`:
+Per engine (cairn_server.py: SQLite, one node on PostgreSQL, three nodes on one PostgreSQL database) and run, against
+fresh release `cairn --batch-runner local` nodes (their server CPU is summed; PostgreSQL's is given apart):
 1. an UNMANAGED compute environment with `--vcpus` (64) vCPUs, so capacity is not the limit, a job queue, and a job
    definition whose command is ["true"] with VCPU 1; two EventBridge rules → SQS: the issue's pattern
    {"source":["aws.batch"],"detail-type":["Batch Job State Change"]} (every state change) and the same narrowed to
@@ -39,7 +41,8 @@ import boto3
 from botocore.config import Config
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cairn_server import CairnServer, Profile, allow_rule_to_send  # noqa: E402
+from cairn_server import (ENGINE_TITLES, Nodes, Profile, add_engine_args, allow_rule_to_send, parse_engines,  # noqa: E402
+                          start_postgres)
 
 REGION = "us-east-1"
 ALL = {"source": ["aws.batch"], "detail-type": ["Batch Job State Change"]}
@@ -63,12 +66,14 @@ def submit_slice(args):
     return ids, t0
 
 
-def cpu_seconds(pid):
-    """User + system CPU time the process has used so far (Linux /proc): a figure less swayed than wall time by
-    other work on a shared machine."""
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def server_cpu(used):
+    """(Cairn's CPU seconds, all nodes; PostgreSQL's or None) from a CpuMeter's figures (from /proc: less swayed than
+    wall time by other work on a shared machine)."""
+    return sum(v for k, v in used.items() if k.startswith("node")), used.get("postgres")
+
+
+def pg_note(pg_cpu, n):
+    return "" if pg_cpu is None else "; PostgreSQL's CPU %.2f ms per job" % (1000 * pg_cpu / n)
 
 
 def depth(sqs, url):
@@ -96,10 +101,12 @@ def rule(events, sqs, name, pattern):
     return url
 
 
-def run_once(args, run):
+def run_once(args, run, engine, pg):
     # As root, Cairn runs job commands only as an unprivileged user it is given.
     run_as = ["--batch-run-as", "nobody"] if os.geteuid() == 0 else []
-    server = CairnServer(args.binary, extra_args=["--batch-runner", "local"] + run_as).start()
+    server = Nodes(engine, args.binary, pg, extra_args=["--batch-runner", "local"] + run_as, label="batch")
+    # The jobs run on the node holding the scheduler; node 1 is profiled.
+    pid = server.servers[0].proc.pid
     profile = None
     try:
         key, secret = server.credentials()
@@ -125,9 +132,9 @@ def run_once(args, run):
         step = (n + args.procs * 4 - 1) // (args.procs * 4)
         slices = [(server.endpoint, key, secret, "bench", "true", lo, min(lo + step, n), args.threads)
                   for lo in range(0, n, step)]
-        profile = Profile(server.proc.pid, os.path.join(args.profile or "/tmp", "batch-run%d.perf" % run),
+        profile = Profile(pid, os.path.join(args.profile or "/tmp", "batch-%s-run%d.perf" % (engine, run)),
                           enabled=bool(args.profile)).start()
-        cpu0 = cpu_seconds(server.proc.pid)
+        meter = server.cpu().start()
         t0 = time.time()
         ids = []
         with ProcessPoolExecutor(args.procs) as ex:
@@ -153,7 +160,7 @@ def run_once(args, run):
             time.sleep(args.poll)
         if done_at is None:
             raise RuntimeError("only %d of %d jobs SUCCEEDED within %d s" % (last, n, args.timeout))
-        cpu = cpu_seconds(server.proc.pid) - cpu0
+        cpu, pg_cpu = server_cpu(meter.stop())
         profile.stop()
         for row in profile.top():
             print("    " + row[:150])
@@ -162,7 +169,7 @@ def run_once(args, run):
         print("  all %d SUCCEEDED events receivable %.2f s after the first submit (%.2f s after the last): "
               "%.0f jobs/s scheduled and run" % (n, drain_s, after_submit_s, n / drain_s), flush=True)
         print("  server CPU from the first submit to the last SUCCEEDED event: %.1f s (%.2f ms per job, submit included; "
-              "the jobs' processes not counted)" % (cpu, 1000 * cpu / n), flush=True)
+              "the jobs' processes not counted)%s" % (cpu, 1000 * cpu / n, pg_note(pg_cpu, n)), flush=True)
 
         listed = 0
         token = None
@@ -203,19 +210,20 @@ def run_once(args, run):
         with ProcessPoolExecutor(args.procs) as ex:
             held = sum((got for got, _ in ex.map(submit_slice, slices)), [])
         wait_depth(sqs, all_url, total_events + n, args)  # every held job's RUNNABLE event
-        profile = Profile(server.proc.pid, os.path.join(args.profile or "/tmp", "batch-held%d.perf" % run),
+        profile = Profile(pid, os.path.join(args.profile or "/tmp", "batch-%s-held%d.perf" % (engine, run)),
                           enabled=bool(args.profile)).start()
-        cpu0 = cpu_seconds(server.proc.pid)
+        meter = server.cpu().start()
         t_enabled = time.time()
         batch.update_compute_environment(computeEnvironment="bench", state="ENABLED")
         wait_depth(sqs, done_url, 2 * n, args)
         held_s = time.time() - t_enabled
-        held_cpu = cpu_seconds(server.proc.pid) - cpu0
+        held_cpu, held_pg = server_cpu(meter.stop())
         profile.stop()
         for row in profile.top():
             print("    " + row[:150])
         print("  scheduler alone: %d RUNNABLE jobs SUCCEEDED (events receivable) %.2f s after enabling their environment: "
-              "%.0f jobs/s; server CPU %.2f ms per job" % (len(held), held_s, n / held_s, 1000 * held_cpu / n), flush=True)
+              "%.0f jobs/s; server CPU %.2f ms per job%s" % (len(held), held_s, n / held_s, 1000 * held_cpu / n,
+                                                            pg_note(held_pg, n)), flush=True)
         return dict(submit_per_s=len(ids) / submit_s, drain_s=drain_s, run_per_s=n / drain_s, after_submit_s=after_submit_s,
                     listed_ok=listed == n, cpu_s=cpu, events_ok=len(seen & set(ids)) == n, total_events=total_events,
                     held_per_s=n / held_s, held_cpu_ms=1000 * held_cpu / n)
@@ -264,9 +272,10 @@ def main():
     ap.add_argument("--poll", type=float, default=0.1)
     ap.add_argument("--spawns", type=int, default=2000)
     ap.add_argument("--timeout", type=int, default=1200)
+    add_engine_args(ap)
     ap.add_argument("--profile", metavar="DIR", help="perf-record the server from the first submit to the last "
                                                     "SUCCEEDED event, and through the scheduler-alone phase; keep the "
-                                                    "data in DIR (batch-runN.perf, batch-heldN.perf), print the hottest "
+                                                    "data in DIR (batch-ENGINE-runN.perf, batch-ENGINE-heldN.perf), print the hottest "
                                                     "symbols of each")
     args = ap.parse_args()
     print("load before: %s" % os.popen("uptime").read().strip(), flush=True)
@@ -276,17 +285,28 @@ def main():
                                   ("true >files, 1 thread", 1, True), ("true >files, 2 threads", 2, True)):
         spawn[label] = spawn_rate(args.spawns, threads, files)
         print("  %-48s %6.0f processes/s" % (label, spawn[label]), flush=True)
-    results = []
-    for run in range(args.runs):
-        print("== run %d of %d: %d jobs, command [\"true\"], VCPU 1, UNMANAGED %d vCPUs"
-              % (run + 1, args.runs, args.jobs, args.vcpus), flush=True)
-        results.append(run_once(args, run))
+    engines = parse_engines(args.engines)
+    by_engine = {}
+    pg = start_postgres(args, engines)
+    try:
+        for engine in engines:
+            print("\n#### %s: %s" % (engine, ENGINE_TITLES[engine]), flush=True)
+            by_engine[engine] = []
+            for run in range(args.runs):
+                print("== run %d of %d: %d jobs, command [\"true\"], VCPU 1, UNMANAGED %d vCPUs"
+                      % (run + 1, args.runs, args.jobs, args.vcpus), flush=True)
+                by_engine[engine].append(run_once(args, run, engine, pg))
+    finally:
+        if pg:
+            pg.stop()
     print("load after: %s" % os.popen("uptime").read().strip())
-    if results:
+    for engine, results in by_engine.items():
+        if not results:
+            continue
         sub = [r["submit_per_s"] for r in results]
         ran = [r["run_per_s"] for r in results]
         dr = [r["drain_s"] for r in results]
-        print("== summary over %d runs" % len(results))
+        print("== %s: summary over %d runs" % (engine, len(results)))
         print("  submit jobs/s: best %.0f, median %.0f" % (max(sub), statistics.median(sub)))
         print("  scheduled and run jobs/s (first submit -> all SUCCEEDED events): best %.0f, median %.0f   [goal >= 500]"
               % (max(ran), statistics.median(ran)))
