@@ -18,6 +18,8 @@ public final class BatchScheduler: Service, Sendable {
     /// How jobs run; nil when they do not run (`--batch-runner none`).
     let runner: LocalRunner?
     let tick: Duration
+    /// How often an idle scheduler looks for work nobody woke it for.
+    let idleTick: Duration
     /// This node's name (`local` on a node of its own): an attempt records where its process runs.
     let nodeId: String
     /// Processes this server started, by job id.
@@ -37,7 +39,7 @@ public final class BatchScheduler: Service, Sendable {
     static let tooLarge = "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - The job resource requirement (vCPU/memory/GPU) is higher than that can be met by the CE(s) attached to the job queue."
 
     public init(store: any BatchStore, jobs: BatchJobs, clock: any WallClock, logger: Logger, runner: LocalRunner?,
-                tick: Duration = .milliseconds(50), nodeId: String = "local") {
+                tick: Duration = .milliseconds(50), idleTick: Duration = .seconds(2), nodeId: String = "local") {
         self.nodeId = nodeId
         self.store = store
         self.jobs = jobs
@@ -45,12 +47,15 @@ public final class BatchScheduler: Service, Sendable {
         self.logger = logger
         self.runner = runner
         self.tick = tick
+        self.idleTick = idleTick
     }
 
     public func wake() { signal.wake() }
 
     public func run() async throws {
-        await signal.run(every: tick) {
+        // With no job active and no process running there is nothing to watch: a SubmitJob wakes the scheduler
+        // (on every node), so the idle tick only covers a missed wake.
+        await signal.run(every: tick, whenIdle: idleTick, isIdle: { self.isIdle }) {
             do {
                 // A pass that started or finished jobs is followed at once by another: short jobs are
                 // reaped and their capacity reused without waiting for the tick.
@@ -60,6 +65,9 @@ public final class BatchScheduler: Service, Sendable {
             }
         }
     }
+
+    /// The last pass found no active job, and no process of this node runs.
+    var isIdle: Bool { parsed.withLock { $0.isEmpty } && running.withLock { $0.isEmpty } }
 
     func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded()) }
 
