@@ -51,6 +51,15 @@ struct BatchJob: Sendable {
         storage = Storage(row: row, detail: BatchService.setting(document, [("tags", tags)]))
     }
 
+    /// The job as a write stored it: its version, and its tags, which another writer may have changed meanwhile.
+    mutating func stored(_ written: BatchJobWritten) {
+        row.updatedAt = written.updatedAt
+        if row.tags != written.tags {
+            row.tags = written.tags
+            set([("tags", (try? JSONValue.parse(Array(written.tags.utf8))) ?? .object([]))])
+        }
+    }
+
     /// The stored status; nil only for a spelling Cairn never writes.
     var status: BatchJobStatus? { row.jobStatus }
     var bookkeeping: JSONValue { detail["_cairn"] ?? .object([]) }
@@ -106,8 +115,9 @@ public struct BatchJobs: Sendable {
         try await move([Move(job: job, to: status, reason: reason, change: change)])[0]
     }
 
-    /// Makes the moves (at most one per job) in one transaction per `movesPerCommit`; returns each moved job, in
-    /// order, or nil where nothing was written (the move is not allowed, or the job is no longer where its mover saw it).
+    /// Makes the moves (at most one per job) in one transaction per `movesPerCommit`; returns each moved job as
+    /// stored, in order, or nil where nothing was written (the move is not allowed, or the job is no longer where its
+    /// mover saw it).
     func move(_ moves: [Move]) async throws -> [BatchJob?] {
         var result: [BatchJob?] = []
         result.reserveCapacity(moves.count)
@@ -121,8 +131,12 @@ public struct BatchJobs: Sendable {
                 updates.append(update)
             }
             let written = try await store.updateJobs(updates)
-            result += moved.map { job in job.flatMap { written.contains($0.row.jobId) ? $0 : nil } }
-            if updates.contains(where: { written.contains($0.job.jobId) && !$0.deliveries.isEmpty }) { events.didEnqueue() }
+            result += moved.map { job in
+                guard var job, let stored = written[job.row.jobId] else { return nil }
+                job.stored(stored)
+                return job
+            }
+            if updates.contains(where: { written[$0.job.jobId] != nil && !$0.deliveries.isEmpty }) { events.didEnqueue() }
         }
         return result
     }

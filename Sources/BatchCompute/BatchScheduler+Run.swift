@@ -7,7 +7,7 @@ extension BatchScheduler {
     /// starts as a local process with Batch's environment variables, then the moves to RUNNING (or, for a command
     /// that cannot start, the end of its attempt) share another.
     func start(_ placed: [Placement], runner: LocalRunner) async throws {
-        let starting = try await jobs.move(placed.map { p in
+        let starting = try await move(placed.map { p in
             BatchJobs.Move(job: p.job, to: .starting) { [arn = p.environment.arn] in
                 $0.set([("statusReason", nil)])
                 $0.setInternal([("ce", .string(arn))])
@@ -30,7 +30,7 @@ extension BatchScheduler {
             }
             return await group.reduce(into: []) { $0.append($1) }.sorted { $0.0 < $1.0 }
         }
-        for ((_, _, process), moved) in zip(launched, try await jobs.move(launched.map(\.1))) where moved == nil {
+        for ((_, _, process), moved) in zip(launched, try await move(launched.map(\.1))) where moved == nil {
             // Cancelled or terminated between STARTING and RUNNING: stop what was started.
             process?.killGroup()
         }
@@ -84,14 +84,15 @@ extension BatchScheduler {
         // Jobs' background children whose parent has exited are ours to reap (Cairn is their subreaper), also after
         // the last job has ended.
         LocalProcess.reapOrphans()
-        let current = running.withLock { $0 }
-        guard !current.isEmpty else { return false }
-        let rows = try await store.jobs(ids: Array(current.keys))
+        let processes = running.withLock { $0 }
+        guard !processes.isEmpty else { return false }
+        // Their versions first: a job whose stored version is the one this scheduler wrote (no TerminateJob since)
+        // is not read again.
+        let watched = try await parsedJobs(store.jobVersions(ids: Array(processes.keys)))
         let now = nowMs()
         var ended: [(job: BatchJob, startedAt: Int64, exitCode: Int32, reason: String?)] = []
-        for row in rows {
-            guard let run = current[row.jobId] else { continue }
-            let job = BatchJob(row)
+        for (id, job) in watched {
+            guard let run = processes[id] else { continue }
             var reason: String?
             if let terminate = job.value("terminate")?.stringValue {
                 run.process.killGroup()
@@ -103,10 +104,10 @@ extension BatchScheduler {
             // A killed process usually is reported at once; one not yet reaped stays RUNNING, and the next pass
             // (which kills it again, harmlessly) collects its real exit status.
             guard let exit = run.process.poll() else { continue }
-            running.withLock { _ = $0.removeValue(forKey: row.jobId) }
+            running.withLock { _ = $0.removeValue(forKey: id) }
             ended.append((job, run.startedAt, exit.exitCode, reason))
         }
-        try await jobs.move(ended.map { finishing($0.job, startedAt: $0.startedAt, exitCode: $0.exitCode, reason: $0.reason) })
+        try await move(ended.map { finishing($0.job, startedAt: $0.startedAt, exitCode: $0.exitCode, reason: $0.reason) })
         return !ended.isEmpty
     }
 
@@ -130,7 +131,7 @@ extension BatchScheduler {
 
     /// Ends the attempt: records it and moves the job to SUCCEEDED, back to RUNNABLE for a retry, or to FAILED.
     func finish(_ job: BatchJob, startedAt: Int64, exitCode: Int32?, reason: String?) async throws {
-        try await jobs.move([finishing(job, startedAt: startedAt, exitCode: exitCode, reason: reason)])
+        try await move([finishing(job, startedAt: startedAt, exitCode: exitCode, reason: reason)])
     }
 
     /// The move that ends the attempt (see `finish`).

@@ -104,16 +104,23 @@ public final class BatchScheduler: Service, Sendable {
             }
         }
         // The moves of the pass's jobs share their writes: a queue of SUBMITTED jobs commits in a few transactions.
-        try await jobs.move(moves)
+        try await move(moves)
         for job in parents { try await advanceParent(job, busy: busyParents.contains(job.row.jobId)) }
         let started = runnable.isEmpty ? false : try await place(runnable, active: active)
         return reaped || started
     }
 
-    /// Jobs not yet SUCCEEDED or FAILED, oldest first, parsed: from the cache where the stored version is the one
-    /// cached, read from the store otherwise.
+    /// Jobs not yet SUCCEEDED or FAILED, oldest first, parsed (see `parsedJobs`); they become the cache.
     func activeJobs() async throws -> [BatchJob] {
         let versions = try await store.activeJobVersions()
+        let current = try await parsedJobs(versions)
+        parsed.withLock { $0 = current }
+        return versions.compactMap { v in current[v.jobId].flatMap { $0.status?.isFinal == true ? nil : $0 } }
+    }
+
+    /// The jobs of these versions, by id: from the cache where it holds the stored version (the scheduler's own
+    /// moves are kept there as stored), read and parsed otherwise.
+    func parsedJobs(_ versions: [BatchJobVersion]) async throws -> [String: BatchJob] {
         let cached = parsed.withLock { $0 }
         var current: [String: BatchJob] = [:]
         current.reserveCapacity(versions.count)
@@ -130,8 +137,20 @@ public final class BatchScheduler: Service, Sendable {
                 current[row.jobId] = BatchJob(row)
             }
         }
-        parsed.withLock { $0 = current }
-        return versions.compactMap { v in current[v.jobId].flatMap { $0.status?.isFinal == true ? nil : $0 } }
+        return current
+    }
+
+    /// Makes the moves (`BatchJobs.move`) and keeps the moved jobs, as stored, in the cache: the next pass does not
+    /// read again what this one wrote.
+    @discardableResult
+    func move(_ moves: [BatchJobs.Move]) async throws -> [BatchJob?] {
+        let moved = try await jobs.move(moves)
+        parsed.withLock { cache in
+            for case let job? in moved {
+                if job.status?.isFinal == true { cache.removeValue(forKey: job.row.jobId) } else { cache[job.row.jobId] = job }
+            }
+        }
+        return moved
     }
 
     // MARK: Dependencies and array parents
@@ -168,7 +187,7 @@ public final class BatchScheduler: Service, Sendable {
     /// `busy`: a child of this parent is still active (known from the pass's active jobs), so it stays PENDING.
     func advanceParent(_ job: BatchJob, busy: Bool) async throws {
         if job.status == .submitted {
-            try await jobs.move(job, to: .pending)
+            try await move([BatchJobs.Move(job: job, to: .pending)])
             return
         }
         guard !busy else { return }
@@ -176,11 +195,11 @@ public final class BatchScheduler: Service, Sendable {
         guard !children.isEmpty, children.allSatisfy({ $0.jobStatus?.isFinal == true }) else { return }
         let failed = children.contains { $0.jobStatus == .failed }
         let now = nowMs()
-        try await jobs.move(job, to: failed ? .failed : .succeeded,
-                            reason: failed ? "Array Child Job failed" : "All child jobs succeeded") {
-            $0.set([("startedAt", .int(children.compactMap { BatchJob($0).detail["startedAt"]?.intValue }.min() ?? now)),
-                    ("stoppedAt", .int(now))])
-        }
+        let startedAt = children.compactMap { BatchJob($0).detail["startedAt"]?.intValue }.min() ?? now
+        try await move([BatchJobs.Move(job: job, to: failed ? .failed : .succeeded,
+                                       reason: failed ? "Array Child Job failed" : "All child jobs succeeded") {
+            $0.set([("startedAt", .int(startedAt)), ("stoppedAt", .int(now))])
+        }])
     }
 
     // MARK: Placement

@@ -90,6 +90,18 @@ public struct BatchJobUpdate: Sendable {
     }
 }
 
+/// What a conditional write stored beside the writer's document: the version it wrote, and the job's tags
+/// (which another writer may have changed since the writer read the job).
+public struct BatchJobWritten: Sendable, Equatable {
+    public var updatedAt: Int64
+    public var tags: String
+
+    public init(updatedAt: Int64, tags: String) {
+        self.updatedAt = updatedAt
+        self.tags = tags
+    }
+}
+
 /// AWS Batch's resources and jobs.
 public protocol BatchStore: Sendable {
     /// Throws `StoreError.duplicate` when the ARN exists.
@@ -104,10 +116,10 @@ public protocol BatchStore: Sendable {
     func job(id: String) async throws -> BatchJobRow?
     func jobs(ids: [String]) async throws -> [BatchJobRow]
     /// Writes each job whose stored status is still its update's `ifStatus`, and with it that update's `deliveries`
-    /// (the events reporting the change) to the outbox, all in one transaction; returns the ids of the jobs written.
-    /// The stored `updatedAt` is the job's, or one more than the previous write's when that is not earlier (two
-    /// writes in one millisecond). At most one update per job.
-    func updateJobs(_ updates: [BatchJobUpdate]) async throws -> Set<String>
+    /// (the events reporting the change) to the outbox, all in one transaction; returns what was stored of each job
+    /// written, by id. The stored `updatedAt` is the job's, or one more than the previous write's when that is not
+    /// earlier (two writes in one millisecond). At most one update per job.
+    func updateJobs(_ updates: [BatchJobUpdate]) async throws -> [String: BatchJobWritten]
     /// Replaces a job's tags (a JSON object) whatever its status; status changes keep the stored tags, so neither
     /// write loses the other's.
     func setJobTags(_ tags: String, jobId: String, at time: Int64) async throws
@@ -115,6 +127,8 @@ public protocol BatchStore: Sendable {
     func activeJobs() async throws -> [BatchJobRow]
     /// The versions of the jobs `activeJobs()` returns, in its order, without their documents.
     func activeJobVersions() async throws -> [BatchJobVersion]
+    /// The versions of the jobs with these ids (those that exist), without their documents.
+    func jobVersions(ids: [String]) async throws -> [BatchJobVersion]
     func jobs(accountId: String, region: String, queueArn: String?, parentId: String?) async throws -> [BatchJobRow]
     func children(parentId: String) async throws -> [BatchJobRow]
 }
@@ -122,7 +136,7 @@ public protocol BatchStore: Sendable {
 extension BatchStore {
     /// One job's conditional write (`updateJobs`); returns whether it was written.
     public func updateJob(_ job: BatchJobRow, ifStatus: String, deliveries: [EventDelivery]) async throws -> Bool {
-        try await updateJobs([BatchJobUpdate(job: job, ifStatus: ifStatus, deliveries: deliveries)]).contains(job.jobId)
+        try await updateJobs([BatchJobUpdate(job: job, ifStatus: ifStatus, deliveries: deliveries)])[job.jobId] != nil
     }
 }
 
@@ -198,24 +212,18 @@ public struct SQLBatchStore: BatchStore {
     public func jobs(ids: [String]) async throws -> [BatchJobRow] {
         guard !ids.isEmpty else { return [] }
         return try await store.read { db in
-            var query = SQLQueryString("SELECT * FROM batch_job WHERE job_id IN (")
-            for (i, id) in ids.enumerated() {
-                if i > 0 { query.appendLiteral(", ") }
-                query = query + "\(bind: id)"
-            }
-            query.appendLiteral(")")
-            return try await db.raw(query).all().map(Self.decodeJob)
+            try await db.raw("SELECT * FROM batch_job WHERE job_id IN (\(SQLList(ids.map { SQLBind($0) })))").all().map(Self.decodeJob)
         }
     }
 
-    public func updateJobs(_ updates: [BatchJobUpdate]) async throws -> Set<String> {
-        guard !updates.isEmpty else { return [] }
+    public func updateJobs(_ updates: [BatchJobUpdate]) async throws -> [String: BatchJobWritten] {
+        guard !updates.isEmpty else { return [:] }
         // The status check is in the UPDATE's WHERE, so a move is one statement, not a read and a write; and the
         // jobs of a scheduler pass share the statement (a join with their VALUES), so starting 64 jobs costs a few
         // statements, not 64. updated_at strictly grows, so (job_id, updated_at) names one stored document (the
         // scheduler's cache).
         return try await store.write { db in
-            var written: Set<String> = []
+            var written: [String: BatchJobWritten] = [:]
             for start in stride(from: 0, to: updates.count, by: Self.updatesPerStatement) {
                 let chunk = updates[start..<min(start + Self.updatesPerStatement, updates.count)]
                 let values = SQLList(chunk.map { u in
@@ -228,12 +236,13 @@ public struct SQLBatchStore: BatchStore {
                         updated_at = \(Self.laterThanStored(SQLRaw("v.column5")))
                     FROM (VALUES \(values)) AS v
                     WHERE batch_job.job_id = v.column1 AND batch_job.status = v.column2
-                    RETURNING job_id
+                    RETURNING job_id, updated_at, tags
                     """).all() {
-                    written.insert(try row.decode(column: "job_id", as: String.self))
+                    written[try row.decode(column: "job_id", as: String.self)] = BatchJobWritten(
+                        updatedAt: try row.decode(column: "updated_at", as: Int64.self), tags: try row.decode(column: "tags", as: String.self))
                 }
             }
-            try await SQLEventBusStore.insert(updates.filter { written.contains($0.job.jobId) }.flatMap(\.deliveries), db)
+            try await SQLEventBusStore.insert(updates.filter { written[$0.job.jobId] != nil }.flatMap(\.deliveries), db)
             return written
         }
     }
@@ -269,14 +278,21 @@ public struct SQLBatchStore: BatchStore {
         """
 
     public func activeJobVersions() async throws -> [BatchJobVersion] {
-        try await store.read { db in
-            try await db.raw(SQLQueryString(Self.activeJobVersionsQuery)).all().map {
-                // By column, not Codable: this runs every scheduler pass over every queued job.
-                BatchJobVersion(jobId: try $0.decode(column: "job_id", as: String.self),
-                                status: try $0.decode(column: "status", as: String.self),
-                                updatedAt: try $0.decode(column: "updated_at", as: Int64.self))
-            }
+        // By column, not Codable: this runs every scheduler pass over every queued job.
+        try await store.read { db in try await db.raw(SQLQueryString(Self.activeJobVersionsQuery)).all().map(Self.decodeVersion) }
+    }
+
+    public func jobVersions(ids: [String]) async throws -> [BatchJobVersion] {
+        guard !ids.isEmpty else { return [] }
+        return try await store.read { db in
+            try await db.raw("SELECT job_id, status, updated_at FROM batch_job WHERE job_id IN (\(SQLList(ids.map { SQLBind($0) })))")
+                .all().map(Self.decodeVersion)
         }
+    }
+
+    static func decodeVersion(_ row: any SQLRow) throws -> BatchJobVersion {
+        BatchJobVersion(jobId: try row.decode(column: "job_id", as: String.self), status: try row.decode(column: "status", as: String.self),
+                        updatedAt: try row.decode(column: "updated_at", as: Int64.self))
     }
 
     public func jobs(accountId: String, region: String, queueArn: String?, parentId: String?) async throws -> [BatchJobRow] {
