@@ -142,14 +142,18 @@ public final class DeliveryService: Service, Sendable {
         let batch: [EventDelivery]
         if let claimed { batch = claimed } else { batch = try await store.claimDue(claim(at: nowMs())) }
         guard !batch.isEmpty else { return (0, nil) }
-        // Each stored target is parsed once per pass. Deliveries to the same SQS queue go in one transaction;
-        // the rest one by one, concurrently.
+        // Deliveries to the same SQS queue go in one transaction; the rest one by one, concurrently.
         typealias Outcome = (EventDelivery, CompiledTarget?, DeliveryError?)
         var byQueue: [String: [(EventDelivery, CompiledTarget)]] = [:]
         var others: [(EventDelivery, CompiledTarget)] = []
         var outcomes: [Outcome] = []
+        // A pass's deliveries mostly share a few targets: each stored definition is parsed once.
+        var compiled: [String: CompiledTarget?] = [:]
         for d in batch {
-            guard let target = Self.target(of: d) else {
+            let known = compiled[d.target]
+            let parsed = known ?? Self.target(of: d)
+            if known == nil { compiled[d.target] = .some(parsed) }
+            guard let target = parsed else {
                 outcomes.append((d, nil, DeliveryError(code: "INVALID_PARAMETER", message: "The stored target definition cannot be used.",
                                                         retryable: false)))
                 continue

@@ -12,6 +12,23 @@ struct EventBusStoreTests {
                       payload: "p\(i)", eventId: "e\(i)", eventTime: 0, nextAttemptAt: due)
     }
 
+    /// Every stored field of a bus comes back (a bus is decoded column by column), the optional ones also absent.
+    @Test(arguments: TestEngine.allCases)
+    func aBusReadsBackEveryStoredField(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let buses = SQLEventBusStore(store: store)
+            let full = EventBusRecord(accountId: "000000000000", region: "eu-west-1", name: "orders", description: "the orders",
+                                      policy: #"{"Version":"2012-10-17"}"#, tags: ["team": "a", "env": "b"], createdAt: 17, modifiedAt: 42)
+            let bare = EventBusRecord(accountId: "000000000000", region: "eu-west-1", name: "bare", description: nil, policy: nil,
+                                      tags: [:], createdAt: 5, modifiedAt: 5)
+            try await buses.createBus(full)
+            try await buses.createBus(bare)
+            #expect(try await buses.bus(accountId: "000000000000", region: "eu-west-1", name: "orders") == full)
+            #expect(try await buses.bus(accountId: "000000000000", region: "eu-west-1", name: "bare") == bare)
+            #expect(try await buses.bus(accountId: "000000000000", region: "us-east-1", name: "orders") == nil)
+        }
+    }
+
     @Test(arguments: TestEngine.allCases)
     func claimsLeaseRetriesRescheduleAndRestartsRelease(_ engine: TestEngine) async throws {
         try await withTestStore(engine) { store in
