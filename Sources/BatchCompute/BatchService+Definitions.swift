@@ -102,8 +102,7 @@ extension BatchService {
             let row = try await find("job-definition", ref, context)
             return activeOnly && row?.status != "ACTIVE" ? nil : row
         }
-        return try await store.resources(accountId: context.accountId, region: context.region, kind: "job-definition")
-            .filter { $0.name == ref && $0.status == "ACTIVE" }.max { $0.revision < $1.revision }
+        return try await latestDefinition(accountId: context.accountId, region: context.region, name: ref, context)
     }
 
     func deregisterJobDefinition(_ body: JSONValue, _ context: CallContext) async throws -> JSONValue {

@@ -155,12 +155,10 @@ extension BatchService {
             guard let row = try await store.job(id: name), row.accountId == account, row.region == region else { return nil }
             document = BatchJob(row).detail
         case "job-definition" where !name.contains(":"):
-            let rows = try await store.resources(accountId: account, region: region, kind: kind)
-            guard let row = rows.filter({ $0.name == name && $0.status == "ACTIVE" }).max(by: { $0.revision < $1.revision })
-            else { return nil }
+            guard let row = try await latestDefinition(accountId: account, region: region, name: name, context) else { return nil }
             document = Self.document(row)
         case "compute-environment", "job-queue", "job-definition":
-            guard let row = try await store.resource(arn: arn), row.kind == kind else { return nil }
+            guard let row = try await resource(arn: arn, context), row.kind == kind else { return nil }
             document = Self.document(row)
         default: return nil
         }

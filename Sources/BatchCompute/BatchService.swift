@@ -128,8 +128,20 @@ public struct BatchService: RESTService {
     func find(_ kind: String, _ nameOrArn: String?, _ context: CallContext) async throws -> BatchResourceRow? {
         guard let nameOrArn, !nameOrArn.isEmpty else { return nil }
         let arn = nameOrArn.hasPrefix("arn:") ? nameOrArn : Self.arn(kind, nameOrArn, context)
-        guard let row = try await store.resource(arn: arn), row.accountId == context.accountId else { return nil }
+        guard let row = try await resource(arn: arn, context), row.accountId == context.accountId else { return nil }
         return row
+    }
+
+    /// The resource `arn` names, read once per call: the call's authorization and its handler share it.
+    func resource(arn: String, _ context: CallContext) async throws -> BatchResourceRow? {
+        try await context.reads.record("batch-resource\u{1}\(arn)") { try await store.resource(arn: arn) }
+    }
+
+    /// The highest ACTIVE revision of a job definition, read once per call (as `resource(arn:_:)`).
+    func latestDefinition(accountId: String, region: String, name: String, _ context: CallContext) async throws -> BatchResourceRow? {
+        try await context.reads.record("batch-definition\u{1}\(accountId)\u{1}\(region)\u{1}\(name)") {
+            try await store.latestActiveResource(accountId: accountId, region: region, kind: "job-definition", name: name)
+        }
     }
 
     static func document(_ row: BatchResourceRow) -> JSONValue { (try? JSONValue.parse(Array(row.document.utf8))) ?? .object([]) }

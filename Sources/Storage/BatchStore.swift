@@ -110,6 +110,8 @@ public protocol BatchStore: Sendable {
     func deleteResource(arn: String) async throws
     func resource(arn: String) async throws -> BatchResourceRow?
     func resources(accountId: String, region: String, kind: String) async throws -> [BatchResourceRow]
+    /// The highest ACTIVE revision of the named resource (a job definition), or nil.
+    func latestActiveResource(accountId: String, region: String, kind: String, name: String) async throws -> BatchResourceRow?
 
     /// Inserts jobs (a job and its array children) in one transaction.
     func insertJobs(_ jobs: [BatchJobRow]) async throws
@@ -179,6 +181,16 @@ public struct SQLBatchStore: BatchStore {
     public func resource(arn: String) async throws -> BatchResourceRow? {
         try await store.read { db in
             try await db.raw("SELECT * FROM batch_resource WHERE arn = \(bind: arn)").first().map(Self.decodeResource)
+        }
+    }
+
+    public func latestActiveResource(accountId: String, region: String, kind: String, name: String) async throws -> BatchResourceRow? {
+        // One row from `batch_resource_by_name`, not every revision of every definition: SubmitJob reads this.
+        try await store.read { db in
+            try await db.raw("""
+                SELECT * FROM batch_resource WHERE account_id = \(bind: accountId) AND region = \(bind: region)
+                AND kind = \(bind: kind) AND name = \(bind: name) AND status = 'ACTIVE' ORDER BY revision DESC LIMIT 1
+                """).first().map(Self.decodeResource)
         }
     }
 

@@ -81,6 +81,26 @@ struct BatchStoreTests {
     }
 
     @Test(arguments: TestEngine.allCases)
+    func theLatestActiveRevisionIsTheHighestActiveOneOfThatName(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let batch = SQLBatchStore(store: store)
+            func definition(_ name: String, _ revision: Int64, _ status: String, region: String = "us-east-1") -> BatchResourceRow {
+                BatchResourceRow(arn: "arn:aws:batch:\(region):123456789012:job-definition/\(name):\(revision)", accountId: "123456789012",
+                                 region: region, kind: "job-definition", name: name, revision: revision, status: status,
+                                 document: "{}", createdAt: revision)
+            }
+            for row in [definition("d", 1, "ACTIVE"), definition("d", 2, "ACTIVE"), definition("d", 3, "INACTIVE"),
+                        definition("d2", 9, "ACTIVE"), definition("d", 7, "ACTIVE", region: "eu-west-1")] {
+                try await batch.putResource(row)
+            }
+            let latest = try await batch.latestActiveResource(accountId: "123456789012", region: "us-east-1", kind: "job-definition", name: "d")
+            #expect(latest == definition("d", 2, "ACTIVE"))
+            #expect(try await batch.latestActiveResource(accountId: "123456789012", region: "us-east-1", kind: "job-definition", name: "none") == nil)
+            #expect(try await batch.latestActiveResource(accountId: "999999999999", region: "us-east-1", kind: "job-definition", name: "d") == nil)
+        }
+    }
+
+    @Test(arguments: TestEngine.allCases)
     func activeJobVersionsListTheUnfinishedOldestFirst(_ engine: TestEngine) async throws {
         try await withTestStore(engine) { store in
             let jobs = SQLBatchStore(store: store)
