@@ -16,21 +16,21 @@ extension BatchScheduler {
         // Side by side: each start waits for its new process to exec (about a millisecond here), so every core
         // starts processes. A command that cannot start ends its attempt instead.
         let toLaunch = zip(placed, starting).compactMap { p, job in job.map { (p, $0) } }
-        let launched = await withTaskGroup(of: (Int, BatchJobs.Move, LocalProcess?).self) { group in
-            for (i, (p, job)) in toLaunch.enumerated() {
+        let launched = await withTaskGroup(of: (BatchJobs.Move, LocalProcess?).self) { group in
+            for (p, job) in toLaunch {
                 group.addTask {
                     let now = self.nowMs()
                     do {
                         let (process, running) = try self.launch(job, p, runner: runner, at: now)
-                        return (i, running, process)
+                        return (running, process)
                     } catch {
-                        return (i, self.finishing(job, startedAt: now, exitCode: nil, reason: "CannotStartContainerError: \(error)"), nil)
+                        return (self.finishing(job, startedAt: now, exitCode: nil, reason: "CannotStartContainerError: \(error)"), nil)
                     }
                 }
             }
-            return await group.reduce(into: []) { $0.append($1) }.sorted { $0.0 < $1.0 }
+            return await group.reduce(into: []) { $0.append($1) }
         }
-        for ((_, _, process), moved) in zip(launched, try await move(launched.map(\.1))) where moved == nil {
+        for ((_, process), moved) in zip(launched, try await move(launched.map(\.0))) where moved == nil {
             // Cancelled or terminated between STARTING and RUNNING: stop what was started.
             process?.killGroup()
         }

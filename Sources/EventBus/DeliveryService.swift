@@ -150,10 +150,8 @@ public final class DeliveryService: Service, Sendable {
         // A pass's deliveries mostly share a few targets: each stored definition is parsed once.
         var compiled: [String: CompiledTarget?] = [:]
         for d in batch {
-            let known = compiled[d.target]
-            let parsed = known ?? Self.target(of: d)
-            if known == nil { compiled[d.target] = .some(parsed) }
-            guard let target = parsed else {
+            if compiled.index(forKey: d.target) == nil { compiled[d.target] = .some(Self.target(of: d)) }
+            guard let target = compiled[d.target] ?? nil else {
                 outcomes.append((d, nil, DeliveryError(code: "INVALID_PARAMETER", message: "The stored target definition cannot be used.",
                                                         retryable: false)))
                 continue
