@@ -58,14 +58,14 @@ public struct CloudTrailRecord: Sendable {
     public var userIdentityOverride: JSONValue?
 
     public init(
-        eventID: String = Identifiers.uuid(), eventTime: Date, eventType: EventType = .awsApiCall, eventSource: String,
+        eventID: String? = nil, eventTime: Date, eventType: EventType = .awsApiCall, eventSource: String,
         eventName: String, awsRegion: String, recipientAccountId: String, principal: Principal,
         sourceIPAddress: String, userAgent: String, requestParameters: JSONValue = .null,
         responseElements: JSONValue = .null, additionalEventData: JSONValue? = nil, requestID: String? = nil,
         readOnly: Bool, category: Category = .management, resources: [Resource] = [], errorCode: String? = nil,
         errorMessage: String? = nil, serviceEventDetails: JSONValue? = nil, tlsDetails: JSONValue? = nil
     ) {
-        self.eventID = eventID
+        self.eventID = eventID ?? Identifiers.timeOrderedUUID(at: eventTime)
         self.eventTime = eventTime
         self.eventType = eventType
         self.eventSource = eventSource
