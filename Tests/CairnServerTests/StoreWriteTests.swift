@@ -87,6 +87,50 @@ struct StoreWriteTests {
         }
     }
 
+    /// Large writes sharing one transaction: each savepoint's sub-journal (kept in memory, past the 64 KiB SQLite
+    /// would spill to a file) still undoes exactly its own failed write's rows.
+    @Test func sqliteLargeWritesSharingATransactionUndoOnlyTheFailedOnes() async throws {
+        try await withTestStore(.sqlite) { store in
+            try await Self.createTable(store)
+            try await store.write { db in try await db.raw("INSERT INTO write_test (k) VALUES ('taken')").run() }
+            let sessions = try #require(store.sessions as? SQLiteSessions)
+            let gate = Gate()
+            let before = sessions.transactions.load(ordering: .relaxed)
+            let padding = String(repeating: "x", count: 2000)
+            let failed = try await withThrowingTaskGroup(of: Int?.self) { group in
+                group.addTask {
+                    try await store.write { db in await gate.wait() }
+                    return nil
+                }
+                await sessions.untilWriting(after: before)
+                for i in 0..<12 {
+                    group.addTask {
+                        do {
+                            try await store.write { db in
+                                // 100 rows of 2 KB: about 200 KiB of pages for this write's savepoint to journal.
+                                for j in 0..<100 {
+                                    try await db.raw("INSERT INTO write_test (k) VALUES (\(bind: "w\(i)-\(j)-" + padding))").run()
+                                }
+                                if i % 3 == 1 { try await db.raw("INSERT INTO write_test (k) VALUES ('taken')").run() }
+                            }
+                            return nil
+                        } catch let error as StoreError where error.isDuplicate {
+                            return i
+                        }
+                    }
+                }
+                await sessions.untilQueued(12)
+                gate.open()
+                return try await group.reduce(into: Set<Int>()) { if let i = $1 { $0.insert(i) } }
+            }
+            #expect(failed == [1, 4, 7, 10])
+            #expect(sessions.transactions.load(ordering: .relaxed) - before == 2, "the gate, then the twelve together")
+            let writers = try await Self.keys(store).filter { $0 != "taken" }.map { $0.split(separator: "-")[0] }
+            #expect(Dictionary(grouping: writers, by: { $0 }).mapValues(\.count)
+                    == Dictionary(uniqueKeysWithValues: (0..<12).filter { $0 % 3 != 1 }.map { ("w\($0)"[...], 100) }))
+        }
+    }
+
     /// A write whose body ends the shared transaction (here by rolling it back itself) makes every write of it run
     /// again alone: the others commit, and only the culprit fails.
     @Test func sqliteAWriteThatEndsTheSharedTransactionFailsAlone() async throws {

@@ -78,6 +78,10 @@ final class SQLiteSessions: StoreSessions {
         // Checkpoints run in the background (`checkpoint()`), never inside a commit a caller is waiting for.
         try await writer.raw("PRAGMA wal_autocheckpoint = 0").run()
         try await writer.raw("PRAGMA foreign_keys = ON").run()
+        // Each queued write's savepoint keeps the pages it changes in a sub-journal, which SQLite spilled to a temporary
+        // file (opened, written and closed about 25 times a second under PutEvents load): in memory it is bounded by
+        // one shared transaction's pages.
+        try await writer.raw("PRAGMA temp_store = MEMORY").run()
         return SQLiteSessions(connections: connections, threads: threads)
     }
 
