@@ -31,11 +31,6 @@ public struct SQLQueueStore: QueueStore {
         var deletedAt: Int64
     }
 
-    /// A message's sequence number (`RETURNING seq`).
-    private struct SeqColumns: Decodable {
-        var seq: Int64
-    }
-
     /// An `sqs_dedup` entry: the message a deduplication id already sent.
     private struct DedupColumns: Decodable {
         var messageId: String
@@ -165,7 +160,7 @@ public struct SQLQueueStore: QueueStore {
                                            as [any Encodable & Sendable])
                 }
                 let rows = try await insert.returning("seq").all()
-                let seqs = try rows.map { try $0.decodeColumns(SeqColumns.self).seq }.sorted()
+                let seqs = try rows.map { try $0.decode(column: "seq", as: Int64.self) }.sorted()
                 return zip(messages, seqs).map { SentMessage(seq: $1, messageId: $0.messageId, duplicate: false) }
             }
             var out: [SentMessage] = []
@@ -188,7 +183,7 @@ public struct SQLQueueStore: QueueStore {
                         \(bind: now), \(bind: now + m.delayMs), 0, \(bind: m.groupId), \(bind: m.dedupId))
                     RETURNING seq
                     """).first()
-                let seq = try row?.decodeColumns(SeqColumns.self).seq ?? 0
+                let seq = try row?.decode(column: "seq", as: Int64.self) ?? 0
                 if let dedup = m.dedupId {
                     try await db.raw("""
                         INSERT INTO sqs_dedup (queue_id, dedup_id, message_id, seq, expires_at)
