@@ -45,12 +45,13 @@ public final class AuditRecorder: Service, Sendable {
         self.router.withLock { $0 = router }
     }
 
-    /// Records one CloudTrail record; returns once it is committed, with the deliveries it causes.
-    public func record(_ record: CloudTrailRecord) async throws {
+    /// Records one CloudTrail record; returns once it is committed, with the deliveries it causes (the record's own,
+    /// through the CloudTrail bridge, and `deliveries`, those of the call it records).
+    public func record(_ record: CloudTrailRecord, deliveries: [EventDelivery] = []) async throws {
         let event = Self.prepare(record)
-        var deliveries: [EventDelivery] = []
+        var deliveries = deliveries
         if let router = router.withLock({ $0 }) {
-            deliveries = try await router.deliveries(for: record, recordJSON: event.record)
+            deliveries += try await router.deliveries(for: record, recordJSON: event.record)
         }
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
             let accepted = state.withLock { s -> Bool in

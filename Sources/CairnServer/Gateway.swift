@@ -250,8 +250,10 @@ public struct Gateway: HTTPResponder {
         record.resources = resources
         record.sessionCredentialFromConsole = call.fromConsole
         let answer: Answer
+        var deliveries: [EventDelivery] = []
         do {
             let (result, audit) = try await perform()
+            deliveries = audit.deliveries
             record.responseElements = audit.responseElements
             if !audit.resources.isEmpty { record.resources = audit.resources }
             record.additionalEventData = audit.additionalEventData
@@ -280,7 +282,7 @@ public struct Gateway: HTTPResponder {
         }
         record.eventTime = clock.now()
         do {
-            try await recorder.record(record)
+            try await recorder.record(record, deliveries: deliveries)
         } catch {
             logger.error("could not record \(operation): \(error)", metadata: ["request-id": "\(call.requestId)"])
             return nil

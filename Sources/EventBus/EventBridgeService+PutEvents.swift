@@ -84,11 +84,9 @@ extension EventBridgeService {
             }
             results.append(["EventId": .string(id)])
         }
-        // The deliveries are committed before the caller hears the events were accepted.
-        try await store.enqueue(deliveries)
-        if !deliveries.isEmpty { router.didEnqueue() }
         let out: JSONValue = ["FailedEntryCount": .int(Int64(failedCount)), "Entries": .array(results)]
-        return OperationResult(output: out)
+        // The deliveries are committed with the call's record, before the caller hears the events were accepted.
+        return OperationResult(output: out, audit: AuditDetails(deliveries: deliveries))
     }
 
     func testEventPattern(_ body: JSONValue) throws -> OperationResult {

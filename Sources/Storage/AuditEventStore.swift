@@ -1,3 +1,4 @@
+import CairnCore
 import Foundation
 
 /// A CloudTrail record ready to store: the serialized record plus the columns event history searches.

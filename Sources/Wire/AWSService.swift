@@ -92,14 +92,18 @@ public struct AuditDetails: Sendable {
     /// Overrides the read-only guess made from the operation name.
     public var readOnly: Bool?
     public var additionalEventData: JSONValue?
+    /// Outbox entries the call caused (PutEvents' matched targets): committed in the transaction that commits the
+    /// call's record, so the call's record and its deliveries are stored together or not at all.
+    public var deliveries: [EventDelivery]
 
     public init(responseElements: JSONValue = .null, resources: [CloudTrailRecord.Resource] = [],
                 readOnly: Bool? = nil,
-                additionalEventData: JSONValue? = nil) {
+                additionalEventData: JSONValue? = nil, deliveries: [EventDelivery] = []) {
         self.responseElements = responseElements
         self.resources = resources
         self.readOnly = readOnly
         self.additionalEventData = additionalEventData
+        self.deliveries = deliveries
     }
 }
 

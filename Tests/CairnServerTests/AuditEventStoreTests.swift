@@ -154,6 +154,45 @@ struct AuditEventStoreTests {
     }
 }
 
+extension AuditEventStoreTests {
+    /// A call's deliveries (PutEvents' matched targets) are committed with its record: once `record` returns, both are
+    /// stored, and a record that cannot be committed takes its deliveries with it.
+    @Test(arguments: TestEngine.allCases)
+    func aCallsDeliveriesCommitWithItsRecordOrNotAtAll(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let events = SQLAuditEventStore(store: store)
+            let outbox = SQLEventBusStore(store: store)
+            let recorder = AuditRecorder(store: events, logger: .init(label: "test"))
+            func record(_ id: String) -> CloudTrailRecord {
+                CloudTrailRecord(
+                    eventID: id, eventTime: Date(), eventSource: "events.amazonaws.com", eventName: "PutEvents",
+                    awsRegion: "us-east-1", recipientAccountId: "000000000000",
+                    principal: .root(accountId: "000000000000", accessKeyId: "AKIA"), sourceIPAddress: "127.0.0.1",
+                    userAgent: "t", readOnly: false)
+            }
+            func delivery(_ event: String) -> EventDelivery {
+                EventDelivery(accountId: "000000000000", region: "us-east-1", ruleArn: "arn:aws:events:us-east-1:000000000000:rule/r",
+                              targetId: "t", target: "{}", payload: "{\"id\":\"\(event)\"}", eventId: event, eventTime: 1,
+                              nextAttemptAt: 0)
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await recorder.run() }
+                try await recorder.record(record("call-1"), deliveries: [delivery("e1"), delivery("e2")])
+                #expect(try await outbox.pendingCount() == 2)
+                #expect(try await events.lookup(Self.query(.eventId("call-1"))).count == 1)
+                // The same event id again: the record's insert fails, and its delivery is not stored either.
+                await #expect(throws: (any Error).self) {
+                    try await recorder.record(record("call-1"), deliveries: [delivery("e3")])
+                }
+                #expect(try await outbox.pendingCount() == 2)
+                group.cancelAll()
+            }
+            let claimed = try await outbox.claimDue(DeliveryClaim(now: 10, leaseUntil: 1000, limit: 10, owner: "t"))
+            #expect(Set(claimed.map(\.eventId)) == ["e1", "e2"])
+        }
+    }
+}
+
 struct ServiceEventTests {
     @Test(arguments: TestEngine.allCases)
     func serviceEventsHaveTheSeedShape(_ engine: TestEngine) async throws {

@@ -1,3 +1,4 @@
+import CairnCore
 import SQLKit
 import Testing
 @testable import Storage
