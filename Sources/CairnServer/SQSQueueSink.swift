@@ -15,16 +15,39 @@ struct SQSQueueSink: QueueSink {
 
     func send(queueArn: String, messages: [OutboundMessage]) async -> [DeliveryError?] {
         do {
-            let results = try await delivery.send(queueArn: queueArn, messages, senderId: Self.sender)
-            return results.map { $0.map { DeliveryError(code: "ERROR_FROM_TARGET", message: "\($0.code): \($0.message)") } }
-        } catch let e as AWSError where e.code == "QueueDoesNotExist" {
-            // A target that does not exist is not retried: the event goes to the dead-letter queue at once.
-            let error = DeliveryError(code: "NO_RESOURCE", message: e.message, retryable: false)
-            return messages.map { _ in error }
+            return Self.refusals(try await delivery.send(queueArn: queueArn, messages, senderId: Self.sender))
         } catch {
-            let error = DeliveryError(code: "INTERNAL_ERROR", message: "\(error)")
-            return messages.map { _ in error }
+            return messages.map { _ in Self.failure(error) }
         }
+    }
+
+    func prepare(queueArn: String, messages: [OutboundMessage]) async -> PreparedQueueSend {
+        do {
+            let prepared = try await delivery.prepare(queueArn: queueArn, messages, senderId: Self.sender)
+            if prepared.fifo {
+                // Not by its name: written now, in a transaction of its own.
+                try await delivery.send(prepared)
+                return PreparedQueueSend(results: Self.refusals(prepared.results), write: nil)
+            }
+            return PreparedQueueSend(results: Self.refusals(prepared.results), write: delivery.write(prepared),
+                                     committed: { [delivery] in delivery.committed(prepared) })
+        } catch {
+            return PreparedQueueSend(results: messages.map { _ in Self.failure(error) }, write: nil)
+        }
+    }
+
+    /// Messages the queue refused, as SendMessage would have.
+    static func refusals(_ results: [AWSError?]) -> [DeliveryError?] {
+        results.map { $0.map { DeliveryError(code: "ERROR_FROM_TARGET", message: "\($0.code): \($0.message)") } }
+    }
+
+    /// Why nothing could be sent to the queue.
+    static func failure(_ error: any Error) -> DeliveryError {
+        if let e = error as? AWSError, e.code == "QueueDoesNotExist" {
+            // A target that does not exist is not retried: the event goes to the dead-letter queue at once.
+            return DeliveryError(code: "NO_RESOURCE", message: e.message, retryable: false)
+        }
+        return DeliveryError(code: "INTERNAL_ERROR", message: "\(error)")
     }
 }
 

@@ -24,6 +24,25 @@ public struct DeliveryError: Error, Sendable {
 public protocol QueueSink: Sendable {
     /// Messages to one queue in one transaction: per message, nil or why it failed.
     func send(queueArn: String, messages: [OutboundMessage]) async -> [DeliveryError?]
+    /// Messages to one standard queue, checked but not written: the delivery pass writes them in the transaction that
+    /// completes it. Not for FIFO queues (their deduplication needs a transaction of its own: `send`).
+    func prepare(queueArn: String, messages: [OutboundMessage]) async -> PreparedQueueSend
+}
+
+/// Messages for a standard queue, to be written by the transaction that completes a delivery pass.
+public struct PreparedQueueSend: Sendable {
+    /// Per message: nil, or why it failed (and is not written).
+    public var results: [DeliveryError?]
+    /// The accepted messages' statements; nil when none is accepted.
+    public var write: StoreWrite?
+    /// Called once `write` is committed (wakes the queue's long polls).
+    public var committed: @Sendable () -> Void
+
+    public init(results: [DeliveryError?], write: StoreWrite?, committed: @escaping @Sendable () -> Void = {}) {
+        self.results = results
+        self.write = write
+        self.committed = committed
+    }
 }
 
 /// Publishes a payload to an SNS topic; implemented by the application over the topic publisher.
@@ -142,7 +161,8 @@ public final class DeliveryService: Service, Sendable {
         let batch: [EventDelivery]
         if let claimed { batch = claimed } else { batch = try await store.claimDue(claim(at: nowMs())) }
         guard !batch.isEmpty else { return (0, nil) }
-        // Deliveries to the same SQS queue go in one transaction; the rest one by one, concurrently.
+        // Deliveries to the same SQS queue go in one transaction (a standard queue's in the one that completes the
+        // pass); the rest one by one, concurrently.
         typealias Outcome = (EventDelivery, CompiledTarget?, DeliveryError?)
         var byQueue: [String: [(EventDelivery, CompiledTarget)]] = [:]
         var others: [(EventDelivery, CompiledTarget)] = []
@@ -159,6 +179,8 @@ public final class DeliveryService: Service, Sendable {
             if case .sqsQueue(let arn) = target.kind { byQueue[arn, default: []].append((d, target)) } else { others.append((d, target)) }
         }
         var decisions: [String: DeliveryError?] = [:]
+        var alongside: [StoreWrite] = []
+        var committed: [@Sendable () -> Void] = []
         for (arn, queued) in byQueue {
             var items: [(EventDelivery, CompiledTarget)] = []
             for (d, target) in queued {
@@ -170,9 +192,18 @@ public final class DeliveryService: Service, Sendable {
             }
             guard !items.isEmpty else { continue }
             let fifo = arn.hasSuffix(".fifo")
-            let results = await queues.send(queueArn: arn, messages: items.map { d, target in
-                target.queueMessage(d, fifo: fifo)
-            })
+            let messages = items.map { d, target in target.queueMessage(d, fifo: fifo) }
+            let results: [DeliveryError?]
+            if fifo {
+                results = await queues.send(queueArn: arn, messages: messages)
+            } else {
+                let prepared = await queues.prepare(queueArn: arn, messages: messages)
+                results = prepared.results
+                if let write = prepared.write {
+                    alongside.append(write)
+                    committed.append(prepared.committed)
+                }
+            }
             outcomes += zip(items, results).map { ($0.0, $0.1, $1) }
         }
         outcomes += await withTaskGroup(of: Outcome.self) { group in
@@ -207,7 +238,9 @@ public final class DeliveryService: Service, Sendable {
             }
         }
         // What fell due during this pass is claimed by the commit that completes it: one commit fewer a pass.
-        return (batch.count, try await store.complete(done, counts: Array(counts.values), claim: claim(at: nowMs())))
+        let next = try await store.complete(done, counts: Array(counts.values), claim: claim(at: nowMs()), alongside: alongside)
+        for wake in committed { wake() }
+        return (batch.count, next)
     }
 
     /// This node's claim of up to 256 due deliveries, leased for the lease duration.

@@ -18,8 +18,47 @@ public struct QueueDelivery: Sendable {
         self.clock = clock
     }
 
+    /// Messages checked for one queue as SendMessage checks them, not yet written.
+    public struct Prepared: Sendable {
+        /// Per message: nil, or why it was refused.
+        public var results: [AWSError?]
+        let queue: QueueRecord
+        let messages: [NewQueueMessage]
+        let now: Int64
+
+        public var fifo: Bool { queue.fifo }
+    }
+
     /// Sends messages to the queue an ARN names, in one transaction; returns, per message, nil or why it was refused.
     public func send(queueArn: String, _ items: [Message], senderId: String) async throws -> [AWSError?] {
+        let prepared = try await prepare(queueArn: queueArn, items, senderId: senderId)
+        try await send(prepared)
+        return prepared.results
+    }
+
+    /// Writes the accepted messages in a transaction of their own.
+    public func send(_ prepared: Prepared) async throws {
+        guard !prepared.messages.isEmpty else { return }
+        _ = try await store.send(queueId: prepared.queue.queueId, messages: prepared.messages, now: prepared.now,
+                                 dedupWindowMs: 300_000)
+        committed(prepared)
+    }
+
+    /// The accepted messages of a standard queue as statements for another store's transaction (`committed` once it
+    /// commits); nil when none was accepted, or for a FIFO queue, whose deduplication needs a transaction of its own
+    /// (`send`).
+    public func write(_ prepared: Prepared) -> StoreWrite? {
+        guard !prepared.queue.fifo, !prepared.messages.isEmpty else { return nil }
+        return store.sendWrite(queueId: prepared.queue.queueId, messages: prepared.messages, now: prepared.now)
+    }
+
+    /// Wakes the queue's long polls: its prepared messages were committed.
+    public func committed(_ prepared: Prepared) {
+        if !prepared.messages.isEmpty { waiters.notify(prepared.queue.queueId) }
+    }
+
+    /// Finds the queue an ARN names and checks each message as SendMessage would.
+    public func prepare(queueArn: String, _ items: [Message], senderId: String) async throws -> Prepared {
         guard let arn = ARN(queueArn), arn.service == "sqs",
               let q = try await store.queue(accountId: arn.accountId, region: arn.region, name: arn.resource)
         else { throw SQSError.queueDoesNotExist() }
@@ -49,10 +88,6 @@ public struct QueueDelivery: Sendable {
                 results.append(error)
             }
         }
-        if !messages.isEmpty {
-            _ = try await store.send(queueId: q.queueId, messages: messages, now: service.nowMs(), dedupWindowMs: 300_000)
-            waiters.notify(q.queueId)
-        }
-        return results
+        return Prepared(results: results, queue: q, messages: messages, now: service.nowMs())
     }
 }

@@ -312,8 +312,10 @@ public protocol EventBusStore: Sendable {
     func claimDue(_ claim: DeliveryClaim) async throws -> [EventDelivery]
     /// Deletes finished deliveries and adds a pass's outcomes to each target's counts, in one transaction; with
     /// `claim`, the same transaction then claims the next due deliveries (as `claimDue`) and returns them, so a busy
-    /// outbox commits twice a pass (claim and send, then complete and claim), not three times.
-    func complete(_ deliveryIds: [Int64], counts: [TargetDeliveryCounts], claim: DeliveryClaim?) async throws -> [EventDelivery]
+    /// outbox commits twice a pass (claim and send, then complete and claim), not three times. `alongside` runs first in
+    /// the same transaction (standard SQS targets' messages): the pass's sends and its completion commit together.
+    func complete(_ deliveryIds: [Int64], counts: [TargetDeliveryCounts], claim: DeliveryClaim?,
+                  alongside: [StoreWrite]) async throws -> [EventDelivery]
     /// What has become of the deliveries to each target of these rules since they were created.
     func deliveryCounts(ruleArns: [String]) async throws -> [TargetDeliveryCounts]
     /// Makes the deliveries `owner` leased due at once: after that node restarts, none of its attempts is still in
@@ -343,6 +345,11 @@ extension EventBusStore {
     /// `complete` without claiming more.
     public func complete(_ deliveryIds: [Int64], counts: [TargetDeliveryCounts]) async throws {
         _ = try await complete(deliveryIds, counts: counts, claim: nil)
+    }
+
+    /// `complete` with nothing written alongside.
+    public func complete(_ deliveryIds: [Int64], counts: [TargetDeliveryCounts], claim: DeliveryClaim?) async throws -> [EventDelivery] {
+        try await complete(deliveryIds, counts: counts, claim: claim, alongside: [])
     }
 
     /// `claimDue` for a node on its own.

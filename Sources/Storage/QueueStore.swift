@@ -200,6 +200,9 @@ public protocol QueueStore: Sendable {
     func updateQueue(id: Int64, attributes: [String: String], tags: [String: String], modifiedAt: Int64) async throws
     func purge(id: Int64, at: Int64) async throws
     func send(queueId: Int64, messages: [NewQueueMessage], now: Int64, dedupWindowMs: Int64) async throws -> [SentMessage]
+    /// `send` to a standard queue, as statements for another store's transaction: messages inserted as given, without
+    /// the deduplication a FIFO queue needs.
+    func sendWrite(queueId: Int64, messages: [NewQueueMessage], now: Int64) -> StoreWrite
     /// Reads visible messages from the oldest and applies `planner`'s steps, in one transaction: the taken messages
     /// become invisible for the visibility timeout with a new receipt, expired ones are dropped and over-received
     /// ones moved to the dead-letter queue.

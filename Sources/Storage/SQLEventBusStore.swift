@@ -441,9 +441,12 @@ public struct SQLEventBusStore: EventBusStore {
         return rows
     }
 
-    public func complete(_ ids: [Int64], counts: [TargetDeliveryCounts], claim: DeliveryClaim?) async throws -> [EventDelivery] {
-        guard !ids.isEmpty || !counts.isEmpty || claim != nil else { return [] }
+    public func complete(_ ids: [Int64], counts: [TargetDeliveryCounts], claim: DeliveryClaim?,
+                         alongside: [StoreWrite]) async throws -> [EventDelivery] {
+        guard !ids.isEmpty || !counts.isEmpty || claim != nil || !alongside.isEmpty else { return [] }
+        // Read committed suits what is written alongside too: standard queues' messages are inserts that read nothing.
         return try await store.write(.readCommitted) { [dialect = store.dialect] db in
+            for write in alongside { try await write.run(db) }
             if !ids.isEmpty {
                 try await db.raw("DELETE FROM event_delivery WHERE delivery_id IN (\(SQLList(ids.map { SQLBind($0) })))").run()
             }

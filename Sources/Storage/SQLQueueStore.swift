@@ -147,20 +147,30 @@ public struct SQLQueueStore: QueueStore {
         }
     }
 
+    /// Messages without deduplication ids in one statement; their sequence numbers, in no particular order.
+    private static func insert(_ messages: [NewQueueMessage], queueId: Int64, now: Int64, _ db: any SQLDatabase) async throws -> [Int64] {
+        var insert = db.insert(into: "sqs_message").columns(
+            "queue_id", "message_id", "body", "message_attributes", "system_attributes", "md5_body", "md5_attributes",
+            "sender_id", "sent_at", "visible_at", "receive_count", "group_id", "dedup_id")
+        for m in messages {
+            insert = insert.values([queueId, m.messageId, m.body, m.messageAttributes, m.systemAttributes, m.md5Body,
+                                    m.md5Attributes, m.senderId, now, now + m.delayMs, 0, m.groupId, m.dedupId]
+                                   as [any Encodable & Sendable])
+        }
+        return try await insert.returning("seq").all().map { try $0.decode(column: "seq", as: Int64.self) }
+    }
+
+    public func sendWrite(queueId: Int64, messages: [NewQueueMessage], now: Int64) -> StoreWrite {
+        StoreWrite { db in
+            if !messages.isEmpty { _ = try await Self.insert(messages, queueId: queueId, now: now, db) }
+        }
+    }
+
     public func send(queueId: Int64, messages: [NewQueueMessage], now: Int64, dedupWindowMs: Int64) async throws -> [SentMessage] {
         try await store.write { db in
             // Without deduplication ids (standard queues) the whole batch is one statement.
             if messages.count > 1, messages.allSatisfy({ $0.dedupId == nil }) {
-                var insert = db.insert(into: "sqs_message").columns(
-                    "queue_id", "message_id", "body", "message_attributes", "system_attributes", "md5_body", "md5_attributes",
-                    "sender_id", "sent_at", "visible_at", "receive_count", "group_id", "dedup_id")
-                for m in messages {
-                    insert = insert.values([queueId, m.messageId, m.body, m.messageAttributes, m.systemAttributes, m.md5Body,
-                                            m.md5Attributes, m.senderId, now, now + m.delayMs, 0, m.groupId, m.dedupId]
-                                           as [any Encodable & Sendable])
-                }
-                let rows = try await insert.returning("seq").all()
-                let seqs = try rows.map { try $0.decode(column: "seq", as: Int64.self) }.sorted()
+                let seqs = try await Self.insert(messages, queueId: queueId, now: now, db).sorted()
                 return zip(messages, seqs).map { SentMessage(seq: $1, messageId: $0.messageId, duplicate: false) }
             }
             var out: [SentMessage] = []

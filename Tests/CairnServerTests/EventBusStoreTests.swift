@@ -77,6 +77,41 @@ struct EventBusStoreTests {
         }
     }
 
+    /// A pass's messages to a standard queue are written by the transaction that completes the pass: both are stored,
+    /// or, when that transaction fails, neither (the deliveries stay, to be attempted again).
+    @Test(arguments: TestEngine.allCases)
+    func aPassesQueueMessagesCommitWithItsCompletionOrNotAtAll(_ engine: TestEngine) async throws {
+        struct Refused: Error {}
+        try await withTestStore(engine) { store in
+            let outbox = SQLEventBusStore(store: store)
+            let queues = SQLQueueStore(store: store)
+            let q = try await QueueStoreTests.makeQueue(queues, "target")
+            try await outbox.enqueue([Self.delivery(1, due: 0), Self.delivery(2, due: 0), Self.delivery(3, due: 0)])
+            let pass = try await outbox.claimDue(now: 100, leaseUntil: 60_100, limit: 2)
+            let messages = pass.map { QueueStoreTests.message($0.payload) }
+
+            await #expect(throws: Refused.self) {
+                _ = try await outbox.complete(pass.map(\.deliveryId), counts: [], claim: nil, alongside: [
+                    queues.sendWrite(queueId: q.queueId, messages: messages, now: 100), StoreWrite { _ in throw Refused() },
+                ])
+            }
+            #expect(try await queues.counts(queueId: q.queueId, now: 200).visible == 0)
+            #expect(try await outbox.pendingCount() == 3)
+
+            let before = (store.sessions as? SQLiteSessions)?.transactions.load(ordering: .relaxed)
+            let next = try await outbox.complete(pass.map(\.deliveryId), counts: [],
+                                                 claim: DeliveryClaim(now: 200, leaseUntil: 60_200, limit: 10, owner: "local"),
+                                                 alongside: [queues.sendWrite(queueId: q.queueId, messages: messages, now: 200)])
+            if let before, let sessions = store.sessions as? SQLiteSessions {
+                #expect(sessions.transactions.load(ordering: .relaxed) - before == 1)
+            }
+            #expect(next.map(\.payload) == ["p3"])
+            #expect(try await outbox.pendingCount() == 1)
+            let received = try await QueueStoreTests.receive(queues, q, now: 300)
+            #expect(Set(received.map(\.body)) == ["p1", "p2"])
+        }
+    }
+
     @Test(arguments: TestEngine.allCases)
     func deliveryCountsAddUpPerTargetAndEndWithTheirRule(_ engine: TestEngine) async throws {
         try await withTestStore(engine) { store in

@@ -116,3 +116,9 @@ protocol StoreSessions: Sendable {
     /// Driver errors become `StoreError`s here, at the boundary.
     func translate(_ error: any Error) -> any Error
 }
+
+/// Statements one store runs inside a write transaction another store opens: a standard SQS queue's messages written
+/// by the transaction that completes an EventBridge delivery pass. Only stores make them.
+public struct StoreWrite: Sendable {
+    let run: @Sendable (any SQLDatabase) async throws -> Void
+}
