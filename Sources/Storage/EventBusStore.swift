@@ -311,9 +311,9 @@ public protocol EventBusStore: Sendable {
     /// claims them before then, and any node may once the lease has run out (its holder died).
     func claimDue(_ claim: DeliveryClaim) async throws -> [EventDelivery]
     /// Deletes finished deliveries and adds a pass's outcomes to each target's counts, in one transaction; with
-    /// `claim`, the same transaction then claims the next due deliveries (as `claimDue`) and returns them, so a busy
-    /// outbox commits twice a pass (claim and send, then complete and claim), not three times. `alongside` runs first in
-    /// the same transaction (standard SQS targets' messages): the pass's sends and its completion commit together.
+    /// `claim`, the same transaction then claims the next due deliveries (as `claimDue`) and returns them. `alongside`
+    /// runs first in the same transaction (standard SQS targets' messages), so a busy outbox delivering to standard
+    /// queues commits once a pass: the pass's messages, its completion and the next claim together.
     func complete(_ deliveryIds: [Int64], counts: [TargetDeliveryCounts], claim: DeliveryClaim?,
                   alongside: [StoreWrite]) async throws -> [EventDelivery]
     /// What has become of the deliveries to each target of these rules since they were created.
