@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Spine benchmark (issue 2): recorded calls/s through HTTP with SigV4 verification on, and LookupEvents
-latency with 1 million stored records.
+"""Spine benchmark (issue 2): start-up time and idle memory, recorded calls/s through HTTP with SigV4 verification
+on, and LookupEvents latency with 1 million stored records.
 
     python3 Benchmarks/load/spine_bench.py [--binary .build-release/release/cairn] [--records 1000000]
                                            [--engines sqlite,pg1,pg3] [--database-url postgres://...]
@@ -14,6 +14,10 @@ on one PostgreSQL database (pg3: one wrk per node with the connections split, re
 of the merged histograms), each on a fresh database, then prints them side by side with their ratios to SQLite,
 and each phase's server CPU seconds per 1,000 operations. The 1M records are bulk-loaded into the engine's tables
 (SQLite file, or COPY into PostgreSQL) while the node(s) run.
+
+Start-up is timed from spawning the process to `/_cairn/health` answering 200: the first start (a new data directory
+or database, every migration applied) and a restart of the first node on what the first start made; idle memory is
+each node's resident set (`/proc/PID/status`: VmRSS, of it anonymous and file-backed) after 5 s without requests.
 """
 import argparse
 import csv
@@ -26,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 
 from botocore.auth import SigV4Auth
@@ -215,9 +220,64 @@ def spread(nodes, connections):
                                          len(nodes.endpoints))
 
 
+def wait_healthy(endpoint, deadline):
+    """Polls `/_cairn/health` until it answers 200 (True) or the deadline passes (False)."""
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(endpoint + "/_cairn/health", timeout=2) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.005)
+    return False
+
+
+def resident_mb(pid):
+    """VmRSS and its anonymous and file-backed parts, in MB (MiB)."""
+    fields = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "RssAnon", "RssFile"):
+                fields[name] = int(value.split()[0]) / 1024
+    return fields
+
+
+def start_up(engine, args, pg):
+    """Starts the engine's node(s), timed to healthy; then restarts the first node, timed the same way, and reads
+    every node's resident memory after 5 idle seconds. Returns (nodes, figures)."""
+    t0 = time.time()
+    nodes = Nodes(engine, args.binary, pg, pool_size=args.database_pool_size, label="spine")
+    try:
+        if not all(wait_healthy(e, t0 + 120) for e in nodes.endpoints):
+            raise RuntimeError("a node never answered /_cairn/health")
+        first = time.time() - t0
+        node = nodes.servers[0]
+        node.stop()
+        t0 = time.time()
+        node.start()
+        if not wait_healthy(node.endpoint, t0 + 120):
+            raise RuntimeError("the restarted node never answered /_cairn/health")
+        restart = time.time() - t0
+        time.sleep(5)
+        memory = [resident_mb(s.pid) for s in nodes.servers]
+    except BaseException:
+        nodes.stop()
+        raise
+    print("== start-up to healthy and idle memory")
+    print("  first start (new %s, migrations): %.3f s%s; restart of the first node: %.3f s"
+          % ("database" if nodes.database_url else "data directory", first,
+             "" if len(nodes.servers) == 1 else " for all %d nodes" % len(nodes.servers), restart))
+    for i, m in enumerate(memory):
+        print("  idle RSS%s after 5 s: %.1f MB (anonymous %.1f MB, file-backed %.1f MB)"
+              % ("" if len(memory) == 1 else " of node %d" % (i + 1), m["VmRSS"], m["RssAnon"], m["RssFile"]))
+    print("  (goals: start-up under 1 s, idle RSS under 50 MB)", flush=True)
+    return nodes, dict(first_start_s=first, restart_s=restart, rss_mb=max(m["VmRSS"] for m in memory))
+
+
 def run_engine(engine, args, pg):
     out = dict(lookups={})
-    nodes = Nodes(engine, args.binary, pg, pool_size=args.database_pool_size, label="spine")
+    nodes, out["startup"] = start_up(engine, args, pg)
     try:
         print("== recorded calls/s through HTTP, SigV4 verified (sts GetCallerIdentity, wrk -c%d%s)"
               % (args.connections, spread(nodes, args.connections)), flush=True)
@@ -326,6 +386,9 @@ def main():
             return {e: f(results[e]) for e in ran}
 
         rows = [
+            ("first start to healthy s", col(lambda x: x["startup"]["first_start_s"]), "%.3f"),
+            ("restart to healthy s", col(lambda x: x["startup"]["restart_s"]), "%.3f"),
+            ("idle RSS MB (largest node)", col(lambda x: x["startup"]["rss_mb"]), "%.1f"),
             ("calls/s answered (SigV4)", col(lambda x: x["calls"]["rps"]), "%.0f"),
             ("records committed/s", col(lambda x: x["calls"]["recorded"] / args.seconds), "%.0f"),
             ("calls p50 ms", col(lambda x: x["calls"]["p50_ms"]), "%.2f"),
