@@ -97,8 +97,6 @@ public struct BatchJobs: Sendable {
         self.clock = clock
     }
 
-    func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded()) }
-
     /// A status change to make: `change` edits the moved job (after its status and reason are set).
     struct Move: Sendable {
         var job: BatchJob
@@ -148,7 +146,7 @@ public struct BatchJobs: Sendable {
     /// The moved job and its write, or nil when the move is not allowed.
     private func prepare(_ m: Move) async throws -> (BatchJob, BatchJobUpdate)? {
         guard m.job.status?.canMove(to: m.to) == true else { return nil }
-        let now = nowMs()
+        let now = clock.nowMs()
         var moved = m.job
         moved.set([("status", .string(m.to.rawValue))])
         if let reason = m.reason { moved.set([("statusReason", .string(reason))]) }
@@ -170,7 +168,7 @@ public struct BatchJobs: Sendable {
     func save(_ job: BatchJob) async throws -> Bool {
         var j = job
         j.row.document = j.detail.jsonString()
-        j.row.updatedAt = nowMs()
+        j.row.updatedAt = clock.nowMs()
         return try await store.updateJob(j.row, ifStatus: job.row.status, deliveries: [])
     }
 }

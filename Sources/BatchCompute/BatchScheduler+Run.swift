@@ -19,7 +19,7 @@ extension BatchScheduler {
         let launched = await withTaskGroup(of: (BatchJobs.Move, LocalProcess?).self) { group in
             for (p, job) in toLaunch {
                 group.addTask {
-                    let now = self.nowMs()
+                    let now = self.clock.nowMs()
                     do {
                         let (process, running) = try self.launch(job, p, runner: runner, at: now)
                         return (running, process)
@@ -89,7 +89,7 @@ extension BatchScheduler {
         // Their versions first: a job whose stored version is the one this scheduler wrote (no TerminateJob since)
         // is not read again.
         let watched = try await parsedJobs(store.jobVersions(ids: Array(processes.keys)))
-        let now = nowMs()
+        let now = clock.nowMs()
         var ended: [(job: BatchJob, startedAt: Int64, exitCode: Int32, reason: String?)] = []
         for (id, job) in watched {
             guard let run = processes[id] else { continue }
@@ -117,7 +117,7 @@ extension BatchScheduler {
     func orphaned(_ job: BatchJob) async throws {
         let node = job.value("node")?.stringValue ?? nodeId
         guard node == nodeId else {
-            try await finish(job, startedAt: job.detail["startedAt"]?.intValue ?? nowMs(), exitCode: nil,
+            try await finish(job, startedAt: job.detail["startedAt"]?.intValue ?? clock.nowMs(), exitCode: nil,
                              reason: "The Cairn node running this attempt (\(node)) stopped; its outcome is unknown.")
             return
         }
@@ -125,7 +125,7 @@ extension BatchScheduler {
            !LocalProcess.killGroup(pid_t(pid), identity: job.value("pidIdentity")?.stringValue) {
             logger.info("job \(job.row.jobId)'s process \(pid) is gone (or the pid now belongs to another process): nothing to stop")
         }
-        try await finish(job, startedAt: job.detail["startedAt"]?.intValue ?? nowMs(), exitCode: nil,
+        try await finish(job, startedAt: job.detail["startedAt"]?.intValue ?? clock.nowMs(), exitCode: nil,
                          reason: "Cairn restarted while this attempt was running; its process was stopped and its outcome is unknown.")
     }
 
@@ -136,7 +136,7 @@ extension BatchScheduler {
 
     /// The move that ends the attempt (see `finish`).
     func finishing(_ job: BatchJob, startedAt: Int64, exitCode: Int32?, reason: String?) -> BatchJobs.Move {
-        let now = nowMs()
+        let now = clock.nowMs()
         let statusReason = reason ?? "Essential container in task exited"
         var container: [(String, JSONValue?)] = [
             ("exitCode", exitCode.map { .int(Int64($0)) }), ("reason", reason.map(JSONValue.string)),

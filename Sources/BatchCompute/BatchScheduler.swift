@@ -69,8 +69,6 @@ public final class BatchScheduler: Service, Sendable {
     /// The last pass found no active job, and no process of this node runs.
     var isIdle: Bool { parsed.withLock { $0.isEmpty } && running.withLock { $0.isEmpty } }
 
-    func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded()) }
-
     /// One scheduling pass; returns whether it started or finished any job.
     @discardableResult
     func pass() async throws -> Bool {
@@ -175,7 +173,7 @@ public final class BatchScheduler: Service, Sendable {
             switch status {
             case .succeeded: continue
             case .failed, nil:
-                let now = nowMs()
+                let now = clock.nowMs()
                 return BatchJobs.Move(job: job, to: .failed, reason: "Dependent Job failed") { $0.set([("stoppedAt", .int(now))]) }
             default: unmet = true
             }
@@ -194,7 +192,7 @@ public final class BatchScheduler: Service, Sendable {
         let children = try await store.children(parentId: job.row.jobId)
         guard !children.isEmpty, children.allSatisfy({ $0.jobStatus?.isFinal == true }) else { return }
         let failed = children.contains { $0.jobStatus == .failed }
-        let now = nowMs()
+        let now = clock.nowMs()
         let startedAt = children.compactMap { BatchJob($0).detail["startedAt"]?.intValue }.min() ?? now
         try await move([BatchJobs.Move(job: job, to: failed ? .failed : .succeeded,
                                        reason: failed ? "Array Child Job failed" : "All child jobs succeeded") {

@@ -25,7 +25,7 @@ extension BatchService {
             switch job.status {
             case .submitted, .pending, .runnable:
                 if try await jobs.move(job, to: .failed, reason: reason, change: {
-                    $0.set([(terminate ? "isTerminated" : "isCancelled", .bool(true)), ("stoppedAt", .int(self.nowMs()))])
+                    $0.set([(terminate ? "isTerminated" : "isCancelled", .bool(true)), ("stoppedAt", .int(self.clock.nowMs()))])
                 }) != nil { return }
             case .starting, .running:
                 guard terminate else { return }
@@ -51,7 +51,7 @@ extension BatchService {
             let job = BatchJob(row)
             let updated = try Self.retag(job.detail["tags"] ?? .object([]), body: body, request: request, mode: mode)
             if mode == .list { return ["tags": updated] }
-            try await store.setJobTags(updated.jsonString(), jobId: id, at: nowMs())
+            try await store.setJobTags(updated.jsonString(), jobId: id, at: clock.nowMs())
             return .object([])
         }
         guard let row = try await store.resource(arn: arn), row.accountId == context.accountId else {

@@ -91,7 +91,7 @@ extension BatchService {
         ])
         try await store.putResource(BatchResourceRow(arn: arn, accountId: context.accountId, region: context.region,
                                                      kind: "job-definition", name: name, revision: revision, status: "ACTIVE",
-                                                     document: doc.jsonString(), createdAt: nowMs()))
+                                                     document: doc.jsonString(), createdAt: clock.nowMs()))
         return ["jobDefinitionName": .string(name), "jobDefinitionArn": .string(arn), "revision": .int(revision)]
     }
 

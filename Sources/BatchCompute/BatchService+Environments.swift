@@ -85,7 +85,7 @@ extension BatchService {
         do {
             try await store.putResource(BatchResourceRow(arn: arn, accountId: context.accountId, region: context.region, kind: kind,
                                                          name: name, revision: 0, status: "VALID", document: document.jsonString(),
-                                                         createdAt: nowMs()))
+                                                         createdAt: clock.nowMs()))
         } catch let e as StoreError where e.isDuplicate {
             throw Self.client("Object already exists")
         }

@@ -102,7 +102,7 @@ extension BatchService {
             dependsOn.append(.compact([("jobId", .string(id)), ("type", type.map(JSONValue.string))]))
         }
 
-        let now = nowMs()
+        let now = clock.nowMs()
         let submitted = BatchJobStatus.submitted.rawValue
         let jobId = Identifiers.uuid().lowercased()
         // Tags are stored beside the document (`BatchJob` puts them back in).

@@ -110,8 +110,6 @@ public struct BatchService: RESTService {
 
     static func client(_ message: String) -> AWSError { AWSError(code: "ClientException", status: 400, message: message) }
 
-    func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded()) }
-
     static func arn(_ kind: String, _ name: String, _ context: CallContext) -> String {
         "arn:aws:batch:\(context.region):\(context.accountId):\(kind)/\(name)"
     }

@@ -40,7 +40,7 @@ extension JobRunner {
         if state.confirmationRequired {
             try await transitions.move(job, to: .suspended) {
                 $0.prepared = true
-                $0.suspendedDate = self.nowMs()
+                $0.suspendedDate = self.clock.nowMs()
                 $0.suspendedCause = "AwaitingConfirmation"
                 if let generated { $0.generatedManifestArn = generated.arn; $0.generatedManifestETag = generated.etag }
             }

@@ -62,8 +62,6 @@ public final class JobRunner: Service, Sendable {
         }
     }
 
-    func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded()) }
-
     /// One step for every job that needs one; returns whether tasks ran (so the caller loops at once).
     func pass() async throws -> Bool {
         for job in try await store.unfinishedJobs() {

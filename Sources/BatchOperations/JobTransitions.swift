@@ -17,8 +17,6 @@ public struct JobTransitions: Sendable {
         self.clock = clock
     }
 
-    func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded()) }
-
     static func arn(_ job: JobRow) -> String { "arn:aws:s3:\(job.region):\(job.accountId):job/\(job.jobId)" }
 
     /// The service event for the job's current status.
@@ -43,7 +41,7 @@ public struct JobTransitions: Sendable {
         guard let current = JobStatus(rawValue: job.status), current.canMove(to: next) else { return nil }
         var moved = job
         var state = JobRunState(decoding: job.state)
-        let now = nowMs()
+        let now = clock.nowMs()
         if current == .active, let since = state.activeSince {
             state.activeMillis += now - since
             state.activeSince = nil

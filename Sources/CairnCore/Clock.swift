@@ -5,6 +5,11 @@ public protocol WallClock: Sendable {
     func now() -> Date
 }
 
+extension WallClock {
+    /// Now in whole milliseconds since the Unix epoch, rounded down: how the stores keep times.
+    public func nowMs() -> Int64 { Int64((now().timeIntervalSince1970 * 1000).rounded(.down)) }
+}
+
 /// The system's clock.
 public struct SystemWallClock: WallClock {
     public init() {}

@@ -117,7 +117,7 @@ public struct Console: Sendable {
 
     func signedIn(_ request: Request, remoteAddress: String, host: String) async throws -> Signed? {
         guard let token = request.cookies[Self.sessionCookie]?.value, !token.isEmpty else { return nil }
-        let now = nowMs()
+        let now = clock.nowMs()
         guard let session = try await sessions.session(tokenHash: Self.hash(token), idleSince: now - Self.idleLimit) else {
             return nil
         }
@@ -172,7 +172,7 @@ public struct Console: Sendable {
                               accessKeyId: keyId, region: region, status: 503)
         case .signedIn(let caller):
             let token = Identifiers.alphanumeric(43)
-            let now = nowMs()
+            let now = clock.nowMs()
             try await sessions.create(ConsoleSessionRecord(
                 tokenHash: Self.hash(token), accessKeyId: caller.accessKeyId, region: region,
                 csrfToken: Identifiers.alphanumeric(32), createdAt: now, lastSeenAt: now))
@@ -228,8 +228,6 @@ public struct Console: Sendable {
     }
 
     static func hash(_ token: String) -> String { SigV4.hexSHA256(Array(token.utf8)) }
-
-    func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded()) }
 
     // MARK: Responses
 

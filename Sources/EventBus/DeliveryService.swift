@@ -128,11 +128,9 @@ public final class DeliveryService: Service, Sendable {
     /// Wakes the workers (new deliveries were committed).
     public func wake() { wakeups.wake() }
 
-    func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded(.down)) }
-
     public func run() async throws {
         // Attempts in flight when this node last stopped never finished: make them due now.
-        if let released = try? await store.releaseLeases(now: nowMs(), owner: leases.owner), released > 0 {
+        if let released = try? await store.releaseLeases(now: clock.nowMs(), owner: leases.owner), released > 0 {
             logger.info("resuming \(released) deliveries that were in flight at the last stop")
         }
         await withGracefulShutdownHandler {
@@ -147,7 +145,7 @@ public final class DeliveryService: Service, Sendable {
                 }
                 if worked > 0 { continue }
                 let next = (try? await store.nextDueAt()) ?? nil
-                let delay = min(next.map { max(1, $0 - nowMs()) } ?? Int64.max, leases.recheckMs)
+                let delay = min(next.map { max(1, $0 - clock.nowMs()) } ?? Int64.max, leases.recheckMs)
                 guard await wakeups.wait(upTo: .milliseconds(delay), &iterator) else { return }
             }
         } onGracefulShutdown: {
@@ -159,7 +157,7 @@ public final class DeliveryService: Service, Sendable {
     /// it handled, and the next batch, claimed in the transaction that completed this one.
     func drainOnce(_ claimed: [EventDelivery]? = nil) async throws -> (handled: Int, next: [EventDelivery]?) {
         let batch: [EventDelivery]
-        if let claimed { batch = claimed } else { batch = try await store.claimDue(claim(at: nowMs())) }
+        if let claimed { batch = claimed } else { batch = try await store.claimDue(claim(at: clock.nowMs())) }
         guard !batch.isEmpty else { return (0, nil) }
         // Deliveries to the same SQS queue go in one transaction (a standard queue's in the one that completes the
         // pass); the rest one by one, concurrently.
@@ -238,7 +236,7 @@ public final class DeliveryService: Service, Sendable {
             }
         }
         // What fell due during this pass is claimed by the commit that completes it: one commit fewer a pass.
-        let next = try await store.complete(done, counts: Array(counts.values), claim: claim(at: nowMs()), alongside: alongside)
+        let next = try await store.complete(done, counts: Array(counts.values), claim: claim(at: clock.nowMs()), alongside: alongside)
         for wake in committed { wake() }
         return (batch.count, next)
     }
@@ -313,7 +311,7 @@ public final class DeliveryService: Service, Sendable {
         let attempts = d.attempts + 1
         let maxRetries = target?.maximumRetryAttempts ?? 185
         let maxAgeMs = Int64(target?.maximumEventAgeSeconds ?? 86400) * 1000
-        let now = nowMs()
+        let now = clock.nowMs()
         let backoffMs = backoff(attempt: attempts)
         if error.retryable, attempts <= maxRetries, now + backoffMs - d.eventTime <= maxAgeMs {
             retried.increment()

@@ -78,7 +78,7 @@ extension EventBridgeService {
         let archive = EventArchiveRecord(
             accountId: ctx.accountId, region: ctx.region, name: name, busName: bus.name,
             eventPattern: try Self.archivePattern(body), description: try Self.archiveDescription(body),
-            retentionDays: try Self.retentionDays(body) ?? 0, state: "ENABLED", createdAt: nowMs())
+            retentionDays: try Self.retentionDays(body) ?? 0, state: "ENABLED", createdAt: clock.nowMs())
         do {
             try await store.createArchive(archive)
         } catch let e as StoreError where e.isDuplicate {

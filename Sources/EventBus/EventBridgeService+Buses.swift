@@ -30,7 +30,7 @@ extension EventBridgeService {
         if body["EventSourceName"]?.stringValue != nil {
             throw Self.validation("Partner event sources are not available in Cairn.")
         }
-        let now = nowMs()
+        let now = clock.nowMs()
         let bus = EventBusRecord(accountId: ctx.accountId, region: ctx.region, name: name,
                                  description: body["Description"]?.stringValue, policy: nil,
                                  tags: try Self.tagList(body["Tags"]), createdAt: now, modifiedAt: now)

@@ -74,7 +74,7 @@ extension EventBridgeService {
                 throw Self.validation("Parameter Destination.FilterArns is not valid. Reason: \(text) is not a rule of the archive's event bus.")
             }
         }
-        let now = nowMs()
+        let now = clock.nowMs()
         guard end <= now + 1000 else {
             throw Self.validation("Parameter EventEndTime is not valid. Reason: EventEndTime must not be in the future.")
         }

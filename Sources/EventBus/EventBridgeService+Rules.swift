@@ -50,7 +50,7 @@ extension EventBridgeService {
             throw Self.validation("Parameter(s) EventPattern or ScheduleExpression must be specified.")
         }
         var nextFireAt: Int64?
-        let now = nowMs()
+        let now = clock.nowMs()
         if let schedule {
             guard busName == "default" else {
                 throw Self.validation("ScheduleExpression is supported only on the default event bus.")

@@ -78,11 +78,9 @@ public struct EventBridgeService: AWSService {
         }
     }
 
-    func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded(.down)) }
-
     /// The default bus always exists.
     func ensureDefaultBus(_ ctx: CallContext) async throws {
-        try await router.ensureDefaultBus(accountId: ctx.accountId, region: ctx.region, now: nowMs())
+        try await router.ensureDefaultBus(accountId: ctx.accountId, region: ctx.region, now: clock.nowMs())
     }
 
     /// An `EventBusName` input: a name or an ARN, `default` when absent.

@@ -33,8 +33,6 @@ public final class ReplayRunner: Service, Sendable {
     /// A replay was started or cancelled here.
     public func wake() { wakeups.wake() }
 
-    func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded(.down)) }
-
     public func run() async throws {
         await withGracefulShutdownHandler {
             var iterator = wakeups.makeIterator()
@@ -61,7 +59,7 @@ public final class ReplayRunner: Service, Sendable {
     /// One transaction's worth of a replay: its next events' deliveries and where it stands after them.
     func step(_ replay: EventReplayRecord, _ events: [ArchivedEvent]) async throws -> (EventReplayRecord, [EventDelivery]) {
         var next = replay
-        let now = nowMs()
+        let now = clock.nowMs()
         if replay.state == "CANCELLING" || events.isEmpty {
             next.state = replay.state == "CANCELLING" ? "CANCELLED" : "COMPLETED"
             next.endedAt = now

@@ -27,14 +27,12 @@ public final class ScheduledRules: Service, Sendable {
         self.delivered = delivered
     }
 
-    func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded(.down)) }
-
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             var swept: Int64 = 0
             while !Task.isCancelled {
-                if self.nowMs() - swept >= Self.archiveSweep {
-                    swept = self.nowMs()
+                if self.clock.nowMs() - swept >= Self.archiveSweep {
+                    swept = self.clock.nowMs()
                     do {
                         let pruned = try await self.store.pruneArchives(now: swept)
                         if pruned > 0 { self.logger.info("deleted \(pruned) archived events past their archive's retention") }
@@ -44,14 +42,14 @@ public final class ScheduledRules: Service, Sendable {
                 }
                 // A read first: the write transaction that fires runs only when a rule is due.
                 let next = (try? await self.store.nextScheduledAt()) ?? nil
-                if let next, next <= self.nowMs() {
+                if let next, next <= self.clock.nowMs() {
                     do {
                         if try await self.fireDue() > 0 { continue }
                     } catch {
                         self.logger.passFailed("firing scheduled rules", error)
                     }
                 }
-                let delay = min(next.map { max(1, $0 - self.nowMs()) } ?? Self.recheck, Self.recheck)
+                let delay = min(next.map { max(1, $0 - self.clock.nowMs()) } ?? Self.recheck, Self.recheck)
                 try? await Task.sleep(for: .milliseconds(delay))
             }
         }
@@ -59,7 +57,7 @@ public final class ScheduledRules: Service, Sendable {
 
     /// Fires the rules due now; returns how many fired.
     func fireDue() async throws -> Int {
-        let now = nowMs()
+        let now = clock.nowMs()
         let fired = try await store.fireScheduled(now: now, limit: 100) { rule, targets in
             Self.firing(rule, targets: targets, now: now)
         }

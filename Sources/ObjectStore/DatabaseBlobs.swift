@@ -20,8 +20,6 @@ public struct DatabaseBlobs: Blobs {
         self.orphanAge = orphanAge
     }
 
-    func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded()) }
-
     /// Every chunk but the last is stored as soon as it is full; the last is held back for the catalog's transaction,
     /// so a body of up to one chunk commits with its object in one transaction.
     public func write(_ next: () async throws -> [UInt8]?) async throws -> WrittenBlob {
@@ -35,7 +33,7 @@ public struct DatabaseBlobs: Blobs {
                 while !rest.isEmpty {
                     if pending.count == Self.chunkSize {
                         // Full, and more bytes follow: not the last chunk.
-                        try await store.putChunk(blob: name, index: index, bytes: pending, at: nowMs())
+                        try await store.putChunk(blob: name, index: index, bytes: pending, at: clock.nowMs())
                         index += 1
                         pending.removeAll(keepingCapacity: true)
                     }
@@ -44,7 +42,7 @@ public struct DatabaseBlobs: Blobs {
                     rest = rest.dropFirst(take)
                 }
             }
-            let held = pending.isEmpty ? nil : HeldChunk(blob: name, index: index, bytes: pending, createdAt: nowMs())
+            let held = pending.isEmpty ? nil : HeldChunk(blob: name, index: index, bytes: pending, createdAt: clock.nowMs())
             return WrittenBlob(name: name, held: held)
         } catch {
             if index > 0 { try? await store.delete(blobs: [name]) }
@@ -79,12 +77,12 @@ public struct DatabaseBlobs: Blobs {
 
     public func concatenate(_ parts: [(blob: String, size: Int64)]) async throws -> String {
         let name = newBlobName()
-        try await store.concatenate(parts.map(\.blob), into: name, at: nowMs())
+        try await store.concatenate(parts.map(\.blob), into: name, at: clock.nowMs())
         return name
     }
 
     public func orphans(referenced: Set<String>) async throws -> [String] {
-        let before = nowMs() - orphanAge.components.seconds * 1000
+        let before = clock.nowMs() - orphanAge.components.seconds * 1000
         return try await store.unreferencedBlobs(writtenBefore: before).filter { !referenced.contains($0) }
     }
 

@@ -88,6 +88,6 @@ public struct QueueDelivery: Sendable {
                 results.append(error)
             }
         }
-        return Prepared(results: results, queue: q, messages: messages, now: service.nowMs())
+        return Prepared(results: results, queue: q, messages: messages, now: clock.nowMs())
     }
 }

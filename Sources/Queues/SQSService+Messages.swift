@@ -103,7 +103,7 @@ extension SQSService {
     func sendMessage(_ body: JSONValue, _ ctx: CallContext) async throws -> OperationResult {
         let q = try await queue(body, ctx)
         let (message, digests) = try prepare(body, queue: q, ctx: ctx)
-        let sent = try await store.send(queueId: q.queueId, messages: [message], now: nowMs(), dedupWindowMs: 300_000)
+        let sent = try await store.send(queueId: q.queueId, messages: [message], now: clock.nowMs(), dedupWindowMs: 300_000)
         waiters.notify(q.queueId)
         guard let s = sent.first else { throw AWSError.internalFailure(requestId: ctx.requestId) }
         var out = digests.objectValue ?? []
@@ -150,7 +150,7 @@ extension SQSService {
         }
         // The batch as a whole may carry 1 MiB, whatever the queue's MaximumMessageSize.
         if total > 1_048_576 { throw SQSError.batchTooLong(total, 1_048_576) }
-        let sent = prepared.isEmpty ? [] : try await store.send(queueId: q.queueId, messages: prepared.map(\.1), now: nowMs(), dedupWindowMs: 300_000)
+        let sent = prepared.isEmpty ? [] : try await store.send(queueId: q.queueId, messages: prepared.map(\.1), now: clock.nowMs(), dedupWindowMs: 300_000)
         if !sent.isEmpty { waiters.notify(q.queueId) }
         var successful: [JSONValue] = []
         for ((id, _, digests), s) in zip(prepared, sent) {
@@ -189,7 +189,7 @@ extension SQSService {
         var messages: [QueueMessage] = []
         while true {
             let generation = waiters.generation(q.queueId)
-            let now = nowMs()
+            let now = clock.nowMs()
             let request = ReceiveRequest(
                 queueId: q.queueId, fifo: q.fifo, maxMessages: maxMessages, now: now, visibilityMs: Int64(visibility) * 1000,
                 retentionMs: retentionMs, redrive: redrive)
@@ -200,7 +200,7 @@ extension SQSService {
             // Sleep until an arrival, the next message becoming visible again, or the end of the wait.
             var until = deadline
             if let next = try await store.nextVisibleAt(queueId: q.queueId, now: now) {
-                until = min(until, ContinuousClock.now + .milliseconds(max(1, next - nowMs())))
+                until = min(until, ContinuousClock.now + .milliseconds(max(1, next - clock.nowMs())))
             }
             await waiters.wait(q.queueId, since: generation, until: until)
         }
@@ -336,7 +336,7 @@ extension SQSService {
 
     func changeMessageVisibility(_ body: JSONValue, _ ctx: CallContext) async throws -> OperationResult {
         let q = try await queue(body, ctx)
-        let now = nowMs()
+        let now = clock.nowMs()
         if let error = try await changeVisibility([Self.visibilityRequest(body, queue: q, now: now)], queue: q, now: now)[0] {
             throw error
         }
@@ -346,7 +346,7 @@ extension SQSService {
     /// The batch's valid entries are changed in one transaction; Successful and Failed list entries in request order.
     func changeMessageVisibilityBatch(_ body: JSONValue, _ ctx: CallContext) async throws -> OperationResult {
         let q = try await queue(body, ctx)
-        let now = nowMs()
+        let now = clock.nowMs()
         let entries = try Self.batchEntries(body, of: "ChangeMessageVisibilityBatchRequestEntry")
         var errors = [AWSError?](repeating: nil, count: entries.count)
         var valid: [(index: Int, request: VisibilityRequest)] = []

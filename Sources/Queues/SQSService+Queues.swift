@@ -32,10 +32,10 @@ extension SQSService {
             return createResult(existing, ctx)
         }
         if let deleted = try await store.deletedAt(accountId: ctx.accountId, region: ctx.region, name: name),
-           nowMs() - deleted < 60_000 {
+           clock.nowMs() - deleted < 60_000 {
             throw SQSError.queueDeletedRecently()
         }
-        let now = nowMs()
+        let now = clock.nowMs()
         do {
             let q = try await store.createQueue(QueueRecord(
                 accountId: ctx.accountId, region: ctx.region, name: name, fifo: fifo, attributes: stored, tags: tags,
@@ -102,7 +102,7 @@ extension SQSService {
 
     func deleteQueue(_ body: JSONValue, _ ctx: CallContext) async throws -> OperationResult {
         let q = try await queue(body, ctx)
-        try await store.deleteQueue(q, at: nowMs())
+        try await store.deleteQueue(q, at: clock.nowMs())
         waiters.notify(q.queueId)
         return OperationResult(output: .object([]), audit: AuditDetails(resources: Self.resources(q)))
     }
@@ -121,7 +121,7 @@ extension SQSService {
         all["LastModifiedTimestamp"] = String(q.modifiedAt / 1000)
         let wantsCounts = requested.contains("All") || requested.contains { $0.hasPrefix("ApproximateNumberOfMessages") }
         if wantsCounts {
-            let counts = try await store.counts(queueId: q.queueId, now: nowMs())
+            let counts = try await store.counts(queueId: q.queueId, now: clock.nowMs())
             all["ApproximateNumberOfMessages"] = String(counts.visible)
             all["ApproximateNumberOfMessagesNotVisible"] = String(counts.inFlight)
             all["ApproximateNumberOfMessagesDelayed"] = String(counts.delayed)
@@ -156,13 +156,13 @@ extension SQSService {
                 merged[k] = QueueAttributes.normalized(k, v)
             }
         }
-        try await store.updateQueue(id: q.queueId, attributes: merged, tags: q.tags, modifiedAt: nowMs())
+        try await store.updateQueue(id: q.queueId, attributes: merged, tags: q.tags, modifiedAt: clock.nowMs())
         return OperationResult(output: .object([]), audit: AuditDetails(resources: Self.resources(q)))
     }
 
     func purgeQueue(_ body: JSONValue, _ ctx: CallContext) async throws -> OperationResult {
         let q = try await queue(body, ctx)
-        let now = nowMs()
+        let now = clock.nowMs()
         if let last = q.purgedAt, now - last < 60_000 {
             throw OperationFailure(SQSError.purgeInProgress(q.arn), resources: Self.resources(q))
         }

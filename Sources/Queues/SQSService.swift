@@ -60,8 +60,6 @@ public struct SQSService: AWSService {
 
     // MARK: Shared helpers
 
-    func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded(.down)) }
-
     static func url(_ q: QueueRecord, host: String) -> String { "http://\(host)/\(q.accountId)/\(q.name)" }
 
     static func resources(_ q: QueueRecord) -> [CloudTrailRecord.Resource] {

@@ -36,10 +36,8 @@ public final class ScheduleRunner: Service, Sendable {
     /// A schedule was created or changed here: look again now.
     public func wake() { signal.wake() }
 
-    func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded(.down)) }
-
     public func run() async throws {
-        let released = (try? await store.releaseFiringLeases(owner: owner, now: nowMs())) ?? 0
+        let released = (try? await store.releaseFiringLeases(owner: owner, now: clock.nowMs())) ?? 0
         if released > 0 { logger.notice("\(released) schedule firings this node had started are due again") }
         // Waits until the earliest of: the next due schedule or firing, a wake, the recheck.
         await withTaskGroup(of: Void.self) { group in
@@ -50,9 +48,9 @@ public final class ScheduleRunner: Service, Sendable {
             group.addTask { [self] in
                 while !Task.isCancelled, !Task.isShuttingDownGracefully {
                     let next = await nextWake()
-                    let delay = max(1, min(next - nowMs(), Self.recheck))
+                    let delay = max(1, min(next - clock.nowMs(), Self.recheck))
                     try? await Task.sleep(for: .milliseconds(delay))
-                    if nowMs() >= next { signal.wake() }
+                    if clock.nowMs() >= next { signal.wake() }
                 }
             }
             await group.next()
@@ -64,7 +62,7 @@ public final class ScheduleRunner: Service, Sendable {
     func nextWake() async -> Int64 {
         let schedules = (try? await store.nextScheduleDue()) ?? nil
         let firings = (try? await store.nextFiringDue()) ?? nil
-        return [schedules, firings].compactMap { $0 }.min() ?? nowMs() + Self.recheck
+        return [schedules, firings].compactMap { $0 }.min() ?? clock.nowMs() + Self.recheck
     }
 
     /// Fires what is due, then invokes what is due, until neither is.
@@ -73,14 +71,14 @@ public final class ScheduleRunner: Service, Sendable {
         while busy, !Task.isCancelled {
             busy = false
             do {
-                let now = nowMs()
+                let now = clock.nowMs()
                 if let due = try await store.nextScheduleDue(), due <= now {
                     busy = try await store.fireSchedules(now: now, limit: 500) { record in
                         SchedulePlanner.step(record, now: now, executionId: Identifiers.uuid()) { Int64.random(in: $0) }
                     } > 0
                 }
-                if let due = try await store.nextFiringDue(), due <= nowMs() {
-                    let claimed = try await store.claimFirings(now: nowMs(), leaseUntil: nowMs() + lease.milliseconds,
+                if let due = try await store.nextFiringDue(), due <= clock.nowMs() {
+                    let claimed = try await store.claimFirings(now: clock.nowMs(), leaseUntil: clock.nowMs() + lease.milliseconds,
                                                                owner: owner, limit: Self.batch)
                     // One transaction ends every firing of the batch that is done (each on its own costs a commit).
                     let done = await withTaskGroup(of: Int64?.self) { group in
@@ -113,7 +111,7 @@ public final class ScheduleRunner: Service, Sendable {
                 return true
             case .retry(let error):
                 let delay = FiringRetry.delay(afterAttempt: context.attempt, base: retryBase)
-                try await store.retryFiring(id: firing.firingId, attempts: context.attempt, nextAttemptAt: nowMs() + delay,
+                try await store.retryFiring(id: firing.firingId, attempts: context.attempt, nextAttemptAt: clock.nowMs() + delay,
                                             lastError: "\(error.code): \(error.message)")
                 return false
             case .failed(let error, let exhausted):
@@ -136,7 +134,7 @@ public final class ScheduleRunner: Service, Sendable {
     }
 
     func attempt(_ target: ScheduleTarget, _ context: FiringContext, _ firing: ScheduleFiring) async -> FiringRetry.Outcome {
-        let age = nowMs() - firing.scheduledTime
+        let age = clock.nowMs() - firing.scheduledTime
         do {
             let invocation = try target.invocation(context)
             try await invoker.invoke(invocation, roleArn: target.roleArn, accountId: firing.accountId)

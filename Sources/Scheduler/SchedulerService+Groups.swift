@@ -13,7 +13,7 @@ extension SchedulerService {
     /// only the first call of an account writes).
     func ensureDefaultGroup(_ ctx: CallContext) async throws {
         if try await store.group(accountId: ctx.accountId, region: ctx.region, name: "default") != nil { return }
-        let now = nowMs()
+        let now = clock.nowMs()
         try await store.ensureGroup(ScheduleGroupRecord(accountId: ctx.accountId, region: ctx.region, name: "default",
                                                         arn: Self.groupArn("default", ctx), createdAt: now, updatedAt: now))
     }
@@ -36,7 +36,7 @@ extension SchedulerService {
         try Self.validName(name, member: "name")
         let tags = try Self.tags(body)
         try await ensureDefaultGroup(ctx)
-        let now = nowMs()
+        let now = clock.nowMs()
         let arn = Self.groupArn(name, ctx)
         do {
             try await store.createGroup(ScheduleGroupRecord(accountId: ctx.accountId, region: ctx.region, name: name, arn: arn,

@@ -24,7 +24,7 @@ extension SchedulerService {
         try Self.validName(name, member: "name")
         let definition = try ScheduleDefinition(body: body)
         let group = try await existingGroup(try Self.string(body, "GroupName", max: 64), ctx)
-        let now = nowMs()
+        let now = clock.nowMs()
         let arn = Self.scheduleArn(group, name, ctx)
         let record = ScheduleRecord(accountId: ctx.accountId, region: ctx.region, groupName: group, name: name, arn: arn,
                                     state: definition.state, definition: definition.json.jsonString(), createdAt: now, updatedAt: now,
@@ -66,7 +66,7 @@ extension SchedulerService {
         try Self.validName(name, member: "name")
         let definition = try ScheduleDefinition(body: body)
         var record = try await schedule(name, group: try Self.string(body, "GroupName", max: 64), ctx)
-        let now = nowMs()
+        let now = clock.nowMs()
         record.state = definition.state
         record.definition = definition.json.jsonString()
         record.updatedAt = now

@@ -90,8 +90,6 @@ public struct SchedulerService: RESTService {
                           audit: AuditDetails(responseElements: responseElements))
     }
 
-    func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded()) }
-
     // MARK: Errors and members
 
     static func validation(_ message: String) -> AWSError { AWSError(code: "ValidationException", status: 400, message: message) }

@@ -65,7 +65,7 @@ extension SNSService {
             let sub = SubscriptionRecord(
                 subscriptionArn: arn, topicArn: topic.arn, accountId: ctx.accountId, region: ctx.region, protocol: proto,
                 endpoint: endpoint, attributes: attributes, confirmed: !needsConfirmation,
-                token: needsConfirmation ? Identifiers.alphanumeric(64).lowercased() : nil, createdAt: nowMs())
+                token: needsConfirmation ? Identifiers.alphanumeric(64).lowercased() : nil, createdAt: clock.nowMs())
             try await topics.putSubscription(sub)
             if needsConfirmation { try await publisher.requestConfirmation(sub, host: ctx.host) }
         }

@@ -46,7 +46,7 @@ extension SNSService {
         if fifo { attributes["FifoTopic"] = "true" }
         do {
             try await topics.createTopic(TopicRecord(accountId: ctx.accountId, region: ctx.region, name: name,
-                                                     attributes: attributes, tags: tags, createdAt: nowMs()))
+                                                     attributes: attributes, tags: tags, createdAt: clock.nowMs()))
         } catch let e as StoreError where e.isDuplicate {
             // Created concurrently: the same answer.
         }

@@ -66,8 +66,6 @@ public struct SNSService: AWSService {
         return v
     }
 
-    func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded(.down)) }
-
     /// The topic a TopicArn names, in the caller's account and region.
     func topic(arn text: String, _ ctx: CallContext) async throws -> TopicRecord {
         guard let arn = ARN(text), arn.service == "sns", !arn.resource.isEmpty else {

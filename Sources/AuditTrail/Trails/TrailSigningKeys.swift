@@ -19,8 +19,6 @@ public final class TrailSigningKeys: Sendable {
         self.clock = clock
     }
 
-    func nowMs() -> Int64 { Int64(clock.now().timeIntervalSince1970 * 1000) }
-
     /// The key valid at `time` (ms), creating one that covers `time` when there is none.
     ///
     /// A time before an existing key (a digest for a period older than the first key, or in a gap between keys)
@@ -47,7 +45,7 @@ public final class TrailSigningKeys: Sendable {
 
     /// Keys whose validity overlaps `[from, to]` (ms), making sure the current one exists.
     func keys(accountId: String, region: String, from: Int64, to: Int64) async throws -> [TrailSigningKeyRow] {
-        _ = try await signingKey(accountId: accountId, region: region, at: nowMs())
+        _ = try await signingKey(accountId: accountId, region: region, at: clock.nowMs())
         return try await store.signingKeys(accountId: accountId, region: region).filter { $0.validFrom <= to && $0.validTo >= from }
     }
 

@@ -50,8 +50,6 @@ public final class TrailWriter: Service, Sendable {
         do { try await pass() } catch { logger.passFailed("trail delivery pass", error) }
     }
 
-    func nowMs() -> Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded()) }
-
     /// One pass over every trail that is logging or still has a final digest to write.
     public func pass() async throws {
         let latest = try await store.latestEventSeq()
@@ -186,7 +184,7 @@ public final class TrailWriter: Service, Sendable {
         for (i, file) in files.enumerated() {
             let log = try await pending!.value
             pending = i + 1 < builds.count ? { let b = builds[i + 1]; return Task { try await b() } }() : nil
-            status.latestDeliveryAttempt = nowMs()
+            status.latestDeliveryAttempt = clock.nowMs()
             let target: TrailBucketTarget
             switch await checks.target(file.bucket) {
             case .success(let t): target = t
@@ -198,7 +196,7 @@ public final class TrailWriter: Service, Sendable {
             guard let log else {
                 // Its events are gone (retention): nothing to write, nothing to digest.
                 var done = file
-                done.deliveredAt = nowMs()
+                done.deliveredAt = clock.nowMs()
                 done.sha256 = nil
                 try await store.markDelivered(done)
                 continue
@@ -214,17 +212,17 @@ public final class TrailWriter: Service, Sendable {
             done.sha256 = log.sha256
             done.oldestEvent = Int64(log.oldestEventTime.timeIntervalSince1970 * 1000)
             done.newestEvent = Int64(log.newestEventTime.timeIntervalSince1970 * 1000)
-            done.deliveredAt = nowMs()
+            done.deliveredAt = clock.nowMs()
             try await store.markDelivered(done)
             status.latestDelivery = done.deliveredAt
             status.latestDeliveryError = nil
             if let topic = definition.snsTopicName, let notifier {
-                status.latestNotificationAttempt = nowMs()
+                status.latestNotificationAttempt = clock.nowMs()
                 if let arn = await notifier.topicArn(topic, accountId: trail.accountId, region: trail.homeRegion) {
                     let message = #"{"s3Bucket":"\#(file.bucket)","s3ObjectKey":["\#(file.key)"]}"#
                     do {
                         try await notifier.publish(topicArn: arn, message: message)
-                        status.latestNotification = nowMs()
+                        status.latestNotification = clock.nowMs()
                         status.latestNotificationError = nil
                     } catch {
                         status.latestNotificationError = "\(error)"
@@ -242,7 +240,7 @@ public final class TrailWriter: Service, Sendable {
         let definition = TrailDefinition(decoding: trail.definition)
         guard definition.logFileValidation else { return }
         var status = TrailStatus(decoding: trail.status)
-        let now = nowMs()
+        let now = clock.nowMs()
         var regions = Set(try await store.digestRegions(trailArn: trail.arn))
         regions.insert(trail.homeRegion)
         var wrote = false
@@ -313,7 +311,7 @@ public final class TrailWriter: Service, Sendable {
             chain.lastHash = file.sha256
             chain.pendingEnd = nil
             try await store.saveDigestChain(chain, digestedKeys: logs.map(\.key))
-            status.latestDigest = nowMs()
+            status.latestDigest = clock.nowMs()
             status.latestDigestError = nil
             wrote = true
         }
