@@ -26,6 +26,7 @@ public struct QueueDelivery: Sendable {
         let messages: [NewQueueMessage]
         let now: Int64
 
+        /// Whether the queue is FIFO: its messages are then written by `send`, never by another store's transaction.
         public var fifo: Bool { queue.fifo }
     }
 
