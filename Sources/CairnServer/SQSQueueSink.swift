@@ -25,7 +25,6 @@ struct SQSQueueSink: QueueSink {
         do {
             let prepared = try await delivery.prepare(queueArn: queueArn, messages, senderId: Self.sender)
             if prepared.fifo {
-                // Not by its name: written now, in a transaction of its own.
                 try await delivery.send(prepared)
                 return PreparedQueueSend(results: Self.refusals(prepared.results), write: nil)
             }

@@ -24,16 +24,17 @@ public struct DeliveryError: Error, Sendable {
 public protocol QueueSink: Sendable {
     /// Messages to one queue in one transaction: per message, nil or why it failed.
     func send(queueArn: String, messages: [OutboundMessage]) async -> [DeliveryError?]
-    /// Messages to one standard queue, checked but not written: the delivery pass writes them in the transaction that
-    /// completes it. Not for FIFO queues (their deduplication needs a transaction of its own: `send`).
+    /// Messages to one queue, checked: a standard queue's are left for the delivery pass to write in the transaction
+    /// that completes it; a FIFO queue's are written at once, in a transaction of their own (its deduplication reads
+    /// what it writes), and `write` is nil.
     func prepare(queueArn: String, messages: [OutboundMessage]) async -> PreparedQueueSend
 }
 
-/// Messages for a standard queue, to be written by the transaction that completes a delivery pass.
+/// Messages for a queue, checked; a standard queue's to be written by the transaction that completes a delivery pass.
 public struct PreparedQueueSend: Sendable {
     /// Per message: nil, or why it failed (and is not written).
     public var results: [DeliveryError?]
-    /// The accepted messages' statements; nil when none is accepted.
+    /// The accepted messages' statements; nil when none is accepted or they are already written (a FIFO queue).
     public var write: StoreWrite?
     /// Called once `write` is committed (wakes the queue's long polls).
     public var committed: @Sendable () -> Void
@@ -191,18 +192,12 @@ public final class DeliveryService: Service, Sendable {
             guard !items.isEmpty else { continue }
             let fifo = arn.hasSuffix(".fifo")
             let messages = items.map { d, target in target.queueMessage(d, fifo: fifo) }
-            let results: [DeliveryError?]
-            if fifo {
-                results = await queues.send(queueArn: arn, messages: messages)
-            } else {
-                let prepared = await queues.prepare(queueArn: arn, messages: messages)
-                results = prepared.results
-                if let write = prepared.write {
-                    alongside.append(write)
-                    committed.append(prepared.committed)
-                }
+            let prepared = await queues.prepare(queueArn: arn, messages: messages)
+            if let write = prepared.write {
+                alongside.append(write)
+                committed.append(prepared.committed)
             }
-            outcomes += zip(items, results).map { ($0.0, $0.1, $1) }
+            outcomes += zip(items, prepared.results).map { ($0.0, $0.1, $1) }
         }
         outcomes += await withTaskGroup(of: Outcome.self) { group in
             var results: [Outcome] = []
