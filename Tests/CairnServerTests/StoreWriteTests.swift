@@ -166,6 +166,42 @@ struct StoreWriteTests {
             #expect(try await Self.keys(store) == Set((0..<10).filter { $0 != 4 }.map { "k\($0)" }))
         }
     }
+
+    /// On SQLite a body runs on its connection's thread, and may still wait on other sessions: a write's body reads,
+    /// a read's body writes, many at once, and each sees what it should (none waits on a thread it holds itself).
+    /// Not on PostgreSQL: there each nested session takes another pooled connection, and two dozen at once would
+    /// exhaust the test's pool of four.
+    @Test func sqliteBodiesMayWaitOnOtherSessions() async throws {
+        try await withTestStore(.sqlite) { store in
+            try await Self.createTable(store)
+            try await store.write { db in try await db.raw("INSERT INTO write_test (k) VALUES ('seed')").run() }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<24 {
+                    group.addTask {
+                        if i % 2 == 0 {
+                            // A write whose body reads through another session: it sees at least the seed.
+                            let seen = try await store.write { db in
+                                try await db.raw("INSERT INTO write_test (k) VALUES (\(bind: "w\(i)"))").run()
+                                return try await Self.keys(store)
+                            }
+                            #expect(seen.contains("seed"))
+                        } else {
+                            // A read whose body writes and then reads its own write back on its connection.
+                            let seen = try await store.read { db in
+                                try await store.write { w in try await w.raw("INSERT INTO write_test (k) VALUES (\(bind: "r\(i)"))").run() }
+                                return try await db.raw("SELECT k FROM write_test WHERE k = \(bind: "r\(i)")").first()?
+                                    .decode(column: "k", as: String.self)
+                            }
+                            #expect(seen == "r\(i)")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let expected = Set(["seed"] + (0..<24).map { $0 % 2 == 0 ? "w\($0)" : "r\($0)" })
+            #expect(try await Self.keys(store) == expected)
+        }
+    }
 }
 
 extension SQLiteSessions {
