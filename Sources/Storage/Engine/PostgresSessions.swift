@@ -72,15 +72,17 @@ final class PostgresSessions: StoreSessions {
         while true {
             do {
                 return try await client.withConnection { connection in
-                    let db = connection.sql(queryLogLevel: nil)
-                    try await db.raw(begin).run()
-                    do {
-                        let result = try await body(db)
-                        try await db.raw("COMMIT").run()
-                        return result
-                    } catch {
-                        try? await db.raw("ROLLBACK").run()
-                        throw error
+                    try await withTaskExecutorPreference(ConnectionEventLoop(connection.eventLoop)) {
+                        let db = connection.sql(queryLogLevel: nil)
+                        try await db.raw(begin).run()
+                        do {
+                            let result = try await body(db)
+                            try await db.raw("COMMIT").run()
+                            return result
+                        } catch {
+                            try? await db.raw("ROLLBACK").run()
+                            throw error
+                        }
                     }
                 }
             } catch where Self.isSerializationFailure(error) && attempt < Self.attempts {
@@ -92,7 +94,11 @@ final class PostgresSessions: StoreSessions {
     }
 
     func session<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in try await body(PostgresConnectionDatabase(connection)) }
+        try await client.withConnection { connection in
+            try await withTaskExecutorPreference(ConnectionEventLoop(connection.eventLoop)) {
+                try await body(PostgresConnectionDatabase(connection))
+            }
+        }
     }
 
     func exclusively<T: Sendable>(_ key: Int64, _ body: @escaping @Sendable () async throws -> T) async throws -> T {

@@ -205,26 +205,6 @@ extension SQLStore {
     }
 }
 
-/// A connection's thread as a task executor. SQLiteNIO runs each statement on the connection's thread and resumes
-/// the awaiting task on its executor: from Swift's task pool that was two thread hand-offs per statement (a commit of
-/// one write is three statements, and each hand-off wakes a sleeping thread when calls are sparse). A task that
-/// prefers this executor runs its code between statements on the connection's thread too, so a whole transaction or
-/// read runs there and only entering and leaving it hand off.
-private final class ConnectionThread: TaskExecutor {
-    private let pool: NIOThreadPool
-
-    init(_ pool: NIOThreadPool) {
-        self.pool = pool
-    }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        let executor = asUnownedTaskExecutor()
-        // A stopped pool calls the item at once, on this thread: the job still runs (a job must never be dropped).
-        pool.submit { _ in job.runSynchronously(on: executor) }
-    }
-}
-
 /// A write transaction's body waiting for the writer, and its caller.
 private protocol QueuedWrite: Sendable {
     /// Runs the body; returns whether it succeeded (its outcome is kept for `finish`).
