@@ -1,8 +1,8 @@
 import ServiceLifecycle
 import Storage
 
-/// Keeps the store open while the group runs, checkpoints its write-ahead log once a second in the background,
-/// and closes it last on shutdown.
+/// Keeps the store open while the group runs, runs its housekeeping (`SQLStore.checkpoint`) once a second in the
+/// background, and closes it last on shutdown.
 struct StoreService: Service {
     let store: SQLStore
 

@@ -118,7 +118,26 @@ final class PostgresSessions: StoreSessions {
         }
     }
 
-    func checkpoint() async throws {}
+    /// Deleted rows a queue table holds before `checkpoint` vacuums it.
+    static let deadRowsToVacuum = 5_000
+
+    /// Vacuums each queue table (`Migrations.queueTables`) that holds `deadRowsToVacuum` deleted rows. A claim reads
+    /// such a table from the low end of an index, past the entries of every row deleted since the last vacuum, and
+    /// autovacuum looks at a database once a minute: after 250,000 deliveries each claim of the next ones took
+    /// 1.1 ms instead of 0.03 ms, and the p99 of accept-to-receivable doubled. Another node vacuuming a table
+    /// already is enough (`SKIP_LOCKED`). Runs once a second (`StoreService`).
+    func checkpoint() async throws {
+        let tables = SQLList(Migrations.queueTables.map { SQLBind($0) })
+        let due = try await session { db in
+            try await db.raw("""
+                SELECT relname::text AS name FROM pg_stat_user_tables
+                WHERE relname IN (\(tables)) AND n_dead_tup >= \(bind: Self.deadRowsToVacuum) ORDER BY relname
+                """).all().map { try $0.decode(column: "name", as: String.self) }
+        }
+        for table in due {
+            try await session { db in try await db.raw("VACUUM (SKIP_LOCKED) \(ident: table)").run() }
+        }
+    }
 
     func close() async {
         runner.cancel()

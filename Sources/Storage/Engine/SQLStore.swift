@@ -91,7 +91,8 @@ public final class SQLStore: Sendable {
         return Int64(bitPattern: hash)
     }
 
-    /// Engine housekeeping that must not hold up a caller (SQLite: copy the write-ahead log into the database).
+    /// Engine housekeeping that must not hold up a caller (SQLite: copy the write-ahead log into the database;
+    /// PostgreSQL: vacuum the queue tables that need it).
     public func checkpoint() async throws {
         try await sessions.checkpoint()
     }

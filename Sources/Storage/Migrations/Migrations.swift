@@ -18,6 +18,10 @@ enum Migrations {
     static let all: [Migration] = (identity + auditEvents + queues + eventBus + topics + objects + trails + jobs + console + scheduler)
         .sorted { $0.name < $1.name }
 
+    /// The tables that work as queues: rows are deleted about as fast as they are inserted, and claims read them in
+    /// index order from the low end, where the deleted rows' entries are.
+    static let queueTables = ["event_delivery", "schedule_firing", "sqs_message"]
+
     /// Applies the migrations not yet recorded in `migration`, each in its own transaction. Several nodes may
     /// start at once: one at a time migrates, under a lock held across the transactions (each transaction then
     /// begins after the lock is taken, so it sees what the node before applied).

@@ -1,0 +1,62 @@
+import Foundation
+import SQLKit
+import Testing
+@testable import Storage
+
+/// PostgreSQL: the store's housekeeping vacuums a queue table once deleted rows pile up in it, and only then.
+struct StoreHousekeepingTests {
+    struct TableStats: Decodable {
+        var nDeadTup: Int64
+        var vacuumCount: Int64
+    }
+
+    static func stats(_ store: SQLStore) async throws -> TableStats {
+        try await store.read { db in
+            try #require(try await db.raw("""
+                SELECT n_dead_tup, vacuum_count FROM pg_stat_user_tables WHERE relname = 'event_delivery'
+                """).first()).decode(model: TableStats.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+    }
+
+    @Test func postgresVacuumsAQueueTableOnceItHoldsManyDeletedRows() async throws {
+        try await withTestStore(.postgres) { store in
+            // Autovacuum stays out of it: the vacuums counted here are the store's.
+            try await store.write { db in try await db.raw("ALTER TABLE event_delivery SET (autovacuum_enabled = false)").run() }
+            let rows = PostgresSessions.deadRowsToVacuum + 1_000
+            // Fewer deleted rows than the threshold: nothing to do.
+            try await Self.insertAndDelete(store, rows: 10)
+            try await store.checkpoint()
+            let before = try await Self.stats(store)
+            #expect(before.vacuumCount == 0)
+
+            try await Self.insertAndDelete(store, rows: rows)
+            // Statistics reach the shared counters when the deleting session goes idle.
+            var waited = 0
+            while try await Self.stats(store).nDeadTup < Int64(rows), waited < 300 {
+                try await Task.sleep(for: .milliseconds(100))
+                waited += 1
+            }
+            #expect(try await Self.stats(store).nDeadTup >= Int64(rows))
+            try await store.checkpoint()
+            let after = try await Self.stats(store)
+            #expect(after.vacuumCount == 1)
+            #expect(after.nDeadTup < Int64(PostgresSessions.deadRowsToVacuum))
+        }
+    }
+
+    /// Inserts `rows` outbox rows and deletes them again, and asks for the statistics to be published.
+    static func insertAndDelete(_ store: SQLStore, rows: Int) async throws {
+        try await store.write { db in
+            try await db.raw("""
+                INSERT INTO event_delivery (account_id, region, rule_arn, target_id, target, payload, event_id, event_time,
+                                            attempts, next_attempt_at)
+                SELECT '000000000000', 'us-east-1', 'arn:rule', 't', '{}', '{}', 'e' || n, n, 0, n
+                FROM generate_series(1, \(bind: rows)) AS n
+                """).run()
+        }
+        try await store.write { db in
+            try await db.raw("DELETE FROM event_delivery").run()
+            try await db.raw("SELECT pg_stat_force_next_flush()").run()
+        }
+    }
+}
