@@ -31,8 +31,9 @@ public final class ScheduledRules: Service, Sendable {
         await cancelWhenGracefulShutdown {
             var swept: Int64 = 0
             while !Task.isCancelled {
-                if self.clock.nowMs() - swept >= Self.archiveSweep {
-                    swept = self.clock.nowMs()
+                let now = self.clock.nowMs()
+                if now - swept >= Self.archiveSweep {
+                    swept = now
                     do {
                         let pruned = try await self.store.pruneArchives(now: swept)
                         if pruned > 0 { self.logger.info("deleted \(pruned) archived events past their archive's retention") }

@@ -77,8 +77,9 @@ public final class ScheduleRunner: Service, Sendable {
                         SchedulePlanner.step(record, now: now, executionId: Identifiers.uuid()) { Int64.random(in: $0) }
                     } > 0
                 }
-                if let due = try await store.nextFiringDue(), due <= clock.nowMs() {
-                    let claimed = try await store.claimFirings(now: clock.nowMs(), leaseUntil: clock.nowMs() + lease.milliseconds,
+                let claimAt = clock.nowMs()
+                if let due = try await store.nextFiringDue(), due <= claimAt {
+                    let claimed = try await store.claimFirings(now: claimAt, leaseUntil: claimAt + lease.milliseconds,
                                                                owner: owner, limit: Self.batch)
                     // One transaction ends every firing of the batch that is done (each on its own costs a commit).
                     let done = await withTaskGroup(of: Int64?.self) { group in

@@ -170,8 +170,8 @@ struct StoreWriteTests {
     /// On SQLite a body runs on its connection's thread, and may still wait on other sessions: a write's body reads,
     /// a read's body writes, many at once, and each sees what it should (none waits on a thread it holds itself).
     /// Not on PostgreSQL: there each nested session takes another pooled connection, and two dozen at once would
-    /// exhaust the test's pool of four.
-    @Test func sqliteBodiesMayWaitOnOtherSessions() async throws {
+    /// exhaust the test's pool of four. A deadlock fails the test at its time limit instead of hanging the run.
+    @Test(.timeLimit(.minutes(1))) func sqliteBodiesMayWaitOnOtherSessions() async throws {
         try await withTestStore(.sqlite) { store in
             try await Self.createTable(store)
             try await store.write { db in try await db.raw("INSERT INTO write_test (k) VALUES ('seed')").run() }

@@ -71,18 +71,16 @@ final class PostgresSessions: StoreSessions {
         var attempt = 1
         while true {
             do {
-                return try await client.withConnection { connection in
-                    try await withTaskExecutorPreference(ConnectionEventLoop(connection.eventLoop)) {
-                        let db = connection.sql(queryLogLevel: nil)
-                        try await db.raw(begin).run()
-                        do {
-                            let result = try await body(db)
-                            try await db.raw("COMMIT").run()
-                            return result
-                        } catch {
-                            try? await db.raw("ROLLBACK").run()
-                            throw error
-                        }
+                return try await onConnection { connection in
+                    let db = connection.sql(queryLogLevel: nil)
+                    try await db.raw(begin).run()
+                    do {
+                        let result = try await body(db)
+                        try await db.raw("COMMIT").run()
+                        return result
+                    } catch {
+                        try? await db.raw("ROLLBACK").run()
+                        throw error
                     }
                 }
             } catch where Self.isSerializationFailure(error) && attempt < Self.attempts {
@@ -94,10 +92,13 @@ final class PostgresSessions: StoreSessions {
     }
 
     func session<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await onConnection { connection in try await body(PostgresConnectionDatabase(connection)) }
+    }
+
+    /// A pooled connection, with `body` running on the connection's event loop (`ConnectionEventLoop`).
+    private func onConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await client.withConnection { connection in
-            try await withTaskExecutorPreference(ConnectionEventLoop(connection.eventLoop)) {
-                try await body(PostgresConnectionDatabase(connection))
-            }
+            try await withTaskExecutorPreference(ConnectionEventLoop(connection.eventLoop)) { try await body(connection) }
         }
     }
 
@@ -128,14 +129,12 @@ final class PostgresSessions: StoreSessions {
     /// second (`StoreService`).
     func checkpoint() async throws {
         let tables = SQLList(Migrations.queueTables.map { SQLBind($0) })
-        let due = try await session { db in
-            try await db.raw("""
+        try await session { db in
+            let due = try await db.raw("""
                 SELECT relname::text AS name FROM pg_stat_user_tables
                 WHERE relname IN (\(tables)) AND n_dead_tup >= \(bind: Self.deadRowsToVacuum) ORDER BY relname
                 """).all().map { try $0.decode(column: "name", as: String.self) }
-        }
-        for table in due {
-            try await session { db in try await db.raw("VACUUM (SKIP_LOCKED) \(ident: table)").run() }
+            for table in due { try await db.raw("VACUUM (SKIP_LOCKED) \(ident: table)").run() }
         }
     }
 
