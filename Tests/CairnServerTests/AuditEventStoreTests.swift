@@ -254,3 +254,70 @@ struct ServiceEventTests {
         }
     }
 }
+
+extension AuditEventStoreTests {
+    /// A PostgreSQL sequence's last drawn value.
+    struct SequenceState: Decodable, Equatable {
+        var lastValue: Int64
+        var isCalled: Bool
+    }
+
+    /// PostgreSQL: an append holds the cross-node `audit-event-seq` lock before it draws a sequence number for its
+    /// records, so records commit in sequence order across nodes (a trail writer that has read through N never sees
+    /// a record below N commit later). While another session holds the lock, the append waits, has drawn nothing,
+    /// and has stored nothing; once the lock is free it commits.
+    @Test(.timeLimit(.minutes(1)))
+    func postgresAppendsTakeTheSequenceLockBeforeDrawingASequenceNumber() async throws {
+        try await withTestStore(.postgres) { store in
+            let events = SQLAuditEventStore(store: store)
+            let delivery = EventDelivery(accountId: "000000000000", region: "us-east-1", ruleArn: "arn:aws:events:us-east-1:000000000000:rule/r",
+                                         targetId: "t", target: "{}", payload: "{}", eventId: "e", eventTime: 1, nextAttemptAt: 0)
+            try await events.append([Self.event(1, time: 1)])
+            @Sendable func sequence() async throws -> SequenceState {
+                try await store.read { db in
+                    try #require(try await db.raw("""
+                        SELECT last_value, is_called FROM audit_event_seq_seq
+                        """).first()).decode(model: SequenceState.self, keyDecodingStrategy: .convertFromSnakeCase)
+                }
+            }
+            @Sendable func waitingForAdvisoryLocks() async throws -> Int {
+                try await store.read { db in
+                    try #require(try await db.raw("""
+                        SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+                        """).first()).decode(column: "n", as: Int.self)
+                }
+            }
+            let before = try await sequence()
+            let appended = try await store.exclusively("audit-event-seq") {
+                let append = Task { try await events.append([Self.event(2, time: 2), Self.event(3, time: 3)], deliveries: [delivery]) }
+                while try await waitingForAdvisoryLocks() == 0 { try await Task.sleep(for: .milliseconds(10)) }
+                #expect(try await sequence() == before)
+                #expect(try await events.count() == 1)
+                #expect(try await SQLEventBusStore(store: store).pendingCount() == 0)
+                return append
+            }
+            try await appended.value
+            #expect(try await events.count() == 3)
+            #expect(try await SQLEventBusStore(store: store).pendingCount() == 1)
+            #expect(try await sequence().lastValue == before.lastValue + 2)
+        }
+    }
+}
+
+extension AuditEventStoreTests {
+    /// An append too large for one PostgreSQL statement's bound values is still stored whole, in one transaction.
+    @Test(arguments: TestEngine.allCases)
+    func appendsTooLargeForOneStatementAreStoredWhole(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let events = SQLAuditEventStore(store: store)
+            let deliveries = (0..<7_000).map { i in
+                EventDelivery(accountId: "000000000000", region: "us-east-1", ruleArn: "arn:aws:events:us-east-1:000000000000:rule/r",
+                              targetId: "t", target: "{}", payload: "{}", eventId: "e\(i)", eventTime: 1, nextAttemptAt: 0)
+            }
+            #expect(SQLAuditEventStore.postgresAppend([Self.event(1, time: 1)], deliveries) == nil)
+            try await events.append([Self.event(1, time: 1)], deliveries: deliveries)
+            #expect(try await events.count() == 1)
+            #expect(try await SQLEventBusStore(store: store).pendingCount() == 7_000)
+        }
+    }
+}

@@ -54,6 +54,14 @@ public final class SQLStore: Sendable {
         return try await writeLock.withLock { try await run() }
     }
 
+    /// Runs `body`, which issues exactly one statement, as a transaction of its own. On PostgreSQL the statement
+    /// commits when it ends: one round trip instead of three (BEGIN, the statement, COMMIT). On SQLite it is a write
+    /// transaction like any other.
+    public func autocommit<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        if engine == .sqlite { return try await write(.serializable, body) }
+        return try await read(body)
+    }
+
     /// Runs `body` with a read session (sees the last committed state).
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         do {
