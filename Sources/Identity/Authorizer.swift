@@ -41,10 +41,16 @@ public final class Authorizer: Sendable {
     public func authorize(_ permissions: [Permission], call: CallContext,
                           facts: (String) async throws -> ResourceFacts?) async throws -> Denial? {
         guard !permissions.isEmpty, let principal = Self.policyPrincipal(call.principal), principal.kind != .root else { return nil }
-        let identity = try await compiled(for: call.principal, accountId: call.accountId)
+        // The caller's policies (a read of the account's policy generation) and the first resource's facts are read
+        // side by side: on PostgreSQL each is a round trip to the database.
+        async let compiledIdentity = compiled(for: call.principal, accountId: call.accountId)
+        var factsByArn: [String: ResourceFacts?] = [:]
+        if let first = permissions.first(where: { $0.resource != "*" })?.resource {
+            factsByArn[first] = try await facts(first)
+        }
+        let identity = try await compiledIdentity
         let base = Self.context(call: call, tags: identity.tags)
         let sessionPolicies = sessionPolicies(call.principal)
-        var factsByArn: [String: ResourceFacts?] = [:]
         for permission in permissions {
             let resourceFacts: ResourceFacts?
             if let known = factsByArn[permission.resource] {

@@ -38,19 +38,19 @@ public struct SQLConsoleSessionStore: ConsoleSessionStore {
     }
 
     public func touch(tokenHash: String, at: Int64) async throws {
-        try await store.write(.readCommitted) { db in
+        try await store.autocommit { db in
             try await db.raw("UPDATE console_session SET last_seen_at = \(bind: at) WHERE token_hash = \(bind: tokenHash)").run()
         }
     }
 
     public func delete(tokenHash: String) async throws {
-        try await store.write(.readCommitted) { db in
+        try await store.autocommit { db in
             try await db.raw("DELETE FROM console_session WHERE token_hash = \(bind: tokenHash)").run()
         }
     }
 
     public func prune(idleSince: Int64) async throws -> Int {
-        try await store.write(.readCommitted) { db in
+        try await store.autocommit { db in
             try await db.raw("DELETE FROM console_session WHERE last_seen_at < \(bind: idleSince) RETURNING token_hash").all().count
         }
     }

@@ -88,7 +88,7 @@ extension SQLEventBusStore {
     }
 
     public func archiveEvent(arn: String, eventId: String, eventTime: Int64, origin: Int64, body: String) async throws {
-        try await store.write(.readCommitted) { db in
+        try await store.autocommit { db in
             try await db.raw("""
                 INSERT INTO archived_event (archive_arn, event_id, event_time, origin, body, size_bytes)
                 VALUES (\(bind: arn), \(bind: eventId), \(bind: eventTime), \(bind: origin), \(bind: body), \(bind: Int64(body.utf8.count)))

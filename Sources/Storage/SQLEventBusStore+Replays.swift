@@ -75,7 +75,7 @@ extension SQLEventBusStore {
     }
 
     public func cancelReplay(accountId: String, region: String, name: String) async throws -> Bool {
-        try await store.write(.readCommitted) { db in
+        try await store.autocommit { db in
             let changed = try await db.raw("""
                 UPDATE event_replay SET state = 'CANCELLING' WHERE account_id = \(bind: accountId) AND region = \(bind: region)
                 AND name = \(bind: name) AND state IN ('STARTING', 'RUNNING') RETURNING name

@@ -308,7 +308,7 @@ public struct SQLQueueStore: QueueStore {
         // the message a new receipt in between keeps it. A message already gone answers success, as in AWS.
         let named = SQLList(receipts.map { r -> SQLQueryString in "(seq = \(bind: r.seq) AND receipt = \(bind: r.receipt))" },
                             separator: SQLRaw(" OR "))
-        try await store.write(.readCommitted) { db in
+        try await store.autocommit { db in
             try await db.raw("DELETE FROM sqs_message WHERE queue_id = \(bind: queueId) AND (\(named))").run()
         }
     }

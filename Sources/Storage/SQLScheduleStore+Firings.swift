@@ -62,13 +62,13 @@ extension SQLScheduleStore {
 
     public func finishFirings(ids: [Int64]) async throws {
         guard !ids.isEmpty else { return }
-        try await store.write(.readCommitted) { db in
+        try await store.autocommit { db in
             try await db.raw("DELETE FROM schedule_firing WHERE firing_id IN (\(SQLList(ids.map { SQLBind($0) })))").run()
         }
     }
 
     public func retryFiring(id: Int64, attempts: Int, nextAttemptAt: Int64, lastError: String) async throws {
-        try await store.write(.readCommitted) { db in
+        try await store.autocommit { db in
             try await db.raw("""
                 UPDATE schedule_firing SET attempts = \(bind: attempts), next_attempt_at = \(bind: nextAttemptAt),
                 leased = 0, lease_owner = NULL, last_error = \(bind: lastError) WHERE firing_id = \(bind: id)
