@@ -422,16 +422,32 @@ public struct SQLEventBusStore: EventBusStore {
     }
 
     public func claimDue(_ claim: DeliveryClaim) async throws -> [EventDelivery] {
-        try await store.write(.readCommitted) { [dialect = store.dialect] db in try await Self.claim(claim, db, dialect) }
+        try await store.autocommit { [dialect = store.dialect] db in try await Self.claim(claim, db, dialect) }
     }
 
-    /// Leases the due deliveries `c` asks for and returns them.
+    /// Leases the due deliveries `c` asks for and returns them, due first, as they were before the lease. Rows another
+    /// node is claiming right now are skipped, not waited for.
     private static func claim(_ c: DeliveryClaim, _ db: any SQLDatabase, _ dialect: StoreDialect) async throws -> [EventDelivery] {
-        if let indexOrder = dialect.preferIndexOrder { try await db.raw(indexOrder).run() }
-        // Rows another node is claiming right now are skipped, not waited for.
+        if dialect.engine == .postgres {
+            // One statement (on its own, one round trip instead of five). Unlike a receive's (`SQLQueueStore`), this
+            // read needs no `preferIndexOrder`: its condition and order are both the index's leading column, so no plan
+            // with a sort costs less than reading the index, whatever the statistics say.
+            let rows = try await db.raw("""
+                UPDATE event_delivery SET next_attempt_at = \(bind: c.leaseUntil), leased = 1, lease_owner = \(bind: c.owner)
+                FROM (SELECT delivery_id AS due_id, next_attempt_at AS due_at FROM event_delivery
+                      WHERE next_attempt_at <= \(bind: c.now) ORDER BY next_attempt_at, delivery_id LIMIT \(bind: c.limit)
+                      \(unsafeRaw: dialect.skipLocked)) AS due
+                WHERE delivery_id = due.due_id RETURNING event_delivery.*, due.due_at
+                """).all().map { row in
+                    var delivery = try Self.decodeDelivery(row)
+                    delivery.nextAttemptAt = try row.decode(column: "due_at", as: Int64.self)
+                    return delivery
+                }
+            return rows.sorted { ($0.nextAttemptAt, $0.deliveryId) < ($1.nextAttemptAt, $1.deliveryId) }
+        }
         let rows = try await db.raw("""
             SELECT * FROM event_delivery WHERE next_attempt_at <= \(bind: c.now) ORDER BY next_attempt_at, delivery_id
-            LIMIT \(bind: c.limit) \(unsafeRaw: dialect.skipLocked)
+            LIMIT \(bind: c.limit)
             """).all().map(Self.decodeDelivery)
         guard !rows.isEmpty else { return [] }
         try await db.raw("""

@@ -270,3 +270,20 @@ struct EventBusStoreTests {
 private final class Planned: Sendable {
     let items = Mutex<[String]>([])
 }
+
+extension EventBusStoreTests {
+    /// A claim takes the deliveries due longest first (then in the order they were stored), up to its limit, and
+    /// returns each as it was before its lease: with the time it was due.
+    @Test(arguments: TestEngine.allCases)
+    func claimsTakeTheLongestDueFirstAndReturnTheirDueTimes(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let outbox = SQLEventBusStore(store: store)
+            try await outbox.enqueue([Self.delivery(1, due: 50), Self.delivery(2, due: 10), Self.delivery(3, due: 50),
+                                      Self.delivery(4, due: 30), Self.delivery(5, due: 5_000)])
+            let claimed = try await outbox.claimDue(now: 100, leaseUntil: 60_100, limit: 3)
+            #expect(claimed.map(\.payload) == ["p2", "p4", "p1"])
+            #expect(claimed.map(\.nextAttemptAt) == [10, 30, 50])
+            #expect(try await outbox.claimDue(now: 100, leaseUntil: 60_100, limit: 3).map(\.payload) == ["p3"])
+        }
+    }
+}

@@ -54,9 +54,9 @@ public final class SQLStore: Sendable {
         return try await writeLock.withLock { try await run() }
     }
 
-    /// Runs `body`, which issues exactly one statement, as a transaction of its own. On PostgreSQL the statement
-    /// commits when it ends: one round trip instead of three (BEGIN, the statement, COMMIT). On SQLite it is a write
-    /// transaction like any other.
+    /// Runs `body` as a transaction of its own. On PostgreSQL `body` issues exactly one statement, which commits when
+    /// it ends: one round trip instead of three (BEGIN, the statement, COMMIT). On SQLite it is a write transaction
+    /// like any other (and may issue several).
     public func autocommit<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         if engine == .sqlite { return try await write(.serializable, body) }
         return try await read(body)
