@@ -187,22 +187,33 @@ extension SQSService {
         let retentionMs = Int64(QueueAttributes.int(q.attributes, "MessageRetentionPeriod")) * 1000
         let deadline = ContinuousClock.now + .seconds(wait)
         var messages: [QueueMessage] = []
+        var woken = false
         while true {
             let generation = waiters.generation(q.queueId)
             let now = clock.nowMs()
-            let request = ReceiveRequest(
-                queueId: q.queueId, fifo: q.fifo, maxMessages: maxMessages, now: now, visibilityMs: Int64(visibility) * 1000,
-                retentionMs: retentionMs, redrive: redrive)
-            let result = try await store.receive(request, planner: ReceivePlanner(request))
-            if result.redriven > 0, let dlq = redrive?.deadLetterQueueId { waiters.notify(dlq) }
-            messages = result.received
-            if !messages.isEmpty || wait == 0 || ContinuousClock.now >= deadline { break }
+            // When a long poll wakes, one read of the visibility index says whether a message is visible yet: an
+            // arrival wakes every waiter on the queue and most find nothing, and a receive is a transaction of four
+            // or five statements where this is one.
+            let firstVisible = woken ? try await store.nextVisibleAt(queueId: q.queueId, now: .min) : now
+            var next: Int64?
+            if let firstVisible, firstVisible <= now {
+                let request = ReceiveRequest(
+                    queueId: q.queueId, fifo: q.fifo, maxMessages: maxMessages, now: now, visibilityMs: Int64(visibility) * 1000,
+                    retentionMs: retentionMs, redrive: redrive)
+                let result = try await store.receive(request, planner: ReceivePlanner(request))
+                if result.redriven > 0, let dlq = redrive?.deadLetterQueueId { waiters.notify(dlq) }
+                messages = result.received
+                if !messages.isEmpty || wait == 0 || ContinuousClock.now >= deadline { break }
+                next = try await store.nextVisibleAt(queueId: q.queueId, now: now)
+            } else {
+                if ContinuousClock.now >= deadline { break }
+                next = firstVisible
+            }
             // Sleep until an arrival, the next message becoming visible again, or the end of the wait.
             var until = deadline
-            if let next = try await store.nextVisibleAt(queueId: q.queueId, now: now) {
-                until = min(until, ContinuousClock.now + .milliseconds(max(1, next - clock.nowMs())))
-            }
+            if let next { until = min(until, ContinuousClock.now + .milliseconds(max(1, next - clock.nowMs()))) }
             await waiters.wait(q.queueId, since: generation, until: until)
+            woken = true
         }
         let systemNames = Set((body["AttributeNames"]?.arrayValue ?? []).compactMap(\.stringValue)
             + (body["MessageSystemAttributeNames"]?.arrayValue ?? []).compactMap(\.stringValue))

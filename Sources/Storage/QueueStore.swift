@@ -213,7 +213,8 @@ public protocol QueueStore: Sendable {
     func changeVisibility(queueId: Int64, _ changes: [(message: MessageReceipt, visibleAt: Int64)], now: Int64) async throws
         -> [VisibilityChange]
     func counts(queueId: Int64, now: Int64) async throws -> QueueCounts
-    /// The earliest time a currently invisible message becomes visible.
+    /// The earliest time after `now` a message becomes visible (with `now: .min`, the earliest visibility of all: at
+    /// or before the present when a message is visible); nil when there is none.
     func nextVisibleAt(queueId: Int64, now: Int64) async throws -> Int64?
     /// Drops messages older than their queue's retention period; returns how many.
     func dropExpired(queueId: Int64, before: Int64) async throws -> Int
