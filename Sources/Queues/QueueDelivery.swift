@@ -55,7 +55,7 @@ public struct QueueDelivery: Sendable {
 
     /// Wakes the queue's long polls: its prepared messages were committed.
     public func committed(_ prepared: Prepared) {
-        if !prepared.messages.isEmpty { waiters.notify(prepared.queue.queueId) }
+        if !prepared.messages.isEmpty { waiters.notify(prepared.queue.queueId, arrivals: prepared.messages.count) }
     }
 
     /// Finds the queue an ARN names and checks each message as SendMessage would.
