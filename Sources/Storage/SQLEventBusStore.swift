@@ -430,7 +430,7 @@ public struct SQLEventBusStore: EventBusStore {
     private static func claim(_ c: DeliveryClaim, _ db: any SQLDatabase, _ dialect: StoreDialect) async throws -> [EventDelivery] {
         if dialect.engine == .postgres {
             // One statement (on its own, one round trip instead of five). Unlike a receive's (`SQLQueueStore`), this
-            // read needs no `preferIndexOrder`: its condition and order are both the index's leading column, so no plan
+            // read needs no `.claim` session: its condition and order are both the index's leading column, so no plan
             // with a sort costs less than reading the index, whatever the statistics say.
             let rows = try await db.raw("""
                 UPDATE event_delivery SET next_attempt_at = \(bind: c.leaseUntil), leased = 1, lease_owner = \(bind: c.owner)

@@ -231,8 +231,7 @@ public struct SQLQueueStore: QueueStore {
         // Read committed, each page's rows locked as they are read and rows another node is taking skipped: two
         // receivers never take one message. A FIFO queue's receives take the queue's lock first, so each sees the
         // groups the one before put in flight, and groups stay in order across nodes.
-        return try await store.write(.readCommitted) { db in
-            if let indexOrder = dialect.preferIndexOrder { try await db.raw(indexOrder).run() }
+        return try await store.write(.claim) { db in
             if r.fifo, let lock = dialect.transactionLock(SQLStore.lockKey("sqs-fifo:\(r.queueId)")) {
                 try await db.raw(lock).run()
             }

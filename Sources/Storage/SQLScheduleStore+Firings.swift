@@ -43,9 +43,7 @@ extension SQLScheduleStore {
 
     public func claimFirings(now: Int64, leaseUntil: Int64, owner: String, limit: Int) async throws -> [ScheduleFiring] {
         let skipLocked = store.dialect.skipLocked
-        let indexOrder = store.dialect.preferIndexOrder
-        return try await store.write(.readCommitted) { db in
-            if let indexOrder { try await db.raw(indexOrder).run() }
+        return try await store.write(.claim) { db in
             // Rows another node is claiming right now are skipped, not waited for.
             let rows = try await db.raw("""
                 SELECT * FROM schedule_firing WHERE next_attempt_at <= \(bind: now) ORDER BY next_attempt_at, firing_id

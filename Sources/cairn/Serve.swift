@@ -21,7 +21,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("database-url"),
             help: "Keep everything in PostgreSQL instead of SQLite in the data directory: postgres://USER:PASSWORD@HOST:PORT/DATABASE, ?sslmode=require for TLS (CAIRN_DATABASE_URL). Several nodes may share one database.")
     var databaseURL: String?
-    @Option(name: .customLong("database-pool-size"), help: "PostgreSQL connections this node may open (CAIRN_DATABASE_POOL_SIZE, default 10).")
+    @Option(name: .customLong("database-pool-size"), help: "PostgreSQL connections this node may open for its work, plus half as many for queue claims (CAIRN_DATABASE_POOL_SIZE, default 10).")
     var databasePoolSize: Int?
     @Option(name: .customLong("objects-dir"),
             help: "Keep object bodies as files here (a directory several nodes may share) instead of in PostgreSQL, or instead of <data-dir>/objects with SQLite (CAIRN_OBJECTS_DIR).")

@@ -72,3 +72,21 @@ struct StoreHousekeepingTests {
         }
     }
 }
+
+/// PostgreSQL: claims from queue tables run on sessions that plan without sorts (the table's index order), and
+/// nothing else does.
+struct ClaimSessionTests {
+    static func enableSort(_ db: any SQLDatabase) async throws -> String {
+        try #require(try await db.raw("SHOW enable_sort").first()).decode(column: "enable_sort", as: String.self)
+    }
+
+    @Test func postgresPlansOnlyClaimsWithoutSorts() async throws {
+        try await withTestStore(.postgres) { store in
+            let claim = try await store.write(.claim) { db in try await Self.enableSort(db) }
+            let readCommitted = try await store.write(.readCommitted) { db in try await Self.enableSort(db) }
+            let serializable = try await store.write(.serializable) { db in try await Self.enableSort(db) }
+            let read = try await store.read { db in try await Self.enableSort(db) }
+            #expect([claim, readCommitted, serializable, read] == ["off", "on", "on", "on"])
+        }
+    }
+}

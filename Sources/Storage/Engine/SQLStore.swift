@@ -36,6 +36,10 @@ public final class SQLStore: Sendable {
         /// (`FOR UPDATE SKIP LOCKED`) and single-statement changes, where serializable isolation would only add
         /// conflicts between nodes working on different rows.
         case readCommitted
+        /// Read committed, for claims from queue tables (`FOR UPDATE SKIP LOCKED` on a table that fills and empties in
+        /// seconds): PostgreSQL plans them to read the table's first rows in its index's order
+        /// (`PostgresSessions.claimClient`). SQLite walks the index anyway.
+        case claim
     }
 
     /// Runs `body` inside one write transaction. `body` may run again — on PostgreSQL when another node's
@@ -50,7 +54,7 @@ public final class SQLStore: Sendable {
                 throw self.sessions.translate(error)
             }
         }
-        if isolation == .readCommitted || engine == .sqlite { return try await run() }
+        if isolation != .serializable || engine == .sqlite { return try await run() }
         return try await writeLock.withLock { try await run() }
     }
 

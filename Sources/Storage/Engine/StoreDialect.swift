@@ -23,18 +23,6 @@ public struct StoreDialect: Sendable {
         }
     }
 
-    /// Starts a transaction that claims the first rows of a queue-like table in index order (`ORDER BY ... LIMIT`):
-    /// PostgreSQL then reads them through the ordered index instead of fetching and sorting every due row. Its
-    /// planner picks by statistics, which lag behind tables that fill in seconds (new queues, bursts): with them it
-    /// sorted all 20,000 messages of a queue on every receive (21 ms, on disk) where the index reads 20 (0.1 ms).
-    /// Holds for the current transaction only. SQLite walks the index anyway.
-    public var preferIndexOrder: SQLQueryString? {
-        switch engine {
-        case .sqlite: nil
-        case .postgres: "SET LOCAL enable_sort = off"
-        }
-    }
-
     /// An aggregate of the rows it runs over: the JSON array text of their `[a, b]` pairs; NULL (PostgreSQL) or `[]`
     /// (SQLite) over no rows.
     public func jsonPairs(_ a: String, _ b: String) -> String {
