@@ -227,6 +227,9 @@ public struct SQLQueueStore: QueueStore {
     }
 
     public func receive(_ r: ReceiveRequest, planner: some ReceivePlanning) async throws -> (received: [QueueMessage], redriven: Int) {
+        if store.engine == .postgres, !r.fifo, r.redrive == nil, let received = try await Self.receiveInOneStatement(r, store) {
+            return (received, 0)
+        }
         let dialect = store.dialect
         // Read committed, each page's rows locked as they are read and rows another node is taking skipped: two
         // receivers never take one message. A FIFO queue's receives take the queue's lock first, so each sees the
@@ -247,7 +250,7 @@ public struct SQLQueueStore: QueueStore {
                 let cursor: SQLQueryString = r.fifo ? "AND seq > \(bind: lastSeq) ORDER BY seq" : "ORDER BY visible_at, seq"
                 let page = try await db.raw("""
                     SELECT * FROM sqs_message WHERE queue_id = \(bind: r.queueId) AND visible_at <= \(bind: r.now)
-                    \(cursor) LIMIT \(bind: max(16, r.maxMessages * 2)) \(unsafeRaw: dialect.skipLocked)
+                    \(cursor) LIMIT \(bind: Self.pageSize(r)) \(unsafeRaw: dialect.skipLocked)
                     """).all().map(Self.decodeMessage)
                 guard let last = page.last else { break }
                 lastSeq = last.seq
@@ -294,6 +297,39 @@ public struct SQLQueueStore: QueueStore {
             }
             return (received, redriven)
         }
+    }
+
+    /// Rows a receive reads at a time.
+    static func pageSize(_ r: ReceiveRequest) -> Int { max(16, r.maxMessages * 2) }
+
+    /// PostgreSQL, a standard queue without a redrive policy: the receive as one statement that commits on its own
+    /// (one round trip where the transaction takes four), with `ReceivePlanner`'s rules for such a queue: of the
+    /// first page of visible messages (locked as read, others' skipped), those past the retention period are
+    /// dropped and the rest taken, up to the maximum, in visibility order. Nil when the page held only messages past
+    /// retention and may not have been the last: the general receive then reads on.
+    static func receiveInOneStatement(_ r: ReceiveRequest, _ store: SQLStore) async throws -> [QueueMessage]? {
+        let rows = try await store.autocommit(.claim) { db in
+            try await db.raw("""
+                WITH page AS (
+                    SELECT seq, visible_at AS was_visible, sent_at < \(bind: r.now - r.retentionMs) AS expired FROM sqs_message
+                    WHERE queue_id = \(bind: r.queueId) AND visible_at <= \(bind: r.now)
+                    ORDER BY visible_at, seq LIMIT \(bind: Self.pageSize(r)) FOR UPDATE SKIP LOCKED),
+                dropped AS (DELETE FROM sqs_message WHERE seq IN (SELECT seq FROM page WHERE expired)),
+                taken AS (
+                    UPDATE sqs_message SET visible_at = \(bind: r.now + r.visibilityMs), receive_count = receive_count + 1,
+                    first_receive_at = COALESCE(first_receive_at, \(bind: r.now)), receipt = \(bind: Self.newReceipt())
+                    FROM (SELECT seq AS taken_seq, was_visible FROM page WHERE NOT expired ORDER BY was_visible, seq
+                          LIMIT \(bind: r.maxMessages)) AS chosen
+                    WHERE seq = chosen.taken_seq RETURNING sqs_message.*, chosen.was_visible)
+                SELECT (SELECT COUNT(*) FROM page) AS paged, taken.* FROM (SELECT 1) AS one LEFT JOIN taken ON true
+                """).all()
+        }
+        var taken: [(Int64, QueueMessage)] = []
+        for row in rows where try row.decodeNil(column: "seq") == false {
+            taken.append((try row.decode(column: "was_visible", as: Int64.self), try Self.decodeMessage(row)))
+        }
+        if taken.isEmpty, try rows.first?.decode(column: "paged", as: Int.self) == Self.pageSize(r) { return nil }
+        return taken.sorted { ($0.0, $0.1.seq) < ($1.0, $1.1.seq) }.map(\.1)
     }
 
     static func newReceipt() -> String {

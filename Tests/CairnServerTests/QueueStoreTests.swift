@@ -157,3 +157,28 @@ struct QueueStoreTests {
         }
     }
 }
+
+extension QueueStoreTests {
+    /// A receive drops the messages past the retention period it reads instead of handing them out, and takes the
+    /// rest in visibility order, reading on past pages that held nothing but expired messages.
+    @Test(arguments: TestEngine.allCases)
+    func receivesDropExpiredMessagesAndTakeTheRestInVisibilityOrder(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let queues = SQLQueueStore(store: store)
+            let q = try await Self.makeQueue(queues, "old")
+            // 45 messages sent at 0 (expired by 1,000 with a 500 ms retention), then "b" at 900 made visible at 950 and
+            // "a" at 800 made visible at 960.
+            _ = try await queues.send(queueId: q.queueId, messages: (0..<45).map { Self.message("old\($0)") }, now: 0,
+                                      dedupWindowMs: 0)
+            _ = try await queues.send(queueId: q.queueId, messages: [Self.message("b", delay: 50)], now: 900, dedupWindowMs: 0)
+            _ = try await queues.send(queueId: q.queueId, messages: [Self.message("a", delay: 160)], now: 800, dedupWindowMs: 0)
+            let request = ReceiveRequest(queueId: q.queueId, fifo: false, maxMessages: 10, now: 1_000, visibilityMs: 30_000,
+                                         retentionMs: 500, redrive: nil)
+            let received = try await queues.receive(request, planner: ReceivePlanner(request)).received
+            #expect(received.map(\.body) == ["b", "a"])
+            #expect(received.map(\.receiveCount) == [1, 1])
+            #expect(received.allSatisfy { $0.receipt != nil && $0.firstReceiveAt == 1_000 })
+            #expect(try await queues.counts(queueId: q.queueId, now: 1_000) == QueueCounts(visible: 0, inFlight: 2, delayed: 0))
+        }
+    }
+}

@@ -73,11 +73,13 @@ struct StoreHousekeepingTests {
     }
 }
 
-/// PostgreSQL: claims from queue tables run on sessions that plan without sorts (the table's index order), and
-/// nothing else does.
+/// PostgreSQL: claims from queue tables run on sessions that plan without sorts (the table's index order) and
+/// without JIT compilation (a sort they cannot avoid is priced as if forbidden), and nothing else does.
 struct ClaimSessionTests {
     static func enableSort(_ db: any SQLDatabase) async throws -> String {
-        try #require(try await db.raw("SHOW enable_sort").first()).decode(column: "enable_sort", as: String.self)
+        let sort = try #require(try await db.raw("SHOW enable_sort").first()).decode(column: "enable_sort", as: String.self)
+        let jit = try #require(try await db.raw("SHOW jit").first()).decode(column: "jit", as: String.self)
+        return "sort \(sort), jit \(jit)"
     }
 
     @Test func postgresPlansOnlyClaimsWithoutSorts() async throws {
@@ -86,7 +88,10 @@ struct ClaimSessionTests {
             let readCommitted = try await store.write(.readCommitted) { db in try await Self.enableSort(db) }
             let serializable = try await store.write(.serializable) { db in try await Self.enableSort(db) }
             let read = try await store.read { db in try await Self.enableSort(db) }
-            #expect([claim, readCommitted, serializable, read] == ["off", "on", "on", "on"])
+            let claimStatement = try await store.autocommit(.claim) { db in try await Self.enableSort(db) }
+            let statement = try await store.autocommit { db in try await Self.enableSort(db) }
+            #expect([claim, claimStatement] == ["sort off, jit off", "sort off, jit off"])
+            #expect([readCommitted, serializable, read, statement] == Array(repeating: "sort on, jit on", count: 4))
         }
     }
 }

@@ -12,8 +12,10 @@ final class PostgresSessions: StoreSessions {
     /// they read a queue's first rows through its ordered index. Such a table fills in seconds, faster than its
     /// statistics follow, and with stale ones the planner fetched and sorted every due message of a queue (20,000 of
     /// them, 9-10 ms) to return the first twenty, where the index reads twenty (0.05 ms). Setting it for the session
-    /// saves a claim the `SET LOCAL` round trip it cost in each transaction. Half as many connections as the main pool
-    /// (at least two).
+    /// saves a claim the `SET LOCAL` round trip it cost in each transaction. A sort these sessions cannot avoid (of a
+    /// page already read) is priced as if forbidden, which made PostgreSQL compile the statement with LLVM first (280
+    /// ms for a 20-row receive), so they also plan without JIT. Half as many connections as the main pool (at least
+    /// two).
     private let claimClient: PostgresClient
     /// For sessions of its own outside the pool (the node coordinator's).
     let connectionConfiguration: PostgresConnection.Configuration
@@ -56,7 +58,7 @@ final class PostgresSessions: StoreSessions {
         configuration.options.maximumConnections = max(2, poolSize)
         configuration.options.minimumConnections = 1
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        configuration.options.additionalStartupParameters = [("enable_sort", "off")]
+        configuration.options.additionalStartupParameters = [("enable_sort", "off"), ("jit", "off")]
         configuration.options.maximumConnections = max(2, poolSize / 2)
         let claimClient = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let runner = Task {
@@ -108,7 +110,11 @@ final class PostgresSessions: StoreSessions {
     }
 
     func session<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await onConnection(client) { connection in try await body(PostgresConnectionDatabase(connection)) }
+        try await session(claim: false, body)
+    }
+
+    func session<T: Sendable>(claim: Bool, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await onConnection(claim ? claimClient : client) { connection in try await body(PostgresConnectionDatabase(connection)) }
     }
 
     /// A connection of `pool`, with `body` running on the connection's event loop (`ConnectionEventLoop`).

@@ -59,11 +59,17 @@ public final class SQLStore: Sendable {
     }
 
     /// Runs `body` as a transaction of its own. On PostgreSQL `body` issues exactly one statement, which commits when
-    /// it ends: one round trip instead of three (BEGIN, the statement, COMMIT). On SQLite it is a write transaction
-    /// like any other (and may issue several).
-    public func autocommit<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    /// it ends: one round trip instead of three (BEGIN, the statement, COMMIT); `.claim` runs it on a claim session
+    /// (see `Isolation.claim`), anything else on an ordinary one, where it is read committed. On SQLite it is a
+    /// write transaction like any other (and may issue several).
+    public func autocommit<T: Sendable>(_ isolation: Isolation = .readCommitted,
+                                        _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         if engine == .sqlite { return try await write(.serializable, body) }
-        return try await read(body)
+        do {
+            return try await sessions.session(claim: isolation == .claim, body)
+        } catch {
+            throw sessions.translate(error)
+        }
     }
 
     /// Runs `body` with a read session (sees the last committed state).
@@ -122,12 +128,20 @@ protocol StoreSessions: Sendable {
     func transaction<T: Sendable>(_ isolation: SQLStore.Isolation,
                                   _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     func session<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// `session`, on a claim session when `claim` is set (`SQLStore.Isolation.claim`; SQLite has one kind).
+    func session<T: Sendable>(claim: Bool, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Runs `body` holding the cross-node lock `key`.
     func exclusively<T: Sendable>(_ key: Int64, _ body: @escaping @Sendable () async throws -> T) async throws -> T
     func checkpoint() async throws
     func close() async
     /// Driver errors become `StoreError`s here, at the boundary.
     func translate(_ error: any Error) -> any Error
+}
+
+extension StoreSessions {
+    func session<T: Sendable>(claim: Bool, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await session(body)
+    }
 }
 
 /// Statements one store runs inside a write transaction another store opens: a standard SQS queue's messages written
