@@ -167,12 +167,16 @@ public struct SQLQueueStore: QueueStore {
     }
 
     public func send(queueId: Int64, messages: [NewQueueMessage], now: Int64, dedupWindowMs: Int64) async throws -> [SentMessage] {
-        try await store.write { db in
-            // Without deduplication ids (standard queues) the whole batch is one statement.
-            if messages.count > 1, messages.allSatisfy({ $0.dedupId == nil }) {
+        guard !messages.isEmpty else { return [] }
+        if messages.allSatisfy({ $0.dedupId == nil }) {
+            // Without deduplication ids (standard queues) the whole batch is one INSERT, which reads nothing: it commits
+            // on its own, beside other nodes' and this node's sends (a serializable write waited for this node's others).
+            return try await store.autocommit { db in
                 let seqs = try await Self.insert(messages, queueId: queueId, now: now, db).sorted()
                 return zip(messages, seqs).map { SentMessage(seq: $1, messageId: $0.messageId, duplicate: false) }
             }
+        }
+        return try await store.write { db in
             var out: [SentMessage] = []
             for m in messages {
                 if let dedup = m.dedupId {
