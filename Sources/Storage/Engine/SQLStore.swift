@@ -15,9 +15,9 @@ public final class SQLStore: Sendable {
     public let dialect: StoreDialect
     let sessions: any StoreSessions
     /// One serializable write transaction at a time per node on PostgreSQL: it keeps this node's transactions from
-    /// failing each other's serialisation (other nodes' conflicts are retried). PostgreSQL's read-committed
-    /// transactions (claims with `SKIP LOCKED`, single-statement changes) run side by side without it, as they
-    /// already do across nodes. SQLite's sessions queue writes for their one writer themselves.
+    /// failing each other's serialisation (other nodes' conflicts are retried). PostgreSQL's read-committed and claim
+    /// transactions, and `autocommit` statements, run side by side without it, as they already do across nodes.
+    /// SQLite's sessions queue writes for their one writer themselves.
     private let writeLock = AsyncLock()
     let logger: Logger
 
@@ -32,8 +32,8 @@ public final class SQLStore: Sendable {
         /// As if transactions ran one after another: every rule a store keeps on one node holds across nodes. A
         /// transaction that loses to another is run again.
         case serializable
-        /// Each statement sees what is committed when it starts. For claims that lock the rows they take
-        /// (`FOR UPDATE SKIP LOCKED`) and single-statement changes, where serializable isolation would only add
+        /// Each statement sees what is committed when it starts. For transactions that lock the rows they take
+        /// (`FOR UPDATE SKIP LOCKED`) or only insert and delete by key, where serializable isolation would only add
         /// conflicts between nodes working on different rows.
         case readCommitted
         /// Read committed, for claims from queue tables (`FOR UPDATE SKIP LOCKED` on a table that fills and empties in
