@@ -127,8 +127,8 @@ public struct SQLAuditEventStore: AuditEventStore {
     static let postgresBindLimit = 65_535
 
     /// PostgreSQL: the whole append as one statement, which commits as it ends (one round trip, where a transaction
-    /// took six: BEGIN, the lock, two inserts, COMMIT, each waiting for the one before while the node's next records
-    /// queued behind them). The `audit-event-seq` lock is taken before any `audit_event` row is formed, so before a
+    /// took up to six: BEGIN, the lock, the outbox, record and resource inserts, COMMIT, each waiting for the one
+    /// before while the node's next records queued behind them). The `audit-event-seq` lock is taken before any `audit_event` row is formed, so before a
     /// `seq` is drawn for it: the rows come from a join with the lock's one-row result. Nil when the values would not
     /// fit in one statement.
     static func postgresAppend(_ events: [StoredAuditEvent], _ deliveries: [EventDelivery]) -> SQLQueryString? {
