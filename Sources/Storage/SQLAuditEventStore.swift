@@ -134,12 +134,9 @@ public struct SQLAuditEventStore: AuditEventStore {
     static func postgresAppend(_ events: [StoredAuditEvent], _ deliveries: [EventDelivery]) -> SQLQueryString? {
         let resources = events.filter(\.management).flatMap { e in e.resources.map { (e, $0) } }
         guard 1 + 12 * events.count + 10 * deliveries.count + 6 * resources.count <= postgresBindLimit else { return nil }
-        func rows<Row>(_ rows: some Collection<Row>, _ values: (Row) -> [any Encodable & Sendable]) -> SQLQueryString {
-            var sql: SQLQueryString = ""
-            for (i, row) in rows.enumerated() {
-                sql = sql + (i == 0 ? "(" : ", (") + "\(SQLList(values(row).map { SQLBind($0) }))" + ")"
-            }
-            return sql
+        /// `(a, b, …), (c, d, …)`, every value bound.
+        func rows<Row>(_ rows: [Row], _ values: (Row) -> [any Encodable & Sendable]) -> SQLQueryString {
+            "\(SQLList(rows.map { SQLGroupExpression(SQLList(values($0).map { SQLBind($0) })) }))"
         }
         var sql: SQLQueryString = "WITH seq_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(\(bind: SQLStore.lockKey("audit-event-seq"))))"
         if !deliveries.isEmpty {

@@ -312,7 +312,7 @@ public struct SQLQueueStore: QueueStore {
     /// dropped and the rest taken, up to the maximum, in visibility order. Nil when the page held only messages past
     /// retention and may not have been the last: the general receive then reads on.
     static func receiveInOneStatement(_ r: ReceiveRequest, _ store: SQLStore) async throws -> [QueueMessage]? {
-        let rows = try await store.autocommit(.claim) { db in
+        let rows = try await store.autocommit(claim: true) { db in
             try await db.raw("""
                 WITH page AS (
                     SELECT seq, visible_at AS was_visible, sent_at < \(bind: r.now - r.retentionMs) AS expired FROM sqs_message

@@ -88,7 +88,7 @@ struct ClaimSessionTests {
             let readCommitted = try await store.write(.readCommitted) { db in try await Self.enableSort(db) }
             let serializable = try await store.write(.serializable) { db in try await Self.enableSort(db) }
             let read = try await store.read { db in try await Self.enableSort(db) }
-            let claimStatement = try await store.autocommit(.claim) { db in try await Self.enableSort(db) }
+            let claimStatement = try await store.autocommit(claim: true) { db in try await Self.enableSort(db) }
             let statement = try await store.autocommit { db in try await Self.enableSort(db) }
             #expect([claim, claimStatement] == ["sort off, jit off", "sort off, jit off"])
             #expect([readCommitted, serializable, read, statement] == Array(repeating: "sort on, jit on", count: 4))

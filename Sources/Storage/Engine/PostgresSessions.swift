@@ -109,10 +109,6 @@ final class PostgresSessions: StoreSessions {
         }
     }
 
-    func session<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await session(claim: false, body)
-    }
-
     func session<T: Sendable>(claim: Bool, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await onConnection(claim ? claimClient : client) { connection in try await body(PostgresConnectionDatabase(connection)) }
     }

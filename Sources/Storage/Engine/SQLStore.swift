@@ -59,14 +59,14 @@ public final class SQLStore: Sendable {
     }
 
     /// Runs `body` as a transaction of its own. On PostgreSQL `body` issues exactly one statement, which commits when
-    /// it ends: one round trip instead of three (BEGIN, the statement, COMMIT); `.claim` runs it on a claim session
-    /// (see `Isolation.claim`), anything else on an ordinary one, where it is read committed. On SQLite it is a
-    /// write transaction like any other (and may issue several).
-    public func autocommit<T: Sendable>(_ isolation: Isolation = .readCommitted,
+    /// it ends, read committed: one round trip instead of three (BEGIN, the statement, COMMIT); with `claim`, on a
+    /// claim session (see `Isolation.claim`). On SQLite it is a write transaction like any other (and may issue
+    /// several).
+    public func autocommit<T: Sendable>(claim: Bool = false,
                                         _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         if engine == .sqlite { return try await write(.serializable, body) }
         do {
-            return try await sessions.session(claim: isolation == .claim, body)
+            return try await sessions.session(claim: claim, body)
         } catch {
             throw sessions.translate(error)
         }
@@ -127,8 +127,8 @@ protocol StoreSessions: Sendable {
     /// Runs `body` in a transaction and commits it, or rolls back and rethrows.
     func transaction<T: Sendable>(_ isolation: SQLStore.Isolation,
                                   _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
-    func session<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
-    /// `session`, on a claim session when `claim` is set (`SQLStore.Isolation.claim`; SQLite has one kind).
+    /// Runs `body` with a session outside any transaction, a claim session when `claim` is set
+    /// (`SQLStore.Isolation.claim`).
     func session<T: Sendable>(claim: Bool, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Runs `body` holding the cross-node lock `key`.
     func exclusively<T: Sendable>(_ key: Int64, _ body: @escaping @Sendable () async throws -> T) async throws -> T
@@ -139,8 +139,9 @@ protocol StoreSessions: Sendable {
 }
 
 extension StoreSessions {
-    func session<T: Sendable>(claim: Bool, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await session(body)
+    /// An ordinary session.
+    func session<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await session(claim: false, body)
     }
 }
 

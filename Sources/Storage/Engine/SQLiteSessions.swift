@@ -168,7 +168,8 @@ final class SQLiteSessions: StoreSessions {
         }
     }
 
-    func session<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    /// A reader; SQLite has one kind of session, so `claim` changes nothing.
+    func session<T: Sendable>(claim _: Bool, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let i = nextReader.add(1, ordering: .relaxed).newValue % readers.count
         return try await withTaskExecutorPreference(readerThreads[i]) { try await body(readers[i]) }
     }
