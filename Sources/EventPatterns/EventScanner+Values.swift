@@ -12,7 +12,7 @@ extension EventScanner {
                 scratch.pointee.candidates.append(program.primaries[index])
             }
         }
-        if scratch.pointee.chain.isEmpty {
+        if scratch.pointee.chain.isEmpty || program.conditions[condition].solo {
             scratch.pointee.conditionStates[condition].freeStamp = generation
         } else if scratch.pointee.conditionStates[condition].freeStamp != generation {
             if scratch.pointee.currentValue < 0 {
@@ -25,6 +25,13 @@ extension EventScanner {
             scratch.pointee.hitNext.append(scratch.pointee.conditionStates[condition].head)
             scratch.pointee.conditionStates[condition].head = Int32(scratch.pointee.hitValue.count - 1)
         }
+    }
+
+    /// Whether applying `entry` again this event would change nothing: a hit on a condition
+    /// already met by a value whose array elements do not matter (see ``hit(_:)``).
+    @inline(__always)
+    private func isSettled(_ entry: TrieEntry) -> Bool {
+        entry.operation == .hit && scratch.pointee.conditionStates[Int(entry.condition)].freeStamp == scratch.pointee.generation
     }
 
     @inline(__always)
@@ -95,7 +102,7 @@ extension EventScanner {
         let index = self.field(field)
         index.pointee.forward.walk(text, reversed: false, firstByte: nil) { apply($0, field: index, string: nil) }
         if index.pointee.wantsNumbers, let decimal = ComparableNumber.decimal(text),
-           ComparableNumber.estimate(decimal).map({ index.pointee.mayMatchNumber(near: $0) }) ?? true,
+           ComparableNumber.estimate(decimal).map({ index.pointee.mayMatchNumber(near: $0) { !isSettled($0) } }) ?? true,
            let value = ComparableNumber.value(decimal) {
             if let entries = index.pointee.numericEquals(value) {
                 for position in entries { apply(index.pointee.numericEntries[position], field: index, string: nil) }

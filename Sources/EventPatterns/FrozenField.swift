@@ -20,18 +20,25 @@ struct FrozenField {
     var wantsNumbers: Bool
     var hasFolded: Bool
 
-    /// Whether a number near `estimate` (within its relative error `1e-15`) may meet
-    /// one of the numeric conditions; when not, the number need not be read exactly.
+    /// Whether a number near `estimate` (within its relative error `1e-15`) may meet one of
+    /// the numeric conditions whose entry `matters`; when not, the number need not be read
+    /// exactly.
     @inline(__always)
-    func mayMatchNumber(near estimate: Double) -> Bool {
+    func mayMatchNumber(near estimate: Double, where matters: (TrieEntry) -> Bool) -> Bool {
         let slack = Swift.max(abs(estimate) * 1e-15, 1e-300)
         let low = estimate - slack
         let high = estimate + slack
         if !numericKeys.isEmpty {
-            let position = lowerBound(Self.orderedKey(low))
-            if position < numericKeys.count && numericKeys[position] <= Self.orderedKey(high) { return true }
+            let highKey = Self.orderedKey(high)
+            var position = lowerBound(Self.orderedKey(low))
+            while position < numericKeys.count && numericKeys[position] <= highKey {
+                for entry in Int(numericStart[position])..<Int(numericStart[position + 1]) where matters(numericEntries[entry]) {
+                    return true
+                }
+                position += 1
+            }
         }
-        for range in numericRanges {
+        for (position, range) in numericRanges.enumerated() where matters(numericRangeEntries[position]) {
             if range.contains(low) || range.contains(high) { return true }
             if let lower = range.lower, lower >= low && lower <= high { return true }
             if let upper = range.upper, upper >= low && upper <= high { return true }

@@ -13,6 +13,9 @@ struct FrozenRules {
         var field: Int32
         var counted: Bool
         var hasPositive: Bool
+        /// True when every sub-rule it belongs to has no other condition: its values never
+        /// take part in the array-consistency search, so a second hit adds nothing.
+        var solo: Bool
         /// The sub-rules anchored on it: `primaries[primaryStart..<primaryEnd]`.
         var primaryStart: Int32
         var primaryEnd: Int32
@@ -97,6 +100,10 @@ extension Automaton {
             }
             childStart.append(Int32(pathKeys.count))
         }
+        var shared = Set<Int32>()
+        for info in subRules {
+            if let info, info.conditions.count >= 2 { shared.formUnion(info.conditions) }
+        }
         var frozenConditions: [FrozenRules.Condition] = []
         var primaries: [Int32] = []
         for (id, condition) in conditions.enumerated() {
@@ -107,6 +114,7 @@ extension Automaton {
             }
             frozenConditions.append(FrozenRules.Condition(field: condition.field, counted: condition.counted,
                                                           hasPositive: condition.hasPositive,
+                                                          solo: !shared.contains(Int32(id)),
                                                           primaryStart: start, primaryEnd: Int32(primaries.count)))
         }
         var frozenSubRules: [FrozenRules.SubRule] = []
