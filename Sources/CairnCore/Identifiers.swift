@@ -32,16 +32,29 @@ public enum Identifiers {
 
     /// A random (version 4) UUID, lower-case.
     public static func uuid() -> String {
-        var rng = SystemRandomNumberGenerator()
-        return formatUUID(version: 4, high: rng.next(), low: rng.next())
+        let (high, low) = random128()
+        return formatUUID(version: 4, high: high, low: low)
     }
 
     /// A version 7 UUID, lower-case: the Unix time in milliseconds in its first 48 bits, then 74 random bits.
     /// Identifiers made one after another sort (as text) by time, so an index over them grows at its end.
     public static func timeOrderedUUID(at time: Date) -> String {
-        var rng = SystemRandomNumberGenerator()
+        let (high, low) = random128()
         let millis = UInt64(max(0, (time.timeIntervalSince1970 * 1000).rounded(.down)))
-        return formatUUID(version: 7, high: millis << 16 | rng.next() & 0xFFFF, low: rng.next())
+        return formatUUID(version: 7, high: millis << 16 | high & 0xFFFF, low: low)
+    }
+
+    /// 128 bits from the system's generator in one call (`arc4random_buf`, one `getrandom` in glibc):
+    /// `SystemRandomNumberGenerator` makes a system call per 64 bits, and every API call draws two UUIDs.
+    static func random128() -> (UInt64, UInt64) {
+        var bits: (UInt64, UInt64) = (0, 0)
+        #if canImport(Glibc) || canImport(Darwin)
+        withUnsafeMutableBytes(of: &bits) { arc4random_buf($0.baseAddress!, $0.count) }
+        #else
+        var rng = SystemRandomNumberGenerator()
+        bits = (rng.next(), rng.next())
+        #endif
+        return bits
     }
 
     /// `high` and `low` as a UUID's 128 bits, big-endian, with `version` and the RFC 9562 variant set.

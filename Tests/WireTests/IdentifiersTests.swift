@@ -21,6 +21,21 @@ struct IdentifiersTests {
         for id in ids { #expect((Self.bytes(id)?[6] ?? 0) >> 4 == 4, "\(id)") }
     }
 
+    @Test func everyRandomBitOfAUUIDVaries() throws {
+        // Bits that stay the same across 1,000 ids: only the version and variant bits (and, for time-ordered ids
+        // made in one millisecond, the time) may.
+        func steadyBits(_ ids: [String]) throws -> [UInt8] {
+            let all = try ids.map { try #require(Self.bytes($0), "\($0)") }
+            return (0..<16).map { i in all.dropFirst().reduce(0) { $0 | ($1[i] ^ all[0][i]) } }
+        }
+        let random = try steadyBits((0..<1000).map { _ in Identifiers.uuid() })
+        #expect(random.enumerated().allSatisfy { i, varied in varied | (i == 6 ? 0xF0 : i == 8 ? 0xC0 : 0) == 0xFF })
+        let time = Date(timeIntervalSince1970: 1_764_892_800.5)
+        let ordered = try steadyBits((0..<1000).map { _ in Identifiers.timeOrderedUUID(at: time) })
+        #expect(ordered[0..<6].allSatisfy { $0 == 0 })
+        #expect(ordered[6...].enumerated().allSatisfy { i, varied in varied | (i == 0 ? 0xF0 : i == 2 ? 0xC0 : 0) == 0xFF })
+    }
+
     @Test func aTimeOrderedUUIDCarriesItsMillisecondAndVersion7() throws {
         let time = Date(timeIntervalSince1970: 1_764_892_800.123_9)
         let id = Identifiers.timeOrderedUUID(at: time)
