@@ -1,5 +1,6 @@
 import CairnCore
 import Foundation
+import PostgresNIO
 import SQLKit
 
 /// A compute environment, job queue or job definition revision: its detail document is JSON the Batch
@@ -47,6 +48,12 @@ public struct BatchJobRow: Sendable, Equatable, Decodable {
     public var tags: String
     public var createdAt: Int64
     public var updatedAt: Int64
+
+    /// A row selected as `SQLBatchStore.jobColumns`, by position.
+    init(_ row: PostgresRow) throws {
+        (jobId, accountId, region, queueArn, parentId, status, jobName, document, tags, createdAt, updatedAt) =
+            try row.decode((String, String, String, String, String?, String, String, String, String, Int64, Int64).self)
+    }
 
     public init(jobId: String, accountId: String, region: String, queueArn: String, parentId: String?, status: String,
                 jobName: String, document: String, tags: String = "{}", createdAt: Int64, updatedAt: Int64) {
@@ -153,6 +160,9 @@ public struct SQLBatchStore: BatchStore {
         try row.decodeColumns(BatchResourceRow.self)
     }
 
+    /// `batch_job`'s columns in the order `BatchJobRow.init(_: PostgresRow)` reads them.
+    static let jobColumns = "job_id, account_id, region, queue_arn, parent_id, status, job_name, document, tags, created_at, updated_at"
+
     static func decodeJob(_ row: any SQLRow) throws -> BatchJobRow {
         try row.decodeColumns(BatchJobRow.self)
     }
@@ -225,7 +235,8 @@ public struct SQLBatchStore: BatchStore {
     public func jobs(ids: [String]) async throws -> [BatchJobRow] {
         guard !ids.isEmpty else { return [] }
         return try await store.read { db in
-            try await db.raw("SELECT * FROM batch_job WHERE job_id IN (\(SQLList(ids.map { SQLBind($0) })))").all().map(Self.decodeJob)
+            try await db.rows("SELECT \(unsafeRaw: Self.jobColumns) FROM batch_job WHERE job_id IN (\(SQLList(ids.map { SQLBind($0) })))",
+                              byPosition: BatchJobRow.init, byName: Self.decodeJob)
         }
     }
 
@@ -291,21 +302,26 @@ public struct SQLBatchStore: BatchStore {
         """
 
     public func activeJobVersions() async throws -> [BatchJobVersion] {
-        // By column, not Codable: this runs every scheduler pass over every queued job.
-        try await store.read { db in try await db.raw(SQLQueryString(Self.activeJobVersionsQuery)).all().map(Self.decodeVersion) }
+        // By column, not Codable (and by position on PostgreSQL): this runs every scheduler pass over every queued job.
+        try await store.read { db in try await Self.versions(SQLQueryString(Self.activeJobVersionsQuery), db) }
     }
 
     public func jobVersions(ids: [String]) async throws -> [BatchJobVersion] {
         guard !ids.isEmpty else { return [] }
         return try await store.read { db in
-            try await db.raw("SELECT job_id, status, updated_at FROM batch_job WHERE job_id IN (\(SQLList(ids.map { SQLBind($0) })))")
-                .all().map(Self.decodeVersion)
+            try await Self.versions("SELECT job_id, status, updated_at FROM batch_job WHERE job_id IN (\(SQLList(ids.map { SQLBind($0) })))", db)
         }
     }
 
-    static func decodeVersion(_ row: any SQLRow) throws -> BatchJobVersion {
-        BatchJobVersion(jobId: try row.decode(column: "job_id", as: String.self), status: try row.decode(column: "status", as: String.self),
-                        updatedAt: try row.decode(column: "updated_at", as: Int64.self))
+    /// The versions `sql` selects, as `job_id, status, updated_at`.
+    static func versions(_ sql: SQLQueryString, _ db: any SQLDatabase) async throws -> [BatchJobVersion] {
+        try await db.rows(sql, byPosition: { row in
+            let (jobId, status, updatedAt) = try row.decode((String, String, Int64).self)
+            return BatchJobVersion(jobId: jobId, status: status, updatedAt: updatedAt)
+        }, byName: { row in
+            BatchJobVersion(jobId: try row.decode(column: "job_id", as: String.self), status: try row.decode(column: "status", as: String.self),
+                            updatedAt: try row.decode(column: "updated_at", as: Int64.self))
+        })
     }
 
     public func jobs(accountId: String, region: String, queueArn: String?, parentId: String?) async throws -> [BatchJobRow] {

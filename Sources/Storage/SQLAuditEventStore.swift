@@ -208,12 +208,7 @@ public struct SQLAuditEventStore: AuditEventStore {
 
     /// The events a lookup's query selects, with their resources.
     static func rows(_ sql: SQLQueryString, _ db: any SQLDatabase) async throws -> [AuditLookupRow] {
-        let events: [LookupColumns]
-        if let postgres = db as? PostgresConnectionDatabase, let read = try await postgres.rows(sql, { try LookupColumns($0) }) {
-            events = read
-        } else {
-            events = try await db.raw(sql).all().map { try LookupColumns($0) }
-        }
+        let events = try await db.rows(sql, byPosition: { try LookupColumns($0) }, byName: { try LookupColumns($0) })
         return try events.map { c in
             AuditLookupRow(
                 cursor: AuditCursor(eventTime: c.eventTime, seq: c.seq), eventId: c.eventId,

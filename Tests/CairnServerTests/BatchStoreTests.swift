@@ -125,4 +125,21 @@ struct BatchStoreTests {
             #expect(plan == ["SCAN batch_job USING COVERING INDEX batch_job_active"])
         }
     }
+
+    @Test(arguments: TestEngine.allCases)
+    func jobsAndVersionsReadByIdHoldEveryColumnAsStored(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let jobs = SQLBatchStore(store: store)
+            let child = BatchJobRow(jobId: "p:1", accountId: "123456789012", region: "eu-west-1",
+                                    queueArn: "arn:aws:batch:eu-west-1:123456789012:job-queue/q2", parentId: "p", status: "RUNNABLE",
+                                    jobName: "child é", document: #"{"arrayProperties":{"index":1}}"#, tags: #"{"team":"x"}"#,
+                                    createdAt: 1_764_892_800_123, updatedAt: 1_764_892_800_456)
+            let parent = Self.job("PENDING", at: 7, id: "p", createdAt: 90)
+            try await jobs.insertJobs([parent, child])
+            #expect(try await jobs.jobs(ids: ["p:1", "p", "missing"]).sorted { $0.jobId < $1.jobId } == [parent, child])
+            #expect(try await jobs.jobVersions(ids: ["p:1", "missing"]) == [
+                BatchJobVersion(jobId: "p:1", status: "RUNNABLE", updatedAt: 1_764_892_800_456),
+            ])
+        }
+    }
 }

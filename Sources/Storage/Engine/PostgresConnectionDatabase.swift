@@ -56,3 +56,16 @@ struct PostgresConnectionDatabase: SQLDatabase {
         return out
     }
 }
+
+extension SQLDatabase {
+    /// `query`'s rows: by position through PostgresNIO on a pooled PostgreSQL connection, by name through SQLKit
+    /// elsewhere (SQLite, or a bind the positional path does not encode). `byPosition` reads the columns in the
+    /// order `query` selects them.
+    func rows<Row>(_ query: SQLQueryString, byPosition: (PostgresRow) throws -> Row,
+                   byName: (any SQLRow) throws -> Row) async throws -> [Row] {
+        if let postgres = self as? PostgresConnectionDatabase, let read = try await postgres.rows(query, byPosition) {
+            return read
+        }
+        return try await raw(query).all().map(byName)
+    }
+}
