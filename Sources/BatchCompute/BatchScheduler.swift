@@ -27,6 +27,14 @@ public final class BatchScheduler: Service, Sendable {
     /// The active jobs as last read, parsed, by job id: a pass re-reads only the jobs whose version changed, so
     /// 10,000 queued jobs are not read and parsed every 50 ms.
     let parsed = Mutex<[String: BatchJob]>([:])
+    /// The active jobs' ids in the order of the last full read of their versions, and when that read began.
+    let lastRead = Mutex<(order: [String], at: ContinuousClock.Instant)?>(nil)
+    /// Set by `wake()` (an API call on some node changed jobs) and by a write of this scheduler that did not happen
+    /// as its cache expected: the next pass reads every active job's version. Otherwise a pass works from its cache
+    /// (its own moves are kept there as stored) and reads them all at least every `fullReadInterval`: with 20,000
+    /// jobs queued, reading every version every pass made the scheduler's work grow with the square of the queue.
+    let changedElsewhere = Atomic<Bool>(true)
+    static let fullReadInterval: Duration = .seconds(1)
     private let signal = WakeSignal()
 
     struct Running: Sendable {
@@ -50,7 +58,12 @@ public final class BatchScheduler: Service, Sendable {
         self.idleTick = idleTick
     }
 
-    public func wake() { signal.wake() }
+    /// Jobs changed (submitted, cancelled, terminated, their queue or environment edited): runs a pass soon, which
+    /// reads them.
+    public func wake() {
+        changedElsewhere.store(true, ordering: .sequentiallyConsistent)
+        signal.wake()
+    }
 
     public func run() async throws {
         // With no job active and no process running there is nothing to watch: a SubmitJob wakes the scheduler
@@ -59,7 +72,7 @@ public final class BatchScheduler: Service, Sendable {
             do {
                 // A pass that started or finished jobs is followed at once by another: short jobs are
                 // reaped and their capacity reused without waiting for the tick.
-                if try await self.pass() { self.wake() }
+                if try await self.pass() { self.signal.wake() }
             } catch {
                 self.logger.passFailed("batch scheduler pass", error)
             }
@@ -108,11 +121,19 @@ public final class BatchScheduler: Service, Sendable {
         return reaped || started
     }
 
-    /// Jobs not yet SUCCEEDED or FAILED, oldest first, parsed (see `parsedJobs`); they become the cache.
+    /// Jobs not yet SUCCEEDED or FAILED, oldest first, parsed (see `parsedJobs`); they become the cache. From the
+    /// cache alone when nothing changed them elsewhere since a full read less than `fullReadInterval` ago.
     func activeJobs() async throws -> [BatchJob] {
+        let now = ContinuousClock.now
+        let changed = changedElsewhere.exchange(false, ordering: .sequentiallyConsistent)
+        if !changed, let last = lastRead.withLock({ $0 }), now - last.at < Self.fullReadInterval {
+            let cached = parsed.withLock { $0 }
+            return last.order.compactMap { id in cached[id].flatMap { $0.status?.isFinal == true ? nil : $0 } }
+        }
         let versions = try await store.activeJobVersions()
         let current = try await parsedJobs(versions)
         parsed.withLock { $0 = current }
+        lastRead.withLock { $0 = (versions.map(\.jobId), now) }
         return versions.compactMap { v in current[v.jobId].flatMap { $0.status?.isFinal == true ? nil : $0 } }
     }
 
@@ -148,7 +169,15 @@ public final class BatchScheduler: Service, Sendable {
                 if job.status?.isFinal == true { cache.removeValue(forKey: job.row.jobId) } else { cache[job.row.jobId] = job }
             }
         }
+        // A move not made: the job is no longer what the cache holds.
+        if moved.contains(where: { $0 == nil }) { changedElsewhere.store(true, ordering: .sequentiallyConsistent) }
         return moved
+    }
+
+    /// Saves a job's bookkeeping (`BatchJobs.save`); the next pass reads it again.
+    func save(_ job: BatchJob) async throws {
+        _ = try await jobs.save(job)
+        changedElsewhere.store(true, ordering: .sequentiallyConsistent)
     }
 
     // MARK: Dependencies and array parents
@@ -241,7 +270,7 @@ public final class BatchScheduler: Service, Sendable {
             for job in runnable where job.detail["statusReason"]?.stringValue != Self.notRunning {
                 var marked = job
                 marked.set([("statusReason", .string(Self.notRunning))])
-                _ = try await jobs.save(marked)
+                try await save(marked)
             }
             return false
         }
@@ -293,7 +322,7 @@ public final class BatchScheduler: Service, Sendable {
                 if !fitsSomewhere, job.detail["statusReason"]?.stringValue != Self.tooLarge {
                     var marked = job
                     marked.set([("statusReason", .string(Self.tooLarge))])
-                    _ = try await jobs.save(marked)
+                    try await save(marked)
                 }
                 continue
             }
