@@ -142,4 +142,41 @@ struct BatchStoreTests {
             ])
         }
     }
+
+    @Test(arguments: TestEngine.allCases)
+    func racingWritersOfOneJobWriteItOnceWithItsEvents(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let jobs = SQLBatchStore(store: store)
+            let outbox = SQLEventBusStore(store: store)
+            // Each job starts RUNNABLE; four writers race to move it (a scheduler's start, a CancelJob, ...), each
+            // from the status it saw: exactly one move is written, with its own event.
+            let ids = (0..<40).map { "r\($0)" }
+            try await jobs.insertJobs(ids.map { Self.job("RUNNABLE", at: 1, id: $0) })
+            let targets = ["STARTING", "FAILED", "STARTING", "FAILED"]
+            let wins = try await withThrowingTaskGroup(of: [String: String].self) { group in
+                for (writer, target) in targets.enumerated() {
+                    group.addTask {
+                        var won: [String: String] = [:]
+                        for id in ids {
+                            var job = Self.job(target, at: Int64(10 + writer), id: id)
+                            job.document = #"{"writer":\#(writer)}"#
+                            if try await jobs.updateJob(job, ifStatus: "RUNNABLE", deliveries: [Self.delivery("\(id)-\(writer)")]) {
+                                won[id] = "\(writer)"
+                            }
+                        }
+                        return won
+                    }
+                }
+                return try await group.reduce(into: [String: [String]]()) { all, won in
+                    for (id, writer) in won { all[id, default: []].append(writer) }
+                }
+            }
+            #expect(ids.allSatisfy { wins[$0]?.count == 1 }, "\(wins.filter { $0.value.count != 1 })")
+            #expect(try await outbox.pendingCount() == ids.count)
+            for row in try await jobs.jobs(ids: ids) {
+                let writer = try #require(wins[row.jobId]?.first.flatMap { Int($0) })
+                #expect(row.status == targets[writer] && row.document == #"{"writer":\#(writer)}"#, "\(row.jobId)")
+            }
+        }
+    }
 }
