@@ -160,8 +160,10 @@ public struct SQLBatchStore: BatchStore {
         try row.decodeColumns(BatchResourceRow.self)
     }
 
-    /// `batch_job`'s columns in the order `BatchJobRow.init(_: PostgresRow)` reads them.
-    static let jobColumns = "job_id, account_id, region, queue_arn, parent_id, status, job_name, document, tags, created_at, updated_at"
+    /// `batch_job`'s columns in the order `BatchJobRow.init(_: PostgresRow)` reads them and `insertJobs` writes them.
+    static let jobColumnNames = ["job_id", "account_id", "region", "queue_arn", "parent_id", "status", "job_name", "document",
+                                 "tags", "created_at", "updated_at"]
+    static let jobColumns = jobColumnNames.joined(separator: ", ")
 
     static func decodeJob(_ row: any SQLRow) throws -> BatchJobRow {
         try row.decodeColumns(BatchJobRow.self)
@@ -215,22 +217,26 @@ public struct SQLBatchStore: BatchStore {
     }
 
     public func insertJobs(_ jobs: [BatchJobRow]) async throws {
-        @Sendable func insert(_ j: BatchJobRow, _ db: any SQLDatabase) async throws {
-            try await db.raw("""
-                INSERT INTO batch_job (job_id, account_id, region, queue_arn, parent_id, status, job_name, document, tags,
-                                       created_at, updated_at)
-                VALUES (\(bind: j.jobId), \(bind: j.accountId), \(bind: j.region), \(bind: j.queueArn), \(bind: j.parentId),
-                        \(bind: j.status), \(bind: j.jobName), \(bind: j.document), \(bind: j.tags), \(bind: j.createdAt),
-                        \(bind: j.updatedAt))
-                """).run()
+        @Sendable func insert(_ jobs: ArraySlice<BatchJobRow>, _ db: any SQLDatabase) async throws {
+            var insert = db.insert(into: "batch_job").columns(Self.jobColumnNames)
+            for j in jobs {
+                insert = insert.values([j.jobId, j.accountId, j.region, j.queueArn, j.parentId, j.status, j.jobName, j.document,
+                                        j.tags, j.createdAt, j.updatedAt] as [any Encodable & Sendable])
+            }
+            try await insert.run()
         }
-        // One job (every SubmitJob but an array's) is one statement, committed as it ends: on PostgreSQL one round
+        // Jobs that fit one statement (every SubmitJob but a large array's) commit as it ends: on PostgreSQL one round
         // trip instead of three (BEGIN, the insert, COMMIT), and not behind the node's serializable-write lock.
-        if jobs.count == 1 { return try await store.autocommit { db in try await insert(jobs[0], db) } }
+        if jobs.count <= Self.jobsPerStatement { return try await store.autocommit { db in try await insert(jobs[...], db) } }
         try await store.write { db in
-            for j in jobs { try await insert(j, db) }
+            for start in stride(from: 0, to: jobs.count, by: Self.jobsPerStatement) {
+                try await insert(jobs[start..<min(start + Self.jobsPerStatement, jobs.count)], db)
+            }
         }
     }
+
+    /// Eleven parameters each: far below SQLite's and PostgreSQL's limits.
+    static let jobsPerStatement = 500
 
     public func job(id: String) async throws -> BatchJobRow? {
         try await store.read { db in try await db.raw("SELECT * FROM batch_job WHERE job_id = \(bind: id)").first().map(Self.decodeJob) }

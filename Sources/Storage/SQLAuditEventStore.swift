@@ -128,9 +128,9 @@ public struct SQLAuditEventStore: AuditEventStore {
 
     /// PostgreSQL: the whole append as one statement, which commits as it ends (one round trip, where a transaction
     /// took up to six: BEGIN, the lock, the outbox, record and resource inserts, COMMIT, each waiting for the one
-    /// before while the node's next records queued behind them). The `audit-event-seq` lock is taken before any `audit_event` row is formed, so before a
-    /// `seq` is drawn for it: the rows come from a join with the lock's one-row result. Nil when the values would not
-    /// fit in one statement.
+    /// before while the node's next records queued behind them). The `audit-event-seq` lock is taken before any
+    /// `audit_event` row is formed, so before a `seq` is drawn for it: the rows come from a join with the lock's
+    /// one-row result. Nil when the values would not fit in one statement.
     static func postgresAppend(_ events: [StoredAuditEvent], _ deliveries: [EventDelivery]) -> SQLQueryString? {
         let resources = events.filter(\.management).flatMap { e in e.resources.map { (e, $0) } }
         guard 1 + 12 * events.count + 10 * deliveries.count + 6 * resources.count <= postgresBindLimit else { return nil }

@@ -179,4 +179,22 @@ struct BatchStoreTests {
             }
         }
     }
+
+    @Test(arguments: TestEngine.allCases)
+    func moreJobsThanOneStatementTakesAreAllInserted(_ engine: TestEngine) async throws {
+        try await withTestStore(engine) { store in
+            let jobs = SQLBatchStore(store: store)
+            // An array job's parent and children: more rows than one INSERT carries.
+            let parent = Self.job("PENDING", at: 1, id: "p")
+            let children = (0..<(SQLBatchStore.jobsPerStatement + 3)).map { i in
+                BatchJobRow(jobId: "p:\(i)", accountId: "123456789012", region: "us-east-1", queueArn: parent.queueArn,
+                            parentId: "p", status: "SUBMITTED", jobName: "j", document: #"{"index":\#(i)}"#, createdAt: 1, updatedAt: 1)
+            }
+            try await jobs.insertJobs([parent] + children)
+            let stored = try await jobs.jobs(ids: ["p"] + children.map(\.jobId))
+            #expect(Set(stored.map(\.jobId)) == Set(["p"] + children.map(\.jobId)))
+            #expect(stored.first { $0.jobId == "p:\(SQLBatchStore.jobsPerStatement + 2)" } == children.last)
+            #expect(try await jobs.children(parentId: "p").count == children.count)
+        }
+    }
 }
