@@ -133,28 +133,21 @@ func assemble(
         store: trailStore, buckets: trailBuckets, notifier: trailNotifier, keys: signingKeys, clock: clock, logger: logger,
         deliveryInterval: .milliseconds(Int64(configuration.trailDeliveryInterval * 1000)), digestInterval: configuration.digestInterval)
     let trailOperations = TrailOperations(store: trailStore, buckets: trailBuckets, notifier: trailNotifier, keys: signingKeys,
-                                          clock: clock, wake: {
-                                              trailWriter.wake()
-                                              coordinator.broadcast(ClusterSignal.wake(Singletons.trailWriter))
-                                          })
+                                          clock: clock, wake: { coordinator.wake(Singletons.trailWriter, here: trailWriter.wake) })
     let jobStore = SQLJobStore(store: store)
     let jobTransitions = JobTransitions(store: jobStore, recorder: recorder, clock: clock)
     let jobRunner = JobRunner(store: jobStore, transitions: jobTransitions, s3: s3, clock: clock, logger: logger,
                               hold: configuration.batchOperationsHoldFile.map(JobRunner.Hold.init))
     let s3Control = S3ControlService(store: jobStore, transitions: jobTransitions, clock: clock,
                                      confirmationByDefault: configuration.s3BatchConfirmationByDefault,
-                                     wake: {
-                                         jobRunner.wake()
-                                         coordinator.broadcast(ClusterSignal.wake(Singletons.jobRunner))
-                                     })
+                                     wake: { coordinator.wake(Singletons.jobRunner, here: jobRunner.wake) })
     let batchStore = SQLBatchStore(store: store)
     let batchJobs = BatchJobs(store: batchStore, events: BusBatchEvents(router: router), clock: clock)
     let batchScheduler = BatchScheduler(
         store: batchStore, jobs: batchJobs, clock: clock, logger: logger,
         runner: try localRunner(configuration, logger: logger), nodeId: nodeId)
     let batch = BatchService(store: batchStore, jobs: batchJobs, clock: clock, wake: {
-        batchScheduler.wake()
-        coordinator.broadcast(ClusterSignal.wake(Singletons.batchScheduler))
+        coordinator.wake(Singletons.batchScheduler, here: batchScheduler.wake)
     })
     batchTargets.connect(batch: batch, recorder: recorder, clock: clock)
     let scheduleStore = SQLScheduleStore(store: store)

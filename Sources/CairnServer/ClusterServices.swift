@@ -33,6 +33,15 @@ struct Singleton: Service {
     }
 }
 
+extension NodeCoordinator {
+    /// Wakes the singleton `name` where it runs: `here` wakes this node's own, and the other nodes are told unless
+    /// this node is the one that runs it (a node keeps a singleton until its process ends).
+    func wake(_ name: String, here: () -> Void) {
+        here()
+        if !runs(name) { broadcast(ClusterSignal.wake(name)) }
+    }
+}
+
 /// The signals nodes send each other: a kind, a space, then what it is about.
 enum ClusterSignal {
     static func queue(_ id: Int64) -> String { "sqs \(id)" }

@@ -9,6 +9,8 @@ public protocol NodeCoordinator: Sendable {
     var nodeId: String { get }
     /// Returns once this node runs `singleton`; it keeps it until the process ends. Throws when cancelled.
     func lead(_ singleton: String) async throws
+    /// Whether this node runs `singleton` now, and so until its process ends.
+    func runs(_ singleton: String) -> Bool
     /// Tells the other nodes, after the change it names has committed. Never blocks.
     func broadcast(_ signal: String)
     /// Keeps the coordination going, handing every signal from another node to `receive`, until cancelled.
@@ -23,6 +25,7 @@ public struct SoloCoordinator: NodeCoordinator {
     public init(nodeId: String) { self.nodeId = nodeId }
 
     public func lead(_ singleton: String) async throws {}
+    public func runs(_ singleton: String) -> Bool { true }
     public func broadcast(_ signal: String) {}
     public func run(receive: @escaping @Sendable (String) async -> Void) async throws {
         // Nothing to coordinate: wait for the end.

@@ -44,6 +44,10 @@ final class PostgresCoordinator: NodeCoordinator {
         }
     }
 
+    func runs(_ singleton: String) -> Bool {
+        state.withLock { $0.held.contains(singleton) }
+    }
+
     func broadcast(_ signal: String) {
         outgoingContinuation.yield(signal)
     }
