@@ -88,7 +88,7 @@ struct BatchStoreTests {
             func definition(_ name: String, _ revision: Int64, _ status: String, region: String = "us-east-1") -> BatchResourceRow {
                 BatchResourceRow(arn: "arn:aws:batch:\(region):123456789012:job-definition/\(name):\(revision)", accountId: "123456789012",
                                  region: region, kind: "job-definition", name: name, revision: revision, status: status,
-                                 document: "{}", createdAt: revision)
+                                 document: #"{"revision":\#(revision)}"#, createdAt: 1_700_000_000_000 + revision)
             }
             for row in [definition("d", 1, "ACTIVE"), definition("d", 2, "ACTIVE"), definition("d", 3, "INACTIVE"),
                         definition("d2", 9, "ACTIVE"), definition("d", 7, "ACTIVE", region: "eu-west-1")] {
@@ -98,6 +98,10 @@ struct BatchStoreTests {
             #expect(latest == definition("d", 2, "ACTIVE"))
             #expect(try await batch.latestActiveResource(accountId: "123456789012", region: "us-east-1", kind: "job-definition", name: "none") == nil)
             #expect(try await batch.latestActiveResource(accountId: "999999999999", region: "us-east-1", kind: "job-definition", name: "d") == nil)
+            // By ARN, every column as stored, whatever its status.
+            let inactive = definition("d", 3, "INACTIVE")
+            #expect(try await batch.resource(arn: inactive.arn) == inactive)
+            #expect(try await batch.resource(arn: inactive.arn + "0") == nil)
         }
     }
 
