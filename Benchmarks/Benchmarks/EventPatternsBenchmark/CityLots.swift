@@ -1,20 +1,16 @@
 import EventPatterns
 import Foundation
 
-/// The CityLots2 data set: events and pattern banks, from `CAIRN_BENCH_DATA`
-/// (default `../../shared/bench-data` from this package, i.e. next to the repository).
+/// The events and pattern banks to match: the CityLots2 data set from the directory in `CAIRN_BENCH_DATA`
+/// (`citylots2.json.gz` and `citylots2-patterns.json`), or else ``GeneratedLots``.
 enum CityLots {
-    static let directory: URL = {
-        if let path = ProcessInfo.processInfo.environment["CAIRN_BENCH_DATA"], !path.isEmpty {
-            return URL(fileURLWithPath: path)
-        }
-        let packageRoot = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return packageRoot.appendingPathComponent("../../shared/bench-data").standardizedFileURL
-    }()
+    static let directory: URL? = ProcessInfo.processInfo.environment["CAIRN_BENCH_DATA"].flatMap {
+        $0.isEmpty ? nil : URL(fileURLWithPath: $0)
+    }
 
-    /// One event per element, as UTF-8 bytes.
-    static let events: [[UInt8]] = {
+    /// CityLots2's events, one per element, as UTF-8 bytes; empty when the file is not there.
+    private static let fileEvents: [[UInt8]] = {
+        guard let directory else { return [] }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/gzip")
         process.arguments = ["-dc", directory.appendingPathComponent("citylots2.json.gz").path]
@@ -26,14 +22,18 @@ enum CityLots {
         return [UInt8](data).split(separator: UInt8(ascii: "\n")).map { Array($0) }
     }()
 
-    /// Bank name → the bank's patterns as JSON text, in file order.
-    static let banks: [(name: String, patterns: [String])] = {
-        guard let data = try? Data(contentsOf: directory.appendingPathComponent("citylots2-patterns.json")),
+    /// CityLots2's banks: name → the bank's patterns as JSON text, in file order; empty when the file is not there.
+    private static let fileBanks: [(name: String, patterns: [String])] = {
+        guard let directory, let data = try? Data(contentsOf: directory.appendingPathComponent("citylots2-patterns.json")),
               let text = String(data: data, encoding: .utf8) else { return [] }
         return PatternFileReader.banks(in: text)
     }()
 
-    static var isAvailable: Bool { !events.isEmpty && !banks.isEmpty }
+    static var isCityLots2: Bool { !fileEvents.isEmpty && !fileBanks.isEmpty }
+    /// What the benchmarks' names start with.
+    static var dataName: String { isCityLots2 ? "CityLots2" : "Generated lots" }
+    static var events: [[UInt8]] { isCityLots2 ? fileEvents : GeneratedLots.events }
+    static var banks: [(name: String, patterns: [String])] { isCityLots2 ? fileBanks : GeneratedLots.banks }
 
     /// A matcher holding the patterns of the named banks.
     static func matcher(banks names: Set<String>) -> PatternMatcher<Int> {
@@ -41,8 +41,10 @@ enum CityLots {
         var id = 0
         for bank in banks where names.contains(bank.name) {
             for pattern in bank.patterns {
-                if let compiled = try? EventPattern(json: pattern) {
-                    matcher.add(rule: compiled, id: id)
+                do {
+                    matcher.add(rule: try EventPattern(json: pattern), id: id)
+                } catch {
+                    print("\(bank.name): pattern not compiled (\(error)): \(pattern)")
                 }
                 id += 1
             }
