@@ -5,16 +5,15 @@ import Testing
 /// The CityLots2 data set and its expected match counts, read from the directory in `CAIRN_BENCH_DATA`
 /// (`citylots2.json.gz` and `citylots2-patterns.json`); the tests are skipped without it.
 enum CityLotsData {
-    static var directory: URL {
-        URL(fileURLWithPath: ProcessInfo.processInfo.environment["CAIRN_BENCH_DATA"] ?? "", isDirectory: true)
-    }
+    /// `CAIRN_BENCH_DATA`, or "" when it is unset.
+    static let path = ProcessInfo.processInfo.environment["CAIRN_BENCH_DATA"] ?? ""
+    static var directory: URL { URL(fileURLWithPath: path, isDirectory: true) }
 
     static var events: URL { directory.appendingPathComponent("citylots2.json.gz") }
     static var patterns: URL { directory.appendingPathComponent("citylots2-patterns.json") }
 
     static var isAvailable: Bool {
-        !(ProcessInfo.processInfo.environment["CAIRN_BENCH_DATA"] ?? "").isEmpty
-            && FileManager.default.fileExists(atPath: events.path) && FileManager.default.fileExists(atPath: patterns.path)
+        !path.isEmpty && FileManager.default.fileExists(atPath: events.path) && FileManager.default.fileExists(atPath: patterns.path)
     }
 
     /// Each bank's patterns (as JSON text) and expected counts, in file order.
