@@ -217,6 +217,9 @@ public struct SQLBatchStore: BatchStore {
     }
 
     public func insertJobs(_ jobs: [BatchJobRow]) async throws {
+        let statements = stride(from: 0, to: jobs.count, by: Self.jobsPerStatement).map { start in
+            jobs[start..<min(start + Self.jobsPerStatement, jobs.count)]
+        }
         @Sendable func insert(_ jobs: ArraySlice<BatchJobRow>, _ db: any SQLDatabase) async throws {
             var insert = db.insert(into: "batch_job").columns(Self.jobColumnNames)
             for j in jobs {
@@ -225,12 +228,15 @@ public struct SQLBatchStore: BatchStore {
             }
             try await insert.run()
         }
-        // Jobs that fit one statement (every SubmitJob but a large array's) commit as it ends: on PostgreSQL one round
-        // trip instead of three (BEGIN, the insert, COMMIT), and not behind the node's serializable-write lock.
-        if jobs.count <= Self.jobsPerStatement { return try await store.autocommit { db in try await insert(jobs[...], db) } }
-        try await store.write { db in
-            for start in stride(from: 0, to: jobs.count, by: Self.jobsPerStatement) {
-                try await insert(jobs[start..<min(start + Self.jobsPerStatement, jobs.count)], db)
+        switch statements.count {
+        case 0: return
+        case 1:
+            // Jobs that fit one statement (every SubmitJob but a large array's) commit as it ends: on PostgreSQL one
+            // round trip instead of three (BEGIN, the insert, COMMIT), and not behind the node's serializable-write lock.
+            try await store.autocommit { db in try await insert(statements[0], db) }
+        default:
+            try await store.write { db in
+                for statement in statements { try await insert(statement, db) }
             }
         }
     }

@@ -194,6 +194,7 @@ struct BatchStoreTests {
                 BatchJobRow(jobId: "p:\(i)", accountId: "123456789012", region: "us-east-1", queueArn: parent.queueArn,
                             parentId: "p", status: "SUBMITTED", jobName: "j", document: #"{"index":\#(i)}"#, createdAt: 1, updatedAt: 1)
             }
+            try await jobs.insertJobs([])
             try await jobs.insertJobs([parent] + children)
             let stored = try await jobs.jobs(ids: ["p"] + children.map(\.jobId))
             #expect(Set(stored.map(\.jobId)) == Set(["p"] + children.map(\.jobId)))

@@ -29,17 +29,18 @@ enum CityLots {
         return PatternFileReader.banks(in: text)
     }()
 
-    static var isCityLots2: Bool { !fileEvents.isEmpty && !fileBanks.isEmpty }
-    /// What the benchmarks' names start with.
-    static var dataName: String { isCityLots2 ? "CityLots2" : "Generated lots" }
-    static var events: [[UInt8]] { isCityLots2 ? fileEvents : GeneratedLots.events }
-    static var banks: [(name: String, patterns: [String])] { isCityLots2 ? fileBanks : GeneratedLots.banks }
+    /// What is matched: CityLots2 when both of its files are there, else ``GeneratedLots``; `name` starts the
+    /// benchmarks' names.
+    static let data: (name: String, events: [[UInt8]], banks: [(name: String, patterns: [String])]) =
+        !fileEvents.isEmpty && !fileBanks.isEmpty ? ("CityLots2", fileEvents, fileBanks)
+                                                  : ("Generated lots", GeneratedLots.events, GeneratedLots.banks)
+    static var isCityLots2: Bool { data.name == "CityLots2" }
 
     /// A matcher holding the patterns of the named banks.
     static func matcher(banks names: Set<String>) -> PatternMatcher<Int> {
         let matcher = PatternMatcher<Int>()
         var id = 0
-        for bank in banks where names.contains(bank.name) {
+        for bank in data.banks where names.contains(bank.name) {
             for pattern in bank.patterns {
                 do {
                     matcher.add(rule: try EventPattern(json: pattern), id: id)

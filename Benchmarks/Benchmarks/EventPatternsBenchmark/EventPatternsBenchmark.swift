@@ -17,8 +17,8 @@ let benchmarks: @Sendable () -> Void = {
         print("CityLots2 data not found (CAIRN_BENCH_DATA: \(CityLots.directory?.path ?? "unset")): matching "
               + "\(GeneratedLots.eventCount) generated events against our own banks instead; not comparable with CityLots2 figures")
     }
-    let events = CityLots.events
-    let bankNames = CityLots.banks.map(\.name)
+    let events = CityLots.data.events
+    let bankNames = CityLots.data.banks.map(\.name)
     var suites: [(String, Set<String>)] = bankNames.map { ($0, [$0]) }
     // As aws/event-ruler's CityLots2 benchmark combines them: PARTIAL_COMBO is 8 banks
     // (40 patterns), COMBO adds COMPLEX_ARRAYS (45). ALL_BANKS holds all 14 (70 patterns).
@@ -37,7 +37,7 @@ let benchmarks: @Sendable () -> Void = {
     for (name, banks) in suites {
         let matcher = CityLots.matcher(banks: banks)
         for (label, validation) in validations {
-            matchingBenchmark("\(CityLots.dataName) \(name)\(label) events", matcher, events, validation)
+            matchingBenchmark("\(CityLots.data.name) \(name)\(label) events", matcher, events, validation)
         }
     }
 
