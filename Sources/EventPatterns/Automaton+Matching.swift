@@ -31,6 +31,12 @@ final class CompiledRules: @unchecked Sendable {
         buffers.pointee.begin(program)
         var scanner = EventScanner(bytes: bytes, program: programAddress, scratch: buffers, validation: validation)
         try scanner.scan()
+        if buffers.pointee.rereadWithoutPruning {
+            // A field whose first value killed sub-rules came again: what was skipped may count.
+            buffers.pointee.begin(program)
+            var again = EventScanner(bytes: bytes, program: programAddress, scratch: buffers, validation: validation, prunes: false)
+            try again.scan()
+        }
         try program.evaluateCandidates(&buffers.pointee)
     }
 }

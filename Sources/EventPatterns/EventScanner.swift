@@ -15,14 +15,17 @@ struct EventScanner {
     let scratch: UnsafeMutablePointer<MatchBuffers>
     /// How much of the parts no rule names is checked.
     let validation: EventValidation
+    /// Whether fields only dead sub-rules name are skipped (see ``FrozenPruning``).
+    let prunes: Bool
     var position = 0
 
     init(bytes: UnsafeBufferPointer<UInt8>, program: UnsafePointer<FrozenRules>, scratch: UnsafeMutablePointer<MatchBuffers>,
-         validation: EventValidation = .full) {
+         validation: EventValidation = .full, prunes: Bool = true) {
         self.bytes = bytes
         self.rules = program
         self.scratch = scratch
         self.validation = validation
+        self.prunes = prunes
     }
 
     func failure(_ reason: String) -> EventPatternError {
@@ -54,7 +57,7 @@ struct EventScanner {
     }
 
     private mutating func scanValue(node: Int, depth: Int) throws(EventPatternError) {
-        guard node >= 0 else { return try skipValue() }
+        guard node >= 0, !isPruned(node) else { return try skipValue() }
         let byte = try peek()
         switch byte {
         case UInt8(ascii: "{"):
@@ -146,7 +149,14 @@ struct EventScanner {
         let start = position
         let byte = bytes[position]
         scratch.pointee.currentValue = -1
+        let firstValue = scratch.pointee.fieldStamp[field] != scratch.pointee.generation
+        if !firstValue && scratch.pointee.pruneStamp[field] == scratch.pointee.generation {
+            scratch.pointee.rereadWithoutPruning = true
+        }
         scratch.pointee.fieldStamp[field] = scratch.pointee.generation
+        defer {
+            if prunes && firstValue && scratch.pointee.chain.isEmpty && program.pruning.hasEntries(field) { prune(field: field) }
+        }
         switch byte {
         case UInt8(ascii: "\""):
             var hasEscapes = false

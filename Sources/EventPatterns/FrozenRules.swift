@@ -41,6 +41,7 @@ struct FrozenRules {
     var subRuleConditions: UnsafeBufferPointer<Int32>
     var alwaysCandidates: UnsafeBufferPointer<Int32>
     var slotCount: Int
+    var pruning: FrozenPruning
 
     /// The first eight bytes of `key` (fewer when shorter), zero-padded, first byte lowest.
     @inline(__always)
@@ -130,6 +131,6 @@ extension Automaton {
             keyBytes: arena.copy(keyBytes), fields: arena.copy(fields.map { $0.frozen(in: arena) }),
             conditions: arena.copy(frozenConditions), primaries: arena.copy(primaries), subRules: arena.copy(frozenSubRules),
             subRuleConditions: arena.copy(subRuleConditions), alwaysCandidates: arena.copy(alwaysCandidates),
-            slotCount: slotSubRules.count)
+            slotCount: slotSubRules.count, pruning: pruning(in: arena))
     }
 }

@@ -58,19 +58,34 @@ struct MatchBuffers {
     var searchConditions = ScratchBuffer<Int32>()
     var searchCursor = ScratchBuffer<Int32>()
     var consistencyItems = ScratchBuffer<ArrayConsistency.Item>()
+    /// Pruning (see ``FrozenPruning``): dead sub-rules, each path node's remaining users
+    /// (valid when its stamp is this generation), the fields whose first value killed
+    /// sub-rules, and whether one of those fields came again, so the event must be read
+    /// again without pruning.
+    var deadStamp = ScratchBuffer<UInt32>()
+    var nodeStamp = ScratchBuffer<UInt32>()
+    var nodeUsers = ScratchBuffer<Int32>()
+    var pruneStamp = ScratchBuffer<UInt32>()
+    var rereadWithoutPruning = false
 
     /// Prepares for one event against `rules`.
     mutating func begin(_ rules: FrozenRules) {
         conditionStates.resize(to: rules.conditions.count, filling: ConditionState())
         fieldStamp.resize(to: rules.fields.count, filling: 0)
         slotStamp.resize(to: rules.slotCount, filling: 0)
+        deadStamp.resize(to: rules.subRules.count, filling: 0)
+        nodeStamp.resize(to: rules.nodeField.count, filling: 0)
+        nodeUsers.resize(to: rules.nodeField.count, filling: 0)
+        pruneStamp.resize(to: rules.fields.count, filling: 0)
         generation &+= 1
         if generation == 0 {
             for index in conditionStates.indices { conditionStates[index] = ConditionState() }
-            for index in fieldStamp.indices { fieldStamp[index] = 0 }
-            for index in slotStamp.indices { slotStamp[index] = 0 }
+            for stamps in [fieldStamp, slotStamp, deadStamp, nodeStamp, pruneStamp] {
+                for index in stamps.indices { stamps[index] = 0 }
+            }
             generation = 1
         }
+        rereadWithoutPruning = false
         candidates.removeAll()
         hitValue.removeAll()
         hitNext.removeAll()
@@ -103,5 +118,9 @@ struct MatchBuffers {
         foldedASCII.deallocate()
         consistencyItems.deallocate()
         searchCursor.deallocate()
+        deadStamp.deallocate()
+        nodeStamp.deallocate()
+        nodeUsers.deallocate()
+        pruneStamp.deallocate()
     }
 }

@@ -51,6 +51,10 @@ struct FuzzVocabulary {
         for name in Self.names where chance(60) {
             members.append((name, eventValue(depth: depth)))
         }
+        // Now and then a duplicate key, whose every value counts.
+        if !members.isEmpty && chance(10) {
+            members.append((pick(members).0, eventValue(depth: depth)))
+        }
         return .object(members)
     }
 
