@@ -83,4 +83,32 @@ struct ExactMatchTests {
 
     @Test("arrays in events, including arrays of objects", arguments: arrayCases)
     func arrays(_ testCase: MatchCase) throws { try check(testCase) }
+
+    /// Field names, read either as their plain text or through their escapes.
+    static let fieldNameCases: [MatchCase] = [
+        MatchCase(#"{"a": ["x"]}"#, #"{"\u0061": "x"}"#, true),
+        MatchCase(#"{"ab": ["x"]}"#, #"{"a\u0062": "x"}"#, true),
+        MatchCase(#"{"ab": ["x"]}"#, #"{"abc": "x"}"#, false),
+        MatchCase(#"{"ab": ["x"]}"#, #"{"a": "x"}"#, false),
+        MatchCase(#"{"a\"b": ["x"]}"#, #"{"a\"b": "x"}"#, true),
+        MatchCase(#"{"a\\b": ["x"]}"#, #"{"a\\b": "x"}"#, true),
+        // `\b` in the event is a backspace, not a backslash and a b.
+        MatchCase(#"{"a\\b": ["x"]}"#, #"{"a\b": "x"}"#, false),
+        MatchCase(#"{"a\bb": ["x"]}"#, #"{"a\bb": "x"}"#, true),
+        MatchCase(#"{"é": ["x"]}"#, #"{"é": "x"}"#, true),
+        MatchCase(#"{"": ["x"]}"#, #"{"": "x"}"#, true),
+        MatchCase(#"{"": ["x"]}"#, #"{"a": "x"}"#, false),
+        MatchCase(#"{"abcdefg": ["x"]}"#, #"{"abcdefg": "x"}"#, true),
+        MatchCase(#"{"abcdefg": ["x"]}"#, #"{"abcdefgh": "x"}"#, false),
+        MatchCase(#"{"properties": {"MAPBLKLOT": ["1"]}}"#, #"{"properties": {"MAPBLKLOT": "1"}}"#, true),
+        MatchCase(#"{"properties": {"MAPBLKLOT": ["1"]}}"#, #"{"properties": {"MAPBLKLOTS": "1"}}"#, false),
+        MatchCase(#"{"properties": {"MAPBLKLOT": ["1"]}}"#, #"{"properties": {"MAPBLKLO\u0054": "1"}}"#, true),
+        // A name at the very end of the text, shorter than eight bytes from it.
+        MatchCase(#"{"b": [1]}"#, #"{"a":1,"b":1}"#, true),
+    ]
+
+    @Test("field names, plain and escaped", arguments: fieldNameCases)
+    func fieldNames(_ testCase: MatchCase) throws {
+        try check(testCase)
+    }
 }
