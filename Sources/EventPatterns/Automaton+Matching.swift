@@ -31,13 +31,18 @@ final class CompiledRules: @unchecked Sendable {
         buffers.pointee.begin(program)
         var scanner = EventScanner(bytes: bytes, program: programAddress, scratch: buffers, validation: validation)
         try scanner.scan()
-        if buffers.pointee.rereadWithoutPruning {
-            // A field whose first value killed sub-rules came again: what was skipped may count.
-            buffers.pointee.begin(program)
-            var again = EventScanner(bytes: bytes, program: programAddress, scratch: buffers, validation: validation, prunes: false)
-            try again.scan()
-        }
+        if buffers.pointee.rereadWithoutPruning { try reread(bytes, buffers, validation) }
         try program.evaluateCandidates(&buffers.pointee)
+    }
+
+    /// Reads the event again without pruning: a field whose first value killed sub-rules
+    /// came again, so what was skipped may count.
+    @inline(never)
+    private func reread(_ bytes: UnsafeBufferPointer<UInt8>, _ buffers: UnsafeMutablePointer<MatchBuffers>,
+                        _ validation: EventValidation) throws(EventPatternError) {
+        buffers.pointee.begin(program)
+        var scanner = EventScanner(bytes: bytes, program: programAddress, scratch: buffers, validation: validation, prunes: false)
+        try scanner.scan()
     }
 }
 

@@ -11,7 +11,6 @@ extension EventScanner {
     mutating func prune(field: Int) {
         let generation = scratch.pointee.generation
         let pruning = program.pruning
-        scratch.pointee.pruneStamp[field] = generation
         for index in Int(pruning.start[field])..<Int(pruning.start[field + 1]) {
             let entry = pruning.entries[index]
             let condition = program.conditions[Int(entry.condition)]
@@ -20,6 +19,8 @@ extension EventScanner {
             let failed = condition.counted ? !hit : !(condition.hasPositive && hit)
             guard failed, scratch.pointee.deadStamp[Int(entry.subRule)] != generation else { continue }
             scratch.pointee.deadStamp[Int(entry.subRule)] = generation
+            scratch.pointee.pruneStamp[field] = generation
+            killed = true
             for position in Int(entry.nodeStart)..<Int(entry.nodeEnd) {
                 let node = Int(pruning.nodes[position])
                 if scratch.pointee.nodeStamp[node] != generation {
@@ -29,5 +30,11 @@ extension EventScanner {
                 scratch.pointee.nodeUsers[node] -= 1
             }
         }
+    }
+
+    /// A second value of `field`: when its first killed sub-rules, this one may meet their
+    /// condition after all, so the event must be read again without pruning.
+    mutating func noteRepeat(of field: Int) {
+        if scratch.pointee.pruneStamp[field] == scratch.pointee.generation { scratch.pointee.rereadWithoutPruning = true }
     }
 }

@@ -15,8 +15,11 @@ struct EventScanner {
     let scratch: UnsafeMutablePointer<MatchBuffers>
     /// How much of the parts no rule names is checked.
     let validation: EventValidation
-    /// Whether fields only dead sub-rules name are skipped (see ``FrozenPruning``).
+    /// Whether fields only dead sub-rules name are skipped (see ``FrozenPruning``): asked
+    /// for, and some rule can die.
     let prunes: Bool
+    /// Whether some sub-rule died in this event.
+    var killed = false
     var position = 0
 
     init(bytes: UnsafeBufferPointer<UInt8>, program: UnsafePointer<FrozenRules>, scratch: UnsafeMutablePointer<MatchBuffers>,
@@ -25,7 +28,7 @@ struct EventScanner {
         self.rules = program
         self.scratch = scratch
         self.validation = validation
-        self.prunes = prunes
+        self.prunes = prunes && !program.pointee.pruning.entries.isEmpty
     }
 
     func failure(_ reason: String) -> EventPatternError {
@@ -57,7 +60,7 @@ struct EventScanner {
     }
 
     private mutating func scanValue(node: Int, depth: Int) throws(EventPatternError) {
-        guard node >= 0, !isPruned(node) else { return try skipValue() }
+        guard node >= 0, !(killed && isPruned(node)) else { return try skipValue() }
         let byte = try peek()
         switch byte {
         case UInt8(ascii: "{"):
@@ -150,12 +153,10 @@ struct EventScanner {
         let byte = bytes[position]
         scratch.pointee.currentValue = -1
         let firstValue = scratch.pointee.fieldStamp[field] != scratch.pointee.generation
-        if !firstValue && scratch.pointee.pruneStamp[field] == scratch.pointee.generation {
-            scratch.pointee.rereadWithoutPruning = true
-        }
+        if killed && !firstValue { noteRepeat(of: field) }
         scratch.pointee.fieldStamp[field] = scratch.pointee.generation
         defer {
-            if prunes && firstValue && scratch.pointee.chain.isEmpty && program.pruning.hasEntries(field) { prune(field: field) }
+            if prunes && firstValue && program.pruning.hasEntries(field) && scratch.pointee.chain.isEmpty { prune(field: field) }
         }
         switch byte {
         case UInt8(ascii: "\""):

@@ -73,10 +73,12 @@ struct MatchBuffers {
         conditionStates.resize(to: rules.conditions.count, filling: ConditionState())
         fieldStamp.resize(to: rules.fields.count, filling: 0)
         slotStamp.resize(to: rules.slotCount, filling: 0)
-        deadStamp.resize(to: rules.subRules.count, filling: 0)
-        nodeStamp.resize(to: rules.nodeField.count, filling: 0)
-        nodeUsers.resize(to: rules.nodeField.count, filling: 0)
-        pruneStamp.resize(to: rules.fields.count, filling: 0)
+        if !rules.pruning.entries.isEmpty {
+            deadStamp.resize(to: rules.subRules.count, filling: 0)
+            nodeStamp.resize(to: rules.nodeField.count, filling: 0)
+            nodeUsers.resize(to: rules.nodeField.count, filling: 0)
+            pruneStamp.resize(to: rules.fields.count, filling: 0)
+        }
         generation &+= 1
         if generation == 0 {
             for index in conditionStates.indices { conditionStates[index] = ConditionState() }
