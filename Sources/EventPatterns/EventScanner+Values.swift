@@ -102,7 +102,7 @@ extension EventScanner {
         let index = self.field(field)
         index.pointee.forward.walk(text, reversed: false, firstByte: nil) { apply($0, field: index, string: nil) }
         if index.pointee.wantsNumbers, let decimal = ComparableNumber.decimal(text),
-           ComparableNumber.estimate(decimal).map({ index.pointee.mayMatchNumber(near: $0) { !isSettled($0) } }) ?? true,
+           mayMatchNumber(ComparableNumber.estimate(decimal), field: field, index),
            let value = ComparableNumber.value(decimal) {
             if let entries = index.pointee.numericEquals(value) {
                 for position in entries { apply(index.pointee.numericEntries[position], field: index, string: nil) }
@@ -113,6 +113,31 @@ extension EventScanner {
             }
         }
         finishValue(index)
+    }
+
+    /// Whether a number near `estimate` (within its relative error, 1e-15) may meet a
+    /// numeric condition of `field` whose entry still matters (see
+    /// ``FrozenField/mayMatchNumber(in:_:where:)``). When not,
+    /// remembers the gap between critical points around it: conditions only ever settle,
+    /// so no later number of this event inside that gap can meet one either.
+    @inline(__always)
+    private mutating func mayMatchNumber(_ estimate: Double?, field: Int, _ index: UnsafePointer<FrozenField>) -> Bool {
+        guard let estimate else { return true }
+        let slack = Swift.max(abs(estimate) * 1e-15, 1e-300)
+        let low = estimate - slack
+        let high = estimate + slack
+        let generation = scratch.pointee.generation
+        if field < scratch.pointee.numberGaps.count {
+            let gap = scratch.pointee.numberGaps[field]
+            if gap.stamp == generation && low > gap.low && high < gap.high { return false }
+        }
+        if index.pointee.mayMatchNumber(in: low, high, where: { !isSettled($0) }) { return true }
+        if field >= scratch.pointee.numberGaps.count {
+            scratch.pointee.numberGaps.resize(to: program.fields.count, filling: MatchBuffers.NumberGap())
+        }
+        let gap = index.pointee.gap(around: low, high)
+        scratch.pointee.numberGaps[field] = MatchBuffers.NumberGap(stamp: generation, low: gap.low, high: gap.high)
+        return false
     }
 
     mutating func checkLiteral(_ text: UnsafeBufferPointer<UInt8>, field: Int) {

@@ -11,6 +11,9 @@ struct FrozenField {
     var numericEntries: UnsafeBufferPointer<TrieEntry>
     var numericRanges: UnsafeBufferPointer<NumericRange>
     var numericRangeEntries: UnsafeBufferPointer<TrieEntry>
+    /// Every number where what numeric conditions a value meets can change (the equality
+    /// keys and the range bounds), ascending.
+    var criticalPoints: UnsafeBufferPointer<Double>
     var ipRanges: UnsafeBufferPointer<IPRange>
     var ipRangeEntries: UnsafeBufferPointer<TrieEntry>
     var exists: UnsafeBufferPointer<Int32>
@@ -20,14 +23,11 @@ struct FrozenField {
     var wantsNumbers: Bool
     var hasFolded: Bool
 
-    /// Whether a number near `estimate` (within its relative error `1e-15`) may meet one of
-    /// the numeric conditions whose entry `matters`; when not, the number need not be read
+    /// Whether a number in `low...high` (an estimate and its error) may meet one of the
+    /// numeric conditions whose entry `matters`; when not, the number need not be read
     /// exactly.
     @inline(__always)
-    func mayMatchNumber(near estimate: Double, where matters: (TrieEntry) -> Bool) -> Bool {
-        let slack = Swift.max(abs(estimate) * 1e-15, 1e-300)
-        let low = estimate - slack
-        let high = estimate + slack
+    func mayMatchNumber(in low: Double, _ high: Double, where matters: (TrieEntry) -> Bool) -> Bool {
         if !numericKeys.isEmpty {
             let highKey = Self.orderedKey(high)
             var position = lowerBound(Self.orderedKey(low))
@@ -44,6 +44,22 @@ struct FrozenField {
             if let upper = range.upper, upper >= low && upper <= high { return true }
         }
         return false
+    }
+
+    /// The critical points either side of `low...high`: the largest below `low` and the
+    /// smallest above `high` (infinite when there is none). Between them the conditions a
+    /// number meets change only at the points inside `low...high`.
+    @inline(__always)
+    func gap(around low: Double, _ high: Double) -> (low: Double, high: Double) {
+        var first = 0
+        var end = criticalPoints.count
+        while first < end {
+            let middle = (first + end) >> 1
+            if criticalPoints[middle] < low { first = middle + 1 } else { end = middle }
+        }
+        var after = first
+        while after < criticalPoints.count && criticalPoints[after] <= high { after += 1 }
+        return (first > 0 ? criticalPoints[first - 1] : -.infinity, after < criticalPoints.count ? criticalPoints[after] : .infinity)
     }
 
     /// A key for `value` that sorts as the numbers do.
@@ -141,6 +157,8 @@ extension FieldIndex {
             numericEntries.append(contentsOf: numericEquals[bits] ?? [])
             numericStart.append(Int32(numericEntries.count))
         }
+        let bounds = numericRanges.flatMap { [$0.range.lower, $0.range.upper].compactMap { $0 } }
+        let criticalPoints = Set(numericEquals.keys.map { Double(bitPattern: $0) } + bounds).sorted()
         var first: [Int32] = [0]
         var segmentStart: [Int32] = []
         var segmentEnd: [Int32] = []
@@ -159,6 +177,7 @@ extension FieldIndex {
             stringScans: arena.copy(stringScans),
             numericKeys: arena.copy(sortedKeys), numericStart: arena.copy(numericStart), numericEntries: arena.copy(numericEntries),
             numericRanges: arena.copy(numericRanges.map(\.range)), numericRangeEntries: arena.copy(numericRanges.map(\.entry)),
+            criticalPoints: arena.copy(criticalPoints),
             ipRanges: arena.copy(ipRanges.map(\.range)), ipRangeEntries: arena.copy(ipRanges.map(\.entry)),
             exists: arena.copy(exists),
             anythingButConditions: arena.copy(anythingButs.map(\.condition)), anythingButKeys: arena.copy(anythingButs.map(\.key)),

@@ -67,6 +67,16 @@ struct MatchBuffers {
     var nodeUsers = ScratchBuffer<Int32>()
     var pruneStamp = ScratchBuffer<UInt32>()
     var rereadWithoutPruning = false
+    /// Per numeric field, when its stamp is this generation: an open interval where no
+    /// numeric condition a number could still change can be met (see
+    /// ``EventScanner/checkNumber(_:field:)``). Grown on first use.
+    var numberGaps = ScratchBuffer<NumberGap>()
+
+    struct NumberGap {
+        var stamp: UInt32 = 0
+        var low = 0.0
+        var high = 0.0
+    }
 
     /// Prepares for one event against `rules`.
     mutating func begin(_ rules: FrozenRules) {
@@ -85,6 +95,7 @@ struct MatchBuffers {
             for stamps in [fieldStamp, slotStamp, deadStamp, nodeStamp, pruneStamp] {
                 for index in stamps.indices { stamps[index] = 0 }
             }
+            for index in numberGaps.indices { numberGaps[index].stamp = 0 }
             generation = 1
         }
         rereadWithoutPruning = false
@@ -124,5 +135,6 @@ struct MatchBuffers {
         nodeStamp.deallocate()
         nodeUsers.deallocate()
         pruneStamp.deallocate()
+        numberGaps.deallocate()
     }
 }

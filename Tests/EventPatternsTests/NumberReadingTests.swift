@@ -60,4 +60,23 @@ struct NumberReadingTests {
     func known(_ text: String, _ value: Double, _ expected: Bool) throws {
         #expect(try numericallyEqual(text, value) == expected)
     }
+
+    /// Once a number meets nothing that can still change, the gap between critical points
+    /// around it is remembered for the event; a later number outside that gap, or exactly
+    /// on one of its ends, must still be read.
+    @Test("numbers after a remembered gap meet the conditions at and beyond its ends", arguments: [
+        (#"{"x": [1, 2, 5]}"#, ["below 10", "equals 5"]),
+        (#"{"x": [1, 2, 4.999999999999999]}"#, ["below 10"]),
+        (#"{"x": [1, 2, 10]}"#, ["below 10", "at least 10"]),
+        (#"{"x": [1, 2, 12, 11, 5]}"#, ["below 10", "at least 10", "equals 5"]),
+        (#"{"x": [-1, -2, 5.000000000000001, 5]}"#, ["below 10", "equals 5"]),
+        (#"{"x": [1, 2, 10.000000000000002]}"#, ["below 10", "at least 10"]),
+    ])
+    func rememberedGaps(_ event: String, _ expected: [String]) throws {
+        let matcher = PatternMatcher<String>()
+        matcher.add(rule: try EventPattern(json: #"{"x": [{"numeric": ["<", 10]}]}"#), id: "below 10")
+        matcher.add(rule: try EventPattern(json: #"{"x": [{"numeric": ["=", 5]}]}"#), id: "equals 5")
+        matcher.add(rule: try EventPattern(json: #"{"x": [{"numeric": [">=", 10]}]}"#), id: "at least 10")
+        #expect(Set(try matcher.matches(eventJSON: event)) == Set(expected))
+    }
 }
