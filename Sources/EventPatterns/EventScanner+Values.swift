@@ -11,6 +11,7 @@ extension EventScanner {
             for index in Int(record.primaryStart)..<Int(record.primaryEnd) {
                 scratch.pointee.candidates.append(program.primaries[index])
             }
+            if record.keepsNodes { scratch.pointee.keepingHits.append(Int32(condition)) }
         }
         if scratch.pointee.chain.isEmpty || program.conditions[condition].solo {
             scratch.pointee.conditionStates[condition].freeStamp = generation

@@ -28,7 +28,7 @@ struct EventScanner {
         self.rules = program
         self.scratch = scratch
         self.validation = validation
-        self.prunes = prunes && !program.pointee.pruning.entries.isEmpty
+        self.prunes = prunes && !program.pointee.pruning.deadNodes.isEmpty
     }
 
     func failure(_ reason: String) -> EventPatternError {
@@ -156,7 +156,7 @@ struct EventScanner {
         if killed && !firstValue { noteRepeat(of: field) }
         scratch.pointee.fieldStamp[field] = scratch.pointee.generation
         defer {
-            if prunes && firstValue && program.pruning.hasEntries(field) && scratch.pointee.chain.isEmpty { prune(field: field) }
+            if prunes && firstValue && program.pruning.mayLeaveDead(field) && scratch.pointee.chain.isEmpty { prune(field: field) }
         }
         switch byte {
         case UInt8(ascii: "\""):

@@ -16,6 +16,8 @@ struct FrozenRules {
         /// True when every sub-rule it belongs to has no other condition: its values never
         /// take part in the array-consistency search, so a second hit adds nothing.
         var solo: Bool
+        /// Whether a hit on it keeps path nodes from being left dead (see ``FrozenPruning``).
+        var keepsNodes: Bool
         /// The sub-rules anchored on it: `primaries[primaryStart..<primaryEnd]`.
         var primaryStart: Int32
         var primaryEnd: Int32
@@ -105,6 +107,7 @@ extension Automaton {
         for info in subRules {
             if let info, info.conditions.count >= 2 { shared.formUnion(info.conditions) }
         }
+        let pruning = pruning(in: arena)
         var frozenConditions: [FrozenRules.Condition] = []
         var primaries: [Int32] = []
         for (id, condition) in conditions.enumerated() {
@@ -115,7 +118,7 @@ extension Automaton {
             }
             frozenConditions.append(FrozenRules.Condition(field: condition.field, counted: condition.counted,
                                                           hasPositive: condition.hasPositive,
-                                                          solo: !shared.contains(Int32(id)),
+                                                          solo: !shared.contains(Int32(id)), keepsNodes: pruning.keeps(id),
                                                           primaryStart: start, primaryEnd: Int32(primaries.count)))
         }
         var frozenSubRules: [FrozenRules.SubRule] = []
@@ -131,6 +134,6 @@ extension Automaton {
             keyBytes: arena.copy(keyBytes), fields: arena.copy(fields.map { $0.frozen(in: arena) }),
             conditions: arena.copy(frozenConditions), primaries: arena.copy(primaries), subRules: arena.copy(frozenSubRules),
             subRuleConditions: arena.copy(subRuleConditions), alwaysCandidates: arena.copy(alwaysCandidates),
-            slotCount: slotSubRules.count, pruning: pruning(in: arena))
+            slotCount: slotSubRules.count, pruning: pruning)
     }
 }

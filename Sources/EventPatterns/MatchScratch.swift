@@ -58,13 +58,13 @@ struct MatchBuffers {
     var searchConditions = ScratchBuffer<Int32>()
     var searchCursor = ScratchBuffer<Int32>()
     var consistencyItems = ScratchBuffer<ArrayConsistency.Item>()
-    /// Pruning (see ``FrozenPruning``): dead sub-rules, each path node's remaining users
-    /// (valid when its stamp is this generation), the fields whose first value killed
-    /// sub-rules, and whether one of those fields came again, so the event must be read
-    /// again without pruning.
-    var deadStamp = ScratchBuffer<UInt32>()
-    var nodeStamp = ScratchBuffer<UInt32>()
-    var nodeUsers = ScratchBuffer<Int32>()
+    /// Pruning (see ``FrozenPruning``): the hits that keep nodes alive, the nodes kept and
+    /// left dead in this event (by stamp), the fields whose first value left nodes dead,
+    /// and whether one of those fields came again, so the event must be read again
+    /// without pruning.
+    var keepingHits = ScratchBuffer<Int32>()
+    var keptNodeStamp = ScratchBuffer<UInt32>()
+    var deadNodeStamp = ScratchBuffer<UInt32>()
     var pruneStamp = ScratchBuffer<UInt32>()
     var rereadWithoutPruning = false
     /// Per numeric field, when its stamp is this generation: an open interval where no
@@ -83,22 +83,22 @@ struct MatchBuffers {
         conditionStates.resize(to: rules.conditions.count, filling: ConditionState())
         fieldStamp.resize(to: rules.fields.count, filling: 0)
         slotStamp.resize(to: rules.slotCount, filling: 0)
-        if !rules.pruning.entries.isEmpty {
-            deadStamp.resize(to: rules.subRules.count, filling: 0)
-            nodeStamp.resize(to: rules.nodeField.count, filling: 0)
-            nodeUsers.resize(to: rules.nodeField.count, filling: 0)
+        if !rules.pruning.deadNodes.isEmpty {
+            keptNodeStamp.resize(to: rules.nodeField.count, filling: 0)
+            deadNodeStamp.resize(to: rules.nodeField.count, filling: 0)
             pruneStamp.resize(to: rules.fields.count, filling: 0)
         }
         generation &+= 1
         if generation == 0 {
             for index in conditionStates.indices { conditionStates[index] = ConditionState() }
-            for stamps in [fieldStamp, slotStamp, deadStamp, nodeStamp, pruneStamp] {
+            for stamps in [fieldStamp, slotStamp, keptNodeStamp, deadNodeStamp, pruneStamp] {
                 for index in stamps.indices { stamps[index] = 0 }
             }
             for index in numberGaps.indices { numberGaps[index].stamp = 0 }
             generation = 1
         }
         rereadWithoutPruning = false
+        keepingHits.removeAll()
         candidates.removeAll()
         hitValue.removeAll()
         hitNext.removeAll()
@@ -131,9 +131,9 @@ struct MatchBuffers {
         foldedASCII.deallocate()
         consistencyItems.deallocate()
         searchCursor.deallocate()
-        deadStamp.deallocate()
-        nodeStamp.deallocate()
-        nodeUsers.deallocate()
+        keepingHits.deallocate()
+        keptNodeStamp.deallocate()
+        deadNodeStamp.deallocate()
         pruneStamp.deallocate()
         numberGaps.deallocate()
     }

@@ -26,6 +26,12 @@ struct PruningTests {
         // $or: the dead branch does not take the live one's fields with it.
         MatchCase(#"{"$or": [{"a": ["x"], "b": [5]}, {"b": [5]}]}"#, #"{"a": "y", "b": 5}"#, true),
         MatchCase(#"{"$or": [{"a": ["x"], "b": [5]}, {"c": [5], "b": [6]}]}"#, #"{"a": "y", "b": 5, "c": 5}"#, false),
+        // A node is left dead only when every sub-rule naming it failed on the same field,
+        // and a hit on that field keeps the sub-rules it meets alive.
+        MatchCase(#"{"$or": [{"a": ["x"], "c": [1]}, {"b": ["y"], "c": [2]}]}"#, #"{"a": "q", "b": "y", "c": 2}"#, true),
+        MatchCase(#"{"$or": [{"a": ["x"], "c": [1]}, {"a": ["z"], "c": [2]}]}"#, #"{"a": "z", "c": 2}"#, true),
+        MatchCase(#"{"$or": [{"a": ["x"], "c": [1]}, {"a": ["z"], "c": [2]}]}"#, #"{"a": "q", "c": 2}"#, false),
+        MatchCase(#"{"$or": [{"a": ["x"], "c": [1]}, {"a": ["z"], "c": [2]}]}"#, #"{"a": "q", "c": 2, "a": "z"}"#, true),
     ]
 
     @Test("matches as reading everything", arguments: cases)
