@@ -35,7 +35,7 @@ final class CompiledRules: @unchecked Sendable {
         try program.evaluateCandidates(&buffers.pointee)
     }
 
-    /// Reads the event again without pruning: a field whose first value killed sub-rules
+    /// Reads the event again without pruning: a field whose first value left nodes dead
     /// came again, so what was skipped may count.
     @inline(never)
     private func reread(_ bytes: UnsafeBufferPointer<UInt8>, _ buffers: UnsafeMutablePointer<MatchBuffers>,

@@ -25,7 +25,7 @@ extension EventScanner {
             guard scratch.pointee.keptNodeStamp[node] != generation else { continue }
             scratch.pointee.deadNodeStamp[node] = generation
             scratch.pointee.pruneStamp[field] = generation
-            killed = true
+            leftDead = true
         }
     }
 

@@ -15,11 +15,11 @@ struct EventScanner {
     let scratch: UnsafeMutablePointer<MatchBuffers>
     /// How much of the parts no rule names is checked.
     let validation: EventValidation
-    /// Whether fields only dead sub-rules name are skipped (see ``FrozenPruning``): asked
-    /// for, and some rule can die.
+    /// Whether what only dead sub-rules name is skipped (see ``FrozenPruning``): asked
+    /// for, and some node can be left dead.
     let prunes: Bool
-    /// Whether some sub-rule died in this event.
-    var killed = false
+    /// Whether this event has left some node dead.
+    var leftDead = false
     var position = 0
 
     init(bytes: UnsafeBufferPointer<UInt8>, program: UnsafePointer<FrozenRules>, scratch: UnsafeMutablePointer<MatchBuffers>,
@@ -60,7 +60,7 @@ struct EventScanner {
     }
 
     private mutating func scanValue(node: Int, depth: Int) throws(EventPatternError) {
-        guard node >= 0, !(killed && isPruned(node)) else { return try skipValue() }
+        guard node >= 0, !(leftDead && isPruned(node)) else { return try skipValue() }
         let byte = try peek()
         switch byte {
         case UInt8(ascii: "{"):
@@ -153,7 +153,7 @@ struct EventScanner {
         let byte = bytes[position]
         scratch.pointee.currentValue = -1
         let firstValue = scratch.pointee.fieldStamp[field] != scratch.pointee.generation
-        if killed && !firstValue { noteRepeat(of: field) }
+        if leftDead && !firstValue { noteRepeat(of: field) }
         scratch.pointee.fieldStamp[field] = scratch.pointee.generation
         defer {
             if prunes && firstValue && program.pruning.mayLeaveDead(field) && scratch.pointee.chain.isEmpty { prune(field: field) }

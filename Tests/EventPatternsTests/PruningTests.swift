@@ -8,19 +8,19 @@ struct PruningTests {
     static let cases: [MatchCase] = [
         MatchCase(#"{"a": ["x"], "b": [{"numeric": [">", 1]}]}"#, #"{"a": "y", "b": 5}"#, false),
         MatchCase(#"{"a": ["x"], "b": [{"numeric": [">", 1]}]}"#, #"{"a": "x", "b": 5}"#, true),
-        // A second value of the killing field: the event is read again without skipping.
+        // A second value of the field that left `b` dead: the event is read again without skipping.
         MatchCase(#"{"a": ["x"], "b": [{"numeric": [">", 1]}]}"#, #"{"a": "y", "b": 5, "a": "x"}"#, true),
         MatchCase(#"{"a": ["x"], "b": [{"numeric": [">", 1]}]}"#, #"{"a": "y", "b": 5, "a": ["q", "x"]}"#, true),
         MatchCase(#"{"a": ["x"], "b": [{"numeric": [">", 1]}]}"#, #"{"a": "y", "b": 5, "a": "z"}"#, false),
         MatchCase(#"{"g": {"t": ["P"], "c": {"y": [1]}}}"#, #"{"g": {"t": "M", "c": [{"y": 1}]}, "g": {"t": "P"}}"#, true),
-        // Uncounted conditions kill as the evaluation judges them.
+        // Uncounted conditions keep nodes alive as the evaluation judges them.
         MatchCase(#"{"a": [{"anything-but": ["y"]}], "b": [5]}"#, #"{"a": "y", "b": 5}"#, false),
         MatchCase(#"{"a": [{"anything-but": ["y"]}], "b": [5]}"#, #"{"a": "y", "b": 5, "a": "z"}"#, true),
         MatchCase(#"{"a": [{"exists": false}], "b": [5]}"#, #"{"a": 1, "b": 5}"#, false),
         MatchCase(#"{"a": [{"exists": false}], "b": [5]}"#, #"{"b": 5}"#, true),
         MatchCase(#"{"a": ["x"], "c": [{"exists": false}]}"#, #"{"a": "y"}"#, false),
         MatchCase(#"{"a": ["x"], "c": [{"exists": false}]}"#, #"{"a": "x"}"#, true),
-        // A killing field inside an array kills nothing: another element may match.
+        // A field read inside an array leaves nothing dead: another element may match.
         MatchCase(#"{"a": ["x"], "b": [5]}"#, #"{"a": ["y", "x"], "b": 5}"#, true),
         MatchCase(#"{"o": {"a": ["x"], "b": [5]}}"#, #"{"o": [{"a": "y", "b": 5}, {"a": "x", "b": 5}]}"#, true),
         // $or: the dead branch does not take the live one's fields with it.
