@@ -74,7 +74,11 @@ enum JSONSkipper {
 
     /// The end of the valid number starting at `start` (a minus sign or a digit), or -1:
     /// the integer digits, the point and the first fraction digits in one 8-byte load.
-    @inline(__always)
+    ///
+    /// `@_transparent` rather than `@inline(__always)`: with the latter the optimizer still
+    /// called it from `skip`'s loop, and inlining it there makes checking every byte 3–6%
+    /// faster on CityLots2.
+    @_transparent
     static func numberEnd(_ text: UnsafePointer<UInt8>, count: Int, from start: Int) -> Int {
         var index = start
         if text[index] == UInt8(ascii: "-") {
