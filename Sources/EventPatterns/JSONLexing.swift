@@ -29,7 +29,7 @@ enum JSONNumberScanner {
     static func isDigit(_ byte: UInt8) -> Bool { byte &- 0x30 < 10 }
 
     /// The end of the valid number starting at `start`, or -1 (then `scan` explains why).
-    @inline(__always)
+    @_transparent
     static func end(_ text: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
         guard let base = text.baseAddress, start < text.count,
               base[start] == UInt8(ascii: "-") || isDigit(base[start]) else { return -1 }
@@ -85,7 +85,10 @@ enum JSONNumberScanner {
 enum JSONStringDecoder {
     /// The end (past the closing quote) of the valid string opening at `openingQuote`,
     /// or -1 (then `scan` explains why); sets `hasEscapes`.
-    @inline(__always)
+    ///
+    /// `@_transparent`, as `JSONSkipper.numberEnd` is: with `@inline(__always)` the
+    /// optimizer still called it for every key (see `docs/performance.md`).
+    @_transparent
     static func end(_ text: UnsafeBufferPointer<UInt8>, openingQuote: Int, hasEscapes: inout Bool) -> Int {
         guard let base = text.baseAddress else { return -1 }
         let index = JSONWords.stringSpecial(base, from: openingQuote + 1, count: text.count)
