@@ -28,7 +28,7 @@ struct EventScanner {
         self.rules = program
         self.scratch = scratch
         self.validation = validation
-        self.prunes = prunes && !program.pointee.pruning.deadNodes.isEmpty
+        self.prunes = prunes && !program.pointee.pruning.isEmpty
     }
 
     func failure(_ reason: String) -> EventPatternError {

@@ -21,6 +21,9 @@ struct FrozenPruning {
     var keptStart: UnsafeBufferPointer<Int32>
     var keptNodes: UnsafeBufferPointer<Int32>
 
+    /// Whether no field can leave any node dead: then nothing is pruned at all.
+    var isEmpty: Bool { deadNodes.isEmpty }
+
     @inline(__always)
     func mayLeaveDead(_ field: Int) -> Bool { deadStart[field] != deadStart[field + 1] }
 
@@ -29,54 +32,62 @@ struct FrozenPruning {
 }
 
 extension Automaton {
-    /// The pruning tables of the current rules, in `arena`.
+    /// The pruning tables of the current rules, in `arena`. Built each time the rules are
+    /// published (on the first match after a change), so with small arrays, not sets.
     func pruning(in arena: RuleArena) -> FrozenPruning {
-        var users = [[Int32]](repeating: [], count: pathNodes.count)
-        var ruleFields: [Int32: Set<Int32>] = [:]
-        var ruleNodes: [Int32: Set<Int32>] = [:]
+        // Per path node: the fields every sub-rule naming it has a condition on (nil while
+        // no sub-rule names it); and per sub-rule, the nodes it names.
+        var killers = [[Int32]?](repeating: nil, count: pathNodes.count)
+        var ruleNodes = [[Int32]](repeating: [], count: subRules.count)
         for (subRule, info) in subRules.enumerated() {
             guard let info else { continue }
-            let fields = Set(info.conditions.map { conditions[Int($0)].field })
-            let nodes = Set(fields.flatMap { path(to: $0) })
-            ruleFields[Int32(subRule)] = fields
-            ruleNodes[Int32(subRule)] = nodes
-            for node in nodes { users[Int(node)].append(Int32(subRule)) }
+            var fields: [Int32] = []
+            for condition in info.conditions where !fields.contains(conditions[Int(condition)].field) {
+                fields.append(conditions[Int(condition)].field)
+            }
+            var nodes: [Int32] = []
+            for field in fields {
+                var node = fieldNodes[Int(field)]
+                while node > 0 {
+                    if !nodes.contains(node) { nodes.append(node) }
+                    node = pathNodes[Int(node)].parent
+                }
+            }
+            ruleNodes[subRule] = nodes
+            for node in nodes {
+                killers[Int(node)] = killers[Int(node)].map { $0.filter(fields.contains) } ?? fields
+            }
         }
-        // A node `F` may leave dead: every sub-rule naming it has a condition on `F`.
+        /// Whether `field`'s first value may leave `node` dead: every sub-rule naming the node
+        /// has a condition on the field, and the node does not lead to the field.
+        func leavesDead(_ field: Int32, _ node: Int32) -> Bool {
+            guard killers[Int(node)]?.contains(field) == true else { return false }
+            var onPath = fieldNodes[Int(field)]
+            while onPath > 0 {
+                if onPath == node { return false }
+                onPath = pathNodes[Int(onPath)].parent
+            }
+            return true
+        }
         var deadByField = [[Int32]](repeating: [], count: fields.count)
-        for node in users.indices where !users[node].isEmpty {
-            var killers = ruleFields[users[node][0]] ?? []
-            for subRule in users[node].dropFirst() where !killers.isEmpty {
-                killers.formIntersection(ruleFields[subRule] ?? [])
-            }
-            for field in killers where !path(to: field).contains(Int32(node)) {
-                deadByField[Int(field)].append(Int32(node))
-            }
+        for node in killers.indices {
+            for field in killers[node] ?? [] where leavesDead(field, Int32(node)) { deadByField[Int(field)].append(Int32(node)) }
         }
-        var kept = [Set<Int32>](repeating: [], count: conditions.count)
+        var kept = [[Int32]](repeating: [], count: conditions.count)
         for (subRule, info) in subRules.enumerated() {
-            guard let info, let nodes = ruleNodes[Int32(subRule)] else { continue }
+            guard let info else { continue }
             for condition in info.conditions {
-                let field = Int(conditions[Int(condition)].field)
-                kept[Int(condition)].formUnion(nodes.intersection(deadByField[field]))
+                let field = conditions[Int(condition)].field
+                for node in ruleNodes[subRule] where leavesDead(field, node) && !kept[Int(condition)].contains(node) {
+                    kept[Int(condition)].append(node)
+                }
             }
         }
         var deadStart: [Int32] = [0]
         for nodes in deadByField { deadStart.append(deadStart.last! + Int32(nodes.count)) }
         var keptStart: [Int32] = [0]
         for nodes in kept { keptStart.append(keptStart.last! + Int32(nodes.count)) }
-        return FrozenPruning(deadStart: arena.copy(deadStart), deadNodes: arena.copy(deadByField.flatMap { $0.sorted() }),
-                             keptStart: arena.copy(keptStart), keptNodes: arena.copy(kept.flatMap { $0.sorted() }))
-    }
-
-    /// The path nodes from the root (not included) down to `field`'s node.
-    private func path(to field: Int32) -> [Int32] {
-        var result: [Int32] = []
-        var node = fieldNodes[Int(field)]
-        while node > 0 {
-            result.append(node)
-            node = pathNodes[Int(node)].parent
-        }
-        return result
+        return FrozenPruning(deadStart: arena.copy(deadStart), deadNodes: arena.copy(deadByField.flatMap { $0 }),
+                             keptStart: arena.copy(keptStart), keptNodes: arena.copy(kept.flatMap { $0 }))
     }
 }

@@ -83,7 +83,7 @@ struct MatchBuffers {
         conditionStates.resize(to: rules.conditions.count, filling: ConditionState())
         fieldStamp.resize(to: rules.fields.count, filling: 0)
         slotStamp.resize(to: rules.slotCount, filling: 0)
-        if !rules.pruning.deadNodes.isEmpty {
+        if !rules.pruning.isEmpty {
             keptNodeStamp.resize(to: rules.nodeField.count, filling: 0)
             deadNodeStamp.resize(to: rules.nodeField.count, filling: 0)
             pruneStamp.resize(to: rules.fields.count, filling: 0)
